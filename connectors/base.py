@@ -1,0 +1,126 @@
+"""What every connector is: a small class with declarative attributes and a few hooks.
+
+A connector *kind* (``http``, ``slack``, ...) is a subclass of :class:`Connector`. A *connection*
+is an instance of it, built from one entry under ``connections:`` in the config file::
+
+    connections:
+      erp:                       # the connection name recipes use
+        connector: http          # the kind
+        base_url: https://erp.example.com/api
+        auth: {bearer: {token: "${ERP_TOKEN}"}}
+
+The hub calls, and only calls, these hooks:
+
+``from_config(name, config)``   build a connection from its (already validated) config mapping
+``actions()``                   name -> callable(payload, context) for ``call`` / ``notify`` steps
+``verify_webhook(request)``     check an inbound webhook, return its delivery (or raise SignatureError)
+``poll(resource, cursor)``      yield records changed since ``cursor.start``
+``close()``                     release sessions
+
+``config_schema`` is a JSON Schema for the config mapping; every secret property is marked
+``"secret": true`` so the hub can mask its value everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from hub.errors import FatalError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionContext:
+    """What an action may know about the run calling it."""
+
+    idempotency_key: str  # stable across retries and replays of the same effect
+    run_id: int | None = None
+    step_id: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)  # step-level options (e.g. channel)
+
+
+Action = Callable[[Any, ActionContext], Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundWebhook:
+    """An HTTP request as it arrived: the raw body is what signatures are computed over."""
+
+    connection: str
+    path: str  # what followed /webhooks/<connection>/ in the URL ("" if nothing)
+    headers: Mapping[str, str]  # case-insensitive mapping
+    body: bytes
+    remote_addr: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookDelivery:
+    """A verified webhook: who sent it (delivery id for dedupe), about what, and its payload."""
+
+    delivery_id: str
+    topic: str | None
+    payload: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cursor:
+    """Where a poll starts: records changed at or after ``start`` are fetched.
+
+    ``start`` is the last seen timestamp minus the overlap window, so records written
+    while the previous poll ran are not missed; already-seen ones are deduplicated on
+    (record id, updated_at) by the inbox.
+    """
+
+    start: datetime | None
+    last_seen_at: datetime | None = None
+    last_seen_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolledRecord:
+    """One record a poll returned: its id and change timestamp make its dedupe key."""
+
+    id: str
+    updated_at: datetime
+    data: Any
+
+
+class Connector:
+    """Base class of every connector kind. Subclasses set ``kind`` and ``config_schema``."""
+
+    kind: ClassVar[str] = ""
+    config_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+
+    def __init__(self, name: str, config: Mapping[str, Any]):
+        self.name = name
+        self.config = config
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any]) -> Connector:
+        """Build a connection named ``name`` from its validated config mapping."""
+        return cls(name, config)
+
+    def actions(self) -> Mapping[str, Action]:
+        """The actions recipes may ``call`` on this connection, by name."""
+        return {}
+
+    def resources(self) -> frozenset[str]:
+        """The resources a ``poll`` trigger may name on this connection."""
+        return frozenset()
+
+    def accepts_webhooks(self) -> bool:
+        """Whether ``POST /webhooks/<connection>`` is open for this connection."""
+        return False
+
+    def verify_webhook(self, request: InboundWebhook) -> WebhookDelivery:
+        """Verify ``request`` and return its delivery; raise SignatureError if it fails."""
+        raise FatalError("this connection does not receive webhooks", connection=self.name)
+
+    def poll(self, resource: str, cursor: Cursor) -> Iterator[PolledRecord]:
+        """Yield the records of ``resource`` changed since ``cursor.start``, oldest first."""
+        raise FatalError(f"this connection cannot poll {resource!r}", connection=self.name)
+
+    def close(self) -> None:
+        """Release network resources."""

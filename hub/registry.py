@@ -1,0 +1,53 @@
+"""The connector registry: an object, not a module global.
+
+Built-in connectors register through the ``o2c_hub.connectors`` entry-point group declared in
+pyproject.toml, exactly like third-party ones, so there is one way in::
+
+    [project.entry-points."o2c_hub.connectors"]
+    acme = "acme_o2c.connector:AcmeConnector"
+
+Tests build their own registry (``ConnectorRegistry()`` or ``registry.clone()``) and add kinds
+with ``registry.register``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from connectors.base import Connector
+
+ENTRY_POINT_GROUP = "o2c_hub.connectors"
+
+
+class ConnectorRegistry:
+    """Connector kinds by name."""
+
+    def __init__(self, kinds: dict[str, type[Connector]] | None = None):
+        self._kinds: dict[str, type[Connector]] = dict(kinds or {})
+
+    @classmethod
+    def from_entry_points(cls) -> ConnectorRegistry:
+        """A registry with every connector installed in this environment."""
+        registry = cls()
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            registry.register(ep.load(), name=ep.name)
+        return registry
+
+    def register(self, kind: type[Connector], *, name: str | None = None) -> type[Connector]:
+        """Add ``kind`` under ``name`` (default ``kind.kind``); usable as a decorator."""
+        self._kinds[name or kind.kind] = kind
+        return kind
+
+    def get(self, name: str) -> type[Connector]:
+        """The connector class called ``name``; LookupError lists the known names."""
+        try:
+            return self._kinds[name]
+        except KeyError:
+            known = ", ".join(sorted(self._kinds)) or "none"
+            raise LookupError(f"unknown connector {name!r} (known: {known})") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._kinds)
+
+    def clone(self) -> ConnectorRegistry:
+        return ConnectorRegistry(self._kinds)

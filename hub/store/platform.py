@@ -1,0 +1,148 @@
+"""Platform tables: the inbox, runs and step runs, the idempotency ledger, poll cursors, audit.
+
+    Event ──< Run ──< StepRun          Effect (idempotency ledger, by key)
+    RecipeVersion (text by content hash)   PollCursor   AuditEntry
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.store.base import Base, utcnow
+
+
+class RecipeVersion(Base):
+    """The exact text of every recipe version that ever ran, by content hash."""
+
+    __tablename__ = "recipe_versions"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recipe: Mapped[str] = mapped_column(String(120), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """The durable inbox: every trigger firing, stored before anything else happens.
+
+    ``dedupe_key`` is unique: a webhook redelivered with the same delivery id, a polled record
+    seen again with the same change timestamp, or a schedule tick fired twice is one event.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # webhook | poll | schedule | manual
+    connection: Mapped[str | None] = mapped_column(String(120))
+    topic: Mapped[str | None] = mapped_column(String(255))
+    dedupe_key: Mapped[str] = mapped_column(String(512), unique=True)
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # secrets masked
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # raw bytes, as received
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    runs: Mapped[list[Run]] = relationship(back_populates="event")
+
+
+class Run(Base):
+    """One execution of one recipe for one event, across all its attempts.
+
+    Status: queued → running → succeeded | retrying → running … | dead.
+    """
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipe: Mapped[str] = mapped_column(String(120), index=True)
+    recipe_hash: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempt: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    error_class: Mapped[str | None] = mapped_column(String(120))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    replay_of: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]  # on_failure handlers ran (once)
+
+    event: Mapped[Event] = relationship(back_populates="runs")
+    steps: Mapped[list[StepRun]] = relationship(
+        back_populates="run", order_by="StepRun.id", cascade="all, delete-orphan"
+    )
+
+
+class StepRun(Base):
+    """One step of one attempt of a run, with its (redacted) input and output."""
+
+    __tablename__ = "step_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    attempt: Mapped[int]
+    step_id: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # succeeded | failed | skipped | reused
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    input: Mapped[Any | None] = mapped_column(JSON)
+    output: Mapped[Any | None] = mapped_column(JSON)
+    error_class: Mapped[str | None] = mapped_column(String(120))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[Run] = relationship(back_populates="steps")
+
+
+class Effect(Base):
+    """The idempotency ledger: one row per side effect, keyed on its business key.
+
+    A step records ``pending`` before it calls out and ``done`` with the result after, so a
+    retry or a replay finds ``done`` and reuses the result instead of calling again.
+    """
+
+    __tablename__ = "effects"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    recipe: Mapped[str] = mapped_column(String(120))
+    step_id: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))  # pending | done
+    result: Mapped[Any | None] = mapped_column(JSON)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+
+
+class PollCursor(Base):
+    """How far a poll trigger has read, per (recipe, connection, resource)."""
+
+    __tablename__ = "poll_cursors"
+    __table_args__ = (UniqueConstraint("recipe", "connection", "resource"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipe: Mapped[str] = mapped_column(String(120))
+    connection: Mapped[str] = mapped_column(String(120))
+    resource: Mapped[str] = mapped_column(String(120))
+    last_seen_at: Mapped[datetime | None]
+    last_seen_id: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Security-relevant facts with no payload: rejected webhooks, replays, resets."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(60))
+    connection: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
