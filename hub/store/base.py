@@ -9,6 +9,8 @@ from sqlalchemy import JSON, DateTime, Engine, Numeric, String, create_engine, e
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from hub import jsonutil
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -47,11 +49,15 @@ class Base(DeclarativeBase):
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
+    # JSON columns hold money: serialize Decimal as exact number literals, parse back to Decimal.
+    json_args = {"json_serializer": jsonutil.dumps, "json_deserializer": jsonutil.loads}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **json_args
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **json_args)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
