@@ -1,0 +1,153 @@
+"""HttpClient: one requests.Session per connection, a timeout on every call, exact JSON.
+
+    client = HttpClient("https://erp.example.com/api", auth=BearerAuth(token), connection="erp")
+    order = client.request("POST", "/orders", json=payload, idempotency_key=key, action="create")
+    for record in client.paginate("/orders", LinkHeaderPaginator(), record_path="data"):
+        ...
+
+Bodies go out through ``hub.jsonutil.dumps`` (Decimal as a number literal) and come back
+through ``hub.jsonutil.loads`` (fractions as Decimal). Every failure is classified by
+:func:`connectors.http.errors.classify` — the only status → error mapping of this client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import requests
+from requests.auth import AuthBase
+
+from connectors.http.errors import classify, excerpt, network_error
+from connectors.http.pagination import Page, Paginator, dig
+from hub import jsonutil
+from hub.errors import FatalError
+
+DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+IDEMPOTENT_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class HttpClient:
+    """JSON over HTTP for one connection: base URL, auth strategy, timeouts, default headers."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: AuthBase | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
+        connection: str | None = None,
+    ):
+        self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.connection = connection
+        self.session = requests.Session()
+        self.session.auth = auth
+        self.session.headers.update({"Accept": "application/json", **(default_headers or {})})
+
+    def url(self, path: str) -> str:
+        """Absolute URL of ``path`` (kept as is when already absolute)."""
+        return requests.compat.urljoin(self.base_url, path.lstrip("/"))
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        action: str | None = None,
+    ) -> Any:
+        """Send one request and return its parsed JSON body (None when the body is empty)."""
+        method = method.upper()
+        extra = dict(headers or {})
+        if idempotency_key and method in IDEMPOTENT_BODY_METHODS:
+            extra["Idempotency-Key"] = idempotency_key
+        response = self.send(method, self.url(path), json=json, params=params, headers=extra, action=action)
+        return self.parse(response, action=action)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        action: str | None = None,
+    ) -> requests.Response:
+        """Send and classify: returns only 2xx responses, raises a ConnectorError otherwise."""
+        headers = dict(headers or {})
+        data = None
+        if json is not None:
+            data = jsonutil.dumps(json).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            response = self.session.request(
+                method, url, data=data, params=params, headers=headers, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            raise network_error(error, connection=self.connection, action=action) from None
+        classify(response, connection=self.connection, action=action)
+        return response
+
+    def parse(self, response: requests.Response, *, action: str | None = None) -> Any:
+        """The response body as exact JSON; a non-JSON 2xx body is a FatalError."""
+        if not response.content.strip():
+            return None
+        try:
+            return jsonutil.loads(response.content)
+        except ValueError:
+            raise FatalError(
+                "response is not JSON",
+                connection=self.connection,
+                action=action,
+                status=response.status_code,
+                response_excerpt=excerpt(response.text),
+            ) from None
+
+    def paginate(
+        self,
+        path: str,
+        paginator: Paginator,
+        record_path: str | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        action: str | None = None,
+    ) -> Iterator[Any]:
+        """Yield every record of every page; ``record_path`` locates the list in each page."""
+        page: Page | None = paginator.first(self.url(path), params or {})
+        seen: set[tuple] = set()
+        while page is not None and page.key() not in seen:
+            seen.add(page.key())
+            response = self.send("GET", page.url, params=page.params, action=action)
+            data = self.parse(response, action=action)
+            records = self.records_of(data, record_path, action=action)
+            yield from records
+            page = paginator.next(page, response, data, records)
+
+    def records_of(self, data: Any, record_path: str | None, *, action: str | None) -> list:
+        """The record list at ``record_path`` of a page (the page itself when no path)."""
+        records = dig(data, record_path) if record_path else data
+        if records is None:
+            return []
+        if not isinstance(records, list):
+            raise FatalError(
+                f"expected a list at {record_path or 'the top level'!r}, got {type(records).__name__}",
+                connection=self.connection,
+                action=action,
+            )
+        return records
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
