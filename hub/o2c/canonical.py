@@ -1,0 +1,266 @@
+"""The canonical O2C entities: their JSON Schemas, validation with readable messages, and
+normalization to exact values.
+
+    check("sales_order", record)          validate, then normalize; InvalidRecordError on problems
+    ├── validate_record(entity, record)   every violation as "path: message"
+    └── normalize(entity, record)         money → Decimal at the currency's minor unit,
+                                          quantities → Decimal, dates → ISO strings
+
+The schemas live in ``schemas/o2c/*.schema.json`` and are the reference documentation of each
+entity. They are read once per process into a :class:`Catalog` (a ``referencing`` registry plus
+one compiled validator per entity).
+
+Schemas may carry an ``errorMessage`` next to ``anyOf``, ``pattern``, ``format`` or ``required``:
+that text replaces the validator's own wording, so a finance admin reads
+"currency: must be a three-letter ISO 4217 currency code" instead of a regular expression.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+import referencing
+from referencing.jsonschema import DRAFT202012
+
+from hub import jsonutil
+from hub.errors import InvalidRecordError
+from hub.money import quantize, to_decimal
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "o2c"
+_COMMON = "common.schema.json"
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$"
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TYPE_WORDS = {
+    "string": "a string", "number": "a number", "integer": "a whole number",
+    "boolean": "true or false", "object": "an object", "array": "a list", "null": "empty",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The canonical schemas of one process: a registry and a validator per entity."""
+
+    registry: referencing.Registry
+    validators: dict[str, jsonschema.protocols.Validator]
+
+    def validator(self, entity: str) -> jsonschema.protocols.Validator:
+        """The validator of ``entity``; LookupError names the known entities."""
+        try:
+            return self.validators[entity]
+        except KeyError:
+            known = ", ".join(sorted(self.validators))
+            raise LookupError(f"unknown entity {entity!r}; known entities: {known}") from None
+
+
+@lru_cache(maxsize=4)
+def load_catalog(directory: Path = SCHEMA_DIR) -> Catalog:
+    """Read every schema in ``directory`` once; entities are all but common.schema.json."""
+    schemas = {p.name: jsonutil.loads(p.read_text("utf-8")) for p in directory.glob("*.schema.json")}
+    registry = referencing.Registry().with_resources(
+        (s["$id"], DRAFT202012.create_resource(s)) for s in schemas.values()
+    )
+    checker = _format_checker()
+    validators = {
+        name.removesuffix(".schema.json"): jsonschema.Draft202012Validator(
+            schema, registry=registry, format_checker=checker
+        )
+        for name, schema in schemas.items()
+        if name != _COMMON
+    }
+    return Catalog(registry=registry, validators=validators)
+
+
+def _format_checker() -> jsonschema.FormatChecker:
+    """Our own date, date-time and e-mail checks (no optional jsonschema extras needed)."""
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("date")(lambda v: not isinstance(v, str) or _parse_date(v) is not None)
+    checker.checks("date-time")(lambda v: not isinstance(v, str) or _parse_datetime(v) is not None)
+    checker.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
+    return checker
+
+
+def _parse_date(text: str) -> date | None:
+    """A date from "YYYY-MM-DD" or from a full date-time (its date, as written)."""
+    if _DATE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    moment = _parse_datetime(text)
+    return moment.date() if moment else None
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    """An aware datetime from an ISO 8601 string with a zone, else None."""
+    if not _DATETIME.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- public API -------------------------------------------------------------------------------
+
+
+def known_entities() -> list[str]:
+    """Names of the canonical entities, sorted."""
+    return sorted(load_catalog().validators)
+
+
+def validate_record(entity: str, record: Any) -> list[str]:
+    """Every violation of ``entity``'s schema as "path: message" (empty when valid)."""
+    validator = load_catalog().validator(entity)
+    errors = sorted(validator.iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path])
+    messages: list[str] = []
+    for error in errors:
+        messages.extend(m for m in _describe(error) if m not in messages)
+    return messages
+
+
+def normalize(entity: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a valid ``record`` with exact values.
+
+    Money is a Decimal quantized to the record's currency (left unrounded when the record has
+    no currency, e.g. a customer's credit limit without a currency); other decimals are Decimal;
+    dates are "YYYY-MM-DD"; date-times are ISO 8601 in UTC; external ids are strings; e-mail
+    addresses are lower case; top-level defaults (such as ``kind``) are filled in.
+    """
+    catalog = load_catalog()
+    schema = catalog.validator(entity).schema
+    out = copy.deepcopy(record)
+    for name, spec in schema.get("properties", {}).items():
+        if name not in out and "default" in spec:
+            out[name] = spec["default"]
+    walker = _Normalizer(currency=out.get("currency"))
+    return walker.walk(out, schema, catalog.registry.resolver(base_uri=schema["$id"]))
+
+
+def check(entity: str, record: Any) -> dict[str, Any]:
+    """``record`` validated and normalized; raises InvalidRecordError listing every problem."""
+    problems = validate_record(entity, record)
+    if problems:
+        raise InvalidRecordError(
+            f"{entity} is invalid: " + "; ".join(problems), problems=problems
+        )
+    return normalize(entity, record)
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def _describe(error: jsonschema.ValidationError) -> list[str]:
+    """Readable "path: message" lines for one jsonschema error."""
+    path = "/".join(str(p) for p in error.absolute_path)
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    kind = error.validator
+    if kind == "required":
+        missing = [n for n in error.validator_value if n not in error.instance]
+        return [f"{_join(path, n)}: {custom or 'is required'}" for n in missing]
+    if kind == "dependentRequired":
+        return [
+            f"{_join(path, need)}: is required when {have} is given"
+            for have, needs in error.validator_value.items() if have in error.instance
+            for need in needs if need not in error.instance
+        ]
+    if kind == "additionalProperties":
+        known = error.schema.get("properties", {})
+        return [f"{_join(path, k)}: is not a known field" for k in error.instance if k not in known]
+    if custom and kind in ("anyOf", "oneOf", "pattern", "format"):
+        return [f"{path or '/'}: {custom}"]
+    return [f"{path or '/'}: {_wording(error)}"]
+
+
+def _wording(error: jsonschema.ValidationError) -> str:
+    """The message of one simple validator, in plain words."""
+    kind, value = error.validator, error.validator_value
+    if kind == "type":
+        names = value if isinstance(value, list) else [value]
+        return "must be " + " or ".join(_TYPE_WORDS.get(n, n) for n in names)
+    if kind == "enum":
+        return "must be one of: " + ", ".join(str(v) for v in value)
+    if kind == "minLength":
+        return "must not be empty"
+    if kind == "minItems":
+        return "must have at least one item" if value == 1 else f"must have at least {value} items"
+    if kind == "minimum":
+        return f"must be at least {value}"
+    if kind == "pattern":
+        return f"does not match the pattern {value}"
+    return error.message
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}/{name}" if path else name
+
+
+# --- normalization ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Normalizer:
+    """Walks a record beside its schema and converts values by their common definition."""
+
+    currency: str | None
+
+    def walk(self, value: Any, schema: dict, resolver: Resolver) -> Any:
+        ref = schema.get("$ref")
+        if ref:
+            resolved = resolver.lookup(ref)
+            kind = ref.rsplit("/", 1)[-1] if "#/$defs/" in ref else None
+            converted = self.convert(kind, value)
+            if converted is not _UNCHANGED:
+                return converted
+            schema, resolver = resolved.contents, resolved.resolver
+        if isinstance(value, dict):
+            props = schema.get("properties", {})
+            return {k: self.walk(v, props[k], resolver) if k in props else v for k, v in value.items()}
+        if isinstance(value, list) and isinstance(schema.get("items"), dict):
+            return [self.walk(v, schema["items"], resolver) for v in value]
+        if schema.get("type") == ["string", "integer"] and isinstance(value, int):
+            return str(value)  # external ids: numbers kept as text
+        return value
+
+    def convert(self, kind: str | None, value: Any) -> Any:
+        """The exact value of a leaf of a known common kind, or _UNCHANGED."""
+        if kind == "amount":
+            amount = _exact(value)
+            return quantize(amount, self.currency) if self.currency else amount
+        if kind == "decimal":
+            return _exact(value)
+        if kind == "date":
+            return _parse_date(value).isoformat()
+        if kind == "datetime":
+            return _parse_datetime(value).astimezone(timezone.utc).isoformat()
+        if kind == "email":
+            return value.strip().lower()
+        return _UNCHANGED
+
+
+_UNCHANGED = object()
+
+
+def _exact(value: Any) -> Decimal:
+    """A Decimal from a decimal string, an int, a Decimal or a float.
+
+    A float is taken at its shortest repr, which is the text the JSON source sent (0.06 →
+    Decimal("0.06")); parse JSON with hub.jsonutil to never see floats at all.
+    """
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return to_decimal(value)

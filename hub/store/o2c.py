@@ -1,0 +1,31 @@
+"""The canonical O2C tables (DESIGN §4), by area, and the entity → model map.
+
+    o2c_parties   Customer, Product, ExternalRef
+    o2c_orders    SalesOrder (+lines), Fulfillment (+lines)
+    o2c_billing   Invoice (+lines, tax lines), Payment, PaymentApplication
+
+Every table keeps the full canonical document in ``data`` beside its queryable columns.
+"""
+
+from __future__ import annotations
+
+from hub.store.o2c_billing import Invoice, InvoiceLine, InvoiceTaxLine, Payment, PaymentApplication
+from hub.store.o2c_orders import Fulfillment, FulfillmentLine, SalesOrder, SalesOrderLine
+from hub.store.o2c_parties import Customer, ExternalRef, Product
+
+#: The model that stores each canonical entity (by schema name).
+ENTITY_MODELS = {
+    "customer": Customer,
+    "product": Product,
+    "sales_order": SalesOrder,
+    "fulfillment": Fulfillment,
+    "invoice": Invoice,
+    "payment": Payment,
+    "payment_application": PaymentApplication,
+}
+
+__all__ = [
+    "ENTITY_MODELS", "Customer", "ExternalRef", "Fulfillment", "FulfillmentLine", "Invoice",
+    "InvoiceLine", "InvoiceTaxLine", "Payment", "PaymentApplication", "Product", "SalesOrder",
+    "SalesOrderLine",
+]
