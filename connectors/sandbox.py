@@ -9,12 +9,23 @@ Port 0 (the default) lets the OS pick a free port; ``server.url`` tells which.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Response
+
+from hub import jsonutil
 
 WSGIApp = Callable[..., Any]
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log lines: background servers in tests should not flood the output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 class RunningServer:
@@ -45,7 +56,7 @@ class RunningServer:
 
 def serve(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Start ``app`` on ``host:port`` (threaded, one thread per request) and return at once."""
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{server.server_port}", daemon=True)
     thread.start()
     return RunningServer(server, thread)
@@ -61,3 +72,51 @@ def run_forever(app: WSGIApp, host: str, port: int) -> None:
         pass
     finally:
         server.server_close()
+
+
+class FaultScript:
+    """Canned responses served, in order, before a sandbox handles requests normally.
+
+    Each entry is a status (``503``) or ``{"status": 429, "headers": {"Retry-After": "2"},
+    "body": {...} or "text"}``. A bare 2xx status means "let this one through", so
+    ``[503, 429, 201]`` fails twice and then behaves normally. Thread-safe.
+    """
+
+    def __init__(self, default_body: Callable[[int], Any] | None = None) -> None:
+        self._default_body = default_body or (lambda status: {"error": f"sandbox fault {status}"})
+        self._queue: deque[Any] = deque()
+        self._lock = threading.Lock()
+
+    def push(self, *entries: Any) -> None:
+        """Append entries to the script."""
+        with self._lock:
+            self._queue.extend(entries)
+
+    def replace(self, entries: Iterable[Any]) -> None:
+        """Drop what is queued and script ``entries`` instead."""
+        with self._lock:
+            self._queue.clear()
+            self._queue.extend(entries)
+
+    def pending(self) -> list[Any]:
+        with self._lock:
+            return list(self._queue)
+
+    def next_response(self) -> Response | None:
+        """The next canned response, or None to handle the request normally."""
+        with self._lock:
+            entry = self._queue.popleft() if self._queue else None
+        if entry is None:
+            return None
+        spec = {"status": entry} if isinstance(entry, int) else dict(entry)
+        if 200 <= spec["status"] < 300 and "body" not in spec:
+            return None
+        body = spec["body"] if "body" in spec else self._default_body(spec["status"])
+        return canned_response(spec["status"], body, spec.get("headers"))
+
+
+def canned_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A response with a JSON body (mappings, lists) or a text body (strings)."""
+    if isinstance(body, str):
+        return Response(body, status=status, headers=headers, mimetype="text/plain")
+    return Response(jsonutil.dumps(body), status=status, headers=headers, mimetype="application/json")
