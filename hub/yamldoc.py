@@ -261,6 +261,10 @@ def _min_items(error: ValidationError, path: Path, root: Schema) -> list[tuple[P
     return [(path, f"must have at least {error.validator_value} items", False)]
 
 
+def _min_length(error: ValidationError, path: Path, root: Schema) -> list[tuple[Path, str, bool]]:
+    return [(path, "must not be empty", False)]
+
+
 def _minimum(error: ValidationError, path: Path, root: Schema) -> list[tuple[Path, str, bool]]:
     return [(path, f"must be at least {error.validator_value}, not {error.instance!r}", False)]
 
@@ -364,6 +368,6 @@ def describe(value: Any) -> str:
 
 _EXPLAINERS = {
     "additionalProperties": _additional, "required": _required, "type": _type, "enum": _enum,
-    "pattern": _pattern, "minItems": _min_items, "minimum": _minimum, "maximum": _maximum,
+    "pattern": _pattern, "minItems": _min_items, "minLength": _min_length, "minimum": _minimum, "maximum": _maximum,
     "oneOf": _one_of, "anyOf": _one_of,
 }
