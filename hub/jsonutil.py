@@ -31,3 +31,13 @@ def _fallback(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     raise TypeError(f"cannot serialize {type(value).__name__} as JSON")
+
+
+def parse_body(body: bytes) -> Any:
+    """A stored request body as data: JSON when it is JSON, else its text (None if empty)."""
+    if not body:
+        return None
+    try:
+        return loads(body)
+    except ValueError:
+        return body.decode("utf-8", errors="replace")

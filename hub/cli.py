@@ -1,0 +1,268 @@
+"""The ``o2c-hub`` command.
+
+    o2c-hub validate PATH...             check recipe files (exit 1 on any problem)
+    o2c-hub run                          serve webhooks + admin API, run scheduler and workers
+    o2c-hub db upgrade                   create / migrate the database
+    o2c-hub trigger RECIPE --payload F   run a recipe now with a JSON payload
+    o2c-hub runs list | runs show ID     inspect runs
+    o2c-hub replay RUN_ID                re-run a finished run without repeating done effects
+    o2c-hub cursors list | reset RECIPE  poll cursors
+
+Every command reads the config file from --config (or $O2C_HUB_CONFIG, default config.yaml).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from hub import jsonutil
+from hub.errors import ConfigError, HubError
+from hub.hub import Hub
+from hub.registry import ConnectorRegistry
+from hub.runs import queue
+from hub.runs.executor import execute
+from hub.runs.inbox import NewEvent, accept
+from hub.runs.poller import reset_cursor
+from hub.runs.replay import replay as queue_replay
+from hub.runs.report import list_runs, run_detail
+from hub.settings import load_settings
+from hub.store.platform import PollCursor, Run
+
+FINAL = ("succeeded", "dead", "retrying")
+
+
+@click.group()
+@click.option("--config", "config_path", envvar="O2C_HUB_CONFIG", default="config.yaml",
+              show_default=True, type=click.Path(dir_okay=False), help="The config file.")
+@click.pass_context
+def main(ctx: click.Context, config_path: str) -> None:
+    """o2c-hub: order-to-cash integration hub."""
+    ctx.obj = config_path
+
+
+def _hub(ctx: click.Context) -> Hub:
+    try:
+        return Hub.from_config(ctx.obj)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """Check recipe files; print every problem as file:line:col; exit 1 if any."""
+    from hub.o2c.canonical import known_entities
+    from hub.recipe.load import validate_paths
+
+    try:
+        settings = load_settings(ctx.obj, ConnectorRegistry.from_entry_points())
+    except ConfigError as exc:
+        _fail(str(exc))
+    files = _recipe_files(paths)
+    issues = validate_paths(files, connections=settings.connections, entities=known_entities())
+    for issue in issues:
+        click.echo(str(issue))
+    if issues:
+        _fail(f"{len(issues)} problem(s) in {len({i.file for i in issues})} of {len(files)} file(s)")
+    click.echo(f"{len(files)} recipe file(s) valid")
+
+
+def _recipe_files(paths: tuple[str, ...]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files += sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")) if p.is_dir() else [p]
+    return files
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Serve webhooks and the admin API; run the scheduler and the workers."""
+    from hub.server import serve
+
+    hub = _hub(ctx)
+    _logging(hub)
+    serve(hub)
+
+
+def _logging(hub: Hub) -> None:
+    logging.basicConfig(level=hub.settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    hub.install_log_redaction()
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command()
+@click.pass_context
+def upgrade(ctx: click.Context) -> None:
+    """Create the database or migrate it to the latest schema."""
+    hub = _hub(ctx)
+    hub.migrate()
+    click.echo(f"database is up to date ({hub.redactor.text(hub.settings.database_url)})")
+
+
+@main.command()
+@click.argument("recipe")
+@click.option("--payload", type=click.File("rb"), help="JSON file with the event payload.")
+@click.option("--key", help="Idempotency key: triggering twice with one key runs once.")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Run it here and print the outcome, or only queue it for the running hub.")
+@click.pass_context
+def trigger(ctx: click.Context, recipe: str, payload, key: str | None, wait: bool) -> None:
+    """Run RECIPE now with the payload (a manual trigger)."""
+    hub = _hub(ctx)
+    hub.migrate()
+    built = hub.recipes.get(recipe)
+    if built is None:
+        _fail(f"no recipe {recipe!r} is loaded (loaded: {', '.join(sorted(hub.recipes)) or 'none'})")
+    body = payload.read() if payload else b"{}"
+    try:
+        jsonutil.loads(body)
+    except ValueError as exc:
+        _fail(f"{payload.name}: not valid JSON: {exc}")
+    accepted = accept(hub.sessions, NewEvent(
+        source="manual", topic="manual", body=body,
+        dedupe_key=f"manual:{recipe}:{key or uuid.uuid4().hex}",
+    ), [(built.slug, built.recipe.hash)])
+    run_ids = accepted.run_ids
+    click.echo(f"{'already triggered' if accepted.duplicate else 'queued'}: run {', '.join(map(str, run_ids))}")
+    if wait:
+        for run_id in run_ids:
+            _run_here(hub, run_id)
+
+
+def _run_here(hub: Hub, run_id: int, timeout: float = 300) -> None:
+    """Execute ``run_id`` in this process (or wait if the hub took it) and print the outcome."""
+    owner = queue.new_owner()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        claimed = queue.claim_run(hub.sessions, owner, run_id)
+        if claimed is not None:
+            execute(hub, claimed)
+        with hub.sessions() as session:
+            found = session.get(Run, run_id)
+            if found.status in FINAL:
+                _print_outcome(found)
+                return
+        time.sleep(0.2)
+    click.echo(f"run {run_id} still in progress; see: o2c-hub runs show {run_id}")
+
+
+def _print_outcome(run: Run) -> None:
+    line = f"run {run.id} ({run.recipe}): {run.status} after {run.attempt} attempt(s)"
+    if run.error_message:
+        line += f": {run.error_class}: {run.error_message}"
+    if run.status == "retrying":
+        line += f"; next attempt at {run.next_attempt_at.isoformat()} by the running hub"
+    click.echo(line)
+    if run.status == "dead":
+        sys.exit(1)
+
+
+@main.group()
+def runs() -> None:
+    """Inspect runs."""
+
+
+@runs.command("list")
+@click.option("--status", type=click.Choice(["queued", "running", "retrying", "succeeded", "dead"]))
+@click.option("--recipe")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def runs_list(ctx, status, recipe, limit, as_json) -> None:
+    """Runs, newest first."""
+    from hub.runs.report import run_summary
+
+    hub = _hub(ctx)
+    with hub.sessions() as session:
+        found = [run_summary(r) for r in list_runs(session, status=status, recipe=recipe, limit=limit)]
+    if as_json:
+        click.echo(jsonutil.dumps(found, pretty=True))
+        return
+    click.echo(f"{'ID':>6}  {'RECIPE':<28} {'STATUS':<10} {'TRIES':>5}  {'CREATED':<20} ERROR")
+    for r in found:
+        click.echo(f"{r['id']:>6}  {r['recipe']:<28} {r['status']:<10} {r['attempt']:>5}  "
+                   f"{r['created_at'][:19]:<20} {r['error_message'] or ''}")
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@click.pass_context
+def runs_show(ctx, run_id: int) -> None:
+    """One run, with its event and every step of every attempt (JSON)."""
+    hub = _hub(ctx)
+    with hub.sessions() as session:
+        found = session.get(Run, run_id)
+        if found is None:
+            _fail(f"there is no run {run_id}")
+        click.echo(jsonutil.dumps(run_detail(found, hub.redactor), pretty=True))
+
+
+@main.command()
+@click.argument("run_id", type=int)
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Run the replay here and print the outcome, or only queue it.")
+@click.pass_context
+def replay(ctx, run_id: int, wait: bool) -> None:
+    """Run a finished run's event again; effects that already succeeded are not repeated."""
+    hub = _hub(ctx)
+    hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
+    try:
+        new_id = queue_replay(hub.sessions, run_id, hashes)
+    except HubError as exc:
+        _fail(str(exc))
+    click.echo(f"run {run_id} replayed as run {new_id}")
+    if wait:
+        _run_here(hub, new_id)
+
+
+@main.group()
+def cursors() -> None:
+    """Poll cursors: how far each polling recipe has read."""
+
+
+@cursors.command("list")
+@click.pass_context
+def cursors_list(ctx) -> None:
+    hub = _hub(ctx)
+    with hub.sessions() as session:
+        rows = session.scalars(select(PollCursor).order_by(PollCursor.recipe)).all()
+    click.echo(f"{'RECIPE':<28} {'CONNECTION':<14} {'RESOURCE':<16} {'LAST SEEN AT':<26} LAST ID")
+    for r in rows:
+        seen = r.last_seen_at.isoformat() if r.last_seen_at else "-"
+        click.echo(f"{r.recipe:<28} {r.connection:<14} {r.resource:<16} {seen:<26} {r.last_seen_id or '-'}")
+
+
+@cursors.command("reset")
+@click.argument("recipe")
+@click.option("--to", "to", help="ISO 8601 timestamp to read from again (default: from the start).")
+@click.pass_context
+def cursors_reset(ctx, recipe: str, to: str | None) -> None:
+    """Make RECIPE's poll read again from --to (or from the beginning)."""
+    hub = _hub(ctx)
+    when = datetime.fromisoformat(to) if to else None
+    if when is not None and when.tzinfo is None:
+        _fail("--to needs a timezone, e.g. 2026-01-31T00:00:00+00:00")
+    count = reset_cursor(hub, recipe, when)
+    if not count:
+        _fail(f"recipe {recipe!r} has no poll cursor yet")
+    click.echo(f"reset {count} cursor(s) of {recipe} to {to or 'the beginning'}")

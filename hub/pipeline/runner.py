@@ -1,0 +1,77 @@
+"""Runs a built recipe's steps in order, recording each step's outcome.
+
+Errors are classified here into the error tree (see hub.errors): our own errors pass through,
+a database that is busy is retriable, a JMESPath evaluation error is fatal (bad data), and any
+other exception is a fatal internal error, recorded with its class name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jmespath.exceptions import JMESPathError
+from sqlalchemy.exc import OperationalError
+
+from hub.errors import FatalError, HubError, RetriableError
+from hub.pipeline.context import RunContext, StepRecord
+from hub.pipeline.steps import Filtered, Step, truthy
+from hub.store.base import utcnow
+
+
+def run_steps(steps: Sequence[Step], ctx: RunContext, *, prefix: str = "") -> dict[str, Any]:
+    """Execute ``steps`` in order; each output lands in ``ctx.data`` under its step id.
+
+    Raises Filtered when a filter stops the run, or a HubError when a step fails.
+    """
+    outputs: dict[str, Any] = {}
+    for step in steps:
+        record = StepRecord(step_id=prefix + step.id, kind=step.kind, status="running",
+                            started_at=utcnow())
+        ctx.records.append(record)
+        output = _run_one(step, ctx, record)
+        ctx.data[step.id] = outputs[step.id] = output
+    return outputs
+
+
+def _run_one(step: Step, ctx: RunContext, record: StepRecord) -> Any:
+    try:
+        if step.when is not None and not truthy(step.when(ctx.data)):
+            _finish(record, ctx, "skipped")
+            return None
+        ctx.last_reused = False
+        given = step.prepare(ctx)
+        record.input = ctx.redactor.value(given)
+        output = step.execute(ctx, given)
+    except Filtered:
+        _finish(record, ctx, "filtered", output=False)
+        raise
+    except Exception as exc:
+        error = classify(exc)
+        _finish(record, ctx, "failed", error=error)
+        if error is exc:
+            raise
+        raise error from exc
+    _finish(record, ctx, "reused" if ctx.last_reused else "succeeded", output=output)
+    return output
+
+
+def classify(exc: Exception) -> HubError:
+    """``exc`` as a member of the error tree, so the run knows whether to retry."""
+    if isinstance(exc, HubError):
+        return exc
+    if isinstance(exc, OperationalError):
+        return RetriableError(f"the database was busy: {exc.orig}")
+    if isinstance(exc, JMESPathError):
+        return FatalError(f"expression failed on this data: {exc}")
+    return FatalError(f"internal error ({type(exc).__name__}): {exc}")
+
+
+def _finish(record: StepRecord, ctx: RunContext, status: str, *, output: Any = None,
+            error: HubError | None = None) -> None:
+    record.status = status
+    record.finished_at = utcnow()
+    record.output = ctx.redactor.value(output)
+    if error is not None:
+        record.error_class = type(error).__name__
+        record.error_message = ctx.redactor.text(str(error))

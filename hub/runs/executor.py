@@ -1,0 +1,147 @@
+"""Executes one attempt of a claimed run and records how it went.
+
+    succeeded ─ every step done (or a filter ended the run)
+    retrying  ─ a RetriableError, attempts left: due again after the backoff (≥ Retry-After)
+    dead      ─ a fatal error, or retries exhausted: on_failure handlers run, once
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from hub import jsonutil
+from hub.errors import HubError, RetriableError
+from hub.pipeline.context import RunContext, StepRecord
+from hub.pipeline.runner import classify, run_steps
+from hub.pipeline.steps import Filtered
+from hub.runs.ledger import EffectLedger
+from hub.runs.queue import Claimed
+from hub.runs.retry import attempts_left, retry_delay
+from hub.store.base import utcnow
+from hub.store.platform import Event, Run, StepRun
+
+if TYPE_CHECKING:
+    from hub.hub import Hub
+
+log = logging.getLogger("o2c_hub.runs")
+
+_ALERT_TRIES = 3
+
+
+def execute(hub: Hub, claimed: Claimed) -> str:
+    """Run one attempt of ``claimed``; return the run's new status."""
+    with hub.sessions() as session:
+        run = session.get(Run, claimed.run_id)
+        event = run.event
+        built = hub.recipes.get(run.recipe)
+        ctx = _context(hub, run, event, claimed.attempt)
+    if built is None:
+        error: HubError | None = HubError(f"recipe {run.recipe!r} is no longer loaded")
+        status = _fail(hub, claimed, ctx, error, None)
+        return status
+    error = _run(built.steps, ctx)
+    if error is None:
+        _finish(hub, claimed, ctx, status="succeeded", recipe_hash=built.recipe.hash)
+        return "succeeded"
+    return _fail(hub, claimed, ctx, error, built)
+
+
+def _run(steps, ctx: RunContext) -> HubError | None:
+    try:
+        run_steps(steps, ctx)
+    except Filtered:
+        return None
+    except Exception as exc:  # every failure is classified into the error tree, none ignored
+        return classify(exc)
+    return None
+
+
+def _fail(hub: Hub, claimed: Claimed, ctx: RunContext, error: HubError, built) -> str:
+    retriable = isinstance(error, RetriableError)
+    if built is not None and retriable and attempts_left(built.recipe.retry, claimed.attempt):
+        delay = retry_delay(built.recipe.retry, claimed.attempt, retry_after=error.retry_after)
+        _finish(hub, claimed, ctx, status="retrying", error=error, delay=delay,
+                recipe_hash=built.recipe.hash)
+        log.info("run %s attempt %s failed (%s); retrying in %.1fs", claimed.run_id,
+                 claimed.attempt, hub.redactor.text(str(error)), delay.total_seconds())
+        return "retrying"
+    _finish(hub, claimed, ctx, status="dead", error=error,
+            recipe_hash=built.recipe.hash if built else None)
+    log.warning("run %s dead-lettered after attempt %s: %s", claimed.run_id, claimed.attempt,
+                hub.redactor.text(str(error)))
+    if built is not None and built.on_failure:
+        alert(hub, claimed.run_id, built.on_failure, ctx, error)
+    return "dead"
+
+
+def _context(hub: Hub, run: Run, event: Event, attempt: int) -> RunContext:
+    data: dict[str, Any] = {
+        "event": jsonutil.parse_body(event.body),
+        "trigger": {
+            "source": event.source, "connection": event.connection, "topic": event.topic,
+            "delivery_id": event.dedupe_key, "received_at": event.received_at.isoformat(),
+        },
+        "run": {"id": run.id, "recipe": run.recipe, "attempt": attempt,
+                "url": hub.run_url(run.id), "replay_of": run.replay_of},
+    }
+    return RunContext(
+        run_id=run.id, recipe=run.recipe, attempt=attempt, business_key=event.dedupe_key,
+        data=data, sessions=hub.sessions, redactor=hub.redactor,
+        ledger=EffectLedger(hub.sessions, run_id=run.id, recipe=run.recipe),
+    )
+
+
+def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: str,
+            error: HubError | None = None, delay: timedelta | None = None,
+            recipe_hash: str | None = None) -> None:
+    """Write the attempt's step runs and the run's new status in one transaction."""
+    now = utcnow()
+    with hub.sessions.begin() as session:
+        run = session.get(Run, claimed.run_id)
+        session.add_all(_step_rows(claimed, ctx.records))
+        run.status, run.lease_owner, run.lease_until = status, None, None
+        run.recipe_hash = recipe_hash or run.recipe_hash
+        run.error_class = type(error).__name__ if error else None
+        run.error_message = hub.redactor.text(str(error)) if error else None
+        if delay is not None:
+            run.next_attempt_at = now + delay
+        else:
+            run.finished_at = now
+
+
+def _step_rows(claimed: Claimed, records: list[StepRecord]) -> list[StepRun]:
+    return [
+        StepRun(run_id=claimed.run_id, attempt=claimed.attempt, step_id=r.step_id, kind=r.kind,
+                status=r.status, started_at=r.started_at, finished_at=r.finished_at,
+                input=r.input, output=r.output, error_class=r.error_class,
+                error_message=r.error_message)
+        for r in records
+    ]
+
+
+def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError) -> None:
+    """Run the recipe's on_failure handlers once for a dead-lettered run."""
+    ctx.data["run"] = {**ctx.data["run"], "error": hub.redactor.text(str(error)),
+                       "error_class": type(error).__name__}
+    ctx.business_key = f"run-{run_id}"
+    ctx.records = []
+    for tries in range(1, _ALERT_TRIES + 1):
+        failure = _run(handlers, ctx)
+        if not isinstance(failure, RetriableError) or tries == _ALERT_TRIES:
+            break
+        time.sleep(min(failure.retry_after or 2 ** tries, 30))
+    _record_alert(hub, run_id, ctx.records, failure)
+
+
+def _record_alert(hub: Hub, run_id: int, records: list[StepRecord], failure) -> None:
+    with hub.sessions.begin() as session:
+        run = session.get(Run, run_id)
+        session.add_all(_step_rows(Claimed(run_id, run.attempt), records))
+        if failure is None:
+            run.alerted_at = utcnow()
+    if failure is not None:
+        log.error("run %s: the failure alert could not be sent: %s", run_id,
+                  hub.redactor.text(str(failure)))

@@ -1,0 +1,92 @@
+"""The idempotency ledger: each side effect happens once per business key.
+
+A step asks ``ledger.once(key, perform)``. The first time, a ``pending`` row is committed,
+the effect performed and the row marked ``done`` with its result. Any later attempt, retry
+or replay with the same key gets the stored result back and performs nothing. A ``pending``
+row left by a crash is taken over by the next attempt, which calls again with the same
+idempotency key, so a remote system that honours Idempotency-Key still sees one effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.errors import RetriableError
+from hub.store.base import utcnow
+from hub.store.platform import Effect, Run
+
+_MAX_KEY = 400
+
+
+def effect_key(*parts: object) -> str:
+    """A readable ledger key from its parts; long keys keep a readable head and a hash."""
+    key = "/".join(str(p) for p in parts)
+    if len(key) <= _MAX_KEY:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[: _MAX_KEY - 65]}#{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: Any
+    reused: bool
+
+
+class EffectLedger:
+    """Effects of one run, recorded in the ``effects`` table."""
+
+    def __init__(self, sessions: sessionmaker, *, run_id: int, recipe: str):
+        self._sessions = sessions
+        self.run_id = run_id
+        self.recipe = recipe
+
+    def once(self, key: str, step_id: str, perform: Callable[[], Any]) -> Outcome:
+        """Perform the effect under ``key`` unless it is already done; return its result."""
+        done = self._claim(key, step_id)
+        if done is not None:
+            return done
+        result = perform()
+        with self._sessions.begin() as session:
+            effect = session.get(Effect, key)
+            effect.status, effect.result, effect.done_at = "done", result, utcnow()
+        return Outcome(result, reused=False)
+
+    def _claim(self, key: str, step_id: str) -> Outcome | None:
+        with self._sessions() as session:
+            effect = session.get(Effect, key)
+            if effect is None:
+                session.add(self._pending(key, step_id))
+                try:
+                    session.commit()
+                    return None
+                except IntegrityError:  # another run claimed it a moment ago
+                    session.rollback()
+                    effect = session.get(Effect, key)
+            if effect.status == "done":
+                return Outcome(effect.result, reused=True)
+            self._take_over(session, effect)
+            return None
+
+    def _pending(self, key: str, step_id: str) -> Effect:
+        return Effect(
+            key=key, recipe=self.recipe, step_id=step_id, status="pending", run_id=self.run_id
+        )
+
+    def _take_over(self, session: Session, effect: Effect) -> None:
+        """A pending effect: ours from an earlier attempt, or left by a run that is not running."""
+        if effect.run_id not in (None, self.run_id):
+            owner = session.get(Run, effect.run_id)
+            if owner is not None and owner.status == "running":
+                raise RetriableError(
+                    f"run {effect.run_id} is performing this effect right now; trying again later",
+                    retry_after=5,
+                )
+        effect.run_id = self.run_id
+        session.commit()

@@ -1,0 +1,127 @@
+"""The run queue is the ``runs`` table: due runs are claimed with a lease, finished runs
+release it, and runs whose owner died are put back.
+
+A claim is one conditional UPDATE, so two workers (threads or processes) never take the
+same run; on PostgreSQL the candidates are also locked with SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import sessionmaker
+
+from hub.store.base import utcnow
+from hub.store.platform import Run
+
+DUE = ("queued", "retrying")
+LEASE = timedelta(minutes=15)
+
+
+def new_owner() -> str:
+    """A lease owner name: host, process id and a random tag for this process's lifetime."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    run_id: int
+    attempt: int
+
+
+def claim(sessions: sessionmaker, owner: str, limit: int) -> list[Claimed]:
+    """Take up to ``limit`` due runs, oldest due first, for ``owner``."""
+    now = utcnow()
+    with sessions.begin() as session:
+        candidates = (
+            select(Run.id).where(Run.status.in_(DUE), Run.next_attempt_at <= now)
+            .order_by(Run.next_attempt_at, Run.id).limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = session.scalars(candidates).all()
+        if not ids:
+            return []
+        session.execute(
+            update(Run).where(Run.id.in_(ids), Run.status.in_(DUE)).values(
+                status="running", lease_owner=owner, lease_until=now + LEASE,
+                attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now),
+            )
+        )
+        rows = session.execute(
+            select(Run.id, Run.attempt).where(Run.id.in_(ids), Run.lease_owner == owner,
+                                              Run.status == "running")
+        )
+        return [Claimed(run_id, attempt) for run_id, attempt in rows]
+
+
+def next_due_at(sessions: sessionmaker) -> datetime | None:
+    """When the next waiting run becomes due (None if nothing waits)."""
+    with sessions() as session:
+        return session.scalar(select(func.min(Run.next_attempt_at)).where(Run.status.in_(DUE)))
+
+
+def requeue_owned(sessions: sessionmaker, owner: str) -> int:
+    """Put back every run ``owner`` still holds (at shutdown); returns how many."""
+    with sessions.begin() as session:
+        result = session.execute(
+            update(Run).where(Run.status == "running", Run.lease_owner == owner)
+            .values(status="queued", lease_owner=None, lease_until=None, next_attempt_at=utcnow())
+        )
+        return result.rowcount
+
+
+def recover(sessions: sessionmaker, owner: str) -> list[int]:
+    """Put back runs whose lease expired or whose owner process on this host is gone."""
+    now = utcnow()
+    with sessions.begin() as session:
+        held = session.execute(
+            select(Run.id, Run.lease_owner).where(
+                Run.status == "running",
+                or_(Run.lease_until < now, Run.lease_owner.like(f"{socket.gethostname()}:%")),
+            )
+        ).all()
+        orphans = [rid for rid, holder in held if holder != owner and _abandoned(holder, now)]
+        if orphans:
+            session.execute(
+                update(Run).where(Run.id.in_(orphans), Run.status == "running")
+                .values(status="queued", lease_owner=None, lease_until=None, next_attempt_at=now)
+            )
+        return orphans
+
+
+def _abandoned(holder: str | None, now: datetime) -> bool:
+    host, _, rest = (holder or "").partition(":")
+    if host != socket.gethostname():
+        return True  # only reached for expired leases of other hosts
+    pid = rest.partition(":")[0]
+    return not (pid.isdigit() and _alive(int(pid)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim_run(sessions: sessionmaker, owner: str, run_id: int) -> Claimed | None:
+    """Take run ``run_id`` if it is due now (used to run one run in the foreground)."""
+    now = utcnow()
+    with sessions.begin() as session:
+        result = session.execute(
+            update(Run).where(Run.id == run_id, Run.status.in_(DUE), Run.next_attempt_at <= now)
+            .values(status="running", lease_owner=owner, lease_until=now + LEASE,
+                    attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now))
+        )
+        if result.rowcount != 1:
+            return None
+        return Claimed(run_id, session.scalar(select(Run.attempt).where(Run.id == run_id)))

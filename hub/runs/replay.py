@@ -1,0 +1,41 @@
+"""Replay: run a finished run's event again through the recipe as it is loaded now.
+
+The new run shares the event, so its effects have the same business keys: whatever already
+succeeded is taken from the idempotency ledger, and only what had not happened is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hub.errors import HubError
+from hub.store.platform import AuditEntry, Run
+
+REPLAYABLE = ("succeeded", "dead")
+
+
+class ReplayError(HubError):
+    """The run cannot be replayed (still in progress, or its recipe is gone)."""
+
+
+class RunNotFound(ReplayError):
+    """There is no run with that id."""
+
+
+def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str = "cli") -> int:
+    """Queue a replay of run ``run_id``; return the new run's id."""
+    with sessions.begin() as session:
+        original = session.get(Run, run_id)
+        if original is None:
+            raise RunNotFound(f"there is no run {run_id}")
+        if original.status not in REPLAYABLE:
+            raise ReplayError(f"run {run_id} is {original.status}; only finished runs "
+                              f"({' or '.join(REPLAYABLE)}) can be replayed")
+        if original.recipe not in recipe_hashes:
+            raise ReplayError(f"recipe {original.recipe!r} of run {run_id} is no longer loaded")
+        new = Run(recipe=original.recipe, recipe_hash=recipe_hashes[original.recipe],
+                  event_id=original.event_id, replay_of=original.id)
+        session.add(new)
+        session.add(AuditEntry(kind="replay", detail=f"run {run_id} replayed by {who}"))
+        session.flush()
+        return new.id

@@ -1,0 +1,106 @@
+"""The worker pool of the embedded hub: one dispatcher thread claims due runs and hands them
+to a fixed pool of threads. It wakes at once when a run is queued in this process, when the
+next retry falls due, and at least every second (for runs queued by other processes)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from hub.runs import queue
+from hub.runs.executor import execute
+from hub.store.base import utcnow
+
+if TYPE_CHECKING:
+    from hub.hub import Hub
+
+log = logging.getLogger("o2c_hub.worker")
+
+_IDLE_WAIT = 1.0
+_RECOVER_EVERY = timedelta(seconds=60)
+
+
+class WorkerPool:
+    """Runs queued runs with ``size`` threads until stopped."""
+
+    def __init__(self, hub: Hub, size: int):
+        self.hub = hub
+        self.size = size
+        self.owner = queue.new_owner()
+        self._executor = ThreadPoolExecutor(size, thread_name_prefix="o2c-run")
+        self._cond = threading.Condition()
+        self._busy = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._dispatch, name="o2c-dispatch", daemon=True)
+
+    def start(self) -> None:
+        recovered = queue.recover(self.hub.sessions, self.owner)
+        if recovered:
+            log.warning("put back %d run(s) left unfinished by a stopped process: %s",
+                        len(recovered), recovered)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Tell the dispatcher new work may be due."""
+        with self._cond:
+            self._cond.notify()
+
+    def stop(self, grace: timedelta) -> int:
+        """Stop claiming; let running runs finish for ``grace``; put back the rest."""
+        self._stopping.set()
+        self.wake()
+        with self._cond:
+            self._cond.wait_for(lambda: self._busy == 0, timeout=grace.total_seconds())
+        left = queue.requeue_owned(self.hub.sessions, self.owner)
+        if left:
+            log.warning("%d run(s) still going at shutdown returned to the queue", left)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        return left
+
+    def _dispatch(self) -> None:
+        last_recover = utcnow()
+        while not self._stopping.is_set():
+            try:
+                claimed = self._claim()
+                if utcnow() - last_recover > _RECOVER_EVERY:
+                    queue.recover(self.hub.sessions, self.owner)
+                    last_recover = utcnow()
+            except Exception:  # the database may be briefly unavailable: log and go on
+                log.exception("could not claim runs; trying again shortly")
+                claimed = 0
+            if not claimed:
+                self._sleep()
+
+    def _claim(self) -> int:
+        with self._cond:
+            free = self.size - self._busy
+        if free <= 0:
+            return 0
+        claimed = queue.claim(self.hub.sessions, self.owner, free)
+        for item in claimed:
+            with self._cond:
+                self._busy += 1
+            self._executor.submit(self._work, item)
+        return len(claimed)
+
+    def _work(self, item: queue.Claimed) -> None:
+        try:
+            execute(self.hub, item)
+        except Exception:  # recorded as a failed claim; the lease lets recovery put it back
+            log.exception("run %s could not be executed", item.run_id)
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+    def _sleep(self) -> None:
+        wait = _IDLE_WAIT
+        due = queue.next_due_at(self.hub.sessions)
+        if due is not None:
+            wait = max(0.0, min(wait, (due - utcnow()).total_seconds()))
+        with self._cond:
+            if self._busy < self.size or wait > 0:
+                self._cond.wait(timeout=wait if wait > 0 else 0.05)

@@ -1,0 +1,54 @@
+"""The embedded hub: one process serving webhooks and the admin API (waitress, a production
+WSGI server), running the scheduler and a worker pool, and stopping cleanly on SIGTERM.
+
+On SIGTERM or SIGINT: stop accepting requests, stop the scheduler, let runs in progress
+finish for ``shutdown_grace``, put any still going back in the queue, exit 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from waitress import create_server
+
+from hub.runs.worker import WorkerPool
+from hub.scheduler import Scheduler
+from hub.web import create_app
+
+if TYPE_CHECKING:
+    from hub.hub import Hub
+
+log = logging.getLogger("o2c_hub")
+
+
+def serve(hub: Hub) -> None:
+    """Run ``hub`` until SIGTERM/SIGINT."""
+    hub.migrate()
+    pool = WorkerPool(hub, hub.settings.workers)
+    hub.wake = pool.wake
+    scheduler = Scheduler(hub)
+    server = create_server(create_app(hub), host=hub.settings.host, port=hub.settings.port,
+                           threads=hub.settings.threads, ident="o2c-hub")
+    pool.start()
+    scheduler.start()
+    _exit_on_signals()
+    log.info("o2c-hub listening on http://%s:%s with %d recipe(s), %d worker(s)",
+             hub.settings.host, server.effective_port, len(hub.recipes), pool.size)
+    try:
+        server.run()  # returns once a signal raised SystemExit inside it
+    finally:
+        log.info("shutting down")
+        scheduler.stop()
+        pool.stop(hub.settings.shutdown_grace)
+        hub.close()
+        log.info("stopped")
+
+
+def _exit_on_signals() -> None:
+    def stop(signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

@@ -1,0 +1,91 @@
+"""The admin API under /api/v1, behind ``Authorization: Bearer <admin token>``.
+
+    GET  /api/v1/recipes                 loaded recipes
+    GET  /api/v1/runs?status=&recipe=    runs, newest first (limit, before_id to page)
+    GET  /api/v1/runs/<id>               one run: its event, every step of every attempt
+    POST /api/v1/runs/<id>/replay        queue a replay (202 with the new run id)
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, abort, jsonify, request
+
+from hub.recipe.model import PollTrigger, ScheduleTrigger, WebhookTrigger
+from hub.runs.replay import ReplayError, RunNotFound, replay
+from hub.runs.report import list_runs, run_detail, run_summary
+from hub.store.platform import Run
+from hub.web.context import current_hub
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def require_token():
+    token = current_hub().settings.admin_token
+    if not token:
+        abort(503, "the admin API is disabled: set admin.token in the config file")
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        abort(401, "a valid 'Authorization: Bearer <admin token>' header is required")
+
+
+@bp.get("/recipes")
+def recipes():
+    return jsonify(recipes=[recipe_view(b.recipe) for b in current_hub().recipes.values()])
+
+
+@bp.get("/runs")
+def runs():
+    limit = min(request.args.get("limit", 50, type=int), 500)
+    with current_hub().sessions() as session:
+        found = list_runs(session, status=request.args.get("status"),
+                          recipe=request.args.get("recipe"),
+                          before_id=request.args.get("before_id", type=int), limit=limit)
+        return jsonify(runs=[run_summary(r) for r in found])
+
+
+@bp.get("/runs/<int:run_id>")
+def run(run_id: int):
+    hub = current_hub()
+    with hub.sessions() as session:
+        found = session.get(Run, run_id)
+        if found is None:
+            abort(404, f"there is no run {run_id}")
+        return jsonify(run_detail(found, hub.redactor))
+
+
+@bp.post("/runs/<int:run_id>/replay")
+def replay_run(run_id: int):
+    hub = current_hub()
+    hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
+    try:
+        new_id = replay(hub.sessions, run_id, hashes, who="admin API")
+    except RunNotFound as exc:
+        abort(404, str(exc))
+    except ReplayError as exc:
+        abort(409, str(exc))
+    hub.wake()
+    return jsonify(run_id=new_id, replay_of=run_id), 202
+
+
+def recipe_view(recipe) -> dict:
+    return {
+        "recipe": recipe.slug, "description": recipe.description, "path": recipe.path,
+        "hash": recipe.hash, "trigger": trigger_view(recipe.trigger),
+        "steps": [{"id": s.id, "kind": type(s).__name__.removesuffix("Step").lower()}
+                  for s in recipe.steps],
+    }
+
+
+def trigger_view(trigger) -> dict:
+    if isinstance(trigger, WebhookTrigger):
+        return {"webhook": {"connection": trigger.connection, "topic": trigger.topic}}
+    if isinstance(trigger, PollTrigger):
+        return {"poll": {"connection": trigger.connection, "resource": trigger.resource,
+                         "every_seconds": trigger.every.total_seconds()}}
+    if isinstance(trigger, ScheduleTrigger):
+        return {"schedule": {"cron": trigger.cron, "timezone": trigger.timezone}}
+    return {"manual": {}}
+
