@@ -32,16 +32,17 @@ class Document(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect) -> Any:
-        return _plain(value)
+        return plain_json(value)
 
 
-def _plain(value: Any) -> Any:
+def plain_json(value: Any) -> Any:
+    """``value`` with every Decimal (at any depth) written as its decimal string."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_json(v) for v in value]
     return value
 
 

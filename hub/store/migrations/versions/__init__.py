@@ -1,0 +1,1 @@
+"""Revision scripts (a package so they ship inside the wheel)."""

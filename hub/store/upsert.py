@@ -1,0 +1,130 @@
+"""Insert-or-update of canonical records, keyed on external ids and natural keys.
+
+    upsert(session, "sales_order", record, ref=("shopify", "450789469"))
+      1. validate + normalize the record (hub.o2c.canonical.check)
+      2. find the row: by the given ref, then by the record's external_refs, then by natural key
+      3. same payload hash on the given ref, or same document → nothing to do (changed=False)
+      4. insert or update the row, replace its child lines
+      5. record every external ref; the given ref also keeps the payload hash
+
+Pure database work: the caller owns the transaction and commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import simplejson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.o2c.canonical import check
+from hub.store.base import Base
+from hub.store.o2c import ExternalRef
+from hub.store.o2c_columns import ENTITY_TABLES, EntityTable
+from hub.store.o2c_types import plain_json
+
+Ref = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertResult:
+    """What an upsert did: the canonical id, and whether the row was created or changed."""
+
+    entity: str
+    id: int
+    created: bool
+    changed: bool
+
+
+def payload_hash(record: dict[str, Any]) -> str:
+    """SHA-256 of a normalized record, independent of key order."""
+    text = simplejson.dumps(plain_json(record), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | None = None) -> UpsertResult:
+    """Store ``record`` as ``entity``; ``ref`` is (system, external id) of where it came from.
+
+    Raises InvalidRecordError when the record does not match its schema, LookupError for an
+    unknown entity.
+    """
+    table = _table(entity)
+    record = check(entity, record)
+    digest = payload_hash(record)
+    refs = _refs(record, ref)
+    known = _ref_row(session, entity, ref) if ref else None
+    if known is not None and known.payload_hash == digest:
+        return UpsertResult(entity=entity, id=known.canonical_id, created=False, changed=False)
+    row = _find(session, table, entity, refs, record)
+    result = _write(session, table, entity, row, record)
+    _remember(session, entity, result.id, refs, given=ref, digest=digest)
+    return result
+
+
+def _table(entity: str) -> EntityTable:
+    try:
+        return ENTITY_TABLES[entity]
+    except KeyError:
+        raise LookupError(f"cannot store entity {entity!r}; stored entities: {', '.join(ENTITY_TABLES)}") from None
+
+
+def _refs(record: dict[str, Any], given: Ref | None) -> list[Ref]:
+    """The given ref first, then the record's own external refs, without repeats."""
+    refs = [given] if given else []
+    for item in record.get("external_refs", []):
+        pair = (item["system"], str(item["id"]))
+        if pair not in refs:
+            refs.append(pair)
+    return refs
+
+
+def _ref_row(session: Session, entity: str, ref: Ref) -> ExternalRef | None:
+    system, external_id = ref
+    return session.scalar(select(ExternalRef).where(
+        ExternalRef.system == system, ExternalRef.entity == entity,
+        ExternalRef.external_id == str(external_id),
+    ))
+
+
+def _find(session: Session, table: EntityTable, entity: str, refs: list[Ref], record: dict) -> Base | None:
+    """The existing row: by external ref first, else by natural key."""
+    for ref in refs:
+        known = _ref_row(session, entity, ref)
+        row = session.get(table.model, known.canonical_id) if known else None
+        if row is not None:
+            return row
+    query = table.natural_key(record)
+    return session.scalars(query.limit(1)).first() if query is not None else None
+
+
+def _write(session: Session, table: EntityTable, entity: str, row: Base | None, record: dict) -> UpsertResult:
+    """Insert or update ``row``; an identical document leaves it untouched."""
+    document = plain_json(record)
+    if row is not None and row.data == document:
+        return UpsertResult(entity=entity, id=row.id, created=False, changed=False)
+    # Links are looked up before the row joins the session, so autoflush never sees it half-set.
+    values = {**table.columns(session, record), **table.children(record), "data": document}
+    created = row is None
+    if created:
+        row = table.model()
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.flush()
+    return UpsertResult(entity=entity, id=row.id, created=created, changed=True)
+
+
+def _remember(session: Session, entity: str, canonical_id: int, refs: list[Ref], *, given: Ref | None, digest: str) -> None:
+    """Point every ref at the canonical row; the given ref also keeps the payload hash."""
+    for ref in refs:
+        row = _ref_row(session, entity, ref)
+        if row is None:
+            row = ExternalRef(system=ref[0], entity=entity, external_id=str(ref[1]), canonical_id=canonical_id)
+            session.add(row)
+        row.canonical_id = canonical_id
+        if ref == given:
+            row.payload_hash = digest
+    session.flush()
