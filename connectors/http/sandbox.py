@@ -142,6 +142,7 @@ def _entry_of(req: Any) -> dict[str, Any]:
     return {
         "method": req.method,
         "path": req.path,
+        "raw_path": req.environ.get("RAW_URI", req.path).split("?")[0],
         "query": dict(req.args),
         "headers": {k: v for k, v in req.headers.items() if k.lower() not in HIDDEN_HEADERS},
         "json": body,
