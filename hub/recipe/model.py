@@ -1,0 +1,219 @@
+"""A validated recipe as frozen values (see schemas/recipe.schema.json for the YAML form).
+
+Expressions and templates are kept as text with the place they were written (``Mark``), so the
+build stage can compile them and still point at the recipe line when something goes wrong.
+Nothing here refers to connectors or canonical schemas by object: names are resolved at build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+_DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
+_UNITS = {"ms": "milliseconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(value: int | str) -> timedelta:
+    """``"500ms"``, ``"30s"``, ``"5m"``, ``"1h"``, ``"2d"`` or whole seconds -> timedelta."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value).strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not a duration (e.g. 30s, 5m, 1h)")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mark:
+    """Where something is written: file and 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expression:
+    """JMESPath source text and where it is written."""
+
+    text: str
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Template:
+    """Jinja source text (rendered in the sandbox) and where it is written."""
+
+    text: str
+    mark: Mark
+
+
+# --- Triggers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookTrigger:
+    """``webhook: {connection: shop, topic: orders/create}`` — topic None means every topic."""
+
+    connection: str
+    topic: str | None
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollTrigger:
+    """``poll: {connection: crm, resource: accounts, every: 5m, overlap: 2m}``."""
+
+    connection: str
+    resource: str
+    every: timedelta
+    overlap: timedelta
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleTrigger:
+    """``schedule: {cron: "0 8 * * 1-5", timezone: Europe/Berlin}`` (timezone default UTC)."""
+
+    cron: str
+    timezone: str
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManualTrigger:
+    """``manual: {}`` — runs only when started by hand (CLI, API, UI)."""
+
+    mark: Mark
+
+
+Trigger = WebhookTrigger | PollTrigger | ScheduleTrigger | ManualTrigger
+
+
+# --- Steps ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MapStep:
+    """``map: {expr: "{number: name}", into: sales_order, from: event}`` or ``map: "<expr>"``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    expr: Expression
+    into: str | None
+    source: Expression
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValidateStep:
+    """``validate: {schema: sales_order, from: order}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    schema: str
+    source: Expression
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilterStep:
+    """``filter: "!event.test"`` — a falsy result ends the run successfully ("filtered")."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    condition: Expression
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertStep:
+    """``upsert: {entity: sales_order, from: order, ref: {connection: shop, id: "event.id"}}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    entity: str
+    source: Expression
+    ref_connection: str | None
+    ref_id: Expression | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStep:
+    """``call: {connection: erp, action: create_order, with: "order", key: "order.number"}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    connection: str
+    action: str
+    with_: Expression | None
+    key: Expression | None
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifyStep:
+    """``notify: {connection: slack, text: "Order {{ order.number }} booked", channel: "#ops"}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    connection: str
+    text: Template
+    channel: str | None
+    key: Expression | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForEachStep:
+    """``for_each: {in: "order.lines", as: line, steps: [...]}`` (``as`` default ``item``)."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    items: Expression
+    as_: str
+    steps: tuple[Step, ...]
+
+
+Step = MapStep | ValidateStep | FilterStep | UpsertStep | CallStep | NotifyStep | ForEachStep
+
+
+# --- Recipe -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How a run that failed for a passing reason is retried before it is dead-lettered."""
+
+    max_attempts: int = 5
+    backoff: str = "exponential"  # "exponential" | "fixed"
+    initial: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=1)
+    jitter: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipe:
+    """One recipe file, validated. ``hash`` (sha256 of ``text``) identifies the version run."""
+
+    slug: str
+    description: str
+    trigger: Trigger
+    steps: tuple[Step, ...]
+    retry: RetryPolicy
+    on_failure: tuple[NotifyStep | CallStep, ...]
+    tables: Mapping[str, Mapping[str, Any]]
+    path: str
+    text: str
+    hash: str
+    mark: Mark

@@ -1,0 +1,339 @@
+"""Checks a recipe's meaning once its shape has passed the JSON Schema.
+
+What is checked (each problem becomes one Issue at the place it is written):
+
+- connections exist; actions exist on them; a notify connection has a ``notify`` action;
+  a webhook trigger's connection receives webhooks; a poll resource exists on its connection;
+- cron expressions and time zones; canonical entity names;
+- step ids are unique across the recipe (nested steps included) and not a built-in name;
+- JMESPath parses and calls only known functions; Jinja templates parse;
+- every name an expression or template starts from is ``event``, ``trigger``, ``run``,
+  ``tables`` or a step defined earlier (inside ``for_each`` also its ``as`` name;
+  ``on_failure`` sees every top-level step).
+
+Only parts without schema problems are checked, so one mistake is reported once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jmespath
+import yaml
+from apscheduler.triggers.cron import CronTrigger
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jmespath.exceptions import IncompleteExpressionError, LexerError, ParseError
+
+from connectors.base import Connector
+from hub.errors import Issue
+from hub.pipeline.functions import function_names
+from hub.yamldoc import Document, join_path
+
+#: Names every expression may start from besides earlier steps.
+BUILTIN_NAMES = ("event", "trigger", "run", "tables")
+
+Path = tuple[str | int, ...]
+
+# Which children of a JMESPath AST node are evaluated against something other than the
+# current context (True = relative): the right side of `a.b`, `a[*].b`, `a | b`, filters, `&x`.
+_RELATIVE_CHILDREN = {
+    "subexpression": (False, True), "index_expression": (False, True),
+    "projection": (False, True), "value_projection": (False, True),
+    "filter_projection": (False, True, True), "pipe": (False, True), "expref": (True,),
+}
+
+
+def check_recipe(doc: Document, text: str, *, connections: Mapping[str, Connector],
+                 entities: Collection[str], schema_problems: Collection[Issue]) -> list[Issue]:
+    """Every semantic problem of the recipe in ``doc`` (``text`` is its source)."""
+    checker = _Checker(doc, text, connections, entities, {i.path for i in schema_problems})
+    data = doc.data if isinstance(doc.data, dict) else {}
+    checker.trigger(data.get("trigger"))
+    top = checker.steps(data.get("steps"), ("steps",), BUILTIN_NAMES)
+    checker.steps(data.get("on_failure"), ("on_failure",), (*BUILTIN_NAMES, *top))
+    return checker.issues
+
+
+def _all_ids(steps: Any) -> Iterator[str]:
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict) and isinstance(step.get("id"), str):
+            yield step["id"]
+        inner = step.get("for_each") if isinstance(step, dict) else None
+        if isinstance(inner, dict):
+            yield from _all_ids(inner.get("steps"))
+
+
+class _Checker:
+    """Walks the recipe data, collecting issues; only reads ``doc`` and the connections."""
+
+    def __init__(self, doc: Document, text: str, connections: Mapping[str, Connector],
+                 entities: Collection[str], bad_paths: set[str]):
+        self.doc, self.text, self.connections, self.entities = doc, text, connections, entities
+        self.bad_paths = bad_paths
+        self.issues: list[Issue] = []
+        self.first_line: dict[str, int] = {}
+        data = doc.data if isinstance(doc.data, dict) else {}
+        self.all_ids = set(_all_ids(data.get("steps")))
+        self.functions = function_names()
+        self.jinja = ImmutableSandboxedEnvironment()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def ok(self, path: Path) -> bool:
+        """Whether the part at ``path`` passed the schema (nothing wrong at or below it)."""
+        here = join_path(path)
+        return not any(p == here or p.startswith(here + "/") for p in self.bad_paths)
+
+    def report(self, path: Path, message: str, offset: int | None = None) -> None:
+        line, col = self.position(path, offset)
+        self.issues.append(Issue(file=self.doc.file, line=line, col=col, path=join_path(path), message=message))
+
+    def position(self, path: Path, offset: int | None) -> tuple[int, int]:
+        """Where character ``offset`` of the scalar at ``path`` is written (else the scalar)."""
+        node = self.doc.node_at(path)
+        if offset is None or not isinstance(node, yaml.ScalarNode):
+            return self.doc.locate(path)
+        start, end = node.start_mark, node.end_mark
+        if node.style in (None, "'", '"') and start.line == end.line:
+            quote = 0 if node.style is None else 1
+            if self.text[start.index + quote:end.index - quote] == node.value:
+                return start.line + 1, start.column + 1 + quote + offset
+        if node.style == "|":
+            return self._block_position(node, offset)
+        return self.doc.locate(path)
+
+    def _block_position(self, node: yaml.ScalarNode, offset: int) -> tuple[int, int]:
+        """A literal block keeps its lines: value line n is source line n after the ``|``."""
+        lines_before = node.value.count("\n", 0, offset)
+        col = offset - (node.value.rfind("\n", 0, offset) + 1)
+        source = self.text.splitlines()
+        first = node.start_mark.line + 1
+        indent = len(source[first]) - len(source[first].lstrip(" ")) if first < len(source) else 0
+        return first + 1 + lines_before, indent + col + 1
+
+    def value(self, path: Path) -> Any:
+        node: Any = self.doc.data
+        for part in path:
+            node = node[part]
+        return node
+
+    # --- connections, entities, trigger ---------------------------------------------------
+
+    def connection(self, path: Path) -> Connector | None:
+        name = self.value(path)
+        if name in self.connections:
+            return self.connections[name]
+        known = ", ".join(sorted(self.connections)) or "none are configured"
+        self.report(path, f"unknown connection {name!r} (known: {known})")
+        return None
+
+    def entity(self, path: Path) -> None:
+        name = self.value(path)
+        if name not in self.entities:
+            self.report(path, f"unknown entity {name!r} (known: {', '.join(sorted(self.entities))})")
+
+    def trigger(self, trigger: Any) -> None:
+        if not isinstance(trigger, dict) or len(trigger) != 1 or not self.ok(("trigger",)):
+            return
+        kind = next(iter(trigger))
+        check = {"webhook": self.webhook, "poll": self.poll, "schedule": self.schedule}.get(kind)
+        if check is not None:
+            check(("trigger", kind))
+
+    def webhook(self, path: Path) -> None:
+        conn = self.connection((*path, "connection"))
+        if conn is not None and not conn.accepts_webhooks():
+            self.report((*path, "connection"), f"connection {conn.name!r} does not receive webhooks")
+
+    def poll(self, path: Path) -> None:
+        conn = self.connection((*path, "connection"))
+        resource = self.value((*path, "resource"))
+        if conn is not None and resource not in conn.resources():
+            known = ", ".join(sorted(conn.resources())) or "it has none"
+            self.report((*path, "resource"), f"connection {conn.name!r} has no resource {resource!r} (known: {known})")
+
+    def schedule(self, path: Path) -> None:
+        zone = self.value(path).get("timezone", "UTC")
+        try:
+            ZoneInfo(zone)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            self.report((*path, "timezone"), f"unknown time zone {zone!r} (e.g. UTC, Europe/Berlin)")
+            zone = "UTC"
+        try:
+            CronTrigger.from_crontab(self.value((*path, "cron")), timezone=zone)
+        except ValueError as exc:
+            self.report((*path, "cron"), f"invalid cron expression: {exc}")
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def steps(self, steps: Any, path: Path, visible: tuple[str, ...]) -> tuple[str, ...]:
+        """Check ``steps`` in order; return ``visible`` extended by their ids."""
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            here = (*path, index)
+            if not isinstance(step, dict):
+                continue
+            if self.ok(here):
+                self.step(step, here, visible)
+            step_id = step.get("id")
+            if isinstance(step_id, str) and self.ok((*here, "id")):
+                self.step_id((*here, "id"), step_id)
+                visible = (*visible, step_id)
+        return visible
+
+    def step_id(self, path: Path, step_id: str) -> None:
+        line, _ = self.doc.locate(path)
+        if step_id in BUILTIN_NAMES:
+            self.report(path, f"{step_id!r} cannot be a step id: it is a built-in name ({', '.join(BUILTIN_NAMES)})")
+        elif step_id in self.first_line:
+            self.report(path, f"duplicate step id {step_id!r} (first defined on line {self.first_line[step_id]})")
+        else:
+            self.first_line[step_id] = line
+
+    def step(self, step: dict[str, Any], path: Path, visible: tuple[str, ...]) -> None:
+        if "when" in step:
+            self.expression((*path, "when"), visible)
+        for kind in ("map", "validate", "filter", "upsert", "call", "notify", "for_each"):
+            if kind in step:
+                getattr(self, f"step_{kind}")((*path, kind), step[kind], visible)
+
+    def step_map(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        if isinstance(spec, str):
+            self.expression(path, None)  # the expression reads its input (event), not names
+            return
+        self.expression((*path, "expr"), None)
+        self.optional_expression(spec, path, "from", visible)
+        if "into" in spec:
+            self.entity((*path, "into"))
+
+    def step_validate(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.entity((*path, "schema"))
+        self.expression((*path, "from"), visible)
+
+    def step_filter(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.expression(path, visible)
+
+    def step_upsert(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.entity((*path, "entity"))
+        self.expression((*path, "from"), visible)
+        if "ref" in spec:
+            self.connection((*path, "ref", "connection"))
+            self.expression((*path, "ref", "id"), visible)
+
+    def step_call(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        conn = self.connection((*path, "connection"))
+        if conn is not None and spec["action"] not in conn.actions():
+            known = ", ".join(sorted(conn.actions())) or "it has none"
+            self.report((*path, "action"), f"unknown action {spec['action']!r} on connection {conn.name!r} (known: {known})")
+        self.optional_expression(spec, path, "with", visible)
+        self.optional_expression(spec, path, "key", visible)
+
+    def step_notify(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        conn = self.connection((*path, "connection"))
+        if conn is not None and "notify" not in conn.actions():
+            self.report((*path, "connection"), f"connection {conn.name!r} cannot send notices (it has no notify action)")
+        self.template((*path, "text"), visible)
+        self.optional_expression(spec, path, "key", visible)
+
+    def step_for_each(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.expression((*path, "in"), visible)
+        name = spec.get("as", "item")
+        if name in (*BUILTIN_NAMES, *self.all_ids):
+            self.report((*path, "as"), f"{name!r} is already a name in this recipe: choose another item name")
+        self.steps(spec["steps"], (*path, "steps"), (*visible, name))
+
+    # --- expressions and templates --------------------------------------------------------
+
+    def optional_expression(self, spec: Any, path: Path, key: str, visible: tuple[str, ...]) -> None:
+        if key in spec:
+            self.expression((*path, key), visible)
+
+    def expression(self, path: Path, visible: tuple[str, ...] | None) -> None:
+        """Parse the JMESPath at ``path``; check its functions and, if ``visible``, its names."""
+        source = self.value(path)
+        try:
+            tree = jmespath.compile(source).parsed
+        except (LexerError, ParseError) as exc:
+            self.report(path, _parse_message(exc), min(exc.lex_position or 0, len(source)))
+            return
+        for name in sorted(_function_calls(tree) - self.functions):
+            self.report(path, self.unknown_function(name), _find(source, rf"\b{re.escape(name)}\s*\("))
+        if visible is not None:
+            for name in sorted(_root_names(tree, root=True) - set(visible)):
+                self.report(path, self.unknown_name(name, visible), _find(source, _name_pattern(name)))
+
+    def template(self, path: Path, visible: tuple[str, ...]) -> None:
+        source = self.value(path)
+        try:
+            names = meta.find_undeclared_variables(self.jinja.parse(source))
+        except TemplateSyntaxError as exc:
+            offset = _line_offset(source, exc.lineno)
+            self.report(path, f"invalid template (line {exc.lineno}): {exc.message}", offset)
+            return
+        for name in sorted(names - set(visible) - set(self.jinja.globals)):
+            self.report(path, self.unknown_name(name, visible), _find(source, _name_pattern(name)))
+
+    def unknown_function(self, name: str) -> str:
+        close = difflib.get_close_matches(name, sorted(self.functions), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else " (see hub/pipeline/functions.py)"
+        return f"unknown function {name}(){hint}"
+
+    def unknown_name(self, name: str, visible: tuple[str, ...]) -> str:
+        if name in self.all_ids:
+            return f"step {name!r} is not available here: only steps before this one can be used"
+        return f"unknown name {name!r} (known here: {', '.join(visible)})"
+
+
+def _parse_message(exc: ParseError | LexerError) -> str:
+    if isinstance(exc, LexerError):
+        detail = exc.message
+    elif isinstance(exc, IncompleteExpressionError) or exc.token_type == "EOF":
+        detail = "the expression ends too early"
+    else:
+        detail = f"unexpected {exc.token_value!r}"
+    return f"invalid JMESPath expression: {detail}"
+
+
+def _function_calls(node: dict[str, Any]) -> set[str]:
+    names = {node["value"]} if node.get("type") == "function_expression" else set()
+    for child in node.get("children", []):
+        if isinstance(child, dict):
+            names |= _function_calls(child)
+    return names
+
+
+def _root_names(node: dict[str, Any], *, root: bool) -> set[str]:
+    """Identifiers read from the expression's root context (not from a projected value)."""
+    if node.get("type") == "field":
+        return {node["value"]} if root else set()
+    relative = _RELATIVE_CHILDREN.get(node.get("type", ""), ())
+    names: set[str] = set()
+    for index, child in enumerate(node.get("children", [])):
+        if isinstance(child, dict):
+            child_is_relative = relative[index] if index < len(relative) else False
+            names |= _root_names(child, root=root and not child_is_relative)
+    return names
+
+
+def _name_pattern(name: str) -> str:
+    return rf"(?<![\w.'\"`]){re.escape(name)}\b"
+
+
+def _find(source: str, pattern: str) -> int | None:
+    match = re.search(pattern, source)
+    return match.start() if match else None
+
+
+def _line_offset(source: str, lineno: int) -> int:
+    """Offset of the first character of 1-based line ``lineno`` of ``source``."""
+    offset = 0
+    for _ in range(max(lineno - 1, 0)):
+        found = source.find("\n", offset)
+        if found < 0:
+            break
+        offset = found + 1
+    return offset
