@@ -13,6 +13,8 @@ one compiled validator per entity).
 Schemas may carry an ``errorMessage`` next to ``anyOf``, ``pattern``, ``format`` or ``required``:
 that text replaces the validator's own wording, so a finance admin reads
 "currency: must be a three-letter ISO 4217 currency code" instead of a regular expression.
+A rule such as "a name or an email" sits in its own ``allOf`` entry, so its message never
+replaces the ``required`` message of the object around it.
 """
 
 from __future__ import annotations
