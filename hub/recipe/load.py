@@ -53,7 +53,8 @@ def parse_recipe(text: str, file: str, *, connections: Mapping[str, Connector],
     """Validate recipe ``text`` (reported as ``file``) and build it; ConfigError lists every problem."""
     doc = load_document(text, file)
     shape = schema_issues(doc.data, recipe_schema(), doc, file)
-    meaning = check_recipe(doc, text, connections=connections, entities=entities, schema_problems=shape)
+    meaning = check_recipe(doc, text, connections=connections, entities=entities,
+                           schema_problems=[*doc.issues, *shape])
     problems = sort_issues([*doc.issues, *shape, *meaning])
     if problems:
         raise ConfigError(problems)

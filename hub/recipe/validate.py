@@ -55,7 +55,7 @@ def check_recipe(doc: Document, text: str, *, connections: Mapping[str, Connecto
     data = doc.data if isinstance(doc.data, dict) else {}
     checker.trigger(data.get("trigger"))
     top = checker.steps(data.get("steps"), ("steps",), BUILTIN_NAMES)
-    checker.steps(data.get("on_failure"), ("on_failure",), (*BUILTIN_NAMES, *top))
+    checker.steps(data.get("on_failure"), ("on_failure",), top)
     return checker.issues
 
 
@@ -314,7 +314,8 @@ def _root_names(node: dict[str, Any], *, root: bool) -> set[str]:
     names: set[str] = set()
     for index, child in enumerate(node.get("children", [])):
         if isinstance(child, dict):
-            child_is_relative = relative[index] if index < len(relative) else False
+            # jmespath flattens a.b.c into one subexpression with three children.
+            child_is_relative = relative[min(index, len(relative) - 1)] if relative else False
             names |= _root_names(child, root=root and not child_is_relative)
     return names
 
