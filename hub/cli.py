@@ -2,6 +2,7 @@
 
     o2c-hub validate PATH...             check recipe files (exit 1 on any problem)
     o2c-hub run                          serve webhooks + admin API, run scheduler and workers
+    o2c-hub demo                         the same, with local ERP and Slack sandboxes
     o2c-hub db upgrade                   create / migrate the database
     o2c-hub trigger RECIPE --payload F   run a recipe now with a JSON payload
     o2c-hub runs list | runs show ID     inspect runs
@@ -97,6 +98,20 @@ def run(ctx: click.Context) -> None:
     hub = _hub(ctx)
     _logging(hub)
     serve(hub)
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Run the hub with local ERP and Slack sandboxes (config.example.yaml as shipped)."""
+    from hub.demo import run_demo
+
+    def build() -> Hub:
+        hub = _hub(ctx)
+        _logging(hub)
+        return hub
+
+    run_demo(build)
 
 
 def _logging(hub: Hub) -> None:

@@ -33,6 +33,7 @@ Schema = dict[str, Any]
 _TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {_TAG + name for name in ("null", "bool", "int", "float")}
 _TEXT_TAGS = {_TAG + "str", _TAG + "timestamp"}
+_COLLECTION_TAGS = {_TAG + "map", _TAG + "seq"}
 
 
 class Locator(Protocol):
@@ -154,6 +155,9 @@ class _Converter:
             return None
         self.active.add(id(node))
         try:
+            if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+                self._report(node, path, f"the YAML tag {node.tag.replace(_TAG, '!!')!r} is not allowed")
+                return None
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path)
             if isinstance(node, yaml.SequenceNode):

@@ -83,7 +83,7 @@ class _Builder:
     def _notify(self, spec: model.NotifyStep) -> run.Step:
         return run.NotifyStep(
             **self._common(spec), connection=spec.connection,
-            template=compile_template(spec.text), channel=spec.channel, key=_expr(spec.key),
+            template=compile_template(spec.text.text), channel=spec.channel, key=_expr(spec.key),
             action=self._action(spec.connection, "notify"),
         )
 
@@ -95,7 +95,7 @@ class _Builder:
         return self.connections[connection].actions()[action]
 
 
-def _expr(source: str | None) -> run.Expression | None:
+def _expr(source: model.Expression | None) -> run.Expression | None:
     if source is None:
         return None
-    return run.Expression(source, compile_expression(source))
+    return run.Expression(source.text, compile_expression(source.text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Engine, Numeric, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -52,12 +53,20 @@ def make_engine(url: str) -> Engine:
     # JSON columns hold money: serialize Decimal as exact number literals, parse back to Decimal.
     json_args = {"json_serializer": jsonutil.dumps, "json_deserializer": jsonutil.loads}
     if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **json_args
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **json_args)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    """SQLite creates the file but not its folder; create the folder."""
+    path = url.split(":///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
