@@ -196,3 +196,18 @@ def test_schema_examples_are_valid_recipes_fragments():
     schema = json.loads((SCHEMAS / "recipe.schema.json").read_text())
     assert not list(Draft202012Validator(schema).iter_errors(
         {"recipe": "x", "trigger": {"manual": {}}, "steps": [{"id": "a", "filter": "event"}]}))
+
+
+@pytest.mark.parametrize("expression", [
+    "event.lines[*].amount | [0]",
+    "sort_by(event.lines, &amount)[-1].sku",
+    "{total: sum_decimal(event.lines[*].amount), n: length(event.lines)}",
+    "event.lines[?amount > `0`] | length(@)",
+    "order | number",
+    "[order.number, event.id]",
+    "lookup(tables.country_codes, event.country, 'XX')",
+    "!(run.attempt > `1`) || trigger.topic == 'x'",
+], ids=["pipe", "expref", "multiselect", "filter-pipe", "pipe-relative", "list", "tables", "logic"])
+def test_relative_identifiers_are_not_step_references(expression, connections):
+    text = f"recipe: r\ntrigger: {{manual: {{}}}}\nsteps:\n  - {{id: order, map: name}}\n  - id: x\n    filter: {json.dumps(expression)}\n"
+    assert parse(text, connections).steps[1].condition.text == expression
