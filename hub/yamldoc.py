@@ -205,7 +205,7 @@ class _Converter:
 
 _TYPE_NAMES = {
     "object": "a mapping", "array": "a list", "string": "a string", "integer": "a whole number",
-    "number": "a number", "boolean": "true or false", "null": "empty",
+    "number": "a number", "boolean": "true/false", "null": "empty",
 }
 
 
@@ -245,7 +245,8 @@ def _required(error: ValidationError, path: Path, root: Schema) -> list[tuple[Pa
 
 def _type(error: ValidationError, path: Path, root: Schema) -> list[tuple[Path, str, bool]]:
     wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-    names = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
+    words = [_TYPE_NAMES.get(t, t) for t in wanted]
+    names = " or ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} or {words[-1]}"
     return [(path, f"must be {names}, not {describe(error.instance)}", False)]
 
 
