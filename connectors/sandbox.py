@@ -9,6 +9,7 @@ Port 0 (the default) lets the OS pick a free port; ``server.url`` tells which.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -79,8 +80,9 @@ class FaultScript:
     """Canned responses served, in order, before a sandbox handles requests normally.
 
     Each entry is a status (``503``) or ``{"status": 429, "headers": {"Retry-After": "2"},
-    "body": {...} or "text"}``. A bare 2xx status means "let this one through", so
-    ``[503, 429, 201]`` fails twice and then behaves normally. Thread-safe.
+    "body": {...} or "text", "delay": 1.5}``. A bare 2xx status means "let this one through", so
+    ``[503, 429, 201]`` fails twice and then behaves normally; ``{"status": 201, "delay": 3}``
+    lets it through after 3 s (a slow system). Thread-safe.
     """
 
     def __init__(self, default_body: Callable[[int], Any] | None = None) -> None:
@@ -110,6 +112,8 @@ class FaultScript:
         if entry is None:
             return None
         spec = {"status": entry} if isinstance(entry, int) else dict(entry)
+        if spec.get("delay"):
+            time.sleep(float(spec["delay"]))
         if 200 <= spec["status"] < 300 and "body" not in spec:
             return None
         body = spec["body"] if "body" in spec else self._default_body(spec["status"])

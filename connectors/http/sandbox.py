@@ -6,6 +6,7 @@
     GET /records                  paginated list for poll tests: ?updated_since=ISO&limit=N&cursor=C
                                   → {"data": [...], "next_cursor": C|null} and a Link rel="next"
     GET  /_sandbox/requests       what was received (headers without Authorization/Cookie)
+    GET  /_sandbox/hits           every API request with its time, faulted ones included
     POST /_sandbox/records        add records for /records (a list or one object)
     POST /_sandbox/faults         script canned responses: [503, {"status": 429, "headers": {...}}, 201]
     POST /_sandbox/reset          forget everything
@@ -43,6 +44,7 @@ class SinkState:
         """Forget requests, idempotent answers, records and scripted faults."""
         with self.lock:
             self.requests: list[dict[str, Any]] = []
+            self.hits: list[dict[str, Any]] = []  # every API request, faulted ones too
             self.answers: dict[str, dict[str, Any]] = {}
             self.records: list[dict[str, Any]] = []
         self.faults.replace([])
@@ -83,6 +85,10 @@ def _add_control_routes(app: Flask, state: SinkState) -> None:
         with state.lock:
             return _json(list(state.requests))
 
+    @app.get("/_sandbox/hits")
+    def list_hits() -> Response:
+        return _json(state.hits)
+
     @app.post("/_sandbox/records")
     def add_records() -> Response:
         body = jsonutil.loads(request.get_data() or b"[]")
@@ -107,6 +113,9 @@ def _add_api_routes(app: Flask, state: SinkState) -> None:
         if request.path.startswith("/_sandbox/"):
             return None
         canned = state.faults.next_response()
+        with state.lock:
+            state.hits.append({"at": time.time(), "method": request.method, "path": request.path,
+                               "status": canned.status_code if canned is not None else None})
         if canned is not None:
             return canned
         if state.token and request.headers.get("Authorization") != f"Bearer {state.token}":

@@ -86,12 +86,18 @@ def _context(hub: Hub, run: Run, event: Event, attempt: int) -> RunContext:
         },
         "run": {"id": run.id, "recipe": run.recipe, "attempt": attempt,
                 "url": hub.run_url(run.id), "replay_of": run.replay_of},
+        "tables": _tables(hub, run.recipe),
     }
     return RunContext(
         run_id=run.id, recipe=run.recipe, attempt=attempt, business_key=event.dedupe_key,
         data=data, sessions=hub.sessions, redactor=hub.redactor,
         ledger=EffectLedger(hub.sessions, run_id=run.id, recipe=run.recipe),
     )
+
+
+def _tables(hub: Hub, slug: str) -> dict[str, Any]:
+    built = hub.recipes.get(slug)
+    return {name: dict(rows) for name, rows in built.recipe.tables.items()} if built else {}
 
 
 def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: str,
