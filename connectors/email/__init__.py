@@ -1,0 +1,121 @@
+"""The ``email`` connector: notifications and messages over SMTP.
+
+    connections:
+      mail:
+        connector: email
+        host: smtp.example.com
+        port: 587
+        starttls: true
+        username: ar-bot@example.com
+        password: "${SMTP_PASSWORD}"
+        from: "o2c-hub <ar-bot@example.com>"
+        to: [ar-team@example.com]          # default recipients of notify
+
+Actions:
+
+``notify``  ``{text, subject?, to?}`` or a plain string; recipients default to ``to`` of the
+            connection (the step option ``to`` in between); the subject to the text's first line.
+``send``    ``{to, subject, text, html?}``: an explicit message.
+
+Both return ``{message_id, refused}``. The Message-ID is derived from the action's idempotency
+key, so a retried or replayed run sends a message with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.base import Action, ActionContext, Connector
+from connectors.email.client import SmtpSender, SmtpSettings
+from connectors.email.message import build_message, recipients, subject_from_text
+from hub.errors import FatalError
+
+__all__ = ["EmailConnector"]
+
+
+def _prop(kind: str | list, title: str, description: str, examples: list, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "title": title, "description": description, "examples": examples, **extra}
+
+
+_ADDRESSES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+EMAIL_CONFIG_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "email connection",
+    "description": "Sends e-mail through an SMTP server (plain, STARTTLS or implicit TLS).",
+    "type": "object",
+    "required": ["host", "from"],
+    "additionalProperties": False,
+    "examples": [
+        {"host": "localhost", "from": "o2c-hub@example.com", "to": ["ar-team@example.com"]},
+        {"host": "smtp.example.com", "port": 587, "starttls": True, "username": "ar-bot@example.com",
+         "password": "${SMTP_PASSWORD}", "from": "o2c-hub <ar-bot@example.com>", "to": "ar-team@example.com"},
+    ],
+    "properties": {
+        "host": _prop("string", "Host", "SMTP server host name.", ["smtp.example.com"]),
+        "port": _prop("integer", "Port", "SMTP port: 25 or 587 (STARTTLS), 465 (ssl); default 465 with ssl, else 25.",
+                      [587, 465, 25], minimum=1, maximum=65535),
+        "username": _prop("string", "Username", "Login user; no login when absent.", ["ar-bot@example.com"]),
+        "password": _prop("string", "Password", "Login password.", ["${SMTP_PASSWORD}"], secret=True),
+        "from": _prop("string", "From", "Sender address, optionally with a display name.", ["o2c-hub <ar-bot@example.com>"]),
+        "to": {**_ADDRESSES, "title": "Default recipients", "description": "Recipients of notify when neither payload nor step names any.",
+               "examples": [["ar-team@example.com"], "ar-team@example.com, ops@example.com"]},
+        "starttls": _prop("boolean", "STARTTLS", "Upgrade the plain connection with STARTTLS before login.", [True], default=False),
+        "ssl": _prop("boolean", "Implicit TLS", "Connect with TLS from the start (SMTPS, usually port 465).", [False], default=False),
+        "timeout": _prop("number", "Timeout", "Seconds to wait for the server per operation.", [30], default=30, exclusiveMinimum=0),
+    },
+}
+
+
+class EmailConnector(Connector):
+    """Sends e-mail; one SMTP session per message."""
+
+    kind = "email"
+    config_schema = EMAIL_CONFIG_SCHEMA
+
+    def __init__(self, name: str, config: Mapping[str, Any], *, sender: SmtpSender):
+        super().__init__(name, config)
+        self.sender = sender
+        self.from_address: str = config["from"]
+        self.default_to = recipients(config.get("to"))
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any]) -> EmailConnector:
+        """Read the SMTP settings; nothing connects until a message is sent."""
+        use_ssl = bool(config.get("ssl", False))
+        settings = SmtpSettings(
+            host=config["host"], port=int(config.get("port") or (465 if use_ssl else 25)),
+            username=config.get("username"), password=config.get("password"),
+            starttls=bool(config.get("starttls", False)), ssl=use_ssl, timeout=float(config.get("timeout", 30)),
+        )
+        return cls(name, config, sender=SmtpSender(settings, connection=name))
+
+    def actions(self) -> Mapping[str, Action]:
+        return {"notify": self.notify, "send": self.send}
+
+    def notify(self, payload: Any, context: ActionContext) -> dict[str, Any]:
+        """Send a notification: ``{text, subject?, to?}`` or a plain string."""
+        fields = {"text": payload} if isinstance(payload, str) else dict(payload or {})
+        text = str(fields.get("text") or "")
+        to = recipients(fields.get("to")) or recipients(context.options.get("to")) or self.default_to
+        subject = fields.get("subject") or context.options.get("subject") or subject_from_text(text)
+        return self._deliver(to, subject, text, None, context, action="notify")
+
+    def send(self, payload: Any, context: ActionContext) -> dict[str, Any]:
+        """Send an explicit message: ``{to, subject, text, html?}``."""
+        fields = dict(payload or {})
+        missing = [k for k in ("to", "subject", "text") if not fields.get(k)]
+        if missing:
+            raise FatalError(f"send needs {', '.join(missing)}", connection=self.name, action="send")
+        return self._deliver(recipients(fields["to"]), str(fields["subject"]), str(fields["text"]),
+                             fields.get("html"), context, action="send")
+
+    def _deliver(self, to: list[str], subject: str, text: str, html: str | None,
+                 context: ActionContext, *, action: str) -> dict[str, Any]:
+        if not to:
+            raise FatalError("no recipients: set to in the payload, the step or the connection",
+                             connection=self.name, action=action)
+        message = build_message(sender=self.from_address, to=to, subject=subject, text=text, html=html,
+                                idempotency_key=context.idempotency_key)
+        return self.sender.send(message, action=action)
