@@ -278,6 +278,10 @@ def _maximum(error: ValidationError, path: Path, root: Schema) -> list[tuple[Pat
     return [(path, f"must be at most {error.validator_value}, not {error.instance!r}", False)]
 
 
+def _exclusive_minimum(error: ValidationError, path: Path, root: Schema) -> list[tuple[Path, str, bool]]:
+    return [(path, f"must be more than {error.validator_value}, not {error.instance!r}", False)]
+
+
 def _one_of(error: ValidationError, path: Path, root: Schema) -> list[tuple[Path, str, bool]]:
     """Report the branch the value was meant for, not every branch that failed."""
     branches = _branch_errors(error)
@@ -374,5 +378,6 @@ def describe(value: Any) -> str:
 _EXPLAINERS = {
     "additionalProperties": _additional, "required": _required, "type": _type, "enum": _enum,
     "pattern": _pattern, "minItems": _min_items, "minLength": _min_length, "minimum": _minimum, "maximum": _maximum,
+    "exclusiveMinimum": _exclusive_minimum,
     "oneOf": _one_of, "anyOf": _one_of,
 }
