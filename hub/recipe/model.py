@@ -125,7 +125,7 @@ class ValidateStep:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FilterStep:
-    """``filter: "!event.test"`` — a falsy result ends the run successfully ("filtered")."""
+    """``filter: "!(event.test)"`` — a falsy result ends the run successfully ("filtered")."""
 
     id: str
     when: Expression | None

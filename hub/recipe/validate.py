@@ -262,6 +262,9 @@ class _Checker:
             return
         for name in sorted(_function_calls(tree) - self.functions):
             self.report(path, self.unknown_function(name), _find(source, rf"\b{re.escape(name)}\s*\("))
+        if _negates_only_the_first_name(tree):
+            self.report(path, "'!' applies only to the first name here (JMESPath reads !a.b as "
+                        "(!a).b): write !(a.b) or a.b != `true`", source.find("!"))
         if visible is not None:
             for name in sorted(_root_names(tree, root=True) - set(visible)):
                 self.report(path, self.unknown_name(name, visible), _find(source, _name_pattern(name)))
@@ -296,6 +299,14 @@ def _parse_message(exc: ParseError | LexerError) -> str:
     else:
         detail = f"unexpected {exc.token_value!r}"
     return f"invalid JMESPath expression: {detail}"
+
+
+def _negates_only_the_first_name(node: dict[str, Any]) -> bool:
+    """``!a.b`` parses as ``(!a).b``, which is always null: almost certainly not what was meant."""
+    children = [c for c in node.get("children", []) if isinstance(c, dict)]
+    if node.get("type") == "subexpression" and children[0].get("type") == "not_expression":
+        return True
+    return any(_negates_only_the_first_name(c) for c in children)
 
 
 def _function_calls(node: dict[str, Any]) -> set[str]:

@@ -490,6 +490,17 @@ on_failure:
         ],
         id="on_failure_names",
     ),
+    pytest.param(
+        HEAD + """\
+  - id: a
+    filter: "!event.test"
+""",
+        [
+            "r.yaml:6:14: steps/0/filter: '!' applies only to the first name here (JMESPath reads "
+            "!a.b as (!a).b): write !(a.b) or a.b != `true`",
+        ],
+        id="negation_of_a_path",
+    ),
 ]
 
 

@@ -30,7 +30,7 @@ steps:
   - id: checked
     validate: {schema: sales_order, from: order}
   - id: not_test
-    filter: "!event.test"
+    filter: "!(event.test)"
   - id: saved
     upsert: {entity: sales_order, from: order, ref: {connection: shop, id: "event.id"}}
   - id: erp_order
