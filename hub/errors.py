@@ -33,7 +33,17 @@ class Issue:
 
 
 class HubError(Exception):
-    """Root of every error o2c-hub raises on purpose."""
+    """Root of every error o2c-hub raises on purpose.
+
+    ``where`` is set when the error happened in a recipe step: ``file:line:col: step <id>``,
+    so the message in the run record leads the recipe's author to the line at fault.
+    """
+
+    where: str | None = None
+
+    def describe(self) -> str:
+        """The message with its location in the recipe, when known."""
+        return f"{self.where}: {self}" if self.where else str(self)
 
 
 class ConfigError(HubError):

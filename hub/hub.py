@@ -7,6 +7,7 @@ o2c-hub reaches for a global.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -90,7 +91,9 @@ def load_recipes(settings: Settings) -> dict[str, BuiltRecipe]:
     entities = known_entities()
     for path in settings.recipe_paths():
         try:
-            recipe = load_recipe(path, connections=settings.connections, entities=entities)
+            # Relative to where the command runs: messages then name the file as people type it.
+            recipe = load_recipe(os.path.relpath(path), connections=settings.connections,
+                                 entities=entities)
         except ConfigError as exc:
             issues += exc.issues
             continue

@@ -48,6 +48,8 @@ def _run_one(step: Step, ctx: RunContext, record: StepRecord) -> Any:
         raise
     except Exception as exc:
         error = classify(exc)
+        if error.where is None:
+            error.where = f"{step.where}: step {step.id}"
         _finish(record, ctx, "failed", error=error)
         if error is exc:
             raise
@@ -74,4 +76,4 @@ def _finish(record: StepRecord, ctx: RunContext, status: str, *, output: Any = N
     record.output = ctx.redactor.value(output)
     if error is not None:
         record.error_class = type(error).__name__
-        record.error_message = ctx.redactor.text(str(error))
+        record.error_message = ctx.redactor.text(error.describe())

@@ -40,6 +40,7 @@ class Filtered(Exception):
 class Step:
     id: str
     when: Expression | None
+    where: str  # "recipes/orders.yaml:12:5", where the step is written
 
     kind = "step"
 
@@ -85,7 +86,7 @@ class ValidateStep(Step):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FilterStep(Step):
-    """``filter: "!event.test"`` ends the run here (successfully) when the condition is false."""
+    """``filter: "!(event.test)"`` ends the run here (successfully) when the condition is false."""
 
     condition: Expression
     kind = "filter"

@@ -56,7 +56,9 @@ class _Builder:
         return self._by_kind[type(spec)](spec)
 
     def _common(self, spec: Any) -> dict[str, Any]:
-        return {"id": spec.id, "when": _expr(spec.when)}
+        mark = spec.mark
+        return {"id": spec.id, "when": _expr(spec.when),
+                "where": f"{mark.file}:{mark.line}:{mark.col}"}
 
     def _map(self, spec: model.MapStep) -> run.Step:
         return run.MapStep(**self._common(spec), expr=_expr(spec.expr),

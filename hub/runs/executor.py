@@ -66,12 +66,12 @@ def _fail(hub: Hub, claimed: Claimed, ctx: RunContext, error: HubError, built) -
         _finish(hub, claimed, ctx, status="retrying", error=error, delay=delay,
                 recipe_hash=built.recipe.hash)
         log.info("run %s attempt %s failed (%s); retrying in %.1fs", claimed.run_id,
-                 claimed.attempt, hub.redactor.text(str(error)), delay.total_seconds())
+                 claimed.attempt, hub.redactor.text(error.describe()), delay.total_seconds())
         return "retrying"
     _finish(hub, claimed, ctx, status="dead", error=error,
             recipe_hash=built.recipe.hash if built else None)
     log.warning("run %s dead-lettered after attempt %s: %s", claimed.run_id, claimed.attempt,
-                hub.redactor.text(str(error)))
+                hub.redactor.text(error.describe()))
     if built is not None and built.on_failure:
         alert(hub, claimed.run_id, built.on_failure, ctx, error)
     return "dead"
@@ -111,7 +111,7 @@ def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: str,
         run.status, run.lease_owner, run.lease_until = status, None, None
         run.recipe_hash = recipe_hash or run.recipe_hash
         run.error_class = type(error).__name__ if error else None
-        run.error_message = hub.redactor.text(str(error)) if error else None
+        run.error_message = hub.redactor.text(error.describe()) if error else None
         if delay is not None:
             run.next_attempt_at = now + delay
         else:
@@ -130,7 +130,7 @@ def _step_rows(claimed: Claimed, records: list[StepRecord]) -> list[StepRun]:
 
 def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError) -> None:
     """Run the recipe's on_failure handlers once for a dead-lettered run."""
-    ctx.data["run"] = {**ctx.data["run"], "error": hub.redactor.text(str(error)),
+    ctx.data["run"] = {**ctx.data["run"], "error": hub.redactor.text(error.describe()),
                        "error_class": type(error).__name__}
     ctx.business_key = f"run-{run_id}"
     ctx.records = []

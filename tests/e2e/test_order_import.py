@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from hub import ROOT, jsonutil
+from tests.e2e.conftest import order_recipe
 from tests.support.hubproc import ADMIN_TOKEN, SHOP_SECRET
 
 ORDER = jsonutil.loads((ROOT / "samples" / "order-created.json").read_bytes())
@@ -132,7 +133,9 @@ def test_exhausted_retries_dead_letter_with_exactly_one_alert(hub, erp, slack):
     assert len(erp_hits(erp)) == 3 and erp_orders(erp) == []
     (alert,) = slack.state.messages
     text = alert["message"]["text"]
-    assert text.startswith("Order import failed for #1042 after 3 attempt(s): erp/create_order: HTTP 503")
+    line = order_recipe().splitlines().index("  - id: erp_order") + 1
+    assert text.startswith("Order import failed for #1042 after 3 attempt(s): "
+                           f"recipes/order.yaml:{line}:5: step erp_order: erp/create_order: HTTP 503")
     assert text.endswith(f"{hub.url}/api/v1/runs/{run_id}")
     assert hub.api("GET", f"/runs/{run_id}").json()["alerted_at"]
 
