@@ -3,12 +3,14 @@
     o2c_parties   Customer, Product, ExternalRef
     o2c_orders    SalesOrder (+lines), Fulfillment (+lines)
     o2c_billing   Invoice (+lines, tax lines), Payment, PaymentApplication
+    o2c_bank      BankTransaction
 
 Every table keeps the full canonical document in ``data`` beside its queryable columns.
 """
 
 from __future__ import annotations
 
+from hub.store.o2c_bank import BankTransaction
 from hub.store.o2c_billing import Invoice, InvoiceLine, InvoiceTaxLine, Payment, PaymentApplication
 from hub.store.o2c_orders import Fulfillment, FulfillmentLine, SalesOrder, SalesOrderLine
 from hub.store.o2c_parties import Customer, ExternalRef, Product
@@ -22,10 +24,11 @@ ENTITY_MODELS = {
     "invoice": Invoice,
     "payment": Payment,
     "payment_application": PaymentApplication,
+    "bank_transaction": BankTransaction,
 }
 
 __all__ = [
-    "ENTITY_MODELS", "Customer", "ExternalRef", "Fulfillment", "FulfillmentLine", "Invoice",
+    "ENTITY_MODELS", "BankTransaction", "Customer", "ExternalRef", "Fulfillment", "FulfillmentLine", "Invoice",
     "InvoiceLine", "InvoiceTaxLine", "Payment", "PaymentApplication", "Product", "SalesOrder",
     "SalesOrderLine",
 ]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub.store.base import Base
 from hub.store.o2c import (
-    Customer, ExternalRef, Fulfillment, FulfillmentLine, Invoice, InvoiceLine, InvoiceTaxLine,
+    BankTransaction, Customer, ExternalRef, Fulfillment, FulfillmentLine, Invoice, InvoiceLine, InvoiceTaxLine,
     Payment, PaymentApplication, Product, SalesOrder, SalesOrderLine,
 )
 
@@ -159,6 +159,17 @@ def _application_columns(session: Session, r: Record) -> dict[str, Any]:
     }
 
 
+def _bank_columns(session: Session, r: Record) -> dict[str, Any]:
+    keys = ("amount", "currency", "remittance_info", "creditor_reference", "end_to_end_id",
+            "bank_reference", "statement_id")
+    party = r.get("counterparty", {})
+    return {
+        **{k: r.get(k) for k in keys}, "dedupe_id": r["id"], "account_id": r["account"]["id"],
+        "booking_date": _date(r["booking_date"]), "value_date": _date(r.get("value_date")),
+        "counterparty_name": party.get("name"), "counterparty_iban": party.get("iban"),
+    }
+
+
 # --- child lines ------------------------------------------------------------------------------
 
 
@@ -214,5 +225,9 @@ ENTITY_TABLES: dict[str, EntityTable] = {
     ),
     "payment_application": EntityTable(
         model=PaymentApplication, natural_key=_application_key, columns=_application_columns,
+    ),
+    "bank_transaction": EntityTable(
+        model=BankTransaction, columns=_bank_columns,
+        natural_key=lambda r: select(BankTransaction).where(BankTransaction.dedupe_id == r["id"]),
     ),
 }
