@@ -6,7 +6,7 @@
     o2c-hub db upgrade                   create / migrate the database
     o2c-hub trigger RECIPE --payload F   run a recipe now with a JSON payload
     o2c-hub runs list | runs show ID     inspect runs
-    o2c-hub replay RUN_ID                re-run a finished run without repeating done effects
+    o2c-hub replay RUN_ID... | --dead    re-run finished runs without repeating done effects
     o2c-hub cursors list | reset RECIPE  poll cursors
 
 Every command reads the config file from --config (or $O2C_HUB_CONFIG, default config.yaml).
@@ -160,12 +160,18 @@ def trigger(ctx: click.Context, recipe: str, payload, key: str | None, wait: boo
     run_ids = accepted.run_ids
     click.echo(f"{'already triggered' if accepted.duplicate else 'queued'}: run {', '.join(map(str, run_ids))}")
     if wait:
-        for run_id in run_ids:
-            _run_here(hub, run_id)
+        _run_all_here(hub, run_ids)
 
 
-def _run_here(hub: Hub, run_id: int, timeout: float = 300) -> None:
-    """Execute ``run_id`` in this process (or wait if the hub took it) and print the outcome."""
+def _run_all_here(hub: Hub, run_ids) -> None:
+    """Run each of ``run_ids`` here and print its outcome; exit 1 if any ended dead."""
+    statuses = [_run_here(hub, run_id) for run_id in run_ids]
+    if "dead" in statuses:
+        sys.exit(1)
+
+
+def _run_here(hub: Hub, run_id: int, timeout: float = 300) -> str | None:
+    """Execute ``run_id`` in this process (or wait if the hub took it); print and return its status."""
     owner = queue.new_owner()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -176,9 +182,10 @@ def _run_here(hub: Hub, run_id: int, timeout: float = 300) -> None:
             found = session.get(Run, run_id)
             if found.status in FINAL:
                 _print_outcome(found)
-                return
+                return found.status
         time.sleep(0.2)
     click.echo(f"run {run_id} still in progress; see: o2c-hub runs show {run_id}")
+    return None
 
 
 def _print_outcome(run: Run) -> None:
@@ -188,8 +195,6 @@ def _print_outcome(run: Run) -> None:
     if run.status == "retrying":
         line += f"; next attempt at {run.next_attempt_at.isoformat()} by the running hub"
     click.echo(line)
-    if run.status == "dead":
-        sys.exit(1)
 
 
 @main.group()
@@ -233,21 +238,31 @@ def runs_show(ctx, run_id: int) -> None:
 
 
 @main.command()
-@click.argument("run_id", type=int)
+@click.argument("run_ids", nargs=-1, type=int)
+@click.option("--dead", "all_dead", is_flag=True,
+              help="Replay every dead-lettered run not replayed yet (with --recipe: of that recipe).")
+@click.option("--recipe", help="With --dead: only this recipe's runs.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
-              help="Run the replay here and print the outcome, or only queue it.")
+              help="Run the replays here and print the outcomes, or only queue them.")
 @click.pass_context
-def replay(ctx, run_id: int, wait: bool) -> None:
-    """Run a finished run's event again; effects that already succeeded are not repeated."""
+def replay(ctx, run_ids: tuple[int, ...], all_dead: bool, recipe: str | None, wait: bool) -> None:
+    """Run finished runs' events again; effects that already succeeded are not repeated."""
+    from hub.runs.replay import dead_run_ids
+
     hub = _hub(ctx)
+    ids = list(run_ids) + (dead_run_ids(hub.sessions, recipe=recipe) if all_dead else [])
+    if not ids:
+        _fail("name the runs to replay, or use --dead" if not all_dead else "no dead-lettered runs to replay")
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
-    try:
-        new_id = queue_replay(hub.sessions, run_id, hashes)
-    except HubError as exc:
-        _fail(str(exc))
-    click.echo(f"run {run_id} replayed as run {new_id}")
+    replays = []
+    for run_id in ids:
+        try:
+            replays.append(queue_replay(hub.sessions, run_id, hashes))
+        except HubError as exc:
+            _fail(str(exc))
+        click.echo(f"run {run_id} replayed as run {replays[-1]}")
     if wait:
-        _run_here(hub, new_id)
+        _run_all_here(hub, replays)
 
 
 @main.group()

@@ -90,3 +90,17 @@ def test_unknown_recipe_and_run_are_named(config):
         "trigger", "nope", config=config).output
     result = cli("replay", "99", config=config)
     assert result.exit_code == 1 and "there is no run 99" in result.output
+
+
+def test_dead_lettered_runs_are_replayed_in_bulk(config, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "Acme", "limit": "a lot"}))
+    for _ in range(2):
+        cli("trigger", "manual-customer", "--payload", str(bad), config=config)
+    result = cli("replay", "--dead", "--recipe", "manual-customer", config=config)
+    assert "run 1 replayed as run 3" in result.output and "run 2 replayed as run 4" in result.output
+    assert result.exit_code == 1  # the data is still bad: the replays die too
+    again = cli("replay", "--dead", config=config).output  # only the replays, never twice
+    assert "run 3 replayed as run 5" in again and "run 1 replayed" not in again
+    assert "no dead-lettered runs to replay" in cli("replay", "--dead", "--recipe", "other",
+                                                   config=config).output

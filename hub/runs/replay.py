@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import select
+
 from hub.errors import HubError
 from hub.store.platform import AuditEntry, Run
 
@@ -39,3 +41,13 @@ def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str 
         session.add(AuditEntry(kind="replay", detail=f"run {run_id} replayed by {who}"))
         session.flush()
         return new.id
+
+
+def dead_run_ids(sessions, *, recipe: str | None = None) -> list[int]:
+    """Dead-lettered runs not yet replayed (oldest first), for resubmitting in bulk."""
+    replayed = select(Run.replay_of).where(Run.replay_of.is_not(None))
+    query = select(Run.id).where(Run.status == "dead", Run.id.not_in(replayed)).order_by(Run.id)
+    if recipe:
+        query = query.where(Run.recipe == recipe)
+    with sessions() as session:
+        return list(session.scalars(query))
