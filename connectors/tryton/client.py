@@ -98,12 +98,13 @@ class TrytonClient:
 
     def __init__(self, url: str, database: str, username: str, password: str, *,
                  timeout: float = DEFAULT_TIMEOUT, context: Mapping[str, Any] | None = None,
-                 connection: str | None = None):
+                 company: str | int | None = None, connection: str | None = None):
         self.endpoint = f"{url.rstrip('/')}/{database}/rpc/"
         self.username, self._password = username, password
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
         self.extra_context = dict(context or {})
         self.connection = connection
+        self.company = company
         self.context: dict[str, Any] | None = None
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
@@ -117,6 +118,19 @@ class TrytonClient:
         self.session.auth = SessionAuth(self.username, user_id, key)
         preferences = self._post("model.res.user.get_preferences", [True, {}], "login")
         self.context = {**preferences, **self.extra_context}
+        if self.company is not None:
+            company_id = self.company_id(self.company)
+            self.context.update(company=company_id, companies=[company_id])
+
+    def company_id(self, company: str | int) -> int:
+        """The id of ``company`` given by id or by its party's name."""
+        if isinstance(company, int):
+            return company
+        ids = self._post("model.company.company.search", [[("party.name", "=", company)], 0, 1, None, self.context],
+                         "login")
+        if not ids:
+            raise FatalError(f"Tryton has no company {company!r}", connection=self.connection, action="login")
+        return ids[0]
 
     def call(self, method: str, params: list[Any], *, action: str | None = None) -> Any:
         """Call ``method`` with ``params``; renews the session once if Tryton refuses it."""
@@ -133,6 +147,29 @@ class TrytonClient:
         if self.context is None:
             self.login()
         return self.call(f"model.{model}.{method}", [*args, self.context], action=action)
+
+    def search(self, model: str, domain: list, *, limit: int | None = None, order: list | None = None,
+               action: str | None = None) -> list[int]:
+        """Ids of ``model`` records matching ``domain``."""
+        return self.model(model, "search", domain, 0, limit, order, action=action)
+
+    def search_read(self, model: str, domain: list, fields: list[str], *, limit: int | None = None,
+                    order: list | None = None, action: str | None = None) -> list[dict[str, Any]]:
+        """``fields`` of the ``model`` records matching ``domain``."""
+        return self.model(model, "search_read", domain, 0, limit, order, fields, action=action)
+
+    def read(self, model: str, ids: list[int], fields: list[str], *, action: str | None = None) -> list[dict]:
+        """``fields`` of the ``model`` records ``ids``, in that order."""
+        return self.model(model, "read", ids, fields, action=action) if ids else []
+
+    def create(self, model: str, values: list[dict[str, Any]], *, action: str | None = None) -> list[int]:
+        """Create one ``model`` record per values mapping; returns their ids."""
+        return self.model(model, "create", values, action=action)
+
+    def write(self, model: str, ids: list[int], values: dict[str, Any], *, action: str | None = None) -> None:
+        """Write ``values`` on the ``model`` records ``ids``."""
+        if ids and values:
+            self.model(model, "write", ids, values, action=action)
 
     def wizard(self, name: str, records: list[int], model: str, steps: list[tuple[str, dict]],
                *, action: str | None = None) -> list[Any]:

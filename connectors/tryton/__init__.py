@@ -1,0 +1,131 @@
+"""The ``tryton`` connector: a Tryton ERP (trytond 8.2) over JSON-RPC.
+
+    connections:
+      erp:
+        connector: tryton
+        url: http://127.0.0.1:8000
+        database: o2c
+        username: admin
+        password: "${TRYTON_PASSWORD}"
+
+Actions (payloads are canonical records; every one is idempotent by a stable key):
+
+``upsert_party``        customer → ``{id, code, created}``; key: external refs, then e-mail
+``upsert_product``      product → ``{id, template, created}``; key: sku (product code)
+``create_sale``         sales_order → ``{id, number, reference, state, untaxed_amount, tax_amount,
+                        total_amount, invoices}``; key: order number (sale reference); quoted,
+                        confirmed and processed
+``post_invoice``        ``{id | number | order_number}`` → list of canonical invoices, posted
+``read_invoice``        ``{id | number | order_number}`` → canonical invoice
+``list_open_invoices``  ``{}`` → canonical invoices posted and not paid
+``record_payment``      ``{invoice: {id | number | order_number}, payment: canonical payment}`` →
+                        ``{payment_line, invoice}``; key: payment reference
+
+Poll resources: ``invoices`` and ``sales``, changed since the cursor (Tryton's write_date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from connectors.base import Action, ActionContext, Connector, Cursor, PolledRecord
+from connectors.tryton.catalog import Catalog
+from connectors.tryton.client import DEFAULT_TIMEOUT, TrytonClient
+from connectors.tryton.invoices import Invoices
+from connectors.tryton.parties import Parties
+from connectors.tryton.polling import POLLED, poll_changes
+from connectors.tryton.sales import Sales
+from hub.errors import FatalError
+
+__all__ = ["TrytonConnector", "TrytonClient"]
+
+
+def _prop(kind: str | list[str], title: str, description: str, examples: list, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "title": title, "description": description, "examples": examples, **extra}
+
+
+TRYTON_CONFIG_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "tryton connection",
+    "description": "A Tryton ERP database reached over JSON-RPC (POST /<database>/rpc/).",
+    "type": "object",
+    "required": ["url", "database", "username", "password"],
+    "additionalProperties": False,
+    "examples": [
+        {"url": "http://127.0.0.1:8000", "database": "o2c", "username": "admin", "password": "${TRYTON_PASSWORD}"},
+        {"url": "https://erp.example.com", "database": "prod", "username": "o2c", "password": "${TRYTON_PASSWORD}",
+         "timeout": 60, "company": "Acme GmbH", "context": {"language": "de"}, "payment_method": "Bank"},
+    ],
+    "properties": {
+        "url": _prop("string", "Server URL", "Root URL of the trytond server (no database, no /rpc/).",
+                     ["http://127.0.0.1:8000"], format="uri"),
+        "database": _prop("string", "Database", "Name of the Tryton database.", ["o2c"], minLength=1),
+        "username": _prop("string", "User name", "Tryton login of the integration user.", ["admin", "o2c"], minLength=1),
+        "password": _prop("string", "Password", "Password of that user.", ["${TRYTON_PASSWORD}"], secret=True),
+        "timeout": _prop("number", "Timeout", "Seconds to wait for each call (connect at most 5 s).", [30],
+                         default=DEFAULT_TIMEOUT, exclusiveMinimum=0),
+        "company": _prop(["string", "integer"], "Company", "Company to work in, by party name or id; default: "
+                         "the user's current company.", ["Acme GmbH", 1]),
+        "context": _prop("object", "Context", "Extra Tryton context sent with every call (over the user's "
+                         "preferences).", [{"language": "de"}]),
+        "product_category": _prop("string", "Product category", "Accounting category given to new products; "
+                                  "default: the first accounting category.", ["Goods"]),
+        "payment_method": _prop("string", "Payment method", "Invoice payment method used by record_payment; "
+                                "default: the first one.", ["Cash", "Bank"]),
+    },
+}
+
+
+class TrytonConnector(Connector):
+    """Parties, products, sales, invoices and payments in one Tryton database."""
+
+    kind = "tryton"
+    config_schema = TRYTON_CONFIG_SCHEMA
+
+    def __init__(self, name: str, config: Mapping[str, Any], *, client: TrytonClient):
+        super().__init__(name, config)
+        self.client = client
+        self.parties = Parties(client)
+        self.catalog = Catalog(client, category=config.get("product_category"))
+        self.sales = Sales(client, self.parties, self.catalog)
+        self.invoices = Invoices(client, payment_method=config.get("payment_method"))
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any]) -> TrytonConnector:
+        """Build the client; nothing is sent until the first action (login is lazy)."""
+        client = TrytonClient(config["url"], config["database"], config["username"], config["password"],
+                              timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
+                              context=config.get("context"), company=config.get("company"), connection=name)
+        return cls(name, config, client=client)
+
+    def actions(self) -> Mapping[str, Action]:
+        return {
+            "upsert_party": lambda payload, context: self.parties.upsert(payload),
+            "upsert_product": lambda payload, context: self.catalog.upsert(payload),
+            "create_sale": lambda payload, context: self.sales.create(payload),
+            "post_invoice": lambda payload, context: self.invoices.post(payload),
+            "read_invoice": lambda payload, context: self.invoices.read(payload),
+            "list_open_invoices": self.list_open_invoices,
+            "record_payment": lambda payload, context: self.invoices.pay(payload),
+        }
+
+    def list_open_invoices(self, payload: Any, context: ActionContext) -> list[dict[str, Any]]:
+        """Posted, unpaid customer invoices; ``{"customer_email": ...}`` narrows to one party."""
+        email = (payload or {}).get("customer_email")
+        party_id = self.parties.by_email(email, action="list_open_invoices") if email else None
+        if email and party_id is None:
+            return []
+        return self.invoices.open([("party", "=", party_id)] if party_id else None)
+
+    def resources(self) -> frozenset[str]:
+        return frozenset(POLLED)
+
+    def poll(self, resource: str, cursor: Cursor) -> Iterator[PolledRecord]:
+        if resource not in POLLED:
+            known = ", ".join(sorted(POLLED))
+            raise FatalError(f"unknown resource {resource!r} (known: {known})", connection=self.name)
+        return poll_changes(self, resource, cursor)
+
+    def close(self) -> None:
+        self.client.close()

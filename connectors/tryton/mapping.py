@@ -1,0 +1,206 @@
+"""Canonical O2C records ↔ Tryton values. Pure: no I/O, ids of related records come in as
+arguments, so every function is tested with JSON fixtures alone.
+
+    customer      → party.party        party_values / party_changes / external_codes
+    address       → party.address      address_values / address_key
+    product       → product.template   template_values / template_changes
+    sales_order   → sale.sale (+lines) sale_values / sale_line_values / sale_result
+    account.invoice → invoice          invoice_from_tryton
+    payment       → pay wizard form    payment_form
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from hub.money import quantize, to_decimal
+
+INVOICE_STATUS = {"draft": "draft", "validated": "draft", "posted": "open", "paid": "paid", "cancelled": "void"}
+
+
+def external_codes(record: Mapping[str, Any]) -> list[str]:
+    """``"system:id"`` for every external ref: the stable keys a party is found by."""
+    return [f"{ref['system']}:{ref['id']}" for ref in record.get("external_refs") or []]
+
+
+def party_name(customer: Mapping[str, Any]) -> str:
+    """The party's name: the customer's name, else its e-mail."""
+    return customer.get("name") or customer["email"]
+
+
+def party_values(customer: Mapping[str, Any], addresses: list[dict[str, Any]]) -> dict[str, Any]:
+    """``party.party`` create values: name, e-mail and phone contacts, identifiers, addresses."""
+    contacts = [{"type": kind, "value": customer[key]} for key, kind in (("email", "email"), ("phone", "phone"))
+                if customer.get(key)]
+    return {
+        "name": party_name(customer),
+        "contact_mechanisms": [("create", contacts)],
+        "identifiers": [("create", [{"code": code} for code in external_codes(customer)])],
+        "addresses": [("create", addresses or [{}])],
+    }
+
+
+def party_changes(customer: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The party fields to write so ``current`` (name) matches ``customer``."""
+    name = party_name(customer)
+    return {"name": name} if current.get("name") != name else {}
+
+
+def address_values(address: Mapping[str, Any], country_id: int | None) -> dict[str, Any]:
+    """``party.address`` values of a canonical address (country only when Tryton knows it)."""
+    street = "\n".join(address[key] for key in ("line1", "line2") if address.get(key))
+    values = {"street": street or None, "city": address.get("city"), "postal_code": address.get("postal_code"),
+              "party_name": address.get("name") or address.get("company"), "country": country_id}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def address_key(values: Mapping[str, Any]) -> tuple:
+    """What makes two addresses the same: street, postal code, city and country."""
+    return tuple((values.get(key) or None) for key in ("street", "postal_code", "city", "country"))
+
+
+def template_values(product: Mapping[str, Any], *, uom_id: int, category_id: int | None,
+                    kind: str) -> dict[str, Any]:
+    """``product.template`` create values with one variant whose code is the SKU."""
+    values = {
+        "name": product.get("name") or product["sku"],
+        "code": product["sku"],
+        "type": kind,
+        "default_uom": uom_id,
+        "sale_uom": uom_id,
+        "salable": product.get("active", True),
+        "list_price": list_price(product),
+        "account_category": category_id,
+        "products": [("create", [{"suffix_code": None}])],
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def template_changes(product: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The template fields to write so ``current`` matches ``product``."""
+    wanted = {"name": product.get("name"), "list_price": list_price(product), "salable": product.get("active")}
+    return {key: value for key, value in wanted.items() if value is not None and current.get(key) != value}
+
+
+def list_price(product: Mapping[str, Any]) -> Decimal | None:
+    """The unit price as exact Decimal at the currency's minor unit (None when absent)."""
+    if product.get("unit_price") is None:
+        return None
+    return quantize(product["unit_price"], product.get("currency") or "XXX")
+
+
+def sale_values(order: Mapping[str, Any], *, party_id: int, address_id: int, currency_id: int,
+                payment_term_id: int | None) -> dict[str, Any]:
+    """``sale.sale`` create values; ``reference`` carries the canonical order number."""
+    values = {
+        "party": party_id,
+        "invoice_address": address_id,
+        "shipment_address": address_id,
+        "currency": currency_id,
+        "reference": order["number"],
+        "description": order.get("notes"),
+        "sale_date": to_date(order.get("order_date")),
+        "payment_term": payment_term_id,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def sale_line_values(line: Mapping[str, Any], *, product_id: int | None, unit_id: int,
+                     currency: str) -> dict[str, Any]:
+    """``sale.line`` values: quantity (a float field in Tryton) and an exact unit price."""
+    values = {
+        "type": "line",
+        "product": product_id,
+        "description": line.get("description") or line.get("sku"),
+        "quantity": float(to_decimal(line["quantity"])),
+        "unit": unit_id,
+        "unit_price": unit_price(line, currency),
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def unit_price(line: Mapping[str, Any], currency: str) -> Decimal:
+    """Unit price net of the line's discount, exact at Tryton's 4 price digits."""
+    price = to_decimal(line.get("unit_price") or 0)
+    discount = to_decimal(line.get("discount") or 0)
+    quantity = to_decimal(line["quantity"])
+    if discount and quantity:
+        price -= discount / quantity
+    return price.quantize(Decimal("0.0001")) if price.as_tuple().exponent < -4 else price
+
+
+def sale_result(sale: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``create_sale`` returns: id, number, reference, state and exact totals."""
+    return {
+        "id": sale["id"],
+        "number": sale.get("number"),
+        "reference": sale.get("reference"),
+        "state": sale.get("state"),
+        "untaxed_amount": sale.get("untaxed_amount"),
+        "tax_amount": sale.get("tax_amount"),
+        "total_amount": sale.get("total_amount"),
+        "invoices": list(sale.get("invoices") or []),
+    }
+
+
+def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: Mapping[str, Any],
+                        order_number: str | None = None) -> dict[str, Any]:
+    """A canonical invoice from an ``account.invoice`` read (Decimal and date values)."""
+    total, due = invoice["total_amount"], invoice.get("amount_to_pay")
+    record = {
+        "number": invoice.get("number") or f"draft-{invoice['id']}",
+        "kind": "credit_note" if total < 0 else "invoice",
+        "customer": {key: value for key, value in customer.items() if value},
+        "currency": currency,
+        "issue_date": iso(invoice.get("invoice_date")),
+        "due_date": iso(invoice.get("due_date")),
+        "order_number": order_number,
+        "status": invoice_status(invoice["state"], total, due),
+        "subtotal": quantize(invoice["untaxed_amount"], currency),
+        "tax_total": quantize(invoice["tax_amount"], currency),
+        "total": quantize(total, currency),
+        "amount_due": quantize(due if due is not None else total, currency),
+        "external_refs": [{"system": "tryton", "id": str(invoice["id"])}],
+    }
+    return {key: value for key, value in record.items() if value is not None}
+
+
+def invoice_status(state: str, total: Decimal, amount_to_pay: Decimal | None) -> str:
+    """Canonical status: a posted invoice with part of it paid is ``partially_paid``."""
+    status = INVOICE_STATUS.get(state, "draft")
+    if status == "open" and amount_to_pay is not None and 0 < amount_to_pay < total:
+        return "partially_paid"
+    return status
+
+
+def payment_form(payment: Mapping[str, Any], *, currency_id: int, method_id: int,
+                 payee_id: int) -> dict[str, Any]:
+    """The pay wizard's ``start`` form: amount, currency, date, method, description = reference."""
+    return {
+        "amount": quantize(payment["amount"], payment["currency"]),
+        "currency": currency_id,
+        "date": payment_date(payment),
+        "payment_method": method_id,
+        "description": payment["reference"],
+        "payee": payee_id,
+    }
+
+
+def payment_date(payment: Mapping[str, Any]) -> dt.date:
+    """The value date, else the day the payment was received, else today."""
+    return to_date(payment.get("value_date") or payment.get("received_at")) or dt.date.today()
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A date from ``YYYY-MM-DD`` (or the date part of a date-time as written)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def iso(value: dt.date | None) -> str | None:
+    """``YYYY-MM-DD`` of a date (None stays None)."""
+    return value.isoformat() if value else None
