@@ -1,0 +1,181 @@
+"""The ``odoo`` connector: partners, sale orders, customer invoices and payments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from connectors.base import Action, ActionContext, Connector, Cursor, PolledRecord
+from connectors.http.client import HttpClient
+from connectors.odoo import mapping
+from connectors.odoo.client import Json2Client, JsonRpcClient, OdooClient
+from hub.errors import FatalError
+from hub.money import quantize
+
+
+def _prop(kind: str, title: str, description: str, examples: list, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "title": title, "description": description, "examples": examples, **extra}
+
+
+ODOO_CONFIG_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "odoo connection",
+    "description": "An Odoo database over its external JSON-RPC API or the JSON-2 API (Odoo 19+).",
+    "type": "object",
+    "required": ["url", "database", "api_key"],
+    "additionalProperties": False,
+    "examples": [{"url": "https://erp.example.com", "database": "prod", "api": "json2", "api_key": "${ODOO_API_KEY}"},
+                 {"url": "https://erp.example.com", "database": "prod", "api": "jsonrpc", "login": "hub@example.com",
+                  "api_key": "${ODOO_API_KEY}"}],
+    "properties": {
+        "url": _prop("string", "URL", "Odoo's base URL.", ["https://erp.example.com"], format="uri"),
+        "database": _prop("string", "Database", "Database name.", ["prod"]),
+        "api": _prop("string", "API", "jsonrpc (/jsonrpc execute_kw, every version) or json2 (/json/2, Odoo 19+).",
+                     ["json2", "jsonrpc"], enum=["jsonrpc", "json2"], default="json2"),
+        "login": _prop("string", "Login", "User login (jsonrpc only).", ["hub@example.com"]),
+        "api_key": _prop("string", "API key", "The user's API key (or password for jsonrpc).", ["${ODOO_API_KEY}"], secret=True),
+        "payment_journal_id": _prop("integer", "Payment journal", "Journal of registered payments; Odoo's default when absent.", [7]),
+        "payment_reference_field": _prop("string", "Payment reference field", "account.payment field holding the "
+                                         "payment reference: memo (Odoo 18+) or ref (older).", ["memo", "ref"], default="memo"),
+        "timeout": _prop("number", "Timeout", "Read timeout in seconds.", [30], default=30, exclusiveMinimum=0),
+    },
+}
+
+
+class OdooConnector(Connector):
+    """Canonical actions over one OdooClient (jsonrpc or json2)."""
+
+    kind = "odoo"
+    config_schema = ODOO_CONFIG_SCHEMA
+
+    def __init__(self, name: str, config: Mapping[str, Any], *, client: OdooClient):
+        super().__init__(name, config)
+        self.client = client
+        self.reference_field = config.get("payment_reference_field", "memo")
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any]) -> OdooConnector:
+        """Build the client for the configured API; nothing connects yet."""
+        http = HttpClient(config["url"], timeout=(5.0, float(config.get("timeout", 30))), connection=name)
+        if config.get("api", "json2") == "jsonrpc":
+            client: OdooClient = JsonRpcClient(http, database=config["database"], login=config.get("login", ""),
+                                               key=config["api_key"])
+        else:
+            client = Json2Client(http, database=config["database"], key=config["api_key"])
+        return cls(name, config, client=client)
+
+    def actions(self) -> Mapping[str, Action]:
+        return {"upsert_partner": self.upsert_partner, "create_sale_order": self.create_sale_order,
+                "read_invoices": self.read_invoices, "post_invoice": self.post_invoice,
+                "register_payment": self.register_payment}
+
+    def resources(self) -> frozenset[str]:
+        return frozenset({"invoices"})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def call(self, model: str, method: str, *args: Any, action: str, **kwargs: Any) -> Any:
+        return self.client.execute(model, method, list(args), kwargs, action=action)
+
+    # --- partners, products, orders ---------------------------------------------------------
+
+    def upsert_partner(self, customer: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """Find the partner by ref, else e-mail; update it or create it."""
+        values = mapping.partner_values(customer)
+        found = self.find_partner(customer, action="upsert_partner")
+        if found is not None:
+            self.call("res.partner", "write", [found], values, action="upsert_partner")
+            return {"id": found, "created": False}
+        [new_id] = self.call("res.partner", "create", [values], action="upsert_partner")
+        return {"id": new_id, "created": True}
+
+    def find_partner(self, customer: Mapping[str, Any], *, action: str) -> int | None:
+        for field, value in (("ref", mapping.partner_ref(customer)), ("email", customer.get("email"))):
+            if value:
+                rows = self.call("res.partner", "search_read", [(field, "=", value)], ["id"], action=action, limit=1)
+                if rows:
+                    return rows[0]["id"]
+        return None
+
+    def create_sale_order(self, order: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """Create and confirm a sale order, once per canonical order number (client_order_ref)."""
+        action = "create_sale_order"
+        existing = self.call("sale.order", "search_read", [("client_order_ref", "=", order["number"])],
+                             ["id", "name", "state"], action=action, limit=1)
+        if existing:
+            return {**existing[0], "created": False}
+        partner = self.upsert_partner(order.get("customer") or {}, context)["id"]
+        lines = [mapping.line_values(line, product_id=self.product_id(line, order["currency"], action=action),
+                                     currency=order["currency"]) for line in order.get("lines", [])]
+        [sale_id] = self.call("sale.order", "create", [mapping.order_values(order, partner_id=partner, lines=lines)], action=action)
+        self.call("sale.order", "action_confirm", [sale_id], action=action)
+        [sale] = self.call("sale.order", "read", [sale_id], ["id", "name", "state"], action=action)
+        return {**sale, "created": True}
+
+    def product_id(self, line: Mapping[str, Any], currency: str, *, action: str) -> int | None:
+        """The product.product of a line's SKU (default_code), created when missing."""
+        if not line.get("sku"):
+            return None
+        rows = self.call("product.product", "search_read", [("default_code", "=", line["sku"])], ["id"], action=action, limit=1)
+        if rows:
+            return rows[0]["id"]
+        return self.call("product.product", "create", [mapping.product_values(line, currency)], action=action)[0]
+
+    # --- invoices and payments --------------------------------------------------------------
+
+    def read_invoices(self, payload: Mapping[str, Any] | None = None, context: ActionContext | None = None) -> list[dict]:
+        """Customer invoices changed since ``payload.since`` (ISO date-time), as canonical invoices."""
+        since = (payload or {}).get("since")
+        domain = [("move_type", "=", "out_invoice")] + ([("write_date", ">=", since.replace("T", " ")[:19])] if since else [])
+        rows = self.call("account.move", "search_read", domain, mapping.INVOICE_FIELDS, action="read_invoices",
+                         order="write_date asc, id asc")
+        return [mapping.invoice_from_odoo(row, system=self.name) for row in rows]
+
+    def poll(self, resource: str, cursor: Cursor) -> Iterator[PolledRecord]:
+        """``invoices``: customer invoices written at or after the cursor, oldest first."""
+        if resource != "invoices":
+            raise FatalError(f"unknown resource {resource!r} (known: invoices)", connection=self.name)
+        domain = [("move_type", "=", "out_invoice")]
+        if cursor.start is not None:
+            domain.append(("write_date", ">=", mapping.odoo_timestamp(cursor.start)))
+        rows = self.call("account.move", "search_read", domain, mapping.INVOICE_FIELDS, action="poll", order="write_date asc, id asc")
+        for row in rows:
+            yield PolledRecord(id=str(row["id"]), updated_at=mapping.odoo_datetime(row["write_date"]),
+                               data=mapping.invoice_from_odoo(row, system=self.name))
+
+    def post_invoice(self, payload: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """Post a draft invoice (``{id}`` or ``{number}``); a posted one is left as it is."""
+        move = self.find_invoice(payload, action="post_invoice")
+        if move["state"] == "draft":
+            self.call("account.move", "action_post", [move["id"]], action="post_invoice")
+            move = self.find_invoice({"id": move["id"]}, action="post_invoice")
+        return mapping.invoice_from_odoo(move, system=self.name)
+
+    def find_invoice(self, ref: Mapping[str, Any], *, action: str) -> dict[str, Any]:
+        field, value = ("id", int(ref["id"])) if ref.get("id") is not None else ("name", ref.get("number"))
+        rows = self.call("account.move", "search_read", [(field, "=", value)], mapping.INVOICE_FIELDS, action=action, limit=1)
+        if not rows:
+            raise FatalError(f"no invoice with {field} {value!r}", connection=self.name, action=action)
+        return rows[0]
+
+    def register_payment(self, payment: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """Pay an invoice through the account.payment.register wizard, once per payment reference.
+
+        Payload: ``{reference, amount, currency, invoice: {id}|{number}, value_date?}``.
+        """
+        action, field = "register_payment", self.reference_field
+        done = self.call("account.payment", "search_read", [(field, "=", payment["reference"])], ["id"], action=action, limit=1)
+        if done:
+            return {"payment_id": done[0]["id"], "created": False}
+        move = self.find_invoice(payment.get("invoice") or {}, action=action)
+        values = {"amount": quantize(payment["amount"], payment["currency"]), "communication": payment["reference"]}
+        if payment.get("value_date"):
+            values["payment_date"] = payment["value_date"]
+        if self.config.get("payment_journal_id"):
+            values["journal_id"] = self.config["payment_journal_id"]
+        wizard_context = {"context": {"active_model": "account.move", "active_ids": [move["id"]]}}
+        [wizard] = self.call("account.payment.register", "create", [values], action=action, **wizard_context)
+        self.call("account.payment.register", "action_create_payments", [wizard], action=action, **wizard_context)
+        created = self.call("account.payment", "search_read", [(field, "=", payment["reference"])], ["id"], action=action, limit=1)
+        return {"payment_id": created[0]["id"] if created else None, "created": True}

@@ -1,0 +1,130 @@
+"""OdooConnector against the Odoo sandbox over real sockets, with both APIs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+import requests
+
+from connectors.base import ActionContext, Cursor
+from connectors.odoo import OdooConnector
+from connectors.odoo.client import Json2Client, classify
+from connectors.odoo.mapping import exact
+from connectors.odoo.sandbox import create_app
+from connectors.sandbox import serve
+from hub.errors import FatalError, RetriableError
+
+CTX = ActionContext(idempotency_key="k")
+ORDER = {
+    "number": "#1001", "currency": "EUR",
+    "customer": {"name": "Acme GmbH", "email": "ap@acme.example", "external_refs": [{"system": "shop", "id": "42"}]},
+    "lines": [{"sku": "WIDGET-1", "description": "Widget", "quantity": "2", "unit_price": "19.99"},
+              {"sku": "GADGET-2", "quantity": 1, "unit_price": "5.00"}],
+}
+
+
+@pytest.fixture
+def sandbox():
+    app = create_app(key="k3y")
+    with serve(app) as server:
+        yield server
+
+
+@pytest.fixture(params=["json2", "jsonrpc"])
+def odoo(request, sandbox) -> OdooConnector:
+    config = {"url": sandbox.url, "database": "sandbox", "api": request.param, "login": "hub", "api_key": "k3y", "timeout": 5}
+    connector = OdooConnector.from_config("erp", config)
+    yield connector
+    connector.close()
+
+
+def _records(sandbox, model: str) -> list:
+    return requests.get(f"{sandbox.url}/_sandbox/records/{model}", timeout=5).json()
+
+
+def _invoice(sandbox, **values) -> int:
+    return requests.post(f"{sandbox.url}/_sandbox/invoices", json=values, timeout=5).json()["id"]
+
+
+def test_create_sale_order_once(odoo, sandbox):
+    first = odoo.actions()["create_sale_order"](ORDER, CTX)
+    again = odoo.create_sale_order(ORDER, CTX)
+    assert first["created"] and first["state"] == "sale" and not again["created"] and again["id"] == first["id"]
+    [sale] = _records(sandbox, "sale.order")
+    assert sale["client_order_ref"] == "#1001" and len(sale["order_line"]) == 2
+    assert sorted(p["default_code"] for p in _records(sandbox, "product.product")) == ["GADGET-2", "WIDGET-1"]
+    [partner] = _records(sandbox, "res.partner")
+    assert partner["ref"] == "shop:42" and partner["email"] == "ap@acme.example"
+
+
+def test_upsert_partner_finds_by_email(odoo, sandbox):
+    created = odoo.upsert_partner({"name": "Acme", "email": "ap@acme.example"}, CTX)
+    updated = odoo.upsert_partner({"name": "Acme GmbH", "email": "ap@acme.example"}, CTX)
+    assert created["created"] and not updated["created"] and created["id"] == updated["id"]
+    assert _records(sandbox, "res.partner")[0]["name"] == "Acme GmbH"
+
+
+def test_post_read_and_pay_invoice(odoo, sandbox):
+    partner = odoo.upsert_partner({"name": "Acme", "email": "ap@acme.example"}, CTX)["id"]
+    move_id = _invoice(sandbox, partner_id=[partner, "Acme"], amount_total=0.1 + 0.2, invoice_origin="#1001")
+    posted = odoo.post_invoice({"id": move_id}, CTX)
+    assert posted["status"] == "open" and posted["total"] == Decimal("0.30") and posted["number"].startswith("INV/")
+    payment = {"reference": "E2E-1", "amount": "0.10", "currency": "EUR", "invoice": {"number": posted["number"]}}
+    assert odoo.register_payment(payment, CTX)["created"]
+    assert not odoo.register_payment(payment, CTX)["created"]
+    [invoice] = odoo.read_invoices({}, CTX)
+    assert invoice["status"] == "partially_paid" and invoice["amount_due"] == Decimal("0.20")
+    assert invoice["order_number"] == "#1001" and invoice["external_refs"] == [{"system": "erp", "id": str(move_id)}]
+    assert len(_records(sandbox, "account.payment")) == 1
+
+
+def test_poll_invoices_since_cursor(odoo, sandbox):
+    _invoice(sandbox, partner_id=[1, "Acme"], amount_total=10)
+    records = list(odoo.poll("invoices", Cursor(start=datetime(2000, 1, 1, tzinfo=timezone.utc))))
+    assert len(records) == 1 and records[0].updated_at.tzinfo is not None and records[0].data["status"] == "draft"
+    assert list(odoo.poll("invoices", Cursor(start=datetime(2999, 1, 1, tzinfo=timezone.utc)))) == []
+
+
+def test_user_error_is_fatal(odoo, sandbox):
+    move_id = _invoice(sandbox, partner_id=[1, "Acme"], amount_total=10, state="cancel")
+    with pytest.raises(FatalError, match="no invoice"):
+        odoo.post_invoice({"number": "INV/none"}, CTX)
+    with pytest.raises(FatalError, match="Only draft"):
+        odoo.call("account.move", "action_post", [move_id], action="post_invoice")
+
+
+@pytest.mark.parametrize("fault", [503, {"status": 429, "headers": {"Retry-After": "3"}}], ids=["503", "429"])
+def test_http_faults_are_retriable(odoo, sandbox, fault):
+    requests.post(f"{sandbox.url}/_sandbox/faults", json=[fault], timeout=5)
+    with pytest.raises(RetriableError):
+        odoo.read_invoices({}, CTX)
+
+
+def test_wrong_key_is_fatal(sandbox):
+    for api in ("json2", "jsonrpc"):
+        bad = OdooConnector.from_config("erp", {"url": sandbox.url, "database": "sandbox", "api": api,
+                                                "login": "hub", "api_key": "nope", "timeout": 5})
+        with pytest.raises(FatalError) as caught:
+            bad.read_invoices({}, CTX)
+        assert "nope" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("status", "body", "error"), [
+    (200, {"error": {"data": {"name": "odoo.exceptions.ValidationError", "message": "bad vat"}}}, FatalError),
+    (200, {"error": {"data": {"name": "odoo.exceptions.AccessError", "message": "no"}}}, FatalError),
+    (200, {"error": {"data": {"name": "psycopg2.errors.SerializationFailure", "message": "could not serialize access"}}}, RetriableError),
+    (500, {"name": "builtins.KeyError", "message": "x"}, RetriableError),
+    (422, {"name": "odoo.exceptions.UserError", "message": "x"}, FatalError),
+    (500, {"name": "odoo.exceptions.UserError", "message": "x"}, FatalError),
+], ids=["validation", "access", "serialization", "json2-500", "json2-422", "user-error-500"])
+def test_classify(status, body, error):
+    with pytest.raises(error):
+        classify(status, body, {}, connection="erp", action="a")
+
+
+def test_exact_money_and_json2_named_args():
+    assert exact(0.1 + 0.2, "EUR") == Decimal("0.30") and exact(1234.5, "JPY") == Decimal("1235")
+    assert Json2Client.named("write", [[1, 2], {"name": "x"}]) == {"ids": [1, 2], "vals": {"name": "x"}}
+    assert Json2Client.named("search_read", [[("a", "=", 1)], ["id"]]) == {"domain": [("a", "=", 1)], "fields": ["id"]}
