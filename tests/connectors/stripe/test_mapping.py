@@ -1,0 +1,125 @@
+"""Every Stripe sample about payments, charges, invoices, refunds, balance transactions and
+customers maps to a valid canonical record; minor units become exact amounts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from connectors.stripe import mapping
+from hub import jsonutil
+from hub.errors import InvalidRecordError
+from hub.o2c import canonical
+
+FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "stripe"
+
+
+def fixture(name: str) -> dict:
+    return jsonutil.loads((FIXTURES / name).read_text("utf-8"))
+
+
+def event(kind: str, obj: dict) -> dict:
+    return {"id": "evt_1", "object": "event", "type": kind, "data": {"object": obj}}
+
+
+@pytest.mark.parametrize(("name", "mapper", "entity", "amount"), [
+    ("payment_intent.json", mapping.payment_intent_to_payment, "payment", "10.99"),
+    ("charge.json", mapping.charge_to_payment, "payment", "1.00"),
+    ("refund.json", mapping.refund_to_payment, "payment", "-1.00"),
+    ("invoice.json", mapping.invoice_to_payment, "payment", "0.00"),
+    ("balance_transaction.json", mapping.balance_transaction_to_payment, "payment", "1.00"),
+    ("invoice.json", mapping.invoice_to_invoice, "invoice", None),
+    ("credit_note.json", mapping.credit_note_to_invoice, "invoice", None),
+    ("customer.json", mapping.customer_to_customer, "customer", None),
+], ids=["payment_intent", "charge", "refund", "invoice-paid", "balance_transaction", "invoice", "credit_note", "customer"])
+def test_every_fixture_maps_to_a_valid_record(name, mapper, entity, amount):
+    record = canonical.check(entity, mapper(fixture(name)))
+    if amount is not None:
+        assert record["amount"] == Decimal(amount) and record["currency"] == "USD"
+
+
+def test_payment_intent_reference_status_and_method():
+    record = canonical.check("payment", mapping.payment_intent_to_payment(fixture("payment_intent.json")))
+    assert record["reference"] == "pi_1PgafyB7WZ01zgkWSjxsAJo3"
+    assert (record["status"], record["method"]) == ("pending", "card")  # requires_payment_method
+    assert record["received_at"] == "2009-02-13T23:31:30+00:00"  # normalized to UTC
+
+
+def test_succeeded_payment_intent_uses_the_amount_received_with_payer_and_invoice_number():
+    intent = {**fixture("payment_intent.json"), "status": "succeeded", "amount_received": 1099,
+              "metadata": {"invoice_number": "INV-2024-0001"}, "customer": "cus_QXg1o8vcGmoR32",
+              "latest_charge": {**fixture("charge.json"), "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"}}}
+    record = canonical.check("payment", mapping.event_to_payment(event("payment_intent.succeeded", intent)))
+    assert (record["amount"], record["status"]) == (Decimal("10.99"), "received")
+    assert record["payer"] == {"name": "Jenny Rosen", "email": "jenny@example.com"}
+    assert record["remittance_info"] == "INV-2024-0001"
+    assert record["customer"]["external_refs"] == [{"system": "stripe", "id": "cus_QXg1o8vcGmoR32"}]
+
+
+def test_charge_of_a_payment_intent_is_referenced_by_the_intent():
+    charge = {**fixture("charge.json"), "payment_intent": "pi_1PgafyB7WZ01zgkWSjxsAJo3", "captured": True,
+              "balance_transaction": {**fixture("balance_transaction.json"), "fee": 59}}
+    record = canonical.check("payment", mapping.event_to_payment(event("charge.succeeded", charge)))
+    assert (record["reference"], record["status"], record["fee"]) == ("pi_1PgafyB7WZ01zgkWSjxsAJo3", "received", Decimal("0.59"))
+    assert record["attributes"]["stripe_charge"] == "ch_1PgafuB7WZ01zgkWXYmPNZs8"
+
+
+def test_charge_refunded_maps_the_newest_refund_as_a_negative_payment():
+    charge = {**fixture("charge.json"), "refunded": True, "amount_refunded": 100,
+              "refunds": {"object": "list", "data": [fixture("refund.json")], "has_more": False}}
+    record = canonical.check("payment", mapping.event_to_payment(event("charge.refunded", charge)))
+    assert (record["reference"], record["amount"], record["status"]) == ("re_1Pgc72B7WZ01zgkWqPvrRrPE", Decimal("-1.00"), "refunded")
+    assert record["payer"] == {"name": "Jenny Rosen"}
+
+
+def test_charge_refunded_without_the_refund_list_refunds_the_refunded_amount():
+    charge = {**fixture("charge.json"), "refunded": True, "amount_refunded": 60}
+    record = canonical.check("payment", mapping.event_to_payment(event("charge.refunded", charge)))
+    assert (record["amount"], record["reference"]) == (Decimal("-0.60"), "ch_1PgafuB7WZ01zgkWXYmPNZs8:refunded:60")
+
+
+def test_invoice_paid_carries_the_invoice_number():
+    invoice = {**fixture("invoice.json"), "status": "paid", "amount_paid": 1000, "number": "7FE1103-0001",
+               "payment_intent": "pi_1PgafyB7WZ01zgkWSjxsAJo3", "customer_email": "jenny@example.com"}
+    record = canonical.check("payment", mapping.event_to_payment(event("invoice.paid", invoice)))
+    assert (record["reference"], record["amount"], record["remittance_info"]) == (
+        "pi_1PgafyB7WZ01zgkWSjxsAJo3", Decimal("10.00"), "7FE1103-0001")
+    assert record["payer"] == {"email": "jenny@example.com"}
+
+
+@pytest.mark.parametrize(("currency", "units", "amount"), [
+    ("jpy", 1099, "1099"), ("usd", 1099, "10.99"), ("kwd", 1099, "1.099"), ("eur", 5, "0.05"), ("isk", 10000, "100"),
+], ids=["zero-decimal", "two-decimal", "three-decimal", "cents", "isk-sent-with-two-decimals"])
+def test_minor_units_per_currency(currency, units, amount):
+    intent = {**fixture("payment_intent.json"), "currency": currency, "amount": units}
+    record = canonical.check("payment", mapping.payment_intent_to_payment(intent))
+    assert record["amount"] == Decimal(amount) and record["currency"] == currency.upper()
+    assert mapping.units_of(record["amount"], currency) == units
+
+
+def test_invoice_and_credit_note_documents():
+    invoice = canonical.check("invoice", mapping.invoice_to_invoice(fixture("invoice.json")))
+    assert (invoice["status"], invoice["total"], invoice["amount_due"]) == ("draft", Decimal("10.00"), Decimal("10.00"))
+    note = canonical.check("invoice", mapping.credit_note_to_invoice(fixture("credit_note.json")))
+    assert (note["kind"], note["number"], note["credits_invoice"]) == ("credit_note", "ABCD-1234-CN-01", "in_1Pgc75B7WZ01zgkWYv4iMwt7")
+    assert note["total"] == Decimal("16.90") == sum(line["line_total"] for line in note["lines"])
+
+
+def test_customer_without_name_or_email_is_named_by_its_id():
+    assert canonical.check("customer", mapping.customer_to_customer(fixture("customer.json")))["name"] == "cus_QXg1o8vcGmoR32"
+    named = {**fixture("customer.json"), "email": "Jenny@Example.com"}
+    assert "name" not in mapping.customer_to_customer(named)
+
+
+def test_events_without_a_payment_are_refused():
+    with pytest.raises(InvalidRecordError, match="customer.created"):
+        mapping.event_to_payment(event("customer.created", fixture("customer.json")))
+
+
+def test_refund_params_in_minor_units():
+    assert mapping.refund_params({"payment": "pi_1", "amount": "10.5", "currency": "EUR"}) == {"payment_intent": "pi_1", "amount": 1050}
+    assert mapping.refund_params({"payment": "ch_1"}) == {"charge": "ch_1"}
+    with pytest.raises(InvalidRecordError, match="needs the currency"):
+        mapping.refund_params({"payment": "pi_1", "amount": "10"})
