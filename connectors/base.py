@@ -13,6 +13,8 @@ The hub calls, and only calls, these hooks:
 
 ``from_config(name, config)``   build a connection from its (already validated) config mapping
 ``actions()``                   name -> callable(payload, context) for ``call`` / ``notify`` steps
+``mappings()``                  name -> pure function vendor record -> canonical record, for
+                                ``map: {using: <connection>.<name>}`` steps
 ``verify_webhook(request)``     check an inbound webhook, return its delivery (or raise SignatureError)
 ``poll(resource, cursor)``      yield records changed since ``cursor.start``
 ``close()``                     release sessions
@@ -104,6 +106,10 @@ class Connector:
 
     def actions(self) -> Mapping[str, Action]:
         """The actions recipes may ``call`` on this connection, by name."""
+        return {}
+
+    def mappings(self) -> Mapping[str, Callable[[Any], Any]]:
+        """Pure functions from this system's records to canonical ones, by name."""
         return {}
 
     def resources(self) -> frozenset[str]:

@@ -7,7 +7,6 @@ o2c-hub reaches for a global.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -84,6 +83,12 @@ class Hub:
         self.engine.dispose()
 
 
+def _shown(path: Path) -> Path:
+    """Relative to where the command runs when inside it: messages name files as people type them."""
+    cwd = Path.cwd()
+    return path.relative_to(cwd) if path.is_relative_to(cwd) else path
+
+
 def load_recipes(settings: Settings) -> dict[str, BuiltRecipe]:
     """Load, validate and build every recipe file; raise ConfigError with every problem."""
     issues: list[Issue] = []
@@ -91,8 +96,7 @@ def load_recipes(settings: Settings) -> dict[str, BuiltRecipe]:
     entities = known_entities()
     for path in settings.recipe_paths():
         try:
-            # Relative to where the command runs: messages then name the file as people type it.
-            recipe = load_recipe(os.path.relpath(path), connections=settings.connections,
+            recipe = load_recipe(_shown(path), connections=settings.connections,
                                  entities=entities)
         except ConfigError as exc:
             issues += exc.issues

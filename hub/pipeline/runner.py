@@ -49,7 +49,7 @@ def _run_one(step: Step, ctx: RunContext, record: StepRecord) -> Any:
     except Exception as exc:
         error = classify(exc)
         if error.where is None:
-            error.where = f"{step.where}: step {step.id}"
+            error.where = f"{step.location}: step {step.id}"
         _finish(record, ctx, "failed", error=error)
         if error is exc:
             raise

@@ -40,7 +40,7 @@ class Filtered(Exception):
 class Step:
     id: str
     when: Expression | None
-    where: str  # "recipes/orders.yaml:12:5", where the step is written
+    location: str  # "recipes/orders.yaml:12:5", where the step is written
 
     kind = "step"
 

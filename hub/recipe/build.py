@@ -11,6 +11,7 @@ from typing import Any
 
 from connectors.base import Connector
 from hub.pipeline import steps as run
+from hub.pipeline import store_steps
 from hub.pipeline.functions import compile_expression
 from hub.pipeline.templates import compile_template
 from hub.recipe import model
@@ -47,6 +48,8 @@ class _Builder:
             model.ValidateStep: self._validate,
             model.FilterStep: self._filter,
             model.UpsertStep: self._upsert,
+            model.LookupStep: self._lookup,
+            model.QueryStep: self._query,
             model.CallStep: self._call,
             model.NotifyStep: self._notify,
             model.ForEachStep: self._for_each,
@@ -58,9 +61,14 @@ class _Builder:
     def _common(self, spec: Any) -> dict[str, Any]:
         mark = spec.mark
         return {"id": spec.id, "when": _expr(spec.when),
-                "where": f"{mark.file}:{mark.line}:{mark.col}"}
+                "location": f"{mark.file}:{mark.line}:{mark.col}"}
 
     def _map(self, spec: model.MapStep) -> run.Step:
+        if spec.using is not None:
+            connection, name = spec.using
+            return store_steps.ConnectorMapStep(
+                **self._common(spec), using=".".join(spec.using), source=_expr(spec.source),
+                function=self.connections[connection].mappings()[name], into=spec.into)
         return run.MapStep(**self._common(spec), expr=_expr(spec.expr),
                            source=_expr(spec.source), into=spec.into)
 
@@ -74,6 +82,15 @@ class _Builder:
     def _upsert(self, spec: model.UpsertStep) -> run.Step:
         return run.UpsertStep(**self._common(spec), entity=spec.entity, source=_expr(spec.source),
                               ref_connection=spec.ref_connection, ref_id=_expr(spec.ref_id))
+
+    def _lookup(self, spec: model.LookupStep) -> run.Step:
+        return store_steps.LookupStep(
+            **self._common(spec), entity=spec.entity, match=_expr(spec.match),
+            ref_connection=spec.ref_connection, ref_id=_expr(spec.ref_id), required=spec.required)
+
+    def _query(self, spec: model.QueryStep) -> run.Step:
+        return store_steps.QueryStep(**self._common(spec), entity=spec.entity,
+                                     where=dict(spec.where), overdue=spec.overdue, limit=spec.limit)
 
     def _call(self, spec: model.CallStep) -> run.Step:
         return run.CallStep(

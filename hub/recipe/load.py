@@ -136,8 +136,9 @@ class _Builder:
             return model.MapStep(**common, expr=self.expr(path, spec), into=None,
                                  source=model.Expression(text="event", mark=self.mark(path)))
         source = self.maybe_expr(path, spec, "from") or model.Expression(text="event", mark=self.mark(path))
-        return model.MapStep(**common, expr=self.expr((*path, "expr"), spec["expr"]),
-                             into=spec.get("into"), source=source)
+        using = tuple(spec["using"].split(".", 1)) if "using" in spec else None
+        return model.MapStep(**common, expr=self.maybe_expr(path, spec, "expr"),
+                             into=spec.get("into"), source=source, using=using)
 
     def validate_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.ValidateStep:
         return model.ValidateStep(**common, schema=spec["schema"], source=self.expr((*path, "from"), spec["from"]))
@@ -150,6 +151,18 @@ class _Builder:
         return model.UpsertStep(**common, entity=spec["entity"], source=self.expr((*path, "from"), spec["from"]),
                                 ref_connection=ref.get("connection"),
                                 ref_id=self.maybe_expr((*path, "ref"), ref, "id"))
+
+    def lookup_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.LookupStep:
+        ref = spec.get("ref", {})
+        return model.LookupStep(**common, entity=spec["entity"], match=self.maybe_expr(path, spec, "match"),
+                                ref_connection=ref.get("connection"),
+                                ref_id=self.maybe_expr((*path, "ref"), ref, "id"),
+                                required=spec.get("required", False))
+
+    def query_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.QueryStep:
+        return model.QueryStep(**common, entity=spec["entity"],
+                               where=MappingProxyType(dict(spec.get("where", {}))),
+                               overdue=spec.get("overdue", False), limit=spec.get("limit", 1000))
 
     def call_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.CallStep:
         return model.CallStep(**common, connection=spec["connection"], action=spec["action"],
@@ -168,7 +181,8 @@ class _Builder:
 
 _STEP_BUILDERS: dict[str, Callable[..., model.Step]] = {
     "map": _Builder.map_step, "validate": _Builder.validate_step, "filter": _Builder.filter_step,
-    "upsert": _Builder.upsert_step, "call": _Builder.call_step, "notify": _Builder.notify_step,
+    "upsert": _Builder.upsert_step, "lookup": _Builder.lookup_step, "query": _Builder.query_step,
+    "call": _Builder.call_step, "notify": _Builder.notify_step,
     "for_each": _Builder.for_each_step,
 }
 

@@ -102,14 +102,16 @@ Trigger = WebhookTrigger | PollTrigger | ScheduleTrigger | ManualTrigger
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MapStep:
-    """``map: {expr: "{number: name}", into: sales_order, from: event}`` or ``map: "<expr>"``."""
+    """``map: {expr: "{number: name}", into: sales_order, from: event}`` or ``map: "<expr>"``,
+    or ``map: {using: shop.order, into: sales_order}`` (a connector's own mapping)."""
 
     id: str
     when: Expression | None
     mark: Mark
-    expr: Expression
+    expr: Expression | None
     into: str | None
     source: Expression
+    using: tuple[str, str] | None = None  # (connection, mapping name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,7 +187,35 @@ class ForEachStep:
     steps: tuple[Step, ...]
 
 
-Step = MapStep | ValidateStep | FilterStep | UpsertStep | CallStep | NotifyStep | ForEachStep
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LookupStep:
+    """``lookup: {entity: invoice, match: "{number: payment.invoice_number}"}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    entity: str
+    match: Expression | None
+    ref_connection: str | None
+    ref_id: Expression | None
+    required: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryStep:
+    """``query: {entity: invoice, where: {status: [open]}, overdue: true}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    entity: str
+    where: Mapping[str, Any]
+    overdue: bool
+    limit: int
+
+
+Step = (MapStep | ValidateStep | FilterStep | UpsertStep | LookupStep | QueryStep | CallStep
+        | NotifyStep | ForEachStep)
 
 
 # --- Recipe -----------------------------------------------------------------------------

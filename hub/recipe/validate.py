@@ -32,6 +32,7 @@ from jmespath.exceptions import IncompleteExpressionError, LexerError, ParseErro
 from connectors.base import Connector
 from hub.errors import Issue
 from hub.pipeline.functions import function_names
+from hub.store.queries import queryable_columns
 from hub.yamldoc import Document, join_path
 
 #: Names every expression may start from besides earlier steps.
@@ -197,7 +198,8 @@ class _Checker:
     def step(self, step: dict[str, Any], path: Path, visible: tuple[str, ...]) -> None:
         if "when" in step:
             self.expression((*path, "when"), visible)
-        for kind in ("map", "validate", "filter", "upsert", "call", "notify", "for_each"):
+        for kind in ("map", "validate", "filter", "upsert", "lookup", "query", "call", "notify",
+                     "for_each"):
             if kind in step:
                 getattr(self, f"step_{kind}")((*path, kind), step[kind], visible)
 
@@ -205,10 +207,42 @@ class _Checker:
         if isinstance(spec, str):
             self.expression(path, None)  # the expression reads its input (event), not names
             return
-        self.expression((*path, "expr"), None)
+        if "expr" in spec:
+            self.expression((*path, "expr"), None)
+        if "using" in spec:
+            self.mapping((*path, "using"), spec["using"])
         self.optional_expression(spec, path, "from", visible)
         if "into" in spec:
             self.entity((*path, "into"))
+
+    def mapping(self, path: Path, using: str) -> None:
+        name, _, mapping = using.partition(".")
+        conn = self.connections.get(name)
+        if conn is None:
+            known = ", ".join(sorted(self.connections)) or "none are configured"
+            self.report(path, f"unknown connection {name!r} (known: {known})")
+        elif mapping not in conn.mappings():
+            known = ", ".join(sorted(conn.mappings())) or "it has none"
+            self.report(path, f"unknown mapping {mapping!r} on connection {name!r} (known: {known})")
+
+    def step_lookup(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.entity((*path, "entity"))
+        self.optional_expression(spec, path, "match", visible)
+        if "ref" in spec:
+            self.connection((*path, "ref", "connection"))
+            self.expression((*path, "ref", "id"), visible)
+
+    def step_query(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.entity((*path, "entity"))
+        entity = spec["entity"]
+        if entity in self.entities:
+            columns = queryable_columns(entity)
+            for column in spec.get("where", {}):
+                if column not in columns:
+                    self.report((*path, "where", column),
+                                f"{entity} has no column {column!r} (columns: {', '.join(columns)})")
+        if spec.get("overdue") and entity != "invoice":
+            self.report((*path, "overdue"), "overdue applies to invoices only")
 
     def step_validate(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
         self.entity((*path, "schema"))

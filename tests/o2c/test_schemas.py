@@ -52,11 +52,11 @@ def test_schema_examples_are_valid_records(entity):
 
 def test_known_entities():
     assert known_entities() == [
-        "customer", "external_ref", "fulfillment", "invoice", "payment",
+        "bank_transaction", "customer", "external_ref", "fulfillment", "invoice", "payment",
         "payment_application", "product", "sales_order",
     ]
 
 
 def test_unknown_entity_names_the_known_ones():
-    with pytest.raises(LookupError, match="known entities: customer, external_ref"):
+    with pytest.raises(LookupError, match="known entities: bank_transaction, customer, external_ref"):
         validate_record("order", {})

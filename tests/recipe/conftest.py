@@ -13,6 +13,9 @@ class FakeShop(Connector):
     def actions(self):
         return {"create_order": print, "cancel_order": print}
 
+    def mappings(self):
+        return {"order": dict, "customer": dict}
+
     def accepts_webhooks(self) -> bool:
         return True
 

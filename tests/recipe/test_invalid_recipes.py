@@ -89,7 +89,7 @@ retries: 3
     mapp: event
 """,
         [
-            "r.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, call, notify, for_each)",
+            "r.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each)",
         ],
         id="unknown_step_kind",
     ),
@@ -140,7 +140,7 @@ retries: 3
     map: {expr: name, int: sales_order}
 """,
         [
-            "r.yaml:6:23: steps/0/map/int: unknown key 'int' (allowed: expr, into, from)",
+            "r.yaml:6:23: steps/0/map/int: unknown key 'int' (allowed: expr, into, from, using)",
         ],
         id="unknown_key_in_map",
     ),
@@ -500,6 +500,32 @@ on_failure:
             "!a.b as (!a).b): write !(a.b) or a.b != `true`",
         ],
         id="negation_of_a_path",
+    ),
+    pytest.param(
+        HEAD + """\
+  - id: a
+    map: {using: shop.orders, into: sales_order}
+  - id: b
+    map: {using: nowhere.order}
+""",
+        [
+            "r.yaml:6:18: steps/0/map/using: unknown mapping 'orders' on connection 'shop' (known: customer, order)",
+            "r.yaml:8:18: steps/1/map/using: unknown connection 'nowhere' (known: crm, erp, shop, slack)",
+        ],
+        id="unknown_connector_mapping",
+    ),
+    pytest.param(
+        HEAD + """\
+  - id: a
+    query: {entity: sales_order, where: {state: open}, overdue: true}
+""",
+        [
+            "r.yaml:6:49: steps/0/query/where/state: sales_order has no column 'state' (columns: "
+            "number, currency, order_date, status, subtotal, discount_total, shipping_total, "
+            "tax_total, total, created_at, updated_at)",
+            "r.yaml:6:63: steps/0/query/overdue: overdue applies to invoices only",
+        ],
+        id="query_columns",
     ),
 ]
 
