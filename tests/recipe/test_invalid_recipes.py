@@ -523,7 +523,7 @@ on_failure:
             "r.yaml:6:49: steps/0/query/where/state: sales_order has no column 'state' (columns: "
             "number, currency, order_date, status, subtotal, discount_total, shipping_total, "
             "tax_total, total, created_at, updated_at)",
-            "r.yaml:6:63: steps/0/query/overdue: overdue applies to invoices only",
+            "r.yaml:6:65: steps/0/query/overdue: overdue applies to invoices only",
         ],
         id="query_columns",
     ),
