@@ -3,6 +3,7 @@ incremental polling on SystemModstamp, paging, faults."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -77,7 +78,7 @@ def _seed(state) -> dict[str, str]:
 def test_client_credentials_then_a_full_first_poll(sandbox):
     server, state = sandbox
     _seed(state)
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         records = list(conn.poll("accounts", Cursor(start=None)))
     assert [r.data["customer"]["name"] for r in records] == ["Acme", "Globex", "Initech"]
     assert records[0].updated_at == T0
@@ -89,7 +90,7 @@ def test_client_credentials_then_a_full_first_poll(sandbox):
 def test_second_poll_returns_changed_records_and_those_stamped_at_the_cursor(sandbox):
     server, state = sandbox
     ids = _seed(state)
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         first = list(conn.poll("accounts", Cursor(start=None)))
         _at(state, 60)
         state.org.change("Account", ids["Acme"], {"Phone": "+49 30 1"})
@@ -108,7 +109,7 @@ def test_second_poll_returns_changed_records_and_those_stamped_at_the_cursor(san
 def test_changes_through_the_rest_api_bump_the_stamp(sandbox):
     server, state = sandbox
     ids = _seed(state)
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         token = conn.client.auth.token()
         _at(state, 90)
         answer = requests.patch(f"{server.url}/services/data/v60.0/sobjects/Account/{ids['Globex']}",
@@ -122,7 +123,7 @@ def test_small_batches_are_followed_through_next_records_url(sandbox):
     server, state = sandbox
     _at(state, 0)
     state.org.put("Account", [{"Name": f"Customer {i}"} for i in range(7)])
-    with _closing(_connect(server, batch_size=2)) as conn:
+    with closing(_connect(server, batch_size=2)) as conn:
         names = [r.data["customer"]["name"] for r in conn.poll("accounts", Cursor(start=None))]
     assert names == [f"Customer {i}" for i in range(7)]
 
@@ -132,7 +133,7 @@ def test_contacts_carry_email_and_account_name(sandbox):
     ids = _seed(state)
     state.org.put("Contact", [{"FirstName": "Bob", "LastName": "Norman", "Email": "bob@acme.example",
                                "AccountId": ids["Acme"], "MailingCity": "Berlin"}])
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         (record,) = conn.poll("contacts", Cursor(start=None))
     customer = canonical.check("customer", record.data["customer"])
     assert customer["name"] == "Bob Norman"
@@ -144,7 +145,7 @@ def test_custom_fields_are_selected_and_mapped(sandbox):
     server, state = sandbox
     state.org.put("Account", [{"Name": "Acme", "Credit_Limit__c": 5000, "VAT_Number__c": "DE1"}])
     custom = {"accounts": {"credit_limit": "Credit_Limit__c", "tax_id": "VAT_Number__c", "default_currency": "EUR"}}
-    with _closing(_connect(server, custom_fields=custom)) as conn:
+    with closing(_connect(server, custom_fields=custom)) as conn:
         (record,) = conn.poll("accounts", Cursor(start=None))
     assert canonical.check("customer", record.data["customer"])["credit_limit"] == canonical.normalize(
         "customer", {"currency": "EUR", "credit_limit": "5000"})["credit_limit"]
@@ -153,7 +154,7 @@ def test_custom_fields_are_selected_and_mapped(sandbox):
 
 def test_an_unknown_custom_field_is_fatal(sandbox):
     server, state = sandbox
-    with _closing(_connect(server, custom_fields={"accounts": {"tax_id": "No_Such__c"}})) as conn:
+    with closing(_connect(server, custom_fields={"accounts": {"tax_id": "No_Such__c"}})) as conn:
         with pytest.raises(FatalError, match="INVALID_FIELD: No such column 'No_Such__c'"):
             list(conn.poll("accounts", Cursor(start=None)))
 
@@ -163,7 +164,7 @@ def test_jwt_bearer_grant_with_a_key_made_in_the_test(sandbox):
     _seed(state)
     auth = {"jwt_bearer": {"client_id": "sandbox-client", "username": "integration@sandbox.example",
                            "private_key": KEYS[0]}}
-    with _closing(_connect(server, auth=auth)) as conn:
+    with closing(_connect(server, auth=auth)) as conn:
         assert len(list(conn.poll("accounts", Cursor(start=None)))) == 3
     assert state.token_requests == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
 
@@ -177,7 +178,7 @@ def test_jwt_bearer_grant_with_a_key_made_in_the_test(sandbox):
 def test_refused_jwt_assertions_are_fatal(sandbox, change, message):
     server, _ = sandbox
     options = {"client_id": "sandbox-client", "username": "integration@sandbox.example", "private_key": KEYS[0], **change}
-    with _closing(_connect(server, auth={"jwt_bearer": options})) as conn:
+    with closing(_connect(server, auth={"jwt_bearer": options})) as conn:
         with pytest.raises(FatalError) as raised:
             list(conn.poll("accounts", Cursor(start=None)))
     assert str(raised.value) == f"crm/token: HTTP 400: {message}"
@@ -187,7 +188,7 @@ def test_refused_jwt_assertions_are_fatal(sandbox, change, message):
 def test_wrong_client_secret_is_fatal(sandbox):
     server, _ = sandbox
     auth = {"client_credentials": {"client_id": "sandbox-client", "client_secret": "wrong"}}
-    with _closing(_connect(server, auth=auth)) as conn:
+    with closing(_connect(server, auth=auth)) as conn:
         with pytest.raises(FatalError, match="invalid_client: invalid client credentials"):
             list(conn.poll("accounts", Cursor(start=None)))
 
@@ -195,7 +196,7 @@ def test_wrong_client_secret_is_fatal(sandbox):
 def test_an_expired_session_is_refreshed_once_and_the_poll_goes_on(sandbox):
     server, state = sandbox
     _seed(state)
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         assert len(list(conn.poll("accounts", Cursor(start=None)))) == 3
         state.expire_tokens()
         assert len(list(conn.poll("accounts", Cursor(start=None)))) == 3
@@ -205,7 +206,7 @@ def test_an_expired_session_is_refreshed_once_and_the_poll_goes_on(sandbox):
 def test_429_surfaces_retry_after(sandbox):
     server, state = sandbox
     state.faults.push(200, {"status": 429, "headers": {"Retry-After": "3"}})
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         with pytest.raises(RetriableError) as raised:
             list(conn.poll("accounts", Cursor(start=None)))
     assert raised.value.retry_after == 3
@@ -215,7 +216,7 @@ def test_429_surfaces_retry_after(sandbox):
 def test_request_limit_exceeded_is_retriable(sandbox):
     server, state = sandbox
     state.faults.push(200, 403)
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         with pytest.raises(RetriableError, match="REQUEST_LIMIT_EXCEEDED"):
             list(conn.poll("accounts", Cursor(start=None)))
 
@@ -232,19 +233,7 @@ def test_records_can_be_set_and_changed_over_http(sandbox):
 
 def test_unknown_resource_is_fatal(sandbox):
     server, _ = sandbox
-    with _closing(_connect(server)) as conn:
+    with closing(_connect(server)) as conn:
         with pytest.raises(FatalError, match="unknown resource 'deals'"):
             list(conn.poll("deals", Cursor(start=None)))
 
-
-class _closing:
-    """Close a connection at the end of a with block."""
-
-    def __init__(self, connection: SalesforceConnector):
-        self.connection = connection
-
-    def __enter__(self) -> SalesforceConnector:
-        return self.connection
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.connection.close()
