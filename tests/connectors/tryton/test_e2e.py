@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.base import ActionContext, Cursor
+from connectors.tryton import TrytonConnector
 
 pytestmark = pytest.mark.e2e
 
@@ -59,8 +60,6 @@ def test_upsert_product_by_sku_keeps_the_price_exact(erp):
 
 @pytest.fixture(scope="module")
 def sale(tryton_server):
-    from tests.connectors.tryton.conftest import TrytonConnector
-
     erp = TrytonConnector.from_config("erp", {"url": tryton_server.url, "database": tryton_server.database,
                                               "username": tryton_server.user, "password": tryton_server.password})
     yield erp, call(erp, "create_sale", ORDER)
