@@ -8,6 +8,7 @@
     o2c-hub runs list | runs show ID     inspect runs
     o2c-hub replay RUN_ID... | --dead    re-run finished runs without repeating done effects
     o2c-hub cursors list | reset RECIPE  poll cursors
+    o2c-hub bank import FILE...          store camt.053 / MT940 statement transactions
 
 Every command reads the config file from --config (or $O2C_HUB_CONFIG, default config.yaml).
 """
@@ -263,6 +264,32 @@ def replay(ctx, run_ids: tuple[int, ...], all_dead: bool, recipe: str | None, wa
         click.echo(f"run {run_id} replayed as run {replays[-1]}")
     if wait:
         _run_all_here(hub, replays)
+
+
+@main.group()
+def bank() -> None:
+    """Bank statements."""
+
+
+@bank.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def bank_import(ctx, files: tuple[str, ...]) -> None:
+    """Store the transactions of camt.053 or MT940 statement FILES (each once, however often)."""
+    from connectors.bank import import_statement
+    from hub.store.upsert import upsert
+
+    hub = _hub(ctx)
+    hub.migrate()
+    for name in files:
+        try:
+            records = import_statement(name)
+        except HubError as exc:
+            _fail(f"{name}: {exc}")
+        with hub.sessions.begin() as session:
+            results = [upsert(session, "bank_transaction", r) for r in records]
+        new = sum(r.created for r in results)
+        click.echo(f"{name}: {len(records)} transaction(s), {new} new, {len(records) - new} already known")
 
 
 @main.group()

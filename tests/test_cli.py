@@ -104,3 +104,13 @@ def test_dead_lettered_runs_are_replayed_in_bulk(config, tmp_path):
     assert "run 3 replayed as run 5" in again and "run 1 replayed" not in again
     assert "no dead-lettered runs to replay" in cli("replay", "--dead", "--recipe", "other",
                                                    config=config).output
+
+
+def test_bank_import_stores_each_transaction_once(config):
+    statement = ROOT.parent / "shared" / "fixtures" / "bank" / "camt053" / "valid_example.xml"
+    if not statement.exists():
+        pytest.skip("the shared vendor fixtures are not beside this checkout")
+    first = cli("bank", "import", str(statement), config=config)
+    again = cli("bank", "import", str(statement), config=config)
+    assert first.output.strip().endswith("5 transaction(s), 5 new, 0 already known")
+    assert again.output.strip().endswith("5 transaction(s), 0 new, 5 already known")
