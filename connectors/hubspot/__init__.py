@@ -13,17 +13,19 @@ first, sliding past the 10,000-result window). Each polled record's data is ``{"
 <canonical customer>, "record": <the HubSpot object as returned>}``. With ``webhook`` set,
 ``POST /webhooks/<connection>`` accepts HubSpot's signature-v3 requests; the topic is the events'
 ``subscriptionType`` (e.g. ``contact.creation``, ``contact.propertyChange``, ``company.deletion``)
-or ``mixed``, and the payload is HubSpot's list of events. No actions.
+or ``mixed``, and the payload is HubSpot's list of events. Mappings ``contact`` and ``company``
+(for ``map: {using: crm.company, from: event.record}``) apply the same mapping. No actions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from connectors.base import Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from connectors.hubspot.client import DEFAULT_BASE_URL, SEARCH_WINDOW, HubSpotClient
-from connectors.hubspot.mapping import CustomProperties, modified_at
+from connectors.hubspot.mapping import CustomProperties, company_to_customer, contact_to_customer, modified_at
 from connectors.hubspot.search import RESOURCES
 from connectors.hubspot.webhooks import HubSpotSignatureV3
 from hub.errors import FatalError
@@ -124,6 +126,11 @@ class HubSpotConnector(Connector):
         webhook = HubSpotSignatureV3(secret=hook["secret"], url=hook.get("url"),
                                      tolerance=float(hook.get("tolerance", 300))) if hook else None
         return cls(name, config, client=client, webhook=webhook)
+
+    def mappings(self) -> Mapping[str, Callable[[Any], Any]]:
+        """``contact`` and ``company``: a HubSpot object → canonical customer (this connection's properties)."""
+        return {"contact": partial(contact_to_customer, custom=self.custom["contacts"]),
+                "company": partial(company_to_customer, custom=self.custom["companies"])}
 
     def resources(self) -> frozenset[str]:
         return frozenset(RESOURCES)

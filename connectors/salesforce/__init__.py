@@ -13,19 +13,23 @@
 Poll resources ``accounts`` (Account) and ``contacts`` (Contact). Each polled record's data is
 ``{"customer": <canonical customer>, "record": <the Salesforce record as returned>}``, so a
 recipe can upsert ``event.customer`` at once or reshape ``event.record`` itself. Records come
-oldest first by SystemModstamp, then Id. No actions and no webhooks (Salesforce outbound
+oldest first by SystemModstamp, then Id. Mappings ``account`` and ``contact`` (for
+``map: {using: crm.account, from: event.record}``) apply the same mapping. No actions and no webhooks (Salesforce outbound
 messages are SOAP without a signature; poll instead).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from connectors.base import Connector, Cursor, PolledRecord
 from connectors.salesforce.auth import SalesforceAuth, grant_from_config
 from connectors.salesforce.client import DEFAULT_API_VERSION, SalesforceClient, classify
-from connectors.salesforce.mapping import CustomFields, parse_datetime, record_id
+from connectors.salesforce.mapping import (
+    CustomFields, account_to_customer, contact_to_customer, parse_datetime, record_id,
+)
 from connectors.salesforce.soql import MODSTAMP, RESOURCES
 from hub.errors import FatalError
 
@@ -143,6 +147,11 @@ class SalesforceConnector(Connector):
         client = SalesforceClient(auth, api_version=config.get("api_version", DEFAULT_API_VERSION),
                                   timeout=timeout, batch_size=config.get("batch_size"), connection=name)
         return cls(name, config, client=client)
+
+    def mappings(self) -> Mapping[str, Callable[[Any], Any]]:
+        """``account`` and ``contact``: a Salesforce record → canonical customer (this connection's fields)."""
+        return {"account": partial(account_to_customer, fields=self.custom_fields["accounts"]),
+                "contact": partial(contact_to_customer, fields=self.custom_fields["contacts"])}
 
     def resources(self) -> frozenset[str]:
         return frozenset(RESOURCES)

@@ -149,3 +149,10 @@ def test_objects_can_be_set_and_changed_over_http(sandbox):
 def test_unknown_resource_is_fatal(connect):
     with pytest.raises(FatalError, match="unknown resource 'deals'"):
         list(connect().poll("deals", Cursor(start=None)))
+
+
+def test_mappings_use_the_connection_custom_properties(connect):
+    connection = connect(custom_properties={"companies": {"tax_id": "vat_number"}})
+    company = connection.mappings()["company"]({"id": "1", "properties": {"name": "Acme", "vat_number": "DE1"}})
+    contact = connection.mappings()["contact"]({"id": "2", "properties": {"email": "a@x.example"}})
+    assert (company["tax_id"], contact["email"]) == ("DE1", "a@x.example")

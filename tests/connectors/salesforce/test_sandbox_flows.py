@@ -237,3 +237,12 @@ def test_unknown_resource_is_fatal(sandbox):
         with pytest.raises(FatalError, match="unknown resource 'deals'"):
             list(conn.poll("deals", Cursor(start=None)))
 
+
+
+def test_mappings_use_the_connection_custom_fields(sandbox):
+    server, _ = sandbox
+    custom = {"accounts": {"tax_id": "VAT_Number__c"}}
+    with closing(_connect(server, custom_fields=custom)) as conn:
+        account = conn.mappings()["account"]({"Id": "001x", "Name": "Acme", "VAT_Number__c": "DE1"})
+        contact = conn.mappings()["contact"]({"Id": "003x", "FirstName": "Bob", "Email": "bob@x.example"})
+    assert (account["tax_id"], contact["email"]) == ("DE1", "bob@x.example")
