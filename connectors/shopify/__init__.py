@@ -13,14 +13,15 @@ refunds/create → payment (negative); fulfillments/create → fulfillment.
 
 Poll resource ``orders`` (GraphQL ``orders(query: "updated_at:>=…")``, cost-throttled).
 
-Actions: ``get_order`` ({id} or an id → GraphQL order node); the pure mappings
-``to_sales_order``, ``to_customer``, ``to_fulfillment``, ``to_payment`` (a transaction) and
-``to_refund_payment`` turn Shopify JSON (webhook or polled) into canonical records.
+Action: ``get_order`` ({id} or an id → GraphQL order node). Mappings (for
+``map: {using: shop.sales_order, from: event}``): ``sales_order`` (webhook or polled order),
+``customer``, ``fulfillment``, ``payment`` (an order transaction) and ``refund`` (a negative
+payment) turn Shopify JSON into canonical records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from connectors.base import Action, ActionContext, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
@@ -97,14 +98,13 @@ class ShopifyConnector(Connector):
         return cls(name, config, client=client, webhook=webhook, page_size=int(config.get("page_size", 50)))
 
     def actions(self) -> Mapping[str, Action]:
-        return {
-            "get_order": self.get_order,
-            "to_sales_order": lambda payload, _ctx: mapping.order_to_sales_order(payload),
-            "to_customer": lambda payload, _ctx: mapping.customer_to_customer(payload),
-            "to_fulfillment": self.to_fulfillment,
-            "to_payment": lambda payload, ctx: mapping.transaction_to_payment(payload, currency=ctx.options.get("currency")),
-            "to_refund_payment": lambda payload, ctx: mapping.refund_to_payment(payload, currency=ctx.options.get("currency")),
-        }
+        return {"get_order": self.get_order}
+
+    def mappings(self) -> Mapping[str, Callable[[Any], Any]]:
+        """Shopify JSON (webhook or polled) → canonical records; see connectors.shopify.mapping."""
+        return {"sales_order": mapping.order_to_sales_order, "customer": mapping.customer_to_customer,
+                "fulfillment": mapping.fulfillment_to_fulfillment, "payment": mapping.transaction_to_payment,
+                "refund": mapping.refund_to_payment}
 
     def get_order(self, payload: Any, context: ActionContext) -> dict[str, Any]:
         """The order node for ``{id}`` (numeric id or gid) or a bare id."""
@@ -112,10 +112,6 @@ class ShopifyConnector(Connector):
         if order_id in (None, ""):
             raise FatalError("get_order needs an order id", connection=self.name, action="get_order")
         return self._client("get_order").get_order(order_id)
-
-    def to_fulfillment(self, payload: Any, context: ActionContext) -> dict[str, Any]:
-        """A fulfillment as canonical; the step option ``order_number`` names the order if needed."""
-        return mapping.fulfillment_to_fulfillment(payload, order_number=context.options.get("order_number"))
 
     def resources(self) -> frozenset[str]:
         return frozenset({"orders"}) if self.client else frozenset()

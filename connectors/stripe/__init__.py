@@ -7,12 +7,13 @@
         webhook_secret: "${STRIPE_WEBHOOK_SECRET}" # whsec_… of the webhook endpoint
 
 Webhook topics (event types, deduped on the event id ``evt_…``): payment_intent.succeeded,
-charge.succeeded, charge.refunded, refund.created, invoice.paid → payment (action ``to_payment``).
+charge.succeeded, charge.refunded, refund.created, invoice.paid → payment (mapping ``payment``).
 
 Poll resources: payment_intents, charges, refunds, invoices, customers, events (``created[gte]``,
 ``starting_after`` pages). Actions: get_payment_intent, get_charge, get_invoice, create_refund,
-create_customer (every POST keyed with the run's idempotency key), and the pure mappings
-to_payment, to_customer, to_invoice, to_credit_note.
+create_customer (every POST keyed with the run's idempotency key). Mappings (for
+``map: {using: stripe.payment, from: event}``): payment (an event or a Stripe object),
+customer, invoice, credit_note.
 """
 
 from __future__ import annotations
@@ -93,15 +94,14 @@ class StripeConnector(Connector):
 
     def actions(self) -> Mapping[str, Action]:
         getters = {name: self._getter(name, path) for name, path in GETTERS.items()}
-        return {
-            **getters,
-            "create_refund": self.create_refund,
-            "create_customer": self.create_customer,
-            "to_payment": lambda payload, _ctx: _payment_of(payload),
-            "to_customer": lambda payload, _ctx: mapping.customer_to_customer(payload),
-            "to_invoice": lambda payload, _ctx: mapping.invoice_to_invoice(_object_of(payload)),
-            "to_credit_note": lambda payload, _ctx: mapping.credit_note_to_invoice(_object_of(payload)),
-        }
+        return {**getters, "create_refund": self.create_refund, "create_customer": self.create_customer}
+
+    def mappings(self) -> Mapping[str, Callable[[Any], Any]]:
+        """Stripe events and objects → canonical records; see connectors.stripe.mapping."""
+        return {"payment": _payment_of,
+                "customer": lambda record: mapping.customer_to_customer(_object_of(record)),
+                "invoice": lambda record: mapping.invoice_to_invoice(_object_of(record)),
+                "credit_note": lambda record: mapping.credit_note_to_invoice(_object_of(record))}
 
     def _getter(self, action: str, path: str) -> Callable[[Any, ActionContext], Any]:
         def get(payload: Any, context: ActionContext) -> Any:

@@ -123,3 +123,14 @@ def test_refund_params_in_minor_units():
     assert mapping.refund_params({"payment": "ch_1"}) == {"charge": "ch_1"}
     with pytest.raises(InvalidRecordError, match="needs the currency"):
         mapping.refund_params({"payment": "pi_1", "amount": "10"})
+
+
+def test_connection_mappings_take_events_and_objects():
+    from connectors.stripe import StripeConnector
+
+    connection = StripeConnector.from_config("stripe", {"api_key": "sk_test_x"})
+    intent = fixture("payment_intent.json")
+    assert connection.mappings()["payment"](event("payment_intent.succeeded", intent))["reference"] == intent["id"]
+    assert connection.mappings()["payment"](fixture("refund.json"))["amount"] == Decimal("-1.00")
+    assert connection.mappings()["invoice"](event("invoice.paid", fixture("invoice.json")))["number"] == "in_1Pgc6tB7WZ01zgkWu9fdqL6I"
+    connection.close()
