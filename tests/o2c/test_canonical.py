@@ -10,8 +10,8 @@ import pytest
 
 from hub.errors import InvalidRecordError
 from hub.o2c.canonical import check, normalize, validate_record
+from tests.support.fixtures import FIXTURES
 
-FIXTURES = Path("/work/shared/fixtures")
 ORDER = {
     "number": "#1001", "currency": "USD", "customer": {"email": "bob.norman@hostmail.com"},
     "order_date": "2008-01-10T11:00:00-05:00",

@@ -12,8 +12,9 @@ import pytest
 from connectors.bank import BankConnector
 from connectors.base import Cursor
 from hub.errors import FatalError, RetriableError
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path("/work/shared/fixtures/bank")
+FIXTURES = SHARED / "bank"
 CAMT = FIXTURES / "camt053" / "valid_example.xml"
 MT940 = FIXTURES / "mt940" / "mBank" / "mt940.sta"
 

@@ -11,8 +11,9 @@ from connectors.bank import detect_format, import_statement, parse_statement, pa
 from hub.errors import FatalError
 from hub.o2c.canonical import check, validate_record
 from tests.connectors.bank.reference import expected_transactions
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path("/work/shared/fixtures/bank")
+FIXTURES = SHARED / "bank"
 CAMT = sorted((FIXTURES / "camt053").glob("*.xml"))
 MT940 = sorted((FIXTURES / "mt940").glob("*/*.sta"))
 ALL = CAMT + MT940

@@ -12,8 +12,9 @@ from hub.store import migrate
 from hub.store.base import make_engine, make_sessionmaker
 from hub.store.o2c import BankTransaction
 from hub.store.upsert import upsert
+from tests.support.fixtures import FIXTURES
 
-CAMT_V8 = Path("/work/shared/fixtures/bank/camt053/valid_example_v8.xml")
+CAMT_V8 = FIXTURES / "bank/camt053/valid_example_v8.xml"
 
 
 def test_upsert_twice_stores_each_transaction_once(tmp_path):

@@ -14,8 +14,9 @@ from connectors.hubspot.mapping import CustomProperties
 from connectors.hubspot.search import RESOURCES
 from hub import jsonutil
 from hub.errors import FatalError, RetriableError
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path("/work/shared/fixtures/hubspot")
+FIXTURES = SHARED / "hubspot"
 BASE = "https://api.hubapi.com"
 SEARCH = f"{BASE}/crm/v3/objects/contacts/search"
 

@@ -12,8 +12,9 @@ from connectors.hubspot.mapping import (
 )
 from hub import jsonutil
 from hub.o2c import canonical
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path("/work/shared/fixtures/hubspot")
+FIXTURES = SHARED / "hubspot"
 
 
 @pytest.mark.parametrize(("fixture", "expected"), [

@@ -14,8 +14,9 @@ from connectors.salesforce.client import SalesforceClient, classify
 from connectors.salesforce.mapping import CustomFields
 from connectors.salesforce.soql import RESOURCES, soql_datetime
 from hub.errors import FatalError, RetriableError
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path("/work/shared/fixtures/salesforce")
+FIXTURES = SHARED / "salesforce"
 INSTANCE = "https://acme.my.salesforce.com"
 QUERY_URL = f"{INSTANCE}/services/data/v53.0/query"
 

@@ -12,8 +12,9 @@ from connectors.salesforce.mapping import (
 )
 from hub import jsonutil
 from hub.o2c import canonical
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path("/work/shared/fixtures/salesforce")
+FIXTURES = SHARED / "salesforce"
 NO_CUSTOM = CustomFields()
 
 

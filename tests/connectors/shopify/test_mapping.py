@@ -14,8 +14,9 @@ from connectors.shopify.sandbox import node_from_rest
 from hub import jsonutil
 from hub.errors import InvalidRecordError
 from hub.o2c import canonical
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "shopify"
+FIXTURES = SHARED / "shopify"
 
 
 def fixture(name: str):

@@ -18,8 +18,9 @@ from connectors.shopify.sandbox import create_app
 from hub import jsonutil
 from hub.errors import FatalError, RetriableError
 from hub.o2c import canonical
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURE = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "shopify" / "order.json"
+FIXTURE = SHARED / "shopify" / "order.json"
 TOKEN, SECRET = "shpat_test", "client-secret"
 
 

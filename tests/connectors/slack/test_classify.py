@@ -9,8 +9,9 @@ import pytest
 
 from connectors.slack.client import classify
 from hub.errors import FatalError, RetriableError
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path("/work/shared/fixtures/slack")
+FIXTURES = SHARED / "slack"
 
 
 def _fixture(name: str) -> dict:

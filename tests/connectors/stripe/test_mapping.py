@@ -12,8 +12,9 @@ from connectors.stripe import mapping
 from hub import jsonutil
 from hub.errors import InvalidRecordError
 from hub.o2c import canonical
+from tests.support.fixtures import FIXTURES as SHARED
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "stripe"
+FIXTURES = SHARED / "stripe"
 
 
 def fixture(name: str) -> dict:

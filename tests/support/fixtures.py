@@ -1,0 +1,11 @@
+"""Where the vendors' published samples are: ../shared/fixtures beside the checkout
+(or $O2C_FIXTURES)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hub import ROOT
+
+FIXTURES = Path(os.environ.get("O2C_FIXTURES", ROOT.parent / "shared" / "fixtures"))
