@@ -8,27 +8,16 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, abort, jsonify, request
 
 from hub.recipe.model import PollTrigger, ScheduleTrigger, WebhookTrigger
 from hub.runs.replay import ReplayError, RunNotFound, replay
 from hub.runs.report import list_runs, run_detail, run_summary
 from hub.store.platform import Run
+from hub.web.auth import protect
 from hub.web.context import current_hub
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.before_request
-def require_token():
-    token = current_hub().settings.admin_token
-    if not token:
-        abort(503, "the admin API is disabled: set admin.token in the config file")
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        abort(401, "a valid 'Authorization: Bearer <admin token>' header is required")
+bp = protect(Blueprint("api", __name__, url_prefix="/api/v1"))
 
 
 @bp.get("/recipes")
