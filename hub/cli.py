@@ -27,6 +27,8 @@ from sqlalchemy import select
 
 from hub import jsonutil
 from hub.errors import ConfigError, HubError
+from hub.cli_common import fail as _fail
+from hub.cli_common import hub_from as _hub
 from hub.hub import Hub
 from hub.registry import ConnectorRegistry
 from hub.runs import queue
@@ -50,18 +52,6 @@ def main(ctx: click.Context, config_path: str) -> None:
     ctx.obj = config_path
 
 
-def _hub(ctx: click.Context) -> Hub:
-    try:
-        return Hub.from_config(ctx.obj)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.pass_context
@@ -71,7 +61,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
     from hub.recipe.load import validate_paths
 
     try:
-        settings = load_settings(ctx.obj, ConnectorRegistry.from_entry_points())
+        settings = load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points())
     except ConfigError as exc:
         _fail(str(exc))
     files = _recipe_files(paths)
