@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from hub.errors import RetriableError
@@ -18,7 +20,7 @@ def sessions(tmp_path):
 
 def add_run(sessions, status: str) -> int:
     with sessions.begin() as s:
-        event = Event(source="manual", dedupe_key=f"k-{status}-{id(object())}", body=b"{}")
+        event = Event(source="manual", dedupe_key=f"k-{status}-{uuid.uuid4()}", body=b"{}")
         run = Run(recipe="r", recipe_hash="h", event=event, status=status)
         s.add(run)
         s.flush()
