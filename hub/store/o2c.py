@@ -4,6 +4,7 @@
     o2c_orders    SalesOrder (+lines), Fulfillment (+lines)
     o2c_billing   Invoice (+lines, tax lines), Payment, PaymentApplication
     o2c_bank      BankTransaction
+    o2c_credit    CreditCheck, ReconciliationException (decisions and differences, not entities)
 
 Every table keeps the full canonical document in ``data`` beside its queryable columns.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from hub.store.o2c_bank import BankTransaction
 from hub.store.o2c_billing import Invoice, InvoiceLine, InvoiceTaxLine, Payment, PaymentApplication
+from hub.store.o2c_credit import CreditCheck, ReconciliationException
 from hub.store.o2c_orders import Fulfillment, FulfillmentLine, SalesOrder, SalesOrderLine
 from hub.store.o2c_parties import Customer, ExternalRef, Product
 
@@ -28,7 +30,7 @@ ENTITY_MODELS = {
 }
 
 __all__ = [
-    "ENTITY_MODELS", "BankTransaction", "Customer", "ExternalRef", "Fulfillment", "FulfillmentLine", "Invoice",
-    "InvoiceLine", "InvoiceTaxLine", "Payment", "PaymentApplication", "Product", "SalesOrder",
+    "ENTITY_MODELS", "BankTransaction", "CreditCheck", "Customer", "ExternalRef", "Fulfillment", "FulfillmentLine", "Invoice",
+    "InvoiceLine", "InvoiceTaxLine", "Payment", "PaymentApplication", "Product", "ReconciliationException", "SalesOrder",
     "SalesOrderLine",
 ]
