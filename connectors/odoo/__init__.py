@@ -12,6 +12,12 @@ Actions: ``upsert_partner`` (customer → res.partner by ref, else e-mail), ``cr
 (sales_order → confirmed sale.order, idempotent by client_order_ref = order number, products by
 default_code created when missing), ``read_invoices`` ({since?}), ``post_invoice`` ({id}|{number}),
 ``register_payment`` (idempotent by payment reference). Poll resource: ``invoices``.
+
+ERP-neutral names (the same on the tryton connector, so recipes do not depend on the ERP):
+``upsert_customer`` (= upsert_partner), ``create_sales_order`` (create_sale_order, answer with
+``number``), ``post_invoice``, ``record_payment`` (``{invoice: {id}|{number}, payment: canonical
+payment}`` → ``{payment_id, created, invoice: canonical invoice}``) and ``list_open_invoices``
+(posted, not fully paid, canonical).
 """
 
 from __future__ import annotations

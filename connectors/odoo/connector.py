@@ -65,9 +65,13 @@ class OdooConnector(Connector):
         return cls(name, config, client=client)
 
     def actions(self) -> Mapping[str, Action]:
-        return {"upsert_partner": self.upsert_partner, "create_sale_order": self.create_sale_order,
-                "read_invoices": self.read_invoices, "post_invoice": self.post_invoice,
-                "register_payment": self.register_payment}
+        native = {"upsert_partner": self.upsert_partner, "create_sale_order": self.create_sale_order,
+                  "read_invoices": self.read_invoices, "post_invoice": self.post_invoice,
+                  "register_payment": self.register_payment}
+        # The ERP-neutral names the bundled recipes call (the tryton connector has the same).
+        neutral = {"upsert_customer": self.upsert_partner, "create_sales_order": self.create_sales_order,
+                   "record_payment": self.record_payment, "list_open_invoices": self.list_open_invoices}
+        return {**native, **neutral}
 
     def resources(self) -> frozenset[str]:
         return frozenset({"invoices"})
@@ -121,6 +125,11 @@ class OdooConnector(Connector):
         if rows:
             return rows[0]["id"]
         return self.call("product.product", "create", [mapping.product_values(line, currency)], action=action)[0]
+
+    def create_sales_order(self, order: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """``create_sale_order`` whose answer also names the sale ``number``, as every ERP's does."""
+        sale = self.create_sale_order(order, context)
+        return {**sale, "number": sale.get("name")}
 
     # --- invoices and payments --------------------------------------------------------------
 
@@ -179,3 +188,23 @@ class OdooConnector(Connector):
         self.call("account.payment.register", "action_create_payments", [wizard], action=action, **wizard_context)
         created = self.call("account.payment", "search_read", [(field, "=", payment["reference"])], ["id"], action=action, limit=1)
         return {"payment_id": created[0]["id"] if created else None, "created": True}
+
+    def record_payment(self, payload: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """``{invoice: {id}|{number}, payment: canonical payment}`` → ``{payment_id, created, invoice}``.
+
+        The ERP-neutral form of ``register_payment``; ``invoice`` is the canonical invoice after it.
+        """
+        payment, invoice = payload["payment"], payload.get("invoice") or {}
+        done = self.register_payment({"reference": payment["reference"], "amount": payment["amount"],
+                                      "currency": payment["currency"], "invoice": invoice,
+                                      "value_date": payment.get("value_date")}, context)
+        move = self.find_invoice(invoice, action="record_payment")
+        return {**done, "invoice": mapping.invoice_from_odoo(move, system=self.name)}
+
+    def list_open_invoices(self, payload: Mapping[str, Any] | None = None,
+                           context: ActionContext | None = None) -> list[dict[str, Any]]:
+        """Posted customer invoices not fully paid, as canonical invoices, oldest first."""
+        rows = self.call("account.move", "search_read", [("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+                         mapping.INVOICE_FIELDS, action="list_open_invoices", order="invoice_date asc, id asc")
+        invoices = [mapping.invoice_from_odoo(row, system=self.name) for row in rows]
+        return [invoice for invoice in invoices if invoice["status"] in ("open", "partially_paid")]

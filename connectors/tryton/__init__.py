@@ -22,6 +22,11 @@ Actions (payloads are canonical records; every one is idempotent by a stable key
                         ``{payment_line, invoice}``; key: payment reference
 
 Poll resources: ``invoices`` and ``sales``, changed since the cursor (Tryton's write_date).
+
+ERP-neutral names (the same on the odoo connector, so recipes do not depend on the ERP):
+``upsert_customer`` (= upsert_party), ``create_sales_order`` (= create_sale), ``post_invoice``,
+``record_payment`` and ``list_open_invoices`` (above). Canonical invoices from Tryton carry no
+due date (Tryton keeps maturity dates on move lines); recipes derive one when they need it.
 """
 
 from __future__ import annotations
@@ -108,6 +113,9 @@ class TrytonConnector(Connector):
             "read_invoice": lambda payload, context: self.invoices.read(payload),
             "list_open_invoices": self.list_open_invoices,
             "record_payment": lambda payload, context: self.invoices.pay(payload),
+            # ERP-neutral names the bundled recipes call (the odoo connector has the same).
+            "upsert_customer": lambda payload, context: self.parties.upsert(payload),
+            "create_sales_order": lambda payload, context: self.sales.create(payload),
         }
 
     def list_open_invoices(self, payload: Any, context: ActionContext) -> list[dict[str, Any]]:
