@@ -1,0 +1,107 @@
+"""How a payment spreads over a set of invoices.
+
+    exact     the payment equals what is open                 → applied in full
+    discount  it equals the open amounts less their early-payment discount
+                                                              → applied + discount
+    short     it is short by no more than the tolerance       → applied + write_off (with reason)
+    over      it is more than what is open                    → applied in full + customer credit
+    partial   it is less, beyond the tolerance                → applied oldest due first
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from hub.o2c.cashapp.book import OpenInvoice
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tolerance:
+    """A short payment is written off when short by at most ``absolute`` and ``share`` of the open amount."""
+
+    absolute: Decimal = Decimal("10")
+    share: Decimal = Decimal("0.02")
+
+    def allows(self, short: Decimal, open_amount: Decimal) -> bool:
+        return Decimal(0) < short <= min(self.absolute, open_amount * self.share)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Line:
+    """One application: ``kind`` is applied, discount or write_off."""
+
+    invoice_id: int
+    number: str
+    kind: str
+    amount: Decimal
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allocation:
+    """The fit of a payment to a set, its application lines, and what is left as credit."""
+
+    fit: str
+    lines: tuple[Line, ...]
+    credit: Decimal
+
+
+def allocate(amount: Decimal, invoices: Sequence[OpenInvoice], on: date | None,
+             tolerance: Tolerance) -> Allocation:
+    """Spread ``amount`` over ``invoices`` (oldest due first for partial payments)."""
+    open_total = sum((i.open for i in invoices), Decimal(0))
+    if amount == open_total:
+        return Allocation(fit="exact", lines=_in_full(invoices), credit=Decimal(0))
+    discounted = _discounted(invoices, on)
+    if discounted is not None and amount == sum(discounted.values()):
+        return Allocation(fit="discount", lines=_with_discount(invoices, discounted), credit=Decimal(0))
+    if amount > open_total:
+        return Allocation(fit="over", lines=_in_full(invoices), credit=amount - open_total)
+    if tolerance.allows(open_total - amount, open_total):
+        return Allocation(fit="short", lines=_short(invoices, open_total - amount), credit=Decimal(0))
+    return Allocation(fit="partial", lines=_partial(invoices, amount), credit=Decimal(0))
+
+
+def _in_full(invoices: Sequence[OpenInvoice]) -> tuple[Line, ...]:
+    return tuple(Line(invoice_id=i.id, number=i.number, kind="applied", amount=i.open) for i in invoices)
+
+
+def _discounted(invoices: Sequence[OpenInvoice], on: date | None) -> dict[int, Decimal] | None:
+    prices = {i.id: i.discounted(on) for i in invoices}
+    if all(p is None for p in prices.values()):
+        return None
+    return {i.id: prices[i.id] if prices[i.id] is not None else i.open for i in invoices}
+
+
+def _with_discount(invoices: Sequence[OpenInvoice], prices: dict[int, Decimal]) -> tuple[Line, ...]:
+    lines = []
+    for i in invoices:
+        lines.append(Line(invoice_id=i.id, number=i.number, kind="applied", amount=prices[i.id]))
+        if prices[i.id] != i.open:
+            reason = f"early-payment discount of {i.discount.rate * 100:g} % (paid by {i.discount.until})"
+            lines.append(Line(invoice_id=i.id, number=i.number, kind="discount",
+                              amount=i.open - prices[i.id], reason=reason))
+    return tuple(lines)
+
+
+def _short(invoices: Sequence[OpenInvoice], short: Decimal) -> tuple[Line, ...]:
+    *settled, last = invoices
+    reason = f"short payment of {short} {last.currency} within tolerance (bank or card fees)"
+    return (*_in_full(settled),
+            Line(invoice_id=last.id, number=last.number, kind="applied", amount=last.open - short),
+            Line(invoice_id=last.id, number=last.number, kind="write_off", amount=short, reason=reason))
+
+
+def _partial(invoices: Sequence[OpenInvoice], amount: Decimal) -> tuple[Line, ...]:
+    lines, left = [], amount
+    for invoice in sorted(invoices, key=lambda i: (i.due_date or date.max, i.id)):
+        if left <= 0:
+            break
+        paid = min(left, invoice.open)
+        lines.append(Line(invoice_id=invoice.id, number=invoice.number, kind="applied", amount=paid))
+        left -= paid
+    return tuple(lines)
+

@@ -1,0 +1,98 @@
+"""Who paid: the learned IBAN map, the customer a referenced invoice belongs to, the payer name.
+
+Fuzzy names are compared with rapidfuzz only against customers sharing a word, a word's first
+or last three letters with the payer name, so one payment never scans every customer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from hub.o2c.cashapp.normalize import Remittance, name_key
+
+NAME_CUTOFF = 80.0
+_MAX_FUZZY = 3000
+
+
+@dataclass(slots=True, kw_only=True)
+class Evidence:
+    """Why a customer may be the payer."""
+
+    customer_id: int
+    name: str = ""
+    given: bool = False
+    iban: bool = False
+    name_score: float = 0.0
+    referenced: bool = False
+
+
+class CustomerDirectory:
+    """Customer names (folded for comparison) and the learned IBAN → customer map."""
+
+    def __init__(self, names: Mapping[int, str | None], ibans: Mapping[str, int] | None = None):
+        self.display = {cid: name or f"customer {cid}" for cid, name in names.items()}
+        self.ibans = dict(ibans or {})
+        self._keys = {cid: name_key(name) for cid, name in names.items() if name}
+        self._by_key: dict[str, list[int]] = defaultdict(list)
+        self._by_part: dict[str, set[int]] = defaultdict(set)
+        for cid, key in self._keys.items():
+            self._by_key[key].append(cid)
+            for part in _parts(key):
+                self._by_part[part].add(cid)
+
+    def learn_iban(self, iban: str, customer_id: int) -> None:
+        self.ibans[iban] = customer_id
+
+    def by_name(self, name: str | None, *, limit: int = 3) -> list[tuple[int, float]]:
+        """Customers whose name resembles ``name``, best first, each with a 0–100 score."""
+        key = name_key(name)
+        if not key:
+            return []
+        if key in self._by_key:
+            return [(cid, 100.0) for cid in self._by_key[key][:limit]]
+        pool = set().union(*(self._by_part.get(p, ()) for p in _parts(key)))
+        if not pool or len(pool) > _MAX_FUZZY:
+            return []
+        choices = {cid: self._keys[cid] for cid in pool}
+        found = process.extract(key, choices, scorer=fuzz.token_sort_ratio,
+                                score_cutoff=NAME_CUTOFF, limit=limit)
+        return [(cid, score) for _name, score, cid in found]
+
+    def identify(self, remittance: Remittance, referenced: Iterable[int]) -> dict[int, Evidence]:
+        """Every customer the remittance points at, with the evidence for each."""
+        found: dict[int, Evidence] = {}
+        if remittance.customer_id is not None:
+            self._get(found, remittance.customer_id).given = True
+        owner = self.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
+        if owner is not None:
+            self._get(found, owner).iban = True
+        for cid in referenced:
+            self._get(found, cid).referenced = True
+        for cid, score in self.by_name(remittance.payer_name):
+            self._get(found, cid).name_score = score
+        for cid in found:
+            if found[cid].name_score == 0.0 and remittance.payer_name:
+                found[cid].name_score = self.name_score(remittance.payer_name, cid)
+        return found
+
+    def name_score(self, name: str, customer_id: int) -> float:
+        """How much ``name`` resembles the customer's name (0–100)."""
+        return fuzz.token_sort_ratio(name_key(name), self._keys.get(customer_id, ""))
+
+    def _get(self, found: dict[int, Evidence], cid: int) -> Evidence:
+        if cid not in found:
+            found[cid] = Evidence(customer_id=cid, name=self.display.get(cid, f"customer {cid}"))
+        return found[cid]
+
+
+def _parts(key: str) -> set[str]:
+    """The words of a folded name, and each word's first and last three letters."""
+    parts = set()
+    for word in key.split():
+        if len(word) >= 3:
+            parts.update((word, "<" + word[:3], word[-3:] + ">"))
+    return parts

@@ -1,0 +1,131 @@
+"""Points for one candidate invoice set, each with the reason a person reads.
+
+    reference   every invoice of the set named in the remittance     RF / Stripe id 55,
+                                                                    number 50, bare number 40
+                some of them                                         20 × share
+                an open invoice named but left out of the set        −15
+    amount      exact 35, after early-payment discount 30, short within tolerance 25,
+                over (rest kept as credit) 10 and partial 5 when referenced, else 0 / −10
+    customer    given by the source 25, IBAN known 20, payer name ≥ 90 → 15, ≥ 80 → 8,
+                the payer IBAN known for another customer −30, invoices of several customers −20
+    uniqueness  the only open item of an identified customer that fits the amount  +10
+    date        a due date within 7 days of the payment +5, within 30 days +3
+
+A set is applied without a person only with at least ``Policy.auto_score`` points and
+``Policy.margin`` more than the runner-up (see matcher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from hub.o2c.cashapp.allocation import Allocation
+from hub.o2c.cashapp.book import OpenInvoice
+from hub.o2c.cashapp.customers import Evidence
+from hub.o2c.cashapp.normalize import Remittance
+
+REFERENCE_POINTS = {"rf": 55, "stripe": 55, "number": 50, "bare": 40}
+_REFERENCE_WORDS = {"rf": "RF creditor reference {}", "stripe": "Stripe id {}",
+                    "number": "reference {}", "bare": "number of {}"}
+AMOUNT_POINTS = {"exact": 35, "discount": 30, "short": 25}
+_AMOUNT_WORDS = {"exact": "amount equals open amount", "discount": "amount equals open amount less early-payment discount",
+                 "short": "amount short of open amount within tolerance", "over": "amount exceeds open amount (rest kept as credit)",
+                 "partial": "amount is a partial payment"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hit:
+    """A reference to an open invoice found in the remittance: its kind and the text seen."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scored:
+    points: int
+    reasons: tuple[str, ...]
+
+
+def score(remittance: Remittance, invoices: Sequence[OpenInvoice], allocation: Allocation,
+          hits: Mapping[int, Hit], evidence: Mapping[int, Evidence], *, unique: bool,
+          iban_owner: int | None) -> Scored:
+    """The points of one candidate set and why."""
+    parts = [
+        _reference(invoices, hits), _amount(allocation, bool(hits) and _any_referenced(invoices, hits)),
+        _customer(invoices, evidence, iban_owner), _unique(unique, invoices, evidence),
+        _date(remittance, invoices),
+    ]
+    return Scored(points=sum(p for p, _ in parts), reasons=tuple(r for _, rs in parts for r in rs))
+
+
+def _any_referenced(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) -> bool:
+    return any(i.id in hits for i in invoices)
+
+
+def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) -> tuple[int, list[str]]:
+    named = [i for i in invoices if i.id in hits]
+    reasons = [f"{_REFERENCE_WORDS[hits[i.id].kind].format(i.number)} found in remittance"
+               + ("" if hits[i.id].text == i.number else f" as {hits[i.id].text!r}") for i in named]
+    points = min((REFERENCE_POINTS[hits[i.id].kind] for i in named), default=0)
+    if named and len(named) < len(invoices):
+        points = round(20 * len(named) / len(invoices))
+    left_out = [number for number in _numbers(hits, invoices)]
+    if left_out:
+        reasons.append(f"remittance also names {', '.join(left_out)}, not in this set")
+    return points - (15 if left_out else 0), reasons
+
+
+def _numbers(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[str]:
+    inside = {i.id for i in invoices}
+    return sorted(h.text for iid, h in hits.items() if iid not in inside)
+
+
+def _amount(allocation: Allocation, referenced: bool) -> tuple[int, list[str]]:
+    fit = allocation.fit
+    points = AMOUNT_POINTS.get(fit)
+    if points is None:
+        points = (10 if fit == "over" else 5) if referenced else (0 if fit == "over" else -10)
+    return points, [_AMOUNT_WORDS[fit]]
+
+
+def _customer(invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence],
+              iban_owner: int | None) -> tuple[int, list[str]]:
+    owners = {i.customer_id for i in invoices}
+    if len(owners) > 1:
+        return -20, ["invoices of several customers"]
+    found = evidence.get(next(iter(owners)))
+    points, reasons = 0, []
+    if iban_owner is not None and (found is None or not found.iban):
+        points, reasons = -30, ["payer IBAN is known for another customer"]
+    if found is None:
+        return points, reasons
+    return points + _customer_points(found, reasons), reasons
+
+
+def _customer_points(found: Evidence, reasons: list[str]) -> int:
+    points = 0
+    if found.given:
+        points += 25
+        reasons.append(f"payment names customer {found.name}")
+    if found.iban:
+        points += 20
+        reasons.append(f"IBAN known for {found.name}")
+    if found.name_score >= 80:
+        points += 15 if found.name_score >= 90 else 8
+        reasons.append(f"payer name matches {found.name} ({found.name_score:.0f} %)")
+    return points
+
+
+def _unique(unique: bool, invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence]) -> tuple[int, list[str]]:
+    if not unique:
+        return 0, []
+    return 10, [f"only open item of {evidence[invoices[0].customer_id].name} that fits the amount"]
+
+
+def _date(remittance: Remittance, invoices: Sequence[OpenInvoice]) -> tuple[int, list[str]]:
+    days = [abs((i.due_date - remittance.on).days) for i in invoices if i.due_date and remittance.on]
+    if not days or min(days) > 30:
+        return 0, []
+    return (5, ["paid within 7 days of the due date"]) if min(days) <= 7 else (3, ["paid within 30 days of the due date"])
