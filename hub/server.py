@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from waitress import create_server
 
+from hub.runs.inbox import GroupCommit
 from hub.runs.worker import WorkerPool
 from hub.scheduler import Scheduler
 from hub.web import create_app
+from hub.web.webhooks import INBOX_EXTENSION
 
 if TYPE_CHECKING:
     from hub.hub import Hub
@@ -29,8 +31,11 @@ def serve(hub: Hub) -> None:
     pool = WorkerPool(hub, hub.settings.workers)
     hub.wake = pool.wake
     scheduler = Scheduler(hub)
-    server = create_server(create_app(hub), host=hub.settings.host, port=hub.settings.port,
+    app = create_app(hub)
+    inbox = app.extensions[INBOX_EXTENSION] = GroupCommit(hub.sessions)
+    server = create_server(app, host=hub.settings.host, port=hub.settings.port,
                            threads=hub.settings.threads, ident="o2c-hub")
+    inbox.start()
     pool.start()
     scheduler.start()
     _exit_on_signals()
@@ -40,6 +45,7 @@ def serve(hub: Hub) -> None:
         server.run()  # returns once a signal raised SystemExit inside it
     finally:
         log.info("shutting down")
+        inbox.stop()
         scheduler.stop()
         pool.stop(hub.settings.shutdown_grace)
         hub.close()

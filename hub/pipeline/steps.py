@@ -111,12 +111,11 @@ class UpsertStep(Step):
         return self.source(ctx.data)
 
     def execute(self, ctx: RunContext, given: Any) -> Any:
-        record = canonical.check(self.entity, given)
         ref = None
         if self.ref_connection and self.ref_id:
             ref = (self.ref_connection, _required(self.ref_id, ctx.data, "ref.id"))
-        with ctx.sessions.begin() as session:
-            result = upsert(session, self.entity, record, ref=ref)
+        with ctx.sessions.begin() as session:  # upsert validates and normalizes the record
+            result = upsert(session, self.entity, given, ref=ref)
         return {"entity": self.entity, "id": result.id, "created": result.created,
                 "changed": result.changed}
 

@@ -3,6 +3,8 @@
     succeeded ─ every step done (or a filter ended the run)
     retrying  ─ a RetriableError, attempts left: due again after the backoff (≥ Retry-After)
     dead      ─ a fatal error, or retries exhausted: on_failure handlers run, once
+    held      ─ a step raised Held (an order waiting for credit approval): on_hold handlers
+                run once; the run waits, without retrying, until a person re-queues it
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import logging
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
 
 from hub import jsonutil
 from hub.errors import HubError, RetriableError
@@ -31,6 +36,17 @@ log = logging.getLogger("o2c_hub.runs")
 _ALERT_TRIES = 3
 
 
+class Held(HubError):
+    """A step stops the run to wait for a person (e.g. a credit approval): not an error to retry.
+
+    ``detail`` is what the on_hold handlers see as ``run.hold``.
+    """
+
+    def __init__(self, message: str, *, detail: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.detail = detail or {}
+
+
 def execute(hub: Hub, claimed: Claimed) -> str:
     """Run one attempt of ``claimed``; return the run's new status."""
     with hub.sessions() as session:
@@ -43,6 +59,8 @@ def execute(hub: Hub, claimed: Claimed) -> str:
         status = _fail(hub, claimed, ctx, error, None)
         return status
     error = _run(built.steps, ctx)
+    if isinstance(error, Held):
+        return _hold(hub, claimed, ctx, error, built)
     if error is None:
         _finish(hub, claimed, ctx, status="succeeded", recipe_hash=built.recipe.hash)
         return "succeeded"
@@ -77,6 +95,23 @@ def _fail(hub: Hub, claimed: Claimed, ctx: RunContext, error: HubError, built) -
     return "dead"
 
 
+def _hold(hub: Hub, claimed: Claimed, ctx: RunContext, held: Held, built) -> str:
+    _finish(hub, claimed, ctx, status="held", error=held, recipe_hash=built.recipe.hash)
+    log.info("run %s held: %s", claimed.run_id, hub.redactor.text(held.describe()))
+    handlers = getattr(built, "on_hold", ())
+    if handlers:
+        ctx.data["run"] = {**ctx.data["run"], "error": hub.redactor.text(str(held)), "hold": held.detail}
+        ctx.business_key, ctx.records = f"run-{claimed.run_id}-hold", []
+        failure = _run(handlers, ctx)
+        with hub.sessions.begin() as session:
+            ctx.ledger.settle(session)
+            _insert_steps(session, claimed, ctx.records)
+        if failure is not None:
+            log.error("run %s: the hold notice could not be sent: %s", claimed.run_id,
+                      hub.redactor.text(failure.describe()))
+    return "held"
+
+
 def _context(hub: Hub, run: Run, event: Event, attempt: int) -> RunContext:
     data: dict[str, Any] = {
         "event": jsonutil.parse_body(event.body),
@@ -103,29 +138,35 @@ def _tables(hub: Hub, slug: str) -> dict[str, Any]:
 def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: str,
             error: HubError | None = None, delay: timedelta | None = None,
             recipe_hash: str | None = None) -> None:
-    """Write the attempt's step runs and the run's new status in one transaction."""
+    """Write the attempt's step runs, its effects and the run's new status in one transaction."""
     now = utcnow()
+    values: dict[str, Any] = {
+        "status": status, "lease_owner": None, "lease_until": None,
+        "error_class": type(error).__name__ if error else None,
+        "error_message": hub.redactor.text(error.describe()) if error else None,
+    }
+    if recipe_hash:
+        values["recipe_hash"] = recipe_hash
+    if delay is not None:
+        values["next_attempt_at"] = now + delay
+    else:
+        values["finished_at"] = now
     with hub.sessions.begin() as session:
-        run = session.get(Run, claimed.run_id)
-        session.add_all(_step_rows(claimed, ctx.records))
-        run.status, run.lease_owner, run.lease_until = status, None, None
-        run.recipe_hash = recipe_hash or run.recipe_hash
-        run.error_class = type(error).__name__ if error else None
-        run.error_message = hub.redactor.text(error.describe()) if error else None
-        if delay is not None:
-            run.next_attempt_at = now + delay
-        else:
-            run.finished_at = now
+        ctx.ledger.settle(session)
+        _insert_steps(session, claimed, ctx.records)
+        session.execute(update(Run).where(Run.id == claimed.run_id).values(**values))
 
 
-def _step_rows(claimed: Claimed, records: list[StepRecord]) -> list[StepRun]:
-    return [
-        StepRun(run_id=claimed.run_id, attempt=claimed.attempt, step_id=r.step_id, kind=r.kind,
-                status=r.status, started_at=r.started_at, finished_at=r.finished_at,
-                input=r.input, output=r.output, error_class=r.error_class,
-                error_message=r.error_message)
-        for r in records
-    ]
+def _insert_steps(session: Session, claimed: Claimed, records: list[StepRecord]) -> None:
+    """The step runs of one attempt, in one executemany (no ORM unit of work on the hot path)."""
+    if records:
+        session.execute(insert(StepRun), [
+            {"run_id": claimed.run_id, "attempt": claimed.attempt, "step_id": r.step_id,
+             "kind": r.kind, "status": r.status, "started_at": r.started_at,
+             "finished_at": r.finished_at, "input": r.input, "output": r.output,
+             "error_class": r.error_class, "error_message": r.error_message}
+            for r in records
+        ])
 
 
 def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError) -> None:
@@ -139,13 +180,14 @@ def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError) -> 
         if not isinstance(failure, RetriableError) or tries == _ALERT_TRIES:
             break
         time.sleep(min(failure.retry_after or 2 ** tries, 30))
-    _record_alert(hub, run_id, ctx.records, failure)
+    _record_alert(hub, run_id, ctx, failure)
 
 
-def _record_alert(hub: Hub, run_id: int, records: list[StepRecord], failure) -> None:
+def _record_alert(hub: Hub, run_id: int, ctx: RunContext, failure) -> None:
     with hub.sessions.begin() as session:
+        ctx.ledger.settle(session)
         run = session.get(Run, run_id)
-        session.add_all(_step_rows(Claimed(run_id, run.attempt), records))
+        _insert_steps(session, Claimed(run_id, run.attempt), ctx.records)
         if failure is None:
             run.alerted_at = utcnow()
     if failure is not None:

@@ -3,20 +3,31 @@ in one transaction, before anyone is told it was accepted.
 
 The event's ``dedupe_key`` is unique, so the same webhook delivery, polled record version or
 schedule tick stored twice is one event with one set of runs.
+
+Under load the web threads hand their events to a :class:`GroupCommit` writer: one thread that
+stores everything waiting in one transaction, commits once (one fsync), and only then releases
+every request of the batch. Each answer still comes after its event is on disk; the batch only
+shares the cost of the commit.
 """
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.store.base import utcnow
 from hub.store.platform import AuditEntry, Event, Run
+
+log = logging.getLogger("o2c_hub.inbox")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,3 +83,107 @@ def audit(sessions: sessionmaker, kind: str, detail: str, *, connection: str | N
     with sessions.begin() as session:
         session.add(AuditEntry(kind=kind, detail=detail, connection=connection,
                                remote_addr=remote_addr))
+
+
+class GroupCommit:
+    """One writer thread that commits waiting events together (see the module docstring).
+
+    ``accept`` has the meaning and answer of the module-level :func:`accept`; it returns once
+    the transaction holding the event has committed, or raises what the commit raised.
+    """
+
+    def __init__(self, sessions: sessionmaker, *, max_batch: int = 256):
+        self._sessions = sessions
+        self._max_batch = max_batch
+        self._waiting: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write_forever, name="o2c-inbox", daemon=True)
+        self._stopped = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Store what is waiting, then end the writer thread."""
+        self._stopped = True
+        self._waiting.put(None)
+        self._thread.join()
+
+    def accept(self, event: NewEvent, recipes: Sequence[tuple[str, str]]) -> Accepted:
+        if self._stopped:
+            raise RuntimeError("the inbox is closed")
+        done: Future = Future()
+        self._waiting.put((event, tuple(recipes), done))
+        return done.result()
+
+    def _write_forever(self) -> None:
+        while True:
+            batch = [self._waiting.get()]
+            while len(batch) < self._max_batch and not self._waiting.empty():
+                batch.append(self._waiting.get())
+            items = [item for item in batch if item is not None]
+            if items:
+                self._write(items)
+            if len(items) < len(batch):  # stop() was called: nothing arrives after its marker
+                return
+
+    def _write(self, items: list[tuple[NewEvent, tuple, Future]]) -> None:
+        try:
+            answers = _store_batch(self._sessions, [(e, r) for e, r, _ in items])
+        except IntegrityError:  # another process stored one of these keys meanwhile
+            answers = None
+        except Exception as exc:  # the database is unavailable: every waiting request fails
+            log.exception("could not store %d event(s)", len(items))
+            for _, _, done in items:
+                done.set_exception(exc)
+            return
+        for index, (event, recipes, done) in enumerate(items):
+            try:
+                done.set_result(answers[index] if answers else accept(self._sessions, event, recipes))
+            except Exception as exc:  # noqa: BLE001 - handed to the waiting request
+                done.set_exception(exc)
+
+
+def _store_batch(sessions: sessionmaker, items: list[tuple[NewEvent, tuple]]) -> list[Accepted]:
+    """Store new events and their runs in one transaction; duplicates get the stored answer."""
+    keys = {event.dedupe_key for event, _ in items}
+    with sessions.begin() as session:
+        stored = _existing_many(session, keys)
+        answers = []
+        for event, recipes in items:
+            if event.dedupe_key not in stored:
+                stored[event.dedupe_key] = _insert(session, event, recipes)
+                answers.append(stored[event.dedupe_key])
+            else:
+                known = stored[event.dedupe_key]
+                answers.append(Accepted(event_id=known.event_id, run_ids=known.run_ids, duplicate=True))
+    return answers
+
+
+def _existing_many(session: Session, keys: set[str]) -> dict[str, Accepted]:
+    rows = session.execute(
+        select(Event.dedupe_key, Event.id, Run.id).outerjoin(Run, Run.event_id == Event.id)
+        .where(Event.dedupe_key.in_(keys)).order_by(Run.id)
+    ).all()
+    found: dict[str, Accepted] = {}
+    for key, event_id, run_id in rows:
+        runs = found[key].run_ids if key in found else ()
+        found[key] = Accepted(event_id=event_id, run_ids=runs + ((run_id,) if run_id else ()),
+                              duplicate=True)
+    return found
+
+
+def _insert(session: Session, event: NewEvent, recipes: Sequence[tuple[str, str]]) -> Accepted:
+    now = utcnow()
+    event_id = session.execute(insert(Event).values(
+        source=event.source, connection=event.connection, topic=event.topic,
+        dedupe_key=event.dedupe_key, headers=dict(event.headers or {}), body=event.body,
+        received_at=event.received_at or now,
+    ).returning(Event.id)).scalar_one()
+    run_ids = tuple(
+        session.execute(insert(Run).values(
+            recipe=slug, recipe_hash=digest, event_id=event_id, status="queued", attempt=0,
+            next_attempt_at=now, created_at=now,
+        ).returning(Run.id)).scalar_one()
+        for slug, digest in recipes
+    )
+    return Accepted(event_id=event_id, run_ids=run_ids, duplicate=False)

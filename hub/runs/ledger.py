@@ -1,10 +1,13 @@
 """The idempotency ledger: each side effect happens once per business key.
 
 A step asks ``ledger.once(key, perform)``. The first time, a ``pending`` row is committed,
-the effect performed and the row marked ``done`` with its result. Any later attempt, retry
-or replay with the same key gets the stored result back and performs nothing. A ``pending``
-row left by a crash is taken over by the next attempt, which calls again with the same
-idempotency key, so a remote system that honours Idempotency-Key still sees one effect.
+the effect performed and its result kept; ``settle(session)`` marks the row ``done`` with
+that result inside the transaction that records the attempt's outcome (the executor's), so
+an effect costs one commit of its own, not two. Any later attempt, retry or replay with the
+same key gets the stored result back and performs nothing. A ``pending`` row left by a
+crash (before or after the effect) is taken over by the next attempt, which calls again
+with the same idempotency key, so a remote system that honours Idempotency-Key still sees
+one effect.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,38 +50,42 @@ class EffectLedger:
         self._sessions = sessions
         self.run_id = run_id
         self.recipe = recipe
+        self._performed: dict[str, tuple[Any, Any]] = {}  # key -> (result, when), not yet settled
 
     def once(self, key: str, step_id: str, perform: Callable[[], Any]) -> Outcome:
         """Perform the effect under ``key`` unless it is already done; return its result."""
+        if key in self._performed:
+            return Outcome(self._performed[key][0], reused=True)
         done = self._claim(key, step_id)
         if done is not None:
             return done
         result = perform()
-        with self._sessions.begin() as session:
-            effect = session.get(Effect, key)
-            effect.status, effect.result, effect.done_at = "done", result, utcnow()
+        self._performed[key] = (result, utcnow())
         return Outcome(result, reused=False)
+
+    def settle(self, session: Session) -> None:
+        """Mark every effect performed since the last settle ``done``, in ``session``'s transaction."""
+        for key, (result, when) in self._performed.items():
+            session.execute(update(Effect).where(Effect.key == key)
+                            .values(status="done", result=result, done_at=when))
+        self._performed.clear()
 
     def _claim(self, key: str, step_id: str) -> Outcome | None:
         with self._sessions() as session:
+            try:  # the usual case, a new key: one INSERT and one commit
+                session.execute(insert(Effect).values(
+                    key=key, recipe=self.recipe, step_id=step_id, status="pending",
+                    run_id=self.run_id, created_at=utcnow(),
+                ))
+                session.commit()
+                return None
+            except IntegrityError:  # done before, or claimed by another run
+                session.rollback()
             effect = session.get(Effect, key)
-            if effect is None:
-                session.add(self._pending(key, step_id))
-                try:
-                    session.commit()
-                    return None
-                except IntegrityError:  # another run claimed it a moment ago
-                    session.rollback()
-                    effect = session.get(Effect, key)
             if effect.status == "done":
                 return Outcome(effect.result, reused=True)
             self._take_over(session, effect)
             return None
-
-    def _pending(self, key: str, step_id: str) -> Effect:
-        return Effect(
-            key=key, recipe=self.recipe, step_id=step_id, status="pending", run_id=self.run_id
-        )
 
     def _take_over(self, session: Session, effect: Effect) -> None:
         """A pending effect: ours from an earlier attempt, or left by a run that is not running."""

@@ -68,3 +68,19 @@ def test_a_pending_effect_left_by_a_stopped_run_is_taken_over(sessions):
 def test_long_keys_stay_unique_and_bounded():
     a, b = effect_key("r", "s", "x" * 1000 + "a"), effect_key("r", "s", "x" * 1000 + "b")
     assert a != b and len(a) <= 400 and a.startswith("r/s/xxx")
+
+
+def test_a_performed_effect_is_marked_done_with_the_attempts_outcome(sessions):
+    from hub.store.platform import Effect
+
+    ledger = EffectLedger(sessions, run_id=add_run(sessions, "running"), recipe="r")
+    ledger.once("k", "call", lambda: {"id": 7})
+    with sessions() as s:
+        assert s.get(Effect, "k").status == "pending"  # committed before the call
+    with sessions.begin() as s:
+        ledger.settle(s)
+    later = EffectLedger(sessions, run_id=add_run(sessions, "running"), recipe="r")
+    assert later.once("k", "call", lambda: {"id": 8}) == later.once("k", "call", lambda: None)
+    with sessions() as s:
+        effect = s.get(Effect, "k")
+        assert (effect.status, effect.result) == ("done", {"id": 7})
