@@ -57,6 +57,7 @@ def _send(sessions: sessionmaker, ledger: EffectLedger, connections: Mapping[str
     outcome = ledger.once(notice.key, "notify", lambda: notify(payload, context))
     with sessions.begin() as session:
         _settle(ledger, session)
+    with sessions.begin() as session:
         state.record_notice(session, notice, connection=name)
         if notice.level.action == "credit_hold":
             state.place_credit_hold(session, notice)
@@ -64,7 +65,7 @@ def _send(sessions: sessionmaker, ledger: EffectLedger, connections: Mapping[str
 
 
 def _settle(ledger: EffectLedger, session) -> None:
-    """Mark the effect done in the transaction that records the notice, where the ledger can."""
+    """Mark the sent notice done at once, in its own commit, before it is recorded."""
     settle = getattr(ledger, "settle", None)  # ledgers that mark done inside once() have none
     if settle is not None:
         settle(session)
