@@ -23,7 +23,7 @@ class Tolerance:
     """A short payment is written off when short by at most ``absolute`` and ``share`` of the open amount."""
 
     absolute: Decimal = Decimal("10")
-    share: Decimal = Decimal("0.02")
+    share: Decimal = Decimal("0.05")
 
     def allows(self, short: Decimal, open_amount: Decimal) -> bool:
         return Decimal(0) < short <= min(self.absolute, open_amount * self.share)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -87,3 +87,18 @@ class InvoiceBook:
 
 def _due_order(invoice: OpenInvoice) -> tuple[date, int]:
     return invoice.due_date or date.max, invoice.id
+
+
+def settle(book: InvoiceBook, invoice_id: int, open_amount: Decimal) -> None:
+    """Record in ``book`` that an invoice now has ``open_amount`` left (gone when nothing is)."""
+    old = book.by_id.pop(invoice_id)
+    for bucket in (book.by_key[number_key(old.number)], book.by_amount[(old.currency, old.open)],
+                   book.by_customer.get(old.customer_id, [])):
+        if old in bucket:
+            bucket.remove(old)
+    if open_amount > 0:
+        new = replace(old, open=open_amount)
+        book.by_id[invoice_id] = new
+        book._index(new)
+        if new.customer_id is not None:
+            book.by_customer[new.customer_id].sort(key=_due_order)

@@ -40,6 +40,7 @@ class Hit:
 
     kind: str
     text: str
+    number: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,19 +68,19 @@ def _any_referenced(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) ->
 def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) -> tuple[int, list[str]]:
     named = [i for i in invoices if i.id in hits]
     reasons = [f"{_REFERENCE_WORDS[hits[i.id].kind].format(i.number)} found in remittance"
-               + ("" if hits[i.id].text == i.number else f" as {hits[i.id].text!r}") for i in named]
+               + ("" if hits[i.id].text == i.number else f" ({hits[i.id].text!r})") for i in named]
     points = min((REFERENCE_POINTS[hits[i.id].kind] for i in named), default=0)
     if named and len(named) < len(invoices):
         points = round(20 * len(named) / len(invoices))
-    left_out = [number for number in _numbers(hits, invoices)]
+    left_out = _left_out(hits, invoices)
     if left_out:
         reasons.append(f"remittance also names {', '.join(left_out)}, not in this set")
     return points - (15 if left_out else 0), reasons
 
 
-def _numbers(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[str]:
+def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[str]:
     inside = {i.id for i in invoices}
-    return sorted(h.text for iid, h in hits.items() if iid not in inside)
+    return sorted(h.number for iid, h in hits.items() if iid not in inside)
 
 
 def _amount(allocation: Allocation, referenced: bool) -> tuple[int, list[str]]:

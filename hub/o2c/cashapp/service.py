@@ -1,0 +1,177 @@
+"""Cash application against the store: match, apply or propose, accept or reject, learn.
+
+    apply_payment(session, payment_record)            one canonical payment → Outcome
+    apply_bank_transaction(session, record)           one canonical bank line → Outcome
+    CashApplication(session).run()                    every payment / bank credit not yet decided
+    CashApplication(session).accept(id, who=...)      apply a proposal, learn the payer's IBAN
+    CashApplication(session).reject(id, reason=...)  record why it was not applied
+
+Each payment gets one MatchProposal row, whatever was decided (auto_applied, proposed,
+unmatched), so a run never decides the same money twice. The caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.o2c.cashapp.allocation import Allocation, Line, allocate
+from hub.o2c.cashapp.book import settle
+from hub.o2c.cashapp.loading import load_book, load_directory, open_invoice
+from hub.o2c.cashapp.matcher import Decision, Matcher, Policy
+from hub.o2c.cashapp.normalize import Remittance, from_bank_transaction, from_payment
+from hub.o2c.cashapp.posting import learn_iban, post_credit, post_lines
+from hub.o2c.cashapp.unapplied import undecided
+from hub.store.o2c import Invoice
+from hub.store.o2c_cash import MatchProposal
+from hub.store.o2c_columns import find_customer
+
+_STATUS = {"auto": "auto_applied", "proposal": "proposed", "unmatched": "unmatched"}
+
+
+class ProposalError(Exception):
+    """A proposal that does not exist (``missing``) or can no longer be decided."""
+
+    def __init__(self, message: str, *, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What happened to one payment or bank line."""
+
+    reference: str
+    source: str
+    status: str
+    proposal_id: int | None = None
+    score: int | None = None
+    invoices: tuple[str, ...] = ()
+    applications: tuple[Line, ...] = ()
+    credit: Decimal = Decimal(0)
+    reasons: tuple[str, ...] = ()
+
+
+def apply_payment(session: Session, payment_record: dict) -> Outcome:
+    """Match one canonical payment and apply it, or leave a proposal with its reasons."""
+    customer_id = find_customer(session, payment_record.get("customer"))
+    return CashApplication(session).apply(from_payment(payment_record, customer_id=customer_id))
+
+
+def apply_bank_transaction(session: Session, record: dict) -> Outcome:
+    """Match one canonical bank transaction (a credit) like :func:`apply_payment`."""
+    return CashApplication(session).apply(from_bank_transaction(record))
+
+
+class CashApplication:
+    """The matcher over the store's open invoices, customers and learned IBANs."""
+
+    def __init__(self, session: Session, policy: Policy | None = None):
+        self.session = session
+        self.matcher = Matcher(load_book(session), load_directory(session), policy)
+
+    def run(self) -> list[Outcome]:
+        """Decide every payment and bank credit that has no decision yet."""
+        return [self.apply(remittance) for remittance in undecided(self.session)]
+
+    def apply(self, remittance: Remittance) -> Outcome:
+        """Decide one remittance; the same remittance again returns the earlier decision."""
+        known = self._proposal_for(remittance)
+        if known is not None:
+            return _outcome(known, reasons=("decided before",))
+        if remittance.amount <= 0:
+            return Outcome(reference=remittance.reference, source=remittance.source, status="skipped",
+                           reasons=("not money received",))
+        decision = self.matcher.match(remittance)
+        proposal = self._record(decision)
+        if decision.status == "auto":
+            self._post(proposal, decision.best.allocation, learned_from="auto application")
+        return _outcome(proposal, allocation=decision.best.allocation if decision.status == "auto" else None)
+
+    def accept(self, proposal_id: int, *, who: str) -> Outcome:
+        """Apply a proposal as allocated on today's open amounts, and learn the payer's IBAN."""
+        proposal = self._open_proposal(proposal_id)
+        allocation = self._reallocate(proposal)
+        proposal.status, proposal.decided_by, proposal.decided_at = "accepted", who, _now()
+        self._post(proposal, allocation, learned_from="accepted proposal")
+        return _outcome(proposal, allocation=allocation)
+
+    def reject(self, proposal_id: int, *, reason: str, who: str) -> MatchProposal:
+        """Record that a proposal is wrong, and why; the money stays unapplied."""
+        proposal = self._open_proposal(proposal_id)
+        proposal.status, proposal.reject_reason = "rejected", reason
+        proposal.decided_by, proposal.decided_at = who, _now()
+        return proposal
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _proposal_for(self, remittance: Remittance) -> MatchProposal | None:
+        return self.session.scalar(select(MatchProposal).where(
+            MatchProposal.source == remittance.source, MatchProposal.payment_reference == remittance.reference))
+
+    def _record(self, decision: Decision) -> MatchProposal:
+        r, best = decision.remittance, decision.best
+        proposal = MatchProposal(
+            source=r.source, payment_reference=r.reference, amount=r.amount, currency=r.currency,
+            status=_STATUS[decision.status], score=best.score if best else None,
+            runner_up_score=decision.runner_up.score if decision.runner_up else None,
+            customer_id=best.customer_id if best else r.customer_id, payer_iban=r.payer_iban,
+            invoices=list(best.numbers) if best else [], reasons=list(decision.reasons),
+            allocation=allocation_view(best.allocation) if best else {},
+        )
+        self.session.add(proposal)
+        self.session.flush()
+        return proposal
+
+    def _open_proposal(self, proposal_id: int) -> MatchProposal:
+        proposal = self.session.get(MatchProposal, proposal_id)
+        if proposal is None:
+            raise ProposalError(f"there is no proposal {proposal_id}", missing=True)
+        if proposal.status not in ("proposed", "unmatched") or not proposal.invoices:
+            raise ProposalError(f"proposal {proposal_id} is {proposal.status}; only a proposed match can be decided")
+        return proposal
+
+    def _reallocate(self, proposal: MatchProposal) -> Allocation:
+        rows = self.session.scalars(select(Invoice).where(
+            Invoice.kind == "invoice", Invoice.number.in_(proposal.invoices))).all()
+        still_open = [open_invoice(r) for r in rows if r.status in ("open", "partially_paid")]
+        if len(still_open) != len(proposal.invoices) or any(i.open <= 0 for i in still_open):
+            raise ProposalError(f"proposal {proposal.id}: an invoice of {', '.join(proposal.invoices)} is no longer open")
+        on = proposal.created_at.date() if proposal.created_at else None
+        return allocate(proposal.amount, still_open, on, self.matcher.policy.tolerance)
+
+    def _post(self, proposal: MatchProposal, allocation: Allocation, *, learned_from: str) -> None:
+        dues = post_lines(self.session, proposal.payment_reference, proposal.currency, list(allocation.lines))
+        if allocation.credit > 0:
+            post_credit(self.session, payment_reference=proposal.payment_reference,
+                        customer_id=proposal.customer_id, amount=allocation.credit, currency=proposal.currency)
+        for line in allocation.lines:
+            if line.invoice_id in self.matcher.book.by_id:
+                settle(self.matcher.book, line.invoice_id, dues[line.number])
+        if learn_iban(self.session, proposal.payer_iban, proposal.customer_id, learned_from):
+            self.matcher.customers.learn_iban(proposal.payer_iban, proposal.customer_id)
+        self.session.flush()
+
+
+def allocation_view(allocation: Allocation) -> dict:
+    """An allocation as plain data (for proposals, the API and the CLI)."""
+    lines = [{"invoice": line.number, "kind": line.kind, "amount": line.amount, "reason": line.reason}
+             for line in allocation.lines]
+    return {"fit": allocation.fit, "lines": lines, "credit": allocation.credit}
+
+
+def _outcome(proposal: MatchProposal, *, allocation: Allocation | None = None, reasons: tuple = ()) -> Outcome:
+    return Outcome(
+        reference=proposal.payment_reference, source=proposal.source, status=proposal.status,
+        proposal_id=proposal.id, score=proposal.score, invoices=tuple(proposal.invoices),
+        applications=allocation.lines if allocation else (), credit=allocation.credit if allocation else Decimal(0),
+        reasons=(*proposal.reasons, *reasons),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
