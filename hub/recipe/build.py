@@ -11,7 +11,8 @@ from typing import Any
 
 from connectors.base import Connector
 from hub.pipeline import steps as run
-from hub.pipeline import store_steps
+from hub.o2c.credit.rules import Policy
+from hub.pipeline import credit_steps, store_steps
 from hub.pipeline.functions import compile_expression
 from hub.pipeline.templates import compile_template
 from hub.recipe import model
@@ -24,6 +25,7 @@ class BuiltRecipe:
     recipe: model.Recipe
     steps: tuple[run.Step, ...]
     on_failure: tuple[run.Step, ...]
+    on_hold: tuple[run.Step, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -37,6 +39,7 @@ def build_recipe(recipe: model.Recipe, connections: Mapping[str, Connector]) -> 
         recipe=recipe,
         steps=tuple(builder.step(s) for s in recipe.steps),
         on_failure=tuple(builder.step(s) for s in recipe.on_failure),
+        on_hold=tuple(builder.step(s) for s in recipe.on_hold),
     )
 
 
@@ -53,6 +56,8 @@ class _Builder:
             model.CallStep: self._call,
             model.NotifyStep: self._notify,
             model.ForEachStep: self._for_each,
+            model.CreditCheckStep: self._credit_check,
+            model.ReconcileStep: self._reconcile,
         }
 
     def step(self, spec: Any) -> run.Step:
@@ -109,6 +114,19 @@ class _Builder:
     def _for_each(self, spec: model.ForEachStep) -> run.Step:
         return run.ForEachStep(**self._common(spec), items=_expr(spec.items), as_=spec.as_,
                                steps=tuple(self.step(s) for s in spec.steps))
+
+    def _credit_check(self, spec: model.CreditCheckStep) -> run.Step:
+        p = spec.policy
+        policy = Policy(tolerance=p.tolerance, max_overdue_days=p.max_overdue_days,
+                        max_overdue_share=p.max_overdue_share, dunning_hold=p.dunning_hold,
+                        new_customer_cap=p.new_customer_cap)
+        return credit_steps.CreditCheckStep(**self._common(spec), order=_expr(spec.order), policy=policy,
+                                            prepaid=_expr(p.prepaid))
+
+    def _reconcile(self, spec: model.ReconcileStep) -> run.Step:
+        return credit_steps.ReconcileStep(
+            **self._common(spec), name=spec.name, left=_expr(spec.left), right=_expr(spec.right),
+            key=_expr(spec.key), compare=tuple(_expr(c) for c in spec.compare), tolerance=spec.tolerance)
 
     def _action(self, connection: str, action: str) -> Any:
         return self.connections[connection].actions()[action]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path as FilePath
 from types import MappingProxyType
@@ -101,7 +102,8 @@ class _Builder:
         return model.Recipe(
             slug=data["recipe"], description=data.get("description", ""),
             trigger=self.trigger(), steps=self.steps(data["steps"], ("steps",)),
-            retry=_retry(data.get("retry", {})), on_failure=self.on_failure(data.get("on_failure", [])),
+            retry=_retry(data.get("retry", {})), on_failure=self.handlers(data.get("on_failure", []), "on_failure"),
+            on_hold=self.handlers(data.get("on_hold", []), "on_hold"),
             tables=_freeze_tables(data.get("tables", {})), path=self.doc.file, text=self.text,
             hash=hashlib.sha256(self.text.encode("utf-8")).hexdigest(), mark=self.mark(()),
         )
@@ -122,8 +124,9 @@ class _Builder:
     def steps(self, steps: list[dict[str, Any]], path: Path) -> tuple[model.Step, ...]:
         return tuple(self.step(step, (*path, i), step["id"]) for i, step in enumerate(steps))
 
-    def on_failure(self, steps: list[dict[str, Any]]) -> tuple[model.Step, ...]:
-        return tuple(self.step(step, ("on_failure", i), step.get("id", f"on_failure_{i + 1}"))
+    def handlers(self, steps: list[dict[str, Any]], key: str) -> tuple[model.Step, ...]:
+        """``on_failure`` / ``on_hold`` steps; unnamed ones are <key>_1, <key>_2, ..."""
+        return tuple(self.step(step, (key, i), step.get("id", f"{key}_{i + 1}"))
                      for i, step in enumerate(steps))
 
     def step(self, step: dict[str, Any], path: Path, step_id: str) -> model.Step:
@@ -178,12 +181,38 @@ class _Builder:
         return model.ForEachStep(**common, items=self.expr((*path, "in"), spec["in"]),
                                  as_=spec.get("as", "item"), steps=self.steps(spec["steps"], (*path, "steps")))
 
+    def credit_check_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.CreditCheckStep:
+        policy = spec.get("policy", {})
+        return model.CreditCheckStep(**common, order=self.expr((*path, "order"), spec["order"]),
+                                     policy=self.credit_policy((*path, "policy"), policy))
+
+    def credit_policy(self, path: Path, spec: Mapping[str, Any]) -> model.CreditPolicy:
+        share = spec.get("max_overdue_share")
+        cap = spec.get("new_customer_cap")
+        return model.CreditPolicy(
+            tolerance=model.parse_percent(spec.get("tolerance", "0%")),
+            max_overdue_days=spec.get("max_overdue_days"),
+            max_overdue_share=model.parse_percent(share) if share is not None else None,
+            dunning_hold=spec.get("dunning_hold", True),
+            new_customer_cap=Decimal(cap) if cap is not None else None,
+            prepaid=self.maybe_expr(path, spec, "prepaid"),
+        )
+
+    def reconcile_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.ReconcileStep:
+        return model.ReconcileStep(
+            **common, name=spec.get("name"), left=self.expr((*path, "left"), spec["left"]),
+            right=self.expr((*path, "right"), spec["right"]), key=self.expr((*path, "key"), spec["key"]),
+            compare=tuple(self.expr((*path, "compare", i), c) for i, c in enumerate(spec.get("compare", []))),
+            tolerance=Decimal(spec.get("tolerance", "0")),
+        )
+
 
 _STEP_BUILDERS: dict[str, Callable[..., model.Step]] = {
     "map": _Builder.map_step, "validate": _Builder.validate_step, "filter": _Builder.filter_step,
     "upsert": _Builder.upsert_step, "lookup": _Builder.lookup_step, "query": _Builder.query_step,
     "call": _Builder.call_step, "notify": _Builder.notify_step,
-    "for_each": _Builder.for_each_step,
+    "for_each": _Builder.for_each_step, "credit_check": _Builder.credit_check_step,
+    "reconcile": _Builder.reconcile_step,
 }
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
@@ -214,8 +215,51 @@ class QueryStep:
     limit: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditPolicy:
+    """``policy:`` of a credit_check step; percentages as fractions, None switches a rule off."""
+
+    tolerance: Decimal = Decimal(0)
+    max_overdue_days: int | None = None
+    max_overdue_share: Decimal | None = None
+    dunning_hold: bool = True
+    new_customer_cap: Decimal | None = None
+    prepaid: Expression | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditCheckStep:
+    """``credit_check: {order: order, policy: {tolerance: "5%", max_overdue_days: 30}}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    order: Expression
+    policy: CreditPolicy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReconcileStep:
+    """``reconcile: {left: shop_orders, right: erp_sales, key: number, compare: [total]}``."""
+
+    id: str
+    when: Expression | None
+    mark: Mark
+    name: str | None
+    left: Expression
+    right: Expression
+    key: Expression
+    compare: tuple[Expression, ...]
+    tolerance: Decimal
+
+
+def parse_percent(text: str) -> Decimal:
+    """``"5%"`` -> Decimal("0.05")."""
+    return Decimal(text.strip().removesuffix("%")) / 100
+
+
 Step = (MapStep | ValidateStep | FilterStep | UpsertStep | LookupStep | QueryStep | CallStep
-        | NotifyStep | ForEachStep)
+        | NotifyStep | ForEachStep | CreditCheckStep | ReconcileStep)
 
 
 # --- Recipe -----------------------------------------------------------------------------
@@ -247,3 +291,4 @@ class Recipe:
     text: str
     hash: str
     mark: Mark
+    on_hold: tuple[NotifyStep | CallStep, ...] = ()

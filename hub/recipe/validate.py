@@ -9,7 +9,9 @@ What is checked (each problem becomes one Issue at the place it is written):
 - JMESPath parses and calls only known functions; Jinja templates parse;
 - every name an expression or template starts from is ``event``, ``trigger``, ``run``,
   ``tables`` or a step defined earlier (inside ``for_each`` also its ``as`` name;
-  ``on_failure`` sees every top-level step).
+  ``on_failure`` and ``on_hold`` see every top-level step);
+- credit_check: percentages of a share at most 100%; ``on_hold`` only with a step that can
+  hold (credit_check); reconcile: its key and compared fields are read from each record.
 
 Only parts without schema problems are checked, so one mistake is reported once.
 """
@@ -57,7 +59,18 @@ def check_recipe(doc: Document, text: str, *, connections: Mapping[str, Connecto
     checker.trigger(data.get("trigger"))
     top = checker.steps(data.get("steps"), ("steps",), BUILTIN_NAMES)
     checker.steps(data.get("on_failure"), ("on_failure",), top)
+    checker.steps(data.get("on_hold"), ("on_hold",), top)
+    checker.on_hold(data)
     return checker.issues
+
+
+def _kinds(steps: Any) -> Iterator[str]:
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict):
+            yield from step
+            inner = step.get("for_each")
+            if isinstance(inner, dict):
+                yield from _kinds(inner.get("steps"))
 
 
 def _all_ids(steps: Any) -> Iterator[str]:
@@ -199,7 +212,7 @@ class _Checker:
         if "when" in step:
             self.expression((*path, "when"), visible)
         for kind in ("map", "validate", "filter", "upsert", "lookup", "query", "call", "notify",
-                     "for_each"):
+                     "for_each", "credit_check", "reconcile"):
             if kind in step:
                 getattr(self, f"step_{kind}")((*path, kind), step[kind], visible)
 
@@ -279,6 +292,26 @@ class _Checker:
         if name in (*BUILTIN_NAMES, *self.all_ids):
             self.report((*path, "as"), f"{name!r} is already a name in this recipe: choose another item name")
         self.steps(spec["steps"], (*path, "steps"), (*visible, name))
+
+    def step_credit_check(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.expression((*path, "order"), visible)
+        policy = spec.get("policy", {})
+        self.optional_expression(policy, (*path, "policy"), "prepaid", visible)
+        share = policy.get("max_overdue_share")
+        if isinstance(share, str) and float(share.rstrip("%")) > 100:
+            self.report((*path, "policy", "max_overdue_share"), f"{share} is more than 100%: a share is at most 100%")
+
+    def step_reconcile(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
+        self.expression((*path, "left"), visible)
+        self.expression((*path, "right"), visible)
+        self.expression((*path, "key"), None)  # read from each record, not from the run's names
+        for index in range(len(spec.get("compare", []))):
+            self.expression((*path, "compare", index), None)
+
+    def on_hold(self, data: dict[str, Any]) -> None:
+        if data.get("on_hold") and self.ok(("on_hold",)) and "credit_check" not in set(_kinds(data.get("steps"))):
+            self.report(("on_hold",), "on_hold handlers never run: no step of this recipe can hold a run "
+                                      "(add a credit_check step)")
 
     # --- expressions and templates --------------------------------------------------------
 

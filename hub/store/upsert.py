@@ -6,6 +6,7 @@
       3. same payload hash on the given ref, or same document → nothing to do (changed=False)
       4. insert or update the row, replace its child lines
       5. record every external ref; the given ref also keeps the payload hash
+      6. an order, fulfillment or invoice that changed re-derives its order's status
 
 Pure database work: the caller owns the transaction and commits.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.o2c.canonical import check
+from hub.o2c.orders.facts import order_number_of, refresh_order_status
 from hub.store.base import Base
 from hub.store.o2c import ExternalRef
 from hub.store.o2c_columns import ENTITY_TABLES, EntityTable
@@ -61,6 +63,8 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
     row = _find(session, table, entity, refs, record)
     result = _write(session, table, entity, row, record)
     _remember(session, entity, result.id, refs, given=ref, digest=digest)
+    if result.changed:
+        refresh_order_status(session, order_number_of(entity, record))
     return result
 
 

@@ -79,7 +79,7 @@ steps:
 retries: 3
 """,
         [
-            "r.yaml:6:1: retries: unknown key 'retries' (allowed: recipe, description, trigger, tables, steps, retry, on_failure)",
+            "r.yaml:6:1: retries: unknown key 'retries' (allowed: recipe, description, trigger, tables, steps, retry, on_failure, on_hold)",
         ],
         id="unknown_top_key",
     ),
@@ -89,7 +89,7 @@ retries: 3
     mapp: event
 """,
         [
-            "r.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each)",
+            "r.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each, credit_check, reconcile)",
         ],
         id="unknown_step_kind",
     ),
@@ -526,6 +526,66 @@ on_failure:
             "r.yaml:6:65: steps/0/query/overdue: overdue applies to invoices only",
         ],
         id="query_columns",
+    ),
+    pytest.param(
+        HEAD + """\
+  - id: credit
+    credit_check:
+      order: order
+      policy: {tolerance: five, max_overdue_days: -1, new_customer_cap: 1000}
+""",
+        [
+            "r.yaml:8:27: steps/0/credit_check/policy/tolerance: 'five' is not a percentage: write a number followed by % (e.g. 5%, 12.5%)",
+            "r.yaml:8:51: steps/0/credit_check/policy/max_overdue_days: must be at least 0, not -1",
+            "r.yaml:8:73: steps/0/credit_check/policy/new_customer_cap: must be a string, not a number",
+        ],
+        id="credit_check_policy_shape",
+    ),
+    pytest.param(
+        HEAD + """\
+  - id: credit
+    credit_check:
+      order: ordr
+      policy: {max_overdue_share: "120%", prepaid: "paid("}
+""",
+        [
+            "r.yaml:7:14: steps/0/credit_check/order: unknown name 'ordr' (known here: event, trigger, run, tables)",
+            "r.yaml:8:35: steps/0/credit_check/policy/max_overdue_share: 120% is more than 100%: a share is at most 100%",
+            "r.yaml:8:58: steps/0/credit_check/policy/prepaid: invalid JMESPath expression: the expression ends too early",
+        ],
+        id="credit_check_policy_meaning",
+    ),
+    pytest.param(
+        HEAD + """\
+  - {id: a, filter: event.ok}
+on_hold:
+  - notify: {connection: slack, text: "held"}
+""",
+        [
+            "r.yaml:7:3: on_hold: on_hold handlers never run: no step of this recipe can hold a run (add a credit_check step)",
+        ],
+        id="on_hold_without_credit_check",
+    ),
+    pytest.param(
+        HEAD + """\
+  - id: diff
+    reconcile: {left: shop_orders, right: event.erp, key: "number(", compare: [total]}
+""",
+        [
+            "r.yaml:6:23: steps/0/reconcile/left: unknown name 'shop_orders' (known here: event, trigger, run, tables)",
+            "r.yaml:6:67: steps/0/reconcile/key: invalid JMESPath expression: the expression ends too early",
+        ],
+        id="reconcile_names_and_key",
+    ),
+    pytest.param(
+        HEAD + """\
+  - id: diff
+    reconcile: {left: event.a, right: event.b, key: number, tolerance: "1c"}
+""",
+        [
+            'r.yaml:6:72: steps/0/reconcile/tolerance: \'1c\' is not an amount: write digits with an optional decimal point, in quotes (e.g. "1000.00")',
+        ],
+        id="reconcile_tolerance",
     ),
 ]
 
