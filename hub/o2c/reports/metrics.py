@@ -1,0 +1,175 @@
+"""Receivables metrics over a :class:`~hub.o2c.reports.book.Book`. Pure; docs/ar-reporting.md
+gives every formula with a worked example.
+
+    aging(book, as_of)                        current, 1-30, 31-60, 61-90, 90+ days past due
+    dso(book, as_of, period_days)             simple, average-AR and countback DSO,
+                                              best-possible DSO, average days delinquent
+    cei(book, as_of, period_days)             collection effectiveness index
+    unapplied_cash(book, as_of)               payments not fully applied
+    auto_match_rate(book)                     share of payments matched without a person
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from hub.o2c.reports.book import Book, day_of, days_past_due
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+_ONE_DECIMAL = Decimal("0.1")
+
+
+def ratio(value: Decimal) -> Decimal:
+    """Days and percentages are shown to one decimal, rounded half up."""
+    return value.quantize(_ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def bucket_of(days: int) -> str:
+    """The aging bucket of an invoice ``days`` past due."""
+    if days <= 0:
+        return "current"
+    for limit, name in ((30, "1-30"), (60, "31-60"), (90, "61-90")):
+        if days <= limit:
+            return name
+    return "90+"
+
+
+def aging(book: Book, as_of: date) -> dict[str, Decimal]:
+    """Open AR at the end of ``as_of`` by bucket, plus ``total``."""
+    totals = dict.fromkeys(BUCKETS, Decimal(0))
+    for invoice, owed in book.open_items(as_of):
+        totals[bucket_of(days_past_due(invoice, as_of))] += owed
+    out = {name: book.money(amount) for name, amount in totals.items()}
+    out["total"] = book.money(sum(totals.values(), Decimal(0)))
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DSO:
+    """Days sales outstanding over the ``period_days`` ending ``as_of`` (None: no sales)."""
+
+    receivables: Decimal
+    beginning_receivables: Decimal
+    current_receivables: Decimal
+    credit_sales: Decimal
+    period_days: int
+    simple: Decimal | None
+    average: Decimal | None
+    countback: Decimal | None
+    best_possible: Decimal | None
+    average_days_delinquent: Decimal | None
+
+
+def dso(book: Book, as_of: date, period_days: int = 90) -> DSO:
+    """Every DSO figure for the period (as_of − period_days, as_of]."""
+    start = as_of - timedelta(days=period_days)
+    ending, beginning = book.receivables(as_of), book.receivables(start)
+    current, sales = book.current_receivables(as_of), book.credit_sales(start, as_of)
+    per_day = (lambda amount: ratio(amount / sales * period_days)) if sales > 0 else (lambda amount: None)
+    simple, best = per_day(ending), per_day(current)
+    return DSO(
+        receivables=ending, beginning_receivables=beginning, current_receivables=current,
+        credit_sales=sales, period_days=period_days, simple=simple,
+        average=per_day((beginning + ending) / 2), countback=countback_dso(book, as_of),
+        best_possible=best, average_days_delinquent=per_day(ending - current),
+    )
+
+
+def countback_dso(book: Book, as_of: date, max_months: int = 24) -> Decimal | None:
+    """Countback DSO: walk back month by month, taking each month's credit sales off the AR.
+
+    The month of ``as_of`` counts from its first day to ``as_of``; earlier months are whole.
+    A month whose sales the remaining AR covers adds all its days; the month that exhausts it
+    adds remaining AR / that month's sales × its days. None when there is no AR or too little
+    history (more than ``max_months`` months).
+    """
+    remaining = book.receivables(as_of)
+    if remaining <= 0:
+        return None
+    days, end = Decimal(0), as_of
+    for _ in range(max_months):
+        first = end.replace(day=1)
+        length = (end - first).days + 1
+        sales = book.credit_sales(first - timedelta(days=1), end)
+        if sales >= remaining:
+            return ratio(days + remaining / sales * length)
+        remaining -= max(sales, Decimal(0))
+        days += length
+        end = first - timedelta(days=1)
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CEI:
+    """Collection effectiveness index, in percent (None when nothing was collectable)."""
+
+    beginning_receivables: Decimal
+    credit_sales: Decimal
+    ending_receivables: Decimal
+    ending_current_receivables: Decimal
+    index: Decimal | None
+
+
+def cei(book: Book, as_of: date, period_days: int = 30) -> CEI:
+    """(beginning AR + credit sales − ending total AR)
+    / (beginning AR + credit sales − ending current AR) × 100, over (as_of − period_days, as_of]."""
+    start = as_of - timedelta(days=period_days)
+    beginning, sales = book.receivables(start), book.credit_sales(start, as_of)
+    ending, current = book.receivables(as_of), book.current_receivables(as_of)
+    collectable = beginning + sales - current
+    index = ratio((beginning + sales - ending) / collectable * 100) if collectable > 0 else None
+    return CEI(beginning_receivables=beginning, credit_sales=sales, ending_receivables=ending,
+               ending_current_receivables=current, index=index)
+
+
+def unapplied_cash(book: Book, as_of: date) -> list[dict[str, object]]:
+    """Payments received by ``as_of`` not fully applied to invoices by then, oldest first.
+
+    Only applications of kind ``applied`` use the payment's money; money kept as customer
+    credit (kind ``credit``) is still unapplied cash.
+    """
+    applied: dict[str, Decimal] = {}
+    for app in book.applications:
+        when = day_of(app.get("applied_at"))
+        if app.get("kind", "applied") == "applied" and (when is None or when <= as_of):
+            applied[app["payment"]] = applied.get(app["payment"], Decimal(0)) + Decimal(app["amount"])
+    out = []
+    for payment in sorted(book.payments, key=_received):
+        received = _received(payment)
+        left = book.money(Decimal(payment["amount"]) - applied.get(payment["reference"], Decimal(0)))
+        if (received is None or received <= as_of) and left > 0:
+            out.append({"reference": payment["reference"], "received": received.isoformat() if received else None,
+                        "amount": book.money(payment["amount"]), "unapplied": left})
+    return out
+
+
+def _received(payment) -> date:
+    return day_of(payment.get("value_date") or payment.get("received_at")) or date.min
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatchRate:
+    """Payments matched automatically out of all payments decided, and where the figure came from."""
+
+    automatic: int
+    total: int
+    rate: Decimal | None  # percent
+    source: str  # "match_proposals" or "payment_applications"
+
+
+def auto_match_rate(book: Book) -> MatchRate:
+    """From cash application decisions when stored (auto_applied / all), else from applications:
+    a payment counts as matched automatically when all its applications are of kind ``applied``
+    and carry no ``reason`` (a reason marks a person's decision or a tolerance write-off)."""
+    if book.match_statuses is not None:
+        auto, total, source = sum(s == "auto_applied" for s in book.match_statuses), len(book.match_statuses), "match_proposals"
+    else:
+        by_payment: dict[str, bool] = {}
+        for app in book.applications:
+            plain = app.get("kind", "applied") == "applied" and not app.get("reason")
+            by_payment[app["payment"]] = by_payment.get(app["payment"], True) and plain
+        auto, total, source = sum(by_payment.values()), len(by_payment), "payment_applications"
+    rate = ratio(Decimal(auto) / total * 100) if total else None
+    return MatchRate(automatic=auto, total=total, rate=rate, source=source)

@@ -1,0 +1,80 @@
+"""Reading the receivables book from the store, and the reports as plain JSON-ready data.
+
+    books(session)                      one Book per currency with invoices or payments
+    report(session, name, as_of, ...)   "aging" | "dso" | "kpis" → {currency: {...}}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from hub.o2c.canonical import normalize
+from hub.o2c.reports import metrics
+from hub.o2c.reports.book import Book
+from hub.store.o2c import Invoice, Payment, PaymentApplication
+
+REPORTS = ("aging", "dso", "kpis")
+
+
+def books(session: Session, currency: str | None = None) -> dict[str, Book]:
+    """The book of every currency in the store (or just ``currency``), by currency."""
+    invoices = _documents(session, Invoice, "invoice")
+    payments = _documents(session, Payment, "payment")
+    applications = _documents(session, PaymentApplication, "payment_application")
+    statuses = _match_statuses(session)
+    found = sorted({r["currency"] for r in invoices + payments})
+    wanted = [currency] if currency else found
+    return {c: Book.of(c, invoices=invoices, payments=payments, applications=applications,
+                       match_statuses=statuses.get(c) if statuses is not None else None) for c in wanted}
+
+
+def _documents(session: Session, model, entity: str) -> list[dict[str, Any]]:
+    return [normalize(entity, row.data) for row in session.scalars(select(model).order_by(model.id))]
+
+
+def _match_statuses(session: Session) -> dict[str, list[str]] | None:
+    """Cash application decisions by currency, or None when the hub has no such table."""
+    if not inspect(session.connection()).has_table("match_proposals"):
+        return None
+    out: dict[str, list[str]] = {}
+    for currency, status in session.execute(text("SELECT currency, status FROM match_proposals")):
+        out.setdefault(currency, []).append(status)
+    return out
+
+
+def report(session: Session, name: str, as_of: date, *, period_days: int = 90,
+           currency: str | None = None) -> dict[str, dict[str, Any]]:
+    """Report ``name`` for each currency, as plain data (amounts stay Decimal)."""
+    if name not in REPORTS:
+        raise LookupError(f"unknown report {name!r}; known reports: {', '.join(REPORTS)}")
+    return {c: _one(name, book, as_of, period_days) for c, book in books(session, currency).items()}
+
+
+def _one(name: str, book: Book, as_of: date, period_days: int) -> dict[str, Any]:
+    if name == "aging":
+        return metrics.aging(book, as_of)
+    if name == "dso":
+        return dataclasses.asdict(metrics.dso(book, as_of, period_days))
+    return kpis(book, as_of, period_days)
+
+
+def kpis(book: Book, as_of: date, period_days: int) -> dict[str, Any]:
+    """The headline figures: AR, DSO family, CEI, unapplied cash and the auto-match rate."""
+    d = metrics.dso(book, as_of, period_days)
+    unapplied = metrics.unapplied_cash(book, as_of)
+    match = metrics.auto_match_rate(book)
+    return {
+        "receivables": d.receivables, "dso": d.simple, "dso_average": d.average,
+        "dso_countback": d.countback, "best_possible_dso": d.best_possible,
+        "average_days_delinquent": d.average_days_delinquent,
+        "cei": metrics.cei(book, as_of, period_days).index,
+        "unapplied_cash": book.money(sum((p["unapplied"] for p in unapplied), Decimal(0))),
+        "unapplied_payments": len(unapplied),
+        "auto_match_rate": match.rate, "auto_match_source": match.source,
+    }
