@@ -1,0 +1,70 @@
+"""Credit control and reconciliation exceptions under /api/v1 (admin token).
+
+    GET  /api/v1/credit/held                  checks waiting for a decision, oldest first
+    GET  /api/v1/credit/<order>               every check of one order
+    POST /api/v1/credit/<order>/approve       {"reason": "...", "by": "name"} → re-queues the run
+    POST /api/v1/credit/<order>/reject        {"reason": "...", "by": "name"} → ends the run
+    GET  /api/v1/exceptions?status=open&reconciliation=   reconciliation exceptions, newest first
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from hub.o2c.credit.service import APPROVED, REJECTED, CreditDecisionError, check_view, checks_of, decide, held_checks
+from hub.o2c.reconcile import exception_view, list_exceptions
+from hub.web.auth import protect
+from hub.web.context import current_hub
+
+bp = protect(Blueprint("credit", __name__, url_prefix="/api/v1"))
+
+
+@bp.get("/credit/held")
+def held():
+    with current_hub().sessions() as session:
+        return jsonify(checks=[check_view(c) for c in held_checks(session)])
+
+
+@bp.get("/credit/<order>")
+def checks(order: str):
+    with current_hub().sessions() as session:
+        found = checks_of(session, order)
+        if not found:
+            abort(404, f"order {order} has no credit check")
+        return jsonify(order=order, checks=[check_view(c) for c in found])
+
+
+@bp.post("/credit/<order>/approve")
+def approve(order: str):
+    return _decide(order, APPROVED)
+
+
+@bp.post("/credit/<order>/reject")
+def reject(order: str):
+    return _decide(order, REJECTED)
+
+
+def _decide(order: str, decision: str):
+    body = request.get_json(silent=True) or {}
+    reason = str(body.get("reason") or "").strip()
+    if not reason:
+        abort(400, "a reason is required: {\"reason\": \"...\"}")
+    who = str(body.get("by") or "admin API")
+    hub = current_hub()
+    try:
+        with hub.sessions.begin() as session:
+            view = check_view(decide(session, order, decision, who=who, reason=reason))
+    except CreditDecisionError as exc:
+        abort(409, str(exc))
+    hub.wake()
+    return jsonify(view)
+
+
+@bp.get("/exceptions")
+def exceptions():
+    status = request.args.get("status", "open")
+    with current_hub().sessions() as session:
+        rows = list_exceptions(session, status=None if status == "all" else status,
+                               reconciliation=request.args.get("reconciliation"),
+                               limit=min(request.args.get("limit", 200, type=int), 1000))
+        return jsonify(exceptions=[exception_view(r) for r in rows])
