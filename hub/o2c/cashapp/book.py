@@ -27,9 +27,9 @@ class Discount:
     until: date
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class OpenInvoice:
-    """An invoice with money still due (``open``), as the matcher needs it."""
+    """An invoice with money still due (``open``), as the matcher needs it (equal only to itself)."""
 
     id: int
     number: str
@@ -67,7 +67,7 @@ class InvoiceBook:
         self.by_key: dict[str, list[OpenInvoice]] = defaultdict(list)
         self.by_stripe: dict[str, OpenInvoice] = {}
         self.by_customer: dict[int, list[OpenInvoice]] = defaultdict(list)
-        self.by_amount: dict[tuple[str, Decimal], list[OpenInvoice]] = defaultdict(list)
+        self.by_amount: dict[tuple[str, Decimal], dict[int, OpenInvoice]] = defaultdict(dict)
         for invoice in self.by_id.values():
             self._index(invoice)
         for invoices_of in self.by_customer.values():
@@ -79,7 +79,7 @@ class InvoiceBook:
             self.by_stripe[stripe_id] = invoice
         if invoice.customer_id is not None:
             self.by_customer[invoice.customer_id].append(invoice)
-        self.by_amount[(invoice.currency, invoice.open)].append(invoice)
+        self.by_amount[(invoice.currency, invoice.open)][invoice.id] = invoice
 
     def __len__(self) -> int:
         return len(self.by_id)
@@ -92,8 +92,8 @@ def _due_order(invoice: OpenInvoice) -> tuple[date, int]:
 def settle(book: InvoiceBook, invoice_id: int, open_amount: Decimal) -> None:
     """Record in ``book`` that an invoice now has ``open_amount`` left (gone when nothing is)."""
     old = book.by_id.pop(invoice_id)
-    for bucket in (book.by_key[number_key(old.number)], book.by_amount[(old.currency, old.open)],
-                   book.by_customer.get(old.customer_id, [])):
+    book.by_amount[(old.currency, old.open)].pop(invoice_id, None)
+    for bucket in (book.by_key[number_key(old.number)], book.by_customer.get(old.customer_id, [])):
         if old in bucket:
             bucket.remove(old)
     if open_amount > 0:

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from itertools import combinations
+from itertools import combinations, islice
 
 from hub.money import to_minor_units
 from hub.o2c.cashapp.allocation import Allocation, Tolerance, allocate
@@ -31,7 +31,7 @@ class Policy:
     """Thresholds of the matcher (see docs/cash-application.md)."""
 
     auto_score: int = 70
-    margin: int = 15
+    margin: int = 20
     propose_score: int = 30
     tolerance: Tolerance = field(default_factory=Tolerance)
     subset_candidates: int = 8
@@ -125,7 +125,8 @@ class Matcher:
         for customer_id in _strongest(evidence, self.policy.customers):
             for invoices in self._customer_sets(remittance, customer_id):
                 _add(sets, invoices)
-        for invoice in self.book.by_amount.get((remittance.currency, remittance.amount), [])[:10]:
+        same_amount = self.book.by_amount.get((remittance.currency, remittance.amount), {})
+        for invoice in islice(same_amount.values(), 10):
             _add(sets, (invoice,))
         return list(sets.values())
 
@@ -139,8 +140,15 @@ class Matcher:
         return self._subset_sums(remittance, mine[:self.policy.subset_candidates]) + [(mine[0],)]
 
     def _fits(self, invoices: tuple[OpenInvoice, ...], remittance: Remittance) -> bool:
+        if len(invoices) == 1:
+            return self._single_fits(invoices[0], remittance)
         allocation = allocate(remittance.amount, invoices, remittance.on, self.policy.tolerance)
         return allocation.fit in _FITTING
+
+    def _single_fits(self, invoice: OpenInvoice, remittance: Remittance) -> bool:
+        short = invoice.open - remittance.amount
+        return (short == 0 or self.policy.tolerance.allows(short, invoice.open)
+                or invoice.discount is not None and invoice.discounted(remittance.on) == remittance.amount)
 
     def _subset_sums(self, remittance: Remittance, pool: list[OpenInvoice]) -> list[tuple[OpenInvoice, ...]]:
         """Sets of 2 to ``subset_size`` invoices whose open amounts add up to the payment (or just
@@ -170,9 +178,12 @@ class Matcher:
 
     def _unique(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...],
                 evidence: dict[int, Evidence], sets: list[tuple[OpenInvoice, ...]]) -> bool:
-        """True when the set is the only fitting set of one identified customer."""
+        """True when the set is the only fitting set of one identified customer (a combination
+        only when every open invoice of the customer was searched)."""
         owner = invoices[0].customer_id
         if owner not in evidence or any(i.customer_id != owner for i in invoices):
+            return False
+        if len(invoices) > 1 and len(self.book.by_customer.get(owner, ())) > self.policy.subset_candidates:
             return False
         fitting = [s for s in sets if s[0].customer_id == owner and self._fits(s, remittance)]
         return fitting == [invoices]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+")
 _RF = re.compile(r"RF\s?\d{2}(?:[ ]?[0-9A-Z]){1,21}")
+_RF_START = re.compile(r"(?=RF\s?\d{2})")
 _STRIPE_ID = re.compile(r"\b(?:pi|ch|in|py)_[A-Za-z0-9]{8,}\b")
 _GAP = re.compile(r"^[\s\-/._#:,]{0,3}$")
 
@@ -75,7 +76,7 @@ class NumberFormats:
         for shape in self.shapes:
             if prefixed and shape.prefix != token.upper():
                 continue
-            groups = _split(digits, shape.widths, strict=not prefixed)
+            groups = _first_fit(digits, shape.widths, strict=not prefixed)
             if groups:
                 yield "|".join([shape.prefix, *groups] if shape.prefix else groups), prefixed
 
@@ -90,6 +91,16 @@ def _digit_run(text: str, tokens: list, start: int) -> list[str]:
         run.append(token)
         end = stop
     return run
+
+
+def _first_fit(digits: list[str], widths: tuple[int, ...], *, strict: bool) -> list[str] | None:
+    """The longest leading part of a digit run that lays out as ``widths`` (a run may go on into
+    the next reference, as in ``INV2025008525 2025/000692``)."""
+    for count in range(min(len(digits), len(widths)), 0, -1):
+        groups = _split(digits[:count], widths, strict=strict)
+        if groups:
+            return groups
+    return None
 
 
 def _split(digits: list[str], widths: tuple[int, ...], *, strict: bool) -> list[str] | None:
@@ -143,8 +154,9 @@ def rf_reference(number: str) -> str:
 
 def rf_references_in(text: str) -> list[str]:
     """The valid RF references in ``text``, compacted (spaced groups of four are read too)."""
-    found = []
-    for match in _RF.finditer(text.upper()):
+    found, upper = [], text.upper()
+    for start in _RF_START.finditer(upper):
+        match = _RF.match(upper, start.start())
         compact = "".join(match.group().split())
         for end in range(len(compact), 4, -1):
             if rf_valid(compact[:end]):

@@ -3,7 +3,7 @@
     reference   every invoice of the set named in the remittance     RF / Stripe id 55,
                                                                     number 50, bare number 40
                 some of them                                         20 × share
-                an open invoice named but left out of the set        −15
+                an open invoice named but left out of the set        −25
     amount      exact 35, after early-payment discount 30, short within tolerance 25,
                 over (rest kept as credit) 10 and partial 5 when referenced, else 0 / −10
     customer    given by the source 25, IBAN known 20, payer name ≥ 90 → 15, ≥ 80 → 8,
@@ -75,7 +75,7 @@ def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) -> tupl
     left_out = _left_out(hits, invoices)
     if left_out:
         reasons.append(f"remittance also names {', '.join(left_out)}, not in this set")
-    return points - (15 if left_out else 0), reasons
+    return points - (25 if left_out else 0), reasons
 
 
 def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[str]:
