@@ -8,7 +8,8 @@ UBL back into canonical invoices.
 
 from __future__ import annotations
 
+from hub.o2c.einvoice.cii import to_cii
 from hub.o2c.einvoice.common import Seller
 from hub.o2c.einvoice.ubl import from_ubl, to_ubl
 
-__all__ = ["Seller", "from_ubl", "to_ubl"]
+__all__ = ["Seller", "from_ubl", "to_cii", "to_ubl"]

@@ -1,0 +1,79 @@
+"""``o2c-hub einvoice``: export a stored invoice as EN 16931 XML, import a UBL invoice.
+
+    o2c-hub einvoice export INV-2024-0001 --format ubl|cii --seller seller.yaml [-o FILE]
+    o2c-hub einvoice import invoice.xml
+
+The seller file holds the issuing company: ``{name, vat_id, iban, email,
+address: {line1, city, postal_code, country}}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+
+from hub.cli_common import fail, hub_from
+from hub.errors import InvalidRecordError
+from hub.o2c.canonical import check
+from hub.o2c.einvoice.cii import to_cii
+from hub.o2c.einvoice.common import Seller
+from hub.o2c.einvoice.ubl import from_ubl, to_ubl
+from hub.store.queries import find_record
+from hub.store.upsert import upsert
+
+WRITERS = {"ubl": to_ubl, "cii": to_cii}
+
+
+@click.group("einvoice")
+def einvoice() -> None:
+    """EN 16931 e-invoices: UBL 2.1 and Factur-X CII."""
+
+
+@einvoice.command("export")
+@click.argument("number")
+@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="ubl", show_default=True)
+@click.option("--seller", "seller_file", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="YAML file with the seller's name, vat_id, iban and address.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.pass_context
+def export(ctx, number, fmt, seller_file, output):
+    """Write invoice (or credit note) NUMBER as UBL or CII XML."""
+    seller = _seller(seller_file)
+    with hub_from(ctx).sessions() as session:
+        found = find_record(session, "invoice", match={"number": number}) or \
+            find_record(session, "invoice", match={"number": number, "kind": "credit_note"})
+    if found is None:
+        fail(f"no invoice or credit note numbered {number!r} in the store")
+    found.pop("id", None)
+    found.pop("days_overdue", None)
+    xml = WRITERS[fmt](check("invoice", found), seller)
+    if output:
+        Path(output).write_bytes(xml)
+    else:
+        click.echo(xml.decode("utf-8"), nl=False)
+
+
+@einvoice.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def import_(ctx, file):
+    """Store the UBL invoice or credit note in FILE as a canonical invoice."""
+    try:
+        record = check("invoice", from_ubl(Path(file).read_bytes()))
+    except InvalidRecordError as exc:
+        fail(f"{file}: {exc}")
+    hub = hub_from(ctx)
+    with hub.sessions.begin() as session:
+        result = upsert(session, "invoice", record)
+    verb = "created" if result.created else "updated" if result.changed else "unchanged"
+    click.echo(f"{record['kind']} {record['number']}: {verb} (id {result.id})")
+
+
+def _seller(path: str) -> Seller:
+    raw = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+    missing = [k for k in ("name", "vat_id") if not raw.get(k)]
+    if missing or not (raw.get("address") or {}).get("country"):
+        fail(f"{path}: the seller needs name, vat_id and address.country")
+    return Seller.from_config(raw)
