@@ -39,7 +39,8 @@ class HubProcess:
     """``o2c-hub run`` in a subprocess, configured to talk to the given sandboxes."""
 
     def __init__(self, workdir: Path, *, erp_url: str, slack_url: str,
-                 recipes: dict[str, str], extra_config: dict[str, Any] | None = None):
+                 recipes: dict[str, str], extra_config: dict[str, Any] | None = None,
+                 connections: dict[str, Any] | None = None):
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,7 +49,9 @@ class HubProcess:
         (workdir / "recipes").mkdir(exist_ok=True)
         for name, text in recipes.items():
             (workdir / "recipes" / name).write_text(text)
-        self.config.write_text(yaml.safe_dump(self._config(erp_url, slack_url, extra_config)))
+        config = self._config(erp_url, slack_url, extra_config)
+        config["connections"].update(connections or {})  # more connections next to shop/erp/slack
+        self.config.write_text(yaml.safe_dump(config))
         self.proc: subprocess.Popen | None = None
 
     def _config(self, erp_url: str, slack_url: str, extra: dict | None) -> dict[str, Any]:
