@@ -1,0 +1,81 @@
+"""Credit checks against the store: exposure from open invoices and orders; approve and reject."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+import hub.store.o2c  # noqa: F401
+from hub.o2c.credit.rules import Policy
+from hub.o2c.credit.service import CreditDecisionError, check_order, decide
+from hub.store.base import Base, make_engine, make_sessionmaker
+from hub.store.o2c import SalesOrder
+from hub.store.platform import Event, Run
+from hub.store.upsert import upsert
+
+with suppress(ModuleNotFoundError):  # dunning's tables, when dunning is part of this checkout
+    import hub.store.o2c_dunning  # noqa: F401
+
+MARIA = {"email": "maria@example.org"}
+POLICY = Policy(tolerance=Decimal("0.05"), max_overdue_days=30)
+TODAY = date(2026, 3, 1)
+
+
+@pytest.fixture
+def session():
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with make_sessionmaker(engine)() as session:
+        upsert(session, "customer", {**MARIA, "currency": "EUR", "credit_limit": "1000.00"})
+        upsert(session, "invoice", {"number": "I-1", "currency": "EUR", "total": "500.00", "amount_due": "300.00",
+                                    "status": "partially_paid", "due_date": "2026-01-15", "customer": MARIA})
+        upsert(session, "sales_order", {"number": "O-1", "currency": "EUR", "customer": MARIA,
+                                        "lines": [{"sku": "A", "quantity": "1"}], "totals": {"total": "200.00"}})
+        upsert(session, "fulfillment", {"order_number": "O-1", "number": "F-1", "lines": [{"sku": "A", "quantity": "1"}]})
+        upsert(session, "sales_order", {"number": "O-2", "currency": "EUR", "customer": MARIA,
+                                        "totals": {"total": "100.00"}})
+        yield session
+    engine.dispose()
+
+
+def order(total: str) -> dict:
+    return {"number": "O-3", "currency": "EUR", "customer": MARIA, "totals": {"total": total}}
+
+
+def held_run(session) -> Run:
+    run = Run(recipe="r", recipe_hash="h", status="held", event=Event(source="manual", dedupe_key="k", body=b"{}"))
+    session.add(run)
+    session.flush()
+    return run
+
+
+def test_exposure_adds_receivables_open_and_shipped_orders_and_this_order(session):
+    check = check_order(session, order("400.00"), POLICY, prepaid=False, run_id=None, today=TODAY)
+    assert check.exposure == Decimal("1000.00")  # 300 due + 100 open + 200 shipped + 400
+    rules = {r["rule"]: r for r in check.rules}
+    assert rules["overdue_days"]["value"] == 45 and rules["overdue_days"]["fired"]
+    assert check.decision == "held" and check.decided_by == "credit rules"
+    assert session.get(SalesOrder, 1).status == "partially_fulfilled"
+
+
+def test_rejecting_ends_the_run_and_the_order_stays_rejected(session):
+    run = held_run(session)
+    check_order(session, order("10.00"), POLICY, prepaid=False, run_id=run.id, today=TODAY)
+    decide(session, "O-3", "rejected", who="ana", reason="too many overdue invoices")
+    assert run.status == "rejected"
+    again = check_order(session, order("10.00"), Policy(), prepaid=False, run_id=None, today=TODAY)
+    assert (again.decision, again.decided_by) == ("rejected", "ana")
+
+
+def test_approving_requeues_the_run_and_later_checks_pass(session):
+    run = held_run(session)
+    check_order(session, order("5000.00"), POLICY, prepaid=False, run_id=run.id, today=TODAY)
+    decide(session, "O-3", "approved", who="ana", reason="secured by a guarantee")
+    assert run.status == "queued"
+    again = check_order(session, order("5000.00"), POLICY, prepaid=False, run_id=run.id, today=TODAY)
+    assert (again.decision, again.reason) == ("approved", "secured by a guarantee")
+    with pytest.raises(CreditDecisionError, match="no credit check waiting"):
+        decide(session, "O-3", "approved", who="ana", reason="again")
