@@ -58,7 +58,7 @@ def test_exposure_adds_receivables_open_and_shipped_orders_and_this_order(sessio
     rules = {r["rule"]: r for r in check.rules}
     assert rules["overdue_days"]["value"] == 45 and rules["overdue_days"]["fired"]
     assert check.decision == "held" and check.decided_by == "credit rules"
-    assert session.get(SalesOrder, 1).status == "partially_fulfilled"
+    assert session.get(SalesOrder, 1).status == "awaiting_billing"  # kept current on upsert
 
 
 def test_rejecting_ends_the_run_and_the_order_stays_rejected(session):
