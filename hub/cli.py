@@ -313,3 +313,15 @@ def cursors_reset(ctx, recipe: str, to: str | None) -> None:
     if not count:
         _fail(f"recipe {recipe!r} has no poll cursor yet")
     click.echo(f"reset {count} cursor(s) of {recipe} to {to or 'the beginning'}")
+
+
+def _register_groups() -> None:
+    """Command groups of the O2C services, each kept beside its service."""
+    from hub.o2c.einvoice.cli import einvoice
+    from hub.o2c.reports_cli import ar
+
+    for group in (ar, einvoice):
+        main.add_command(group)
+
+
+_register_groups()

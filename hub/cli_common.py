@@ -12,11 +12,14 @@ from hub.hub import Hub
 
 
 def hub_from(ctx: click.Context) -> Hub:
-    """The hub configured by the root command's --config (exit 1 listing config problems)."""
+    """The hub configured by the root command's --config, its database up to date
+    (exit 1 listing config problems)."""
     try:
-        return Hub.from_config(ctx.find_root().obj)
+        hub = Hub.from_config(ctx.find_root().obj)
     except ConfigError as exc:
         fail(str(exc))
+    hub.migrate()
+    return hub
 
 
 def fail(message: str) -> NoReturn:
