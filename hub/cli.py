@@ -2,7 +2,7 @@
 
     o2c-hub validate PATH...             check recipe files (exit 1 on any problem)
     o2c-hub run                          serve webhooks + admin API, run scheduler and workers
-    o2c-hub demo                         the same, with local ERP and Slack sandboxes
+    o2c-hub demo [--once]                the same, with every system as a sandbox, and an O2C day played
     o2c-hub db upgrade                   create / migrate the database
     o2c-hub trigger RECIPE --payload F   run a recipe now with a JSON payload
     o2c-hub runs list | runs show ID     inspect runs
@@ -92,9 +92,11 @@ def run(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Play the demo day, then stop (instead of serving on).")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Run the hub with local ERP and Slack sandboxes (config.example.yaml as shipped)."""
+def demo(ctx: click.Context, once: bool) -> None:
+    """Run the hub with every system as a local sandbox and play an O2C day through it
+    (config.example.yaml as shipped)."""
     from hub.demo import run_demo
 
     def build() -> Hub:
@@ -102,7 +104,7 @@ def demo(ctx: click.Context) -> None:
         _logging(hub)
         return hub
 
-    run_demo(build)
+    sys.exit(run_demo(build, once=once))
 
 
 def _logging(hub: Hub) -> None:
@@ -317,10 +319,13 @@ def cursors_reset(ctx, recipe: str, to: str | None) -> None:
 
 def _register_groups() -> None:
     """Command groups of the O2C services, each kept beside its service."""
+    from hub.o2c.cashapp.cli import cashapp
+    from hub.o2c.credit.cli import credit, exceptions
     from hub.o2c.einvoice.cli import einvoice
+    from hub.o2c.orders_cli import order
     from hub.o2c.reports_cli import ar
 
-    for group in (ar, einvoice):
+    for group in (ar, cashapp, credit, einvoice, exceptions, order):
         main.add_command(group)
 
 

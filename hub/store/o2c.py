@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from hub.store.o2c_bank import BankTransaction
 from hub.store.o2c_billing import Invoice, InvoiceLine, InvoiceTaxLine, Payment, PaymentApplication
+from hub.store.o2c_cash import CustomerCredit, CustomerIban, MatchProposal
 from hub.store.o2c_credit import CreditCheck, ReconciliationException
 from hub.store.o2c_dunning import CreditHold, DunningNotice, InvoiceCollection
 from hub.store.o2c_orders import Fulfillment, FulfillmentLine, SalesOrder, SalesOrderLine

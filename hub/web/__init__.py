@@ -28,7 +28,7 @@ class ExactJSONProvider(JSONProvider):
 
 def create_app(hub: Hub) -> Flask:
     """A WSGI app serving ``hub``."""
-    from hub.web import api, health, reports, webhooks
+    from hub.web import api, cashapp, credit, health, orders, reports, webhooks
 
     app = Flask("o2c_hub")
     app.json = ExactJSONProvider(app)
@@ -38,6 +38,9 @@ def create_app(hub: Hub) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(cashapp.bp)
+    app.register_blueprint(credit.bp)
+    app.register_blueprint(orders.bp)
     app.register_error_handler(HTTPException, _http_error)
     return app
 

@@ -8,7 +8,6 @@ from hub import jsonutil
 from hub.o2c.reports_cli import ar
 from hub.store.upsert import upsert
 from hub.web import create_app
-from hub.web import reports as reports_web
 from tests.o2c.reports.test_metrics import APPLICATIONS, INVOICES, PAYMENTS
 
 AUTH = {"Authorization": "Bearer unit-admin-token"}
@@ -26,7 +25,6 @@ def stored_hub(make_hub):
 def test_api_answers_every_report_with_exact_amounts(make_hub):
     hub = stored_hub(make_hub)
     app = create_app(hub)
-    app.register_blueprint(reports_web.bp)
     client = app.test_client()
     aging = client.get("/api/v1/reports/aging?as_of=2024-03-31&currency=EUR", headers=AUTH)
     assert aging.status_code == 200
