@@ -1,39 +1,310 @@
-"""``o2c-hub demo``: the hub with local stand-ins for the systems of config.example.yaml.
+"""``o2c-hub demo``: the hub with every system of config.example.yaml as a local sandbox, and an
+order-to-cash day played through it.
 
-The ERP sandbox (a JSON API that records what it receives) listens on 127.0.0.1:9200 and the
-Slack sandbox on 127.0.0.1:9201, each speaking its system's real API shape; then the hub runs
-as ``o2c-hub run`` would. See what arrived at:
-    curl -s http://127.0.0.1:9200/_sandbox/requests      (ERP)
+Each sandbox speaks its vendor's real API shape on the port config.example.yaml points at:
+
+    ERP (generic JSON API) 9200   Slack 9201   Shopify 9202   Stripe 9203
+    Salesforce 9210   HubSpot 9211   Odoo (the ERP of the bundled recipes) 9269
+
+The hub serves on 8080 with a fresh demo database (var/demo.db), then the day is played in
+order: CRM accounts synced to the ERP, storefront orders imported (one while the ERP answers
+503, so it is retried), invoices posted in the ERP and polled, Stripe payments applied, overdue
+invoices announced on Slack. Then the hub keeps serving until Ctrl-C (``--once``: it stops).
+See what arrived at, e.g.:
     curl -s http://127.0.0.1:9201/_sandbox/messages      (Slack)
+    curl -s http://127.0.0.1:9269/_sandbox/records/sale.order   (Odoo sale orders)
 """
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import logging
 import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import select
 
 from connectors.http.sandbox import create_app as erp_sandbox
+from connectors.hubspot.sandbox import create_app as hubspot_sandbox
+from connectors.odoo.sandbox import create_app as odoo_sandbox
+from connectors.salesforce.sandbox import create_app as salesforce_sandbox
 from connectors.sandbox import serve as serve_sandbox
+from connectors.shopify.sandbox import create_app as shopify_sandbox
+from connectors.shopify.sandbox import send_webhook
 from connectors.slack.sandbox import create_app as slack_sandbox
+from connectors.stripe.sandbox import create_app as stripe_sandbox
+from connectors.stripe.sandbox import make_event, send_event
+from hub import ROOT, jsonutil
 from hub.hub import Hub
+from hub.runs.poller import poll_once
+from hub.scheduler import fire_schedule
+from hub.store.platform import Run
 
 log = logging.getLogger("o2c_hub.demo")
 
-ERP_PORT, SLACK_PORT = 9200, 9201
+DEMO_DATABASE = "sqlite:///var/demo.db"  # relative to the config file, like the default one
+FINISHED = ("succeeded", "dead")
 
 
-def run_demo(hub_factory) -> None:
-    """Start the sandboxes, then build the hub (``hub_factory()``) and serve it."""
+def env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+SANDBOXES: dict[str, tuple[int, Callable[[], Any]]] = {
+    "erp": (9200, lambda: erp_sandbox(token=env("ERP_TOKEN", "demo-erp-token"))),
+    "slack": (9201, lambda: slack_sandbox(token=env("SLACK_TOKEN", "xoxb-demo"))),
+    "shopify": (9202, lambda: shopify_sandbox(token=env("SHOPIFY_ACCESS_TOKEN", "shpat_sandbox"),
+                                              secret=env("SHOPIFY_CLIENT_SECRET", "demo-shop-secret"))),
+    "stripe": (9203, lambda: stripe_sandbox(api_key=env("STRIPE_SECRET_KEY", "sk_test_sandbox"),
+                                            webhook_secret=env("STRIPE_WEBHOOK_SECRET", "whsec_sandbox"))),
+    "salesforce": (9210, lambda: salesforce_sandbox(client_id=env("SF_CLIENT_ID", "sandbox-client"),
+                                                    client_secret=env("SF_CLIENT_SECRET", "sandbox-secret"))),
+    "hubspot": (9211, lambda: hubspot_sandbox(token=env("HUBSPOT_TOKEN", "pat-sandbox"))),
+    "odoo": (9269, lambda: odoo_sandbox(database=env("ODOO_DATABASE", "sandbox"), key=env("ODOO_API_KEY", "sandbox-key"))),
+}
+
+
+class Sandboxes(dict):
+    """Every sandbox, started; ``state(name)`` is its in-memory system."""
+
+    def start(self) -> Sandboxes:
+        for name, (port, make) in SANDBOXES.items():
+            app = make()
+            self[name] = serve_sandbox(app, port=port)
+            self[name].state = app.extensions.get("sandbox")
+        return self
+
+    def stop(self) -> None:
+        for server in self.values():
+            server.stop()
+
+
+def run_demo(hub_factory: Callable[[], Hub], *, once: bool = False) -> int:
+    """Start the sandboxes and the hub, play the day, then serve (``once``: stop). Exit status."""
     from hub.server import serve
 
-    erp = serve_sandbox(erp_sandbox(token=os.environ.get("ERP_TOKEN", "demo-erp-token")),
-                        port=ERP_PORT)
-    slack = serve_sandbox(slack_sandbox(token=os.environ.get("SLACK_TOKEN", "xoxb-demo")),
-                          port=SLACK_PORT)
-    hub: Hub = hub_factory()
-    log.info("sandboxes: ERP at %s, Slack at %s", erp.url, slack.url)
+    os.environ.setdefault("O2C_DATABASE_URL", DEMO_DATABASE)
+    if os.environ["O2C_DATABASE_URL"] == DEMO_DATABASE:
+        _forget_previous_demo()
+    sandboxes = Sandboxes().start()
+    outcome: dict[str, bool] = {}
     try:
-        serve(hub)
+        hub = hub_factory()
+        _quiet_logs()
+        day = threading.Thread(target=_play, args=(hub, sandboxes, once, outcome), name="demo-day", daemon=True)
+        day.start()
+        serve(hub)  # until Ctrl-C / SIGTERM (the day sends SIGTERM itself with --once)
     finally:
-        erp.stop()
-        slack.stop()
+        sandboxes.stop()
+    return 0 if outcome.get("ok") else 1
+
+
+def _forget_previous_demo() -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(ROOT / "var" / f"demo.db{suffix}").unlink(missing_ok=True)
+
+
+def _quiet_logs() -> None:
+    """The narrative goes to stdout; only warnings from the machinery."""
+    for name in ("alembic", "apscheduler", "waitress", "o2c_hub", "werkzeug"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _play(hub: Hub, sandboxes: Sandboxes, once: bool, outcome: dict[str, bool]) -> None:
+    try:
+        _wait_until_serving(hub)
+        DemoDay(hub, sandboxes).play()
+        outcome["ok"] = True
+        say("\nThe hub keeps running" + (": stopping (--once)." if once else
+            " — try the commands of the README's \"See it work\". Ctrl-C stops everything."))
+    except Exception as exc:  # the narrative says what failed; the process then stops
+        say(f"\nThe demo day failed: {type(exc).__name__}: {hub.redactor.text(str(exc))}")
+        once = True
+    if once:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _wait_until_serving(hub: Hub, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{_hub_url(hub)}/healthz", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise TimeoutError("the hub did not start serving")
+
+
+def _hub_url(hub: Hub) -> str:
+    return f"http://127.0.0.1:{hub.settings.port}"
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+class DemoDay:
+    """The day's events, in order, each with a one-line summary of what the hub did."""
+
+    def __init__(self, hub: Hub, sandboxes: Sandboxes):
+        self.hub, self.sandboxes = hub, sandboxes
+        self.odoo = sandboxes["odoo"].state
+        self.slack = sandboxes["slack"].state
+        self.today = dt.date.today()
+
+    def play(self) -> None:
+        say(f"o2c-hub demo: the hub serves on {_hub_url(self.hub)} with {len(self.hub.recipes)} recipes; "
+            "sandboxes: " + ", ".join(f"{n} :{s.port}" for n, s in self.sandboxes.items()))
+        self.crm_customers()
+        orders = self.storefront_orders()
+        invoices = self.erp_invoices(orders)
+        self.stripe_payment(invoices[0])
+        self.late_payments()
+        self.summary()
+
+    # --- the steps of the day -------------------------------------------------------------
+
+    def crm_customers(self) -> None:
+        say("\n08:00  Sales added customers in the CRM: two accounts in Salesforce, one company in HubSpot.")
+        self.sandboxes["salesforce"].state.org.put("Account", [
+            {"Name": "Acme Tea GmbH", "BillingStreet": "Hauptstr. 1", "BillingCity": "Berlin",
+             "BillingPostalCode": "10115", "BillingCountry": "DE"},
+            {"Name": "Kettle Works Ltd", "BillingCity": "Leeds", "BillingCountry": "GB"}])
+        self.sandboxes["hubspot"].state.put("companies", [{"properties": {"name": "Leaf & Co", "domain": "leaf.example"}}])
+        runs = self.poll("salesforce-accounts-to-erp") + self.poll("hubspot-companies-to-erp")
+        partners = len(self.odoo.table("res.partner"))
+        say(f"       → {sum(r.status == 'succeeded' for r in runs)} customers synced to the ERP "
+            f"({partners} partners in Odoo)")
+
+    def storefront_orders(self) -> list[dict[str, Any]]:
+        say("\n10:30  Two orders arrive from the Shopify store as signed orders/create webhooks.")
+        first = jsonutil.loads((ROOT / "samples" / "order-created.json").read_bytes())
+        second = _second_order(first)
+        done = [self.order(first)]
+        say("       The ERP is having a bad moment: it answers 503 to the next call.")
+        self.odoo.faults.push(503)
+        done.append(self.order(second))
+        return done
+
+    def order(self, order: dict[str, Any]) -> dict[str, Any]:
+        status = send_webhook(f"{_hub_url(self.hub)}/webhooks/shopify", "orders/create", order,
+                              self.sandboxes["shopify"].state.secret, webhook_id=f"demo-{order['id']}")
+        if status != 202:
+            raise RuntimeError(f"the hub answered {status} to order {order['name']}")
+        run = self.wait_for_runs("shopify-order-to-erp", lambda r: r.status in FINISHED)[-1]
+        sale = self.output(run, "erp_sale") or {}
+        note = ""
+        if run.attempt > 1:
+            note = f"  (ERP answered 503, retried, succeeded at attempt {run.attempt})"
+        say(f"       → order {order['name']} → ERP sale {sale.get('number')} "
+            f"({order['currency']} {order['total_price']}){note}")
+        return order
+
+    def erp_invoices(self, orders: list[dict[str, Any]]) -> list[str]:
+        say("\n14:00  Accounting posts the invoices in the ERP; one from last month is still unpaid.")
+        partners = {p.get("name"): p["id"] for p in self.odoo.table("res.partner").values()}
+        numbers = [self.invoice(partners, _name(o), o["name"].lstrip("#"), o["total_price"], self.today)
+                   for o in orders]
+        numbers.append(self.invoice(partners, "Acme Tea GmbH", "SF-0815", "980.00",
+                                    self.today - dt.timedelta(days=45)))
+        runs = self.poll("erp-invoices-to-hub")
+        say(f"       → {sum(r.status == 'succeeded' for r in runs)} invoices polled into the hub "
+            f"({', '.join(numbers)})")
+        return numbers
+
+    def invoice(self, partners: dict[str, int], customer: str, origin: str, total: str, issued: dt.date) -> str:
+        move_id = self.odoo.add_invoice({
+            "partner_id": [partners.get(customer, 0), customer], "invoice_origin": origin,
+            "amount_total": total, "currency": "EUR", "invoice_date": issued.isoformat(),
+            "invoice_date_due": (issued + dt.timedelta(days=14)).isoformat()})
+        self.odoo.execute("account.move", "action_post", [[move_id]], {})
+        return self.odoo.table("account.move")[move_id]["name"]
+
+    def stripe_payment(self, invoice_number: str) -> None:
+        say(f"\n16:00  The customer pays invoice {invoice_number} by card; Stripe sends payment_intent.succeeded.")
+        stripe = self.sandboxes["stripe"].state
+        intent = stripe.add({"id": "pi_3DemoPaysInvoice1", "object": "payment_intent", "amount": 14137,
+                             "amount_received": 14137, "currency": "eur", "status": "succeeded",
+                             "created": int(time.time()), "livemode": False, "customer": None,
+                             "metadata": {"invoice_number": invoice_number}})
+        event = make_event("payment_intent.succeeded", intent, "evt_demo_payment_1")
+        for _ in range(2):  # Stripe delivers at least once: the second delivery changes nothing
+            send_event(f"{_hub_url(self.hub)}/webhooks/stripe", event, stripe.webhook_secret)
+        run = self.wait_for_runs("stripe-payment-to-invoice", lambda r: r.status in FINISHED)[-1]
+        paid = (self.output(run, "erp_payment") or {}).get("invoice") or {}
+        say(f"       → payment {intent['id']} applied to invoice {invoice_number} "
+            f"(now {paid.get('status')}; the event was delivered twice, paid once)")
+
+    def late_payments(self) -> None:
+        say("\n17:00  The late-payment check runs (scheduled weekdays 08:00; fired now for the demo).")
+        before = len(self.slack.messages)
+        fire_schedule(self.hub, self.hub.recipes["late-payment-alerts"])
+        self.wait_for_runs("late-payment-alerts", lambda r: r.status in FINISHED)
+        say(f"       → Slack: {len(self.slack.messages) - before} overdue invoice announced")
+
+    def summary(self) -> None:
+        with self.hub.sessions() as session:
+            runs = session.scalars(select(Run)).all()
+            retried = sum(r.attempt > 1 for r in runs)
+            ok = sum(r.status == "succeeded" for r in runs)
+        say(f"\nDay done: {ok} of {len(runs)} runs succeeded, {retried} after a retry; "
+            f"{len(self.slack.messages)} Slack messages:")
+        for message in self.slack.messages:
+            say(f"       #{message.get('channel_name') or 'ar-alerts'}: {message['message']['text']}")
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def poll(self, slug: str) -> list[Run]:
+        """Poll now (the scheduler would, at the recipe's interval) and wait for the runs."""
+        seen = len(self.runs(slug))
+        poll_once(self.hub, self.hub.recipes[slug])
+        return self.wait_for_runs(slug, lambda r: r.status in FINISHED)[seen:]
+
+    def runs(self, slug: str) -> list[Run]:
+        with self.hub.sessions() as session:
+            found = session.scalars(select(Run).where(Run.recipe == slug).order_by(Run.id)).all()
+            session.expunge_all()
+            return list(found)
+
+    def wait_for_runs(self, slug: str, done: Callable[[Run], bool], timeout: float = 90) -> list[Run]:
+        """Every run of ``slug``, once all of them are ``done`` (retries included)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.runs(slug)
+            if runs and all(done(r) for r in runs):
+                return runs
+            time.sleep(0.2)
+        raise TimeoutError(f"runs of {slug} did not finish within {timeout:.0f} s")
+
+    def output(self, run: Run, step_id: str) -> Any:
+        with self.hub.sessions() as session:
+            found = session.get(Run, run.id)
+            outputs = [s.output for s in found.steps if s.step_id == step_id and s.status in ("succeeded", "reused")]
+        return outputs[-1] if outputs else None
+
+
+def _name(order: dict[str, Any]) -> str:
+    customer = order.get("customer") or {}
+    return " ".join(filter(None, [customer.get("first_name"), customer.get("last_name")])) or order.get("email")
+
+
+def _second_order(first: dict[str, Any]) -> dict[str, Any]:
+    """Another customer's order, shaped like the sample."""
+    order = copy.deepcopy(first)
+    order.update(id=first["id"] + 1, name="#1043", order_number=1043, email="jonas.berg@example.se",
+                 total_price="25.80", subtotal_price="21.68", total_tax="4.12")
+    order["customer"] = {**order.get("customer", {}), "id": 7770001, "email": "jonas.berg@example.se",
+                         "first_name": "Jonas", "last_name": "Berg"}
+    order["line_items"] = [{**order["line_items"][0], "id": 99001, "quantity": 2}]
+    for key in ("billing_address", "shipping_address"):
+        if order.get(key):
+            order[key] = {**order[key], "first_name": "Jonas", "last_name": "Berg", "name": "Jonas Berg"}
+    return order
+
