@@ -26,7 +26,6 @@ import hmac
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 

@@ -5,6 +5,8 @@
     o2c_billing   Invoice (+lines, tax lines), Payment, PaymentApplication
     o2c_bank      BankTransaction
     o2c_credit    CreditCheck, ReconciliationException (decisions and differences, not entities)
+    o2c_cash      MatchProposal, CustomerCredit, CustomerIban (cash application)
+    o2c_dunning   DunningNotice, InvoiceCollection (disputes, promises), CreditHold
 
 Every table keeps the full canonical document in ``data`` beside its queryable columns.
 """
@@ -32,7 +34,8 @@ ENTITY_MODELS = {
 }
 
 __all__ = [
-    "ENTITY_MODELS", "BankTransaction", "CreditCheck", "Customer", "ExternalRef", "Fulfillment", "FulfillmentLine", "Invoice",
-    "InvoiceLine", "InvoiceTaxLine", "Payment", "PaymentApplication", "Product", "ReconciliationException", "SalesOrder",
-    "SalesOrderLine",
+    "ENTITY_MODELS", "BankTransaction", "CreditCheck", "CreditHold", "Customer", "CustomerCredit",
+    "CustomerIban", "DunningNotice", "ExternalRef", "Fulfillment", "FulfillmentLine", "Invoice",
+    "InvoiceCollection", "InvoiceLine", "InvoiceTaxLine", "MatchProposal", "Payment",
+    "PaymentApplication", "Product", "ReconciliationException", "SalesOrder", "SalesOrderLine",
 ]

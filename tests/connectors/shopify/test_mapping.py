@@ -4,7 +4,6 @@ valid canonical record, to the cent."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 

@@ -4,7 +4,6 @@ customers maps to a valid canonical record; minor units become exact amounts."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
