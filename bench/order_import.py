@@ -45,7 +45,7 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
     ap.add_argument("--peers", default=os.environ.get("O2C_BENCH_PEERS", str(REPO.parent / "shared" / "bench-peers")),
                     help="the bench-peers harness folder (default: $O2C_BENCH_PEERS or ../shared/bench-peers)")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--duration", type=float, default=20)
+    ap.add_argument("--duration", type=int, default=20)
     ap.add_argument("--conc", default="1,8,32")
     ap.add_argument("--systems", default="sink,flask,nodered", help="reference systems run beside o2c-hub")
     ap.add_argument("--out", help="results folder (default: a new one under $PEERS/results)")

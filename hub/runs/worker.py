@@ -97,10 +97,13 @@ class WorkerPool:
                 self._cond.notify_all()
 
     def _sleep(self) -> None:
+        with self._cond:
+            if self._busy >= self.size:  # every thread busy: wait for one to finish, do not poll
+                self._cond.wait(timeout=_IDLE_WAIT)
+                return
         wait = _IDLE_WAIT
         due = queue.next_due_at(self.hub.sessions)
         if due is not None:
             wait = max(0.0, min(wait, (due - utcnow()).total_seconds()))
         with self._cond:
-            if self._busy < self.size or wait > 0:
-                self._cond.wait(timeout=wait if wait > 0 else 0.05)
+            self._cond.wait(timeout=wait if wait > 0 else 0.05)
