@@ -84,7 +84,8 @@ def invoice_from_odoo(move: Mapping[str, Any], *, system: str) -> dict[str, Any]
         "external_refs": [{"system": system, "id": str(move["id"])}],
     }
     record["customer"] = {k: v for k, v in record["customer"].items() if v}
-    return {k: v for k, v in record.items() if v not in (None, False)}
+    # "is not" rather than "in": Decimal("0.00") == False, and a paid invoice's zero is news.
+    return {k: v for k, v in record.items() if v is not None and v is not False}
 
 
 def invoice_status(move: Mapping[str, Any]) -> str:

@@ -128,3 +128,16 @@ def test_exact_money_and_json2_named_args():
     assert exact(0.1 + 0.2, "EUR") == Decimal("0.30") and exact(1234.5, "JPY") == Decimal("1235")
     assert Json2Client.named("write", [[1, 2], {"name": "x"}]) == {"ids": [1, 2], "vals": {"name": "x"}}
     assert Json2Client.named("search_read", [[("a", "=", 1)], ["id"]]) == {"domain": [("a", "=", 1)], "fields": ["id"]}
+
+
+def test_a_paid_invoice_keeps_its_zero_amount_due():
+    from decimal import Decimal
+
+    from connectors.odoo.mapping import invoice_from_odoo
+
+    move = {"id": 7, "name": "INV/2026/0007", "move_type": "out_invoice", "state": "posted",
+            "payment_state": "paid", "partner_id": [3, "Acme"], "currency_id": [1, "EUR"],
+            "invoice_date": "2026-11-01", "invoice_date_due": "2026-11-15",
+            "amount_untaxed": 100.0, "amount_tax": 19.0, "amount_total": 119.0, "amount_residual": 0.0}
+    invoice = invoice_from_odoo(move, system="ledger")
+    assert invoice["status"] == "paid" and invoice["amount_due"] == Decimal("0.00")
