@@ -16,7 +16,7 @@ from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
 
 INVOICE_FIELDS = ["number", "state", "invoice_date", "untaxed_amount", "tax_amount", "total_amount",
-                  "amount_to_pay", "currency", "party", "write_date", "create_date"]
+                  "amount_to_pay", "currency", "party", "write_date", "create_date", "lines_to_pay"]
 PAYABLE_STATES = ("posted",)
 
 
@@ -78,8 +78,19 @@ class Invoices:
         currency, = self.client.read("currency.currency", [invoice["currency"]], ["code"], action=action)
         party, = self.client.read("party.party", [invoice["party"]], ["name", "email"], action=action)
         customer = {"name": party["name"], "email": party["email"]}
+        invoice = {**invoice, "due_date": self.due_date(invoice, action=action)}
         return mapping.invoice_from_tryton(invoice, currency=currency["code"], customer=customer,
                                            order_number=self.order_number(invoice["id"], action=action))
+
+    def due_date(self, invoice: Mapping[str, Any], *, action: str) -> Any:
+        """The earliest maturity of the lines to pay (Tryton keeps due dates there, set by the
+        payment term when the invoice is posted); None before posting."""
+        lines = invoice.get("lines_to_pay") or []
+        if not lines:
+            return None
+        rows = self.client.read("account.move.line", list(lines), ["maturity_date"], action=action)
+        dates = [r["maturity_date"] for r in rows if r.get("maturity_date")]
+        return min(dates) if dates else None
 
     def order_number(self, invoice_id: int, *, action: str) -> str | None:
         """The reference of the sale the invoice was made from, if any."""

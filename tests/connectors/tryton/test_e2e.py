@@ -95,6 +95,8 @@ def test_create_sale_again_changes_nothing(sale):
 def test_post_invoice_and_record_payments_until_paid(sale):
     erp, _result = sale
     posted, = call(erp, "post_invoice", {"order_number": "SO-E2E-1"})
+    # the payment term of the test company: due on the invoice date (Tryton sets the maturity)
+    assert posted["due_date"] == posted["issue_date"]
     assert posted["status"] == "open" and posted["total"] == Decimal("159.40")
     assert posted["order_number"] == "SO-E2E-1" and posted["customer"]["email"] == "carol@buyer.example"
     assert call(erp, "post_invoice", {"number": posted["number"]}) == [posted]
