@@ -321,11 +321,12 @@ def _register_groups() -> None:
     """Command groups of the O2C services, each kept beside its service."""
     from hub.o2c.cashapp.cli import cashapp
     from hub.o2c.credit.cli import credit, exceptions
+    from hub.o2c.dunning.cli import dunning
     from hub.o2c.einvoice.cli import einvoice
     from hub.o2c.orders_cli import order
     from hub.o2c.reports_cli import ar
 
-    for group in (ar, cashapp, credit, einvoice, exceptions, order):
+    for group in (ar, cashapp, credit, dunning, einvoice, exceptions, order):
         main.add_command(group)
 
 

@@ -1,0 +1,72 @@
+"""o2c-hub dunning, as an AR clerk runs it: against a store with late invoices and Slack."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from connectors.sandbox import serve
+from connectors.slack.sandbox import create_app
+from hub.cli import main
+from hub.hub import Hub
+from hub.store.upsert import upsert
+
+POLICY = """\
+dunning:
+  late:
+    description: one Slack line per late invoice
+    connections: {slack: slack}
+    slack_channel: "#ar-alerts"
+    levels:
+      - {name: late, days: 1, channel: slack, text: "{customer} has late invoices:"}
+"""
+
+
+@pytest.fixture
+def setup(tmp_path):
+    app = create_app(token="xoxb-t")
+    with serve(app) as slack:
+        config = tmp_path / "config.yaml"
+        config.write_text(yaml.safe_dump({"database": "sqlite:///hub.db", "recipes": [], "connections": {
+            "slack": {"connector": "slack", "token": "xoxb-t", "channel": "#ar-alerts",
+                      "base_url": slack.url + "/api/"}}}))
+        (tmp_path / "policy.yaml").write_text(POLICY)
+        hub = Hub.from_config(config)
+        hub.migrate()
+        due = (date.today() - timedelta(days=5)).isoformat()
+        with hub.sessions.begin() as session:
+            for number, email in (("INV-1", "ap@acme.example"), ("INV-2", "ap@bolt.example")):
+                upsert(session, "invoice", {"number": number, "currency": "EUR", "total": "120.00",
+                                            "amount_due": "120.00", "status": "open", "due_date": due,
+                                            "customer": {"email": email}})
+        hub.close()
+        yield config, tmp_path / "policy.yaml", app.extensions["sandbox"]
+
+
+def cli(config, *args):
+    return CliRunner().invoke(main, ["--config", str(config), "dunning", *args], catch_exceptions=False)
+
+
+def test_dunning_run_sends_each_notice_once_and_skips_disputes(setup):
+    config, policy, slack = setup
+    assert cli(config, "dispute", "INV-2", "--reason", "damaged goods").exit_code == 0
+    first = cli(config, "run", "--policies", str(policy), "--policy", "late")
+    assert first.exit_code == 0, first.output
+    assert "1 notice(s)" in first.output and "email:ap@acme.example: late for 1 invoice(s)" in first.output
+    assert len(slack.messages) == 1 and "INV-1" in slack.messages[0]["message"]["text"]
+
+    again = cli(config, "run", "--policies", str(policy), "--policy", "late")
+    assert "0 notice(s)" in again.output and len(slack.messages) == 1
+
+    cli(config, "dispute", "INV-2", "--resolved")
+    resumed = cli(config, "run", "--policies", str(policy), "--policy", "late")
+    assert "1 notice(s)" in resumed.output and "INV-2" in slack.messages[1]["message"]["text"]
+
+
+def test_unknown_policy_and_missing_reason_are_refused(setup):
+    config, policy, _ = setup
+    assert "has no policy 'nope'" in cli(config, "run", "--policies", str(policy), "--policy", "nope").output
+    assert "give --reason" in cli(config, "dispute", "INV-1").output
