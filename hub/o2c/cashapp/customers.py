@@ -1,7 +1,9 @@
 """Who paid: the learned IBAN map, the customer a referenced invoice belongs to, the payer name.
 
 Fuzzy names are compared with rapidfuzz only against customers sharing a word, a word's first
-or last three letters with the payer name, so one payment never scans every customer.
+or last three letters with the payer name, so one payment never scans every customer. The
+rarest shared parts are taken first, up to ``_MAX_FUZZY`` customers, so a common word
+("Systems", "<sys") does not drown a rare one; answers are kept per folded name.
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ class CustomerDirectory:
         self.ibans = dict(ibans or {})
         self._keys = {cid: name_key(name) for cid, name in names.items() if name}
         self._by_key: dict[str, list[int]] = defaultdict(list)
-        self._by_part: dict[str, set[int]] = defaultdict(set)
+        self._by_part: dict[str, list[int]] = defaultdict(list)
         for cid, key in self._keys.items():
             self._by_key[key].append(cid)
             for part in _parts(key):
-                self._by_part[part].add(cid)
+                self._by_part[part].append(cid)
+        self._found: dict[tuple[str, int], list[tuple[int, float]]] = {}
 
     def learn_iban(self, iban: str, customer_id: int) -> None:
         self.ibans[iban] = customer_id
@@ -52,15 +55,28 @@ class CustomerDirectory:
         key = name_key(name)
         if not key:
             return []
+        if (key, limit) not in self._found:
+            if len(self._found) > 100_000:
+                self._found.clear()
+            self._found[(key, limit)] = self._lookup(key, limit)
+        return self._found[(key, limit)]
+
+    def _lookup(self, key: str, limit: int) -> list[tuple[int, float]]:
         if key in self._by_key:
             return [(cid, 100.0) for cid in self._by_key[key][:limit]]
-        pool = set().union(*(self._by_part.get(p, ()) for p in _parts(key)))
-        if not pool or len(pool) > _MAX_FUZZY:
-            return []
-        choices = {cid: self._keys[cid] for cid in pool}
+        choices = {cid: self._keys[cid] for cid in self._pool(key)}
         found = process.extract(key, choices, scorer=fuzz.token_sort_ratio,
                                 score_cutoff=NAME_CUTOFF, limit=limit)
         return [(cid, score) for _name, score, cid in found]
+
+    def _pool(self, key: str) -> set[int]:
+        """Customers sharing the rarest parts of ``key``, at most ``_MAX_FUZZY`` of them."""
+        pool: set[int] = set()
+        for size, part in sorted((len(self._by_part.get(p, ())), p) for p in _parts(key)):
+            if size and pool and len(pool) + size > _MAX_FUZZY:
+                break
+            pool.update(self._by_part.get(part, ())[:_MAX_FUZZY])
+        return pool
 
     def identify(self, remittance: Remittance, referenced: Iterable[int]) -> dict[int, Evidence]:
         """Every customer the remittance points at, with the evidence for each."""

@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from itertools import combinations, islice
 
-from hub.money import to_minor_units
 from hub.o2c.cashapp.allocation import Allocation, Tolerance, allocate
-from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice
+from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, minor_units
 from hub.o2c.cashapp.customers import CustomerDirectory, Evidence
 from hub.o2c.cashapp.normalize import Remittance
 from hub.o2c.cashapp.references import number_key, rf_references_in, stripe_ids_in
 from hub.o2c.cashapp.scoring import Hit, score
+from hub.o2c.cashapp.subsets import subsets_summing_to
 
 _FITTING = ("exact", "discount", "short")
 
@@ -34,9 +34,10 @@ class Policy:
     margin: int = 20
     propose_score: int = 30
     tolerance: Tolerance = field(default_factory=Tolerance)
-    subset_candidates: int = 8
+    single_candidates: int = 500
+    subset_candidates: int = 24
     subset_size: int = 4
-    subset_combinations: int = 300
+    subset_combinations: int = 20
     customers: int = 3
 
 
@@ -81,10 +82,8 @@ class Matcher:
         """The decision for one remittance."""
         hits = self.references(remittance)
         evidence = self.customers.identify(remittance, {self.book.by_id[i].customer_id for i in hits} - {None})
-        sets = self._candidate_sets(remittance, hits, evidence)
-        ranked = sorted((self._candidate(remittance, s, hits, evidence, sets) for s in sets),
-                        key=lambda c: (-c.score, c.numbers))
-        return self._decide(remittance, ranked)
+        sets, searched = self._candidate_sets(remittance, hits, evidence)
+        return self._decide(remittance, self._ranked(remittance, sets, searched, hits, evidence))
 
     # --- references -----------------------------------------------------------------------------
 
@@ -117,76 +116,81 @@ class Matcher:
     # --- candidate sets -------------------------------------------------------------------------
 
     def _candidate_sets(self, remittance: Remittance, hits: dict[int, Hit],
-                        evidence: dict[int, Evidence]) -> list[tuple[OpenInvoice, ...]]:
+                        evidence: dict[int, Evidence]) -> tuple[list[tuple[OpenInvoice, ...]], set[int]]:
+        """The sets worth scoring, and the customers whose open items were all searched."""
         named = tuple(self.book.by_id[i] for i in sorted(hits))
         sets: dict[tuple[int, ...], tuple[OpenInvoice, ...]] = {}
         for invoices in [*((i,) for i in named), named]:
             _add(sets, invoices)
+        searched: set[int] = set()
         for customer_id in _strongest(evidence, self.policy.customers):
-            for invoices in self._customer_sets(remittance, customer_id):
+            found, complete = self._customer_sets(remittance, customer_id)
+            for invoices in found:
                 _add(sets, invoices)
-        same_amount = self.book.by_amount.get((remittance.currency, remittance.amount), {})
-        for invoice in islice(same_amount.values(), 10):
+            if complete:
+                searched.add(customer_id)
+        target = minor_units(remittance.amount, remittance.currency)
+        for invoice in islice(self.book.same_amount(remittance.currency, target).values(), 10):
             _add(sets, (invoice,))
-        return list(sets.values())
+        return list(sets.values()), searched
 
-    def _customer_sets(self, remittance: Remittance, customer_id: int) -> list[tuple[OpenInvoice, ...]]:
-        mine = [i for i in self.book.by_customer.get(customer_id, []) if i.currency == remittance.currency]
+    def _customer_sets(self, remittance: Remittance, customer_id: int) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
+        """The customer's items that fit the amount (combinations too unless one fits exactly),
+        its oldest open item (a partial payment), and whether every open item was searched."""
+        mine = [i for i in self.book.by_customer.get(customer_id, ()) if i.currency == remittance.currency]
         if not mine:
-            return []
-        fitting = [(i,) for i in mine[:50] if self._fits((i,), remittance)]
-        if fitting:
-            return fitting + [(mine[0],)]
-        return self._subset_sums(remittance, mine[:self.policy.subset_candidates]) + [(mine[0],)]
+            return [], True
+        target = minor_units(remittance.amount, remittance.currency)
+        singles = [i for i in mine[:self.policy.single_candidates] if self._single_fits(i, remittance, target)]
+        complete = len(mine) <= self.policy.single_candidates
+        found = [(i,) for i in singles]
+        if not any(i.cents == target or i.discounted(remittance.on) == remittance.amount for i in singles):
+            combos, all_found = self._subset_sums(remittance, mine[:self.policy.subset_candidates], target)
+            found += combos
+            complete = complete and all_found and len(mine) <= self.policy.subset_candidates
+        return found + [(mine[0],)], complete
 
-    def _fits(self, invoices: tuple[OpenInvoice, ...], remittance: Remittance) -> bool:
-        if len(invoices) == 1:
-            return self._single_fits(invoices[0], remittance)
-        allocation = allocate(remittance.amount, invoices, remittance.on, self.policy.tolerance)
-        return allocation.fit in _FITTING
+    def _single_fits(self, invoice: OpenInvoice, remittance: Remittance, target: int) -> bool:
+        short = invoice.cents - target
+        if short == 0:
+            return True
+        if 0 < short <= self._slack(remittance.currency):
+            return self.policy.tolerance.allows(invoice.open - remittance.amount, invoice.open)
+        return invoice.discount is not None and invoice.discounted(remittance.on) == remittance.amount
 
-    def _single_fits(self, invoice: OpenInvoice, remittance: Remittance) -> bool:
-        short = invoice.open - remittance.amount
-        return (short == 0 or self.policy.tolerance.allows(short, invoice.open)
-                or invoice.discount is not None and invoice.discounted(remittance.on) == remittance.amount)
+    def _slack(self, currency: str) -> int:
+        return minor_units(self.policy.tolerance.absolute, currency)
 
-    def _subset_sums(self, remittance: Remittance, pool: list[OpenInvoice]) -> list[tuple[OpenInvoice, ...]]:
+    def _subset_sums(self, remittance: Remittance, pool: list[OpenInvoice],
+                     target: int) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
         """Sets of 2 to ``subset_size`` invoices whose open amounts add up to the payment (or just
-        short of it within tolerance), trying at most ``subset_combinations`` sets."""
-        target = to_minor_units(remittance.amount, remittance.currency)
-        slack = to_minor_units(self.policy.tolerance.absolute, remittance.currency)
-        cents = {i.id: to_minor_units(i.open, i.currency) for i in pool}
-        found, tried = [], 0
-        for size in range(2, min(self.policy.subset_size, len(pool)) + 1):
-            for combo in combinations(pool, size):
-                tried += 1
-                if tried > self.policy.subset_combinations:
-                    return found
-                if 0 <= sum(cents[i.id] for i in combo) - target <= slack and self._fits(combo, remittance):
-                    found.append(combo)
-        return found
+        over it within tolerance), at most ``subset_combinations`` of them."""
+        found, complete = subsets_summing_to([i.cents for i in pool], target, slack=self._slack(remittance.currency),
+                                             size=self.policy.subset_size, limit=self.policy.subset_combinations)
+        combos = [tuple(pool[k] for k in positions) for positions in found]
+        return [c for c in combos if self._allocate(remittance, c).fit in _FITTING], complete
+
+    def _allocate(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...]) -> Allocation:
+        return allocate(remittance.amount, invoices, remittance.on, self.policy.tolerance)
 
     # --- scoring and decision -------------------------------------------------------------------
 
-    def _candidate(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...], hits: dict[int, Hit],
-                   evidence: dict[int, Evidence], sets: list[tuple[OpenInvoice, ...]]) -> Candidate:
-        allocation = allocate(remittance.amount, invoices, remittance.on, self.policy.tolerance)
+    def _ranked(self, remittance: Remittance, sets: list[tuple[OpenInvoice, ...]], searched: set[int],
+                hits: dict[int, Hit], evidence: dict[int, Evidence]) -> list[Candidate]:
+        allocations = [self._allocate(remittance, s) for s in sets]
+        fitting: dict[int, list[tuple[OpenInvoice, ...]]] = {}
+        for invoices, allocation in zip(sets, allocations):
+            owners = {i.customer_id for i in invoices}
+            if len(owners) == 1 and allocation.fit in _FITTING:
+                fitting.setdefault(invoices[0].customer_id, []).append(invoices)
         owner = self.customers.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
-        scored = score(remittance, invoices, allocation, hits, evidence,
-                       unique=self._unique(remittance, invoices, evidence, sets), iban_owner=owner)
-        return Candidate(invoices=invoices, allocation=allocation, score=scored.points, reasons=scored.reasons)
-
-    def _unique(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...],
-                evidence: dict[int, Evidence], sets: list[tuple[OpenInvoice, ...]]) -> bool:
-        """True when the set is the only fitting set of one identified customer (a combination
-        only when every open invoice of the customer was searched)."""
-        owner = invoices[0].customer_id
-        if owner not in evidence or any(i.customer_id != owner for i in invoices):
-            return False
-        if len(invoices) > 1 and len(self.book.by_customer.get(owner, ())) > self.policy.subset_candidates:
-            return False
-        fitting = [s for s in sets if s[0].customer_id == owner and self._fits(s, remittance)]
-        return fitting == [invoices]
+        ranked = []
+        for invoices, allocation in zip(sets, allocations):
+            unique = _only_fit(invoices, fitting, searched, evidence)
+            scored = score(remittance, invoices, allocation, hits, evidence, unique=unique, iban_owner=owner)
+            ranked.append(Candidate(invoices=invoices, allocation=allocation, score=scored.points,
+                                    reasons=scored.reasons))
+        return sorted(ranked, key=lambda c: (-c.score, c.numbers))
 
     def _decide(self, remittance: Remittance, ranked: list[Candidate]) -> Decision:
         best = ranked[0] if ranked else None
@@ -205,6 +209,16 @@ class Matcher:
 def _add(sets: dict, invoices: tuple[OpenInvoice, ...]) -> None:
     if invoices:
         sets.setdefault(tuple(sorted(i.id for i in invoices)), invoices)
+
+
+def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[OpenInvoice, ...]]],
+              searched: set[int], evidence: dict[int, Evidence]) -> bool:
+    """True when the set is the only fitting set of one identified customer whose open items
+    were all searched (a single item also when only its oldest ones were)."""
+    owner = invoices[0].customer_id
+    if owner not in evidence or fitting.get(owner) != [invoices]:
+        return False
+    return len(invoices) == 1 or owner in searched
 
 
 def _strongest(evidence: dict[int, Evidence], limit: int) -> list[int]:

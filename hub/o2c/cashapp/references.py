@@ -33,7 +33,12 @@ class Shape:
 
 def number_key(number: str) -> str:
     """The comparison key of an invoice number (letters upper, digits without leading zeros)."""
-    return "|".join(t.upper() if t.isalpha() else str(int(t)) for t in _TOKEN.findall(number))
+    return "|".join([t.upper() if t.isalpha() else _no_zeros(t) for t in _TOKEN.findall(number)])
+
+
+def _no_zeros(digits: str) -> str:
+    # lstrip is several times faster than int() and the index keys a million numbers
+    return (digits.lstrip("0") or "0") if digits.isascii() else str(int(digits))
 
 
 def shape_of(number: str) -> Shape | None:
