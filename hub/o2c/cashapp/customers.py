@@ -17,7 +17,11 @@ from rapidfuzz import fuzz, process
 from hub.o2c.cashapp.normalize import Remittance, name_key
 
 NAME_CUTOFF = 80.0
+#: A payer name this close to one customer's, with no other customer's name above NAME_CUTOFF,
+#: identifies the customer as well as a known IBAN does.
+ALONE_CUTOFF = 90.0
 _MAX_FUZZY = 3000
+_MAX_NEAR = 300
 
 
 @dataclass(slots=True, kw_only=True)
@@ -29,6 +33,7 @@ class Evidence:
     given: bool = False
     iban: bool = False
     name_score: float = 0.0
+    name_alone: bool = False
     referenced: bool = False
 
 
@@ -62,20 +67,22 @@ class CustomerDirectory:
         return self._found[(key, limit)]
 
     def _lookup(self, key: str, limit: int) -> list[tuple[int, float]]:
-        if key in self._by_key:
-            return [(cid, 100.0) for cid in self._by_key[key][:limit]]
-        choices = {cid: self._keys[cid] for cid in self._pool(key)}
+        # an exact name is still compared with the customers sharing its rarest word, so a
+        # near-duplicate ("Losa Energy" / "Losa Energie") is seen and the name is not alone
+        exact = self._by_key.get(key, [])
+        budget = _MAX_NEAR if exact else _MAX_FUZZY
+        choices = {cid: self._keys[cid] for cid in self._pool(key, budget) if cid not in exact}
         found = process.extract(key, choices, scorer=fuzz.token_sort_ratio,
                                 score_cutoff=NAME_CUTOFF, limit=limit)
-        return [(cid, score) for _name, score, cid in found]
+        return ([(cid, 100.0) for cid in exact] + [(cid, score) for _name, score, cid in found])[:limit]
 
-    def _pool(self, key: str) -> set[int]:
-        """Customers sharing the rarest parts of ``key``, at most ``_MAX_FUZZY`` of them."""
+    def _pool(self, key: str, budget: int) -> set[int]:
+        """Customers sharing the rarest parts of ``key``, at most ``budget`` of them."""
         pool: set[int] = set()
         for size, part in sorted((len(self._by_part.get(p, ())), p) for p in _parts(key)):
-            if size and pool and len(pool) + size > _MAX_FUZZY:
+            if size and pool and len(pool) + size > budget:
                 break
-            pool.update(self._by_part.get(part, ())[:_MAX_FUZZY])
+            pool.update(self._by_part.get(part, ())[:budget])
         return pool
 
     def identify(self, remittance: Remittance, referenced: Iterable[int]) -> dict[int, Evidence]:
@@ -88,8 +95,11 @@ class CustomerDirectory:
             self._get(found, owner).iban = True
         for cid in referenced:
             self._get(found, cid).referenced = True
-        for cid, score in self.by_name(remittance.payer_name):
+        by_name = self.by_name(remittance.payer_name)
+        for cid, score in by_name:
             self._get(found, cid).name_score = score
+        if len(by_name) == 1 and by_name[0][1] >= ALONE_CUTOFF:
+            found[by_name[0][0]].name_alone = True
         for cid in found:
             if found[cid].name_score == 0.0 and remittance.payer_name:
                 found[cid].name_score = self.name_score(remittance.payer_name, cid)

@@ -80,7 +80,7 @@ class Matcher:
 
     def match(self, remittance: Remittance) -> Decision:
         """The decision for one remittance."""
-        hits = self.references(remittance)
+        hits = self._with_fit(remittance, self.references(remittance))
         evidence = self.customers.identify(remittance, {self.book.by_id[i].customer_id for i in hits} - {None})
         sets, searched = self._candidate_sets(remittance, hits, evidence)
         return self._decide(remittance, self._ranked(remittance, sets, searched, hits, evidence))
@@ -101,6 +101,11 @@ class Matcher:
                 self._hit(hits, remittance, self.book.by_key.get(key, []), Hit(kind=kind, text=text[:60]))
         return hits
 
+    def _with_fit(self, remittance: Remittance, hits: dict[int, Hit]) -> dict[int, Hit]:
+        target = minor_units(remittance.amount, remittance.currency)
+        return {iid: replace(hit, fits=self._single_fits(self.book.by_id[iid], remittance, target))
+                for iid, hit in hits.items()}
+
     def _keyed(self, payload: str) -> list[OpenInvoice]:
         keys = [key for key, _ in self.book.formats.keys_in(payload)] or [number_key(payload)]
         return [i for key in keys for i in self.book.by_key.get(key, [])]
@@ -111,7 +116,7 @@ class Matcher:
         for invoice in invoices:
             known = hits.get(invoice.id)
             if invoice.currency == remittance.currency and (known is None or rank.index(hit.kind) > rank.index(known.kind)):
-                hits[invoice.id] = replace(hit, number=invoice.number)
+                hits[invoice.id] = replace(hit, number=invoice.number, customer_id=invoice.customer_id)
 
     # --- candidate sets -------------------------------------------------------------------------
 
@@ -180,8 +185,7 @@ class Matcher:
         allocations = [self._allocate(remittance, s) for s in sets]
         fitting: dict[int, list[tuple[OpenInvoice, ...]]] = {}
         for invoices, allocation in zip(sets, allocations):
-            owners = {i.customer_id for i in invoices}
-            if len(owners) == 1 and allocation.fit in _FITTING:
+            if _counts_as_fit(invoices, allocation):
                 fitting.setdefault(invoices[0].customer_id, []).append(invoices)
         owner = self.customers.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
         ranked = []
@@ -209,6 +213,15 @@ class Matcher:
 def _add(sets: dict, invoices: tuple[OpenInvoice, ...]) -> None:
     if invoices:
         sets.setdefault(tuple(sorted(i.id for i in invoices)), invoices)
+
+
+def _counts_as_fit(invoices: tuple[OpenInvoice, ...], allocation: Allocation) -> bool:
+    """Whether a set of one customer competes for "the only fitting set": exact or discounted
+    sets of any size, short ones only when single (a dozen combinations of 20 items fall within
+    a 10.00 window by chance, so a short combination says little)."""
+    if any(i.customer_id != invoices[0].customer_id for i in invoices):
+        return False
+    return allocation.fit in ("exact", "discount") or allocation.fit == "short" and len(invoices) == 1
 
 
 def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[OpenInvoice, ...]]],

@@ -4,11 +4,14 @@
                                                                     number 50, bare number 40
                 some of them                                         20 × share
                 an open invoice named but left out of the set        −25
+                ... when it is another customer's and does not fit   −10
     amount      exact 35, after early-payment discount 30, short within tolerance 25,
                 over (rest kept as credit) 10 and partial 5 when referenced, else 0 / −10
-    customer    given by the source 25, IBAN known 20, payer name ≥ 90 → 15, ≥ 80 → 8,
+    customer    given by the source 25, IBAN known 20, payer name ≥ 90 and no other
+                customer's name ≥ 80 → 20, else ≥ 90 → 15, ≥ 80 → 8,
                 the payer IBAN known for another customer −30, invoices of several customers −20
-    uniqueness  the only open item of an identified customer that fits the amount  +10
+    uniqueness  the only item (or combination) of an identified customer with exactly the
+                amount (or after discount) +15; the only item short within tolerance +10
     date        a due date within 7 days of the payment +5, within 30 days +3
 
 A set is applied without a person only with at least ``Policy.auto_score`` points and
@@ -41,6 +44,8 @@ class Hit:
     kind: str
     text: str
     number: str = ""
+    customer_id: int | None = None
+    fits: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,7 +60,7 @@ def score(remittance: Remittance, invoices: Sequence[OpenInvoice], allocation: A
     """The points of one candidate set and why."""
     parts = [
         _reference(invoices, hits), _amount(allocation, bool(hits) and _any_referenced(invoices, hits)),
-        _customer(invoices, evidence, iban_owner), _unique(unique, invoices, evidence),
+        _customer(invoices, evidence, iban_owner), _unique(unique, invoices, allocation, evidence),
         _date(remittance, invoices),
     ]
     return Scored(points=sum(p for p, _ in parts), reasons=tuple(r for _, rs in parts for r in rs))
@@ -73,14 +78,21 @@ def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) -> tupl
     if named and len(named) < len(invoices):
         points = round(20 * len(named) / len(invoices))
     left_out = _left_out(hits, invoices)
-    if left_out:
-        reasons.append(f"remittance also names {', '.join(left_out)}, not in this set")
-    return points - (25 if left_out else 0), reasons
+    if not left_out:
+        return points, reasons
+    names = ", ".join(sorted(h.number for h in left_out))
+    owner = invoices[0].customer_id
+    if all(h.customer_id != owner and not h.fits for h in left_out):
+        # most likely a mistyped reference: someone else's invoice, and the money does not fit it
+        reasons.append(f"remittance also names {names} of another customer, whose open amount does not fit")
+        return points - 10, reasons
+    reasons.append(f"remittance also names {names}, not in this set")
+    return points - 25, reasons
 
 
-def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[str]:
+def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[Hit]:
     inside = {i.id for i in invoices}
-    return sorted(h.number for iid, h in hits.items() if iid not in inside)
+    return [h for iid, h in hits.items() if iid not in inside]
 
 
 def _amount(allocation: Allocation, referenced: bool) -> tuple[int, list[str]]:
@@ -113,16 +125,25 @@ def _customer_points(found: Evidence, reasons: list[str]) -> int:
     if found.iban:
         points += 20
         reasons.append(f"IBAN known for {found.name}")
-    if found.name_score >= 80:
+    if found.name_alone:
+        points += 20
+        reasons.append(f"payer name matches {found.name} ({found.name_score:.0f} %), no other customer's name is close")
+    elif found.name_score >= 80:
         points += 15 if found.name_score >= 90 else 8
         reasons.append(f"payer name matches {found.name} ({found.name_score:.0f} %)")
     return points
 
 
-def _unique(unique: bool, invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence]) -> tuple[int, list[str]]:
+def _unique(unique: bool, invoices: Sequence[OpenInvoice], allocation: Allocation,
+            evidence: Mapping[int, Evidence]) -> tuple[int, list[str]]:
     if not unique:
         return 0, []
-    return 10, [f"only open item of {evidence[invoices[0].customer_id].name} that fits the amount"]
+    name = evidence[invoices[0].customer_id].name
+    if allocation.fit == "short":
+        return 10, [f"only open item of {name} that fits the amount"]
+    if len(invoices) > 1:
+        return 15, [f"only combination of open items of {name} that adds up to the amount"]
+    return 15, [f"only open item of {name} with exactly this amount"]
 
 
 def _date(remittance: Remittance, invoices: Sequence[OpenInvoice]) -> tuple[int, list[str]]:
