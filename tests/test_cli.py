@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from hub import ROOT
 from hub.cli import main
+from tests.support.fixtures import FIXTURES
 
 MANUAL_RECIPE = """\
 recipe: manual-customer
@@ -107,7 +108,7 @@ def test_dead_lettered_runs_are_replayed_in_bulk(config, tmp_path):
 
 
 def test_bank_import_stores_each_transaction_once(config):
-    statement = ROOT.parent / "shared" / "fixtures" / "bank" / "camt053" / "valid_example.xml"
+    statement = FIXTURES / "bank" / "camt053" / "valid_example.xml"
     if not statement.exists():
         pytest.skip("the shared vendor fixtures are not beside this checkout")
     first = cli("bank", "import", str(statement), config=config)
