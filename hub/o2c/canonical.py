@@ -55,9 +55,10 @@ _TYPE_WORDS = {
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    """The canonical schemas of one process: a registry and a validator per entity."""
+    """The canonical schemas of one process: each entity's schema with every ``$ref`` inlined
+    (marked with the name of the definition it came from), and its compiled validator."""
 
-    registry: referencing.Registry
+    schemas: dict[str, dict[str, Any]]
     validators: dict[str, jsonschema.protocols.Validator]
 
     def validator(self, entity: str) -> jsonschema.protocols.Validator:
@@ -69,22 +70,54 @@ class Catalog:
             raise LookupError(f"unknown entity {entity!r}; known entities: {known}") from None
 
 
+class CanonicalRecord(dict):
+    """A record that ``check`` has validated and normalized as ``entity``: storing it again
+    needs no second check (a later step that reshapes it builds a plain dict)."""
+
+    __slots__ = ("entity",)
+
+    def __init__(self, entity: str, values: dict[str, Any]):
+        super().__init__(values)
+        self.entity = entity
+
+
 @lru_cache(maxsize=4)
 def load_catalog(directory: Path = SCHEMA_DIR) -> Catalog:
-    """Read every schema in ``directory`` once; entities are all but common.schema.json."""
+    """Read every schema in ``directory`` once; entities are all but common.schema.json.
+
+    References are resolved here, once, so validating a record never looks one up again."""
     schemas = {p.name: jsonutil.loads(p.read_text("utf-8")) for p in directory.glob("*.schema.json")}
     registry = referencing.Registry().with_resources(
         (s["$id"], DRAFT202012.create_resource(s)) for s in schemas.values()
     )
     checker = _format_checker()
-    validators = {
-        name.removesuffix(".schema.json"): jsonschema.Draft202012Validator(
-            schema, registry=registry, format_checker=checker
-        )
-        for name, schema in schemas.items()
-        if name != _COMMON
+    inlined = {
+        name.removesuffix(".schema.json"): _inline(schema, registry.resolver(base_uri=schema["$id"]))
+        for name, schema in schemas.items() if name != _COMMON
     }
-    return Catalog(registry=registry, validators=validators)
+    validators = {
+        entity: jsonschema.Draft202012Validator(schema, format_checker=checker)
+        for entity, schema in inlined.items()
+    }
+    return Catalog(schemas=inlined, validators=validators)
+
+
+def _inline(schema: Any, resolver: Resolver) -> Any:
+    """``schema`` with each ``$ref`` replaced by what it points at, plus ``x-kind`` naming the
+    definition (``amount``, ``date``, ...) so normalization knows what to convert."""
+    if isinstance(schema, list):
+        return [_inline(item, resolver) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if ref is None:
+        return {k: (v if k in ("examples", "default", "enum", "const") else _inline(v, resolver))
+                for k, v in schema.items()}
+    resolved = resolver.lookup(ref)
+    target = _inline(resolved.contents, resolved.resolver)
+    kind = ref.rsplit("/", 1)[-1] if "#/$defs/" in ref else None
+    rest = {k: v for k, v in schema.items() if k != "$ref"}
+    return {**target, **_inline(rest, resolver), "x-kind": kind}
 
 
 def _format_checker() -> jsonschema.FormatChecker:
@@ -128,6 +161,8 @@ def known_entities() -> list[str]:
 def validate_record(entity: str, record: Any) -> list[str]:
     """Every violation of ``entity``'s schema as "path: message" (empty when valid)."""
     validator = load_catalog().validator(entity)
+    if validator.is_valid(record):
+        return []
     errors = sorted(validator.iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path])
     messages: list[str] = []
     for error in errors:
@@ -143,24 +178,24 @@ def normalize(entity: str, record: dict[str, Any]) -> dict[str, Any]:
     dates are "YYYY-MM-DD"; date-times are ISO 8601 in UTC; external ids are strings; e-mail
     addresses are lower case; top-level defaults (such as ``kind``) are filled in.
     """
-    catalog = load_catalog()
-    schema = catalog.validator(entity).schema
-    out = copy.deepcopy(record)
+    schema = load_catalog().validator(entity).schema
+    out = dict(record)  # the walk copies every mapping and list it descends into
     for name, spec in schema.get("properties", {}).items():
         if name not in out and "default" in spec:
-            out[name] = spec["default"]
-    walker = _Normalizer(currency=out.get("currency"))
-    return walker.walk(out, schema, catalog.registry.resolver(base_uri=schema["$id"]))
+            out[name] = copy.deepcopy(spec["default"])
+    return _Normalizer(currency=out.get("currency")).walk(out, schema)
 
 
 def check(entity: str, record: Any) -> dict[str, Any]:
     """``record`` validated and normalized; raises InvalidRecordError listing every problem."""
+    if isinstance(record, CanonicalRecord) and record.entity == entity:
+        return record
     problems = validate_record(entity, record)
     if problems:
         raise InvalidRecordError(
             f"{entity} is invalid: " + "; ".join(problems), problems=problems
         )
-    return normalize(entity, record)
+    return CanonicalRecord(entity, normalize(entity, record))
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -220,20 +255,17 @@ class _Normalizer:
 
     currency: str | None
 
-    def walk(self, value: Any, schema: dict, resolver: Resolver) -> Any:
-        ref = schema.get("$ref")
-        if ref:
-            resolved = resolver.lookup(ref)
-            kind = ref.rsplit("/", 1)[-1] if "#/$defs/" in ref else None
+    def walk(self, value: Any, schema: dict) -> Any:
+        kind = schema.get("x-kind")
+        if kind is not None:
             converted = self.convert(kind, value)
             if converted is not _UNCHANGED:
                 return converted
-            schema, resolver = resolved.contents, resolved.resolver
         if isinstance(value, dict):
             props = schema.get("properties", {})
-            return {k: self.walk(v, props[k], resolver) if k in props else v for k, v in value.items()}
+            return {k: self.walk(v, props[k]) if k in props else v for k, v in value.items()}
         if isinstance(value, list) and isinstance(schema.get("items"), dict):
-            return [self.walk(v, schema["items"], resolver) for v in value]
+            return [self.walk(v, schema["items"]) for v in value]
         if schema.get("type") == ["string", "integer"] and isinstance(value, int):
             return str(value)  # external ids: numbers kept as text
         return value
