@@ -4,6 +4,16 @@
         client = SlackConnector.from_config("slack", {"token": "xoxb-test", "base_url": server.url + "/api/"})
 
 Port 0 (the default) lets the OS pick a free port; ``server.url`` tells which.
+
+Every sandbox shares the same control surface, installed by :func:`add_control_routes`:
+
+    POST /_sandbox/faults     script canned responses first: [503, {"status": 429, "headers": {...}}, 201]
+    POST /_sandbox/reset      forget everything
+    GET  /_sandbox/hits       every API request, faulted ones too (states that keep ``hits``)
+    GET  /_sandbox/requests   what was received (states that keep ``requests``)
+
+and the same gate in front of its API, installed by :func:`add_fault_gate`: the next scripted
+fault first, then the hit is recorded, then the sandbox's own authentication check.
 """
 
 from __future__ import annotations
@@ -12,8 +22,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Protocol
 
+from flask import Flask, Request, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Response
 
@@ -125,3 +137,86 @@ def canned_response(status: int, body: Any, headers: dict[str, str] | None = Non
     if isinstance(body, str):
         return Response(body, status=status, headers=headers, mimetype="text/plain")
     return Response(jsonutil.dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+CONTROL_PREFIX = "/_sandbox/"
+
+
+class SandboxState(Protocol):
+    """What the shared routes need of a sandbox's state.
+
+    Optional, looked up by name: ``lock`` (guards ``hits`` and ``requests``), ``hits`` (a list
+    the gate appends to, served by ``GET /_sandbox/hits``) and ``requests`` (served by
+    ``GET /_sandbox/requests``).
+    """
+
+    faults: FaultScript
+
+    def reset(self) -> None: ...
+
+
+def add_control_routes(app: Flask, state: SandboxState) -> None:
+    """Install the standard ``/_sandbox/`` routes: faults, reset, and hits/requests when kept."""
+
+    @app.post("/_sandbox/faults")
+    def script_faults() -> Response:
+        state.faults.push(*jsonutil.loads(request.get_data() or b"[]"))
+        return canned_response(200, {"pending": state.faults.pending()})
+
+    @app.post("/_sandbox/reset")
+    def reset() -> Response:
+        state.reset()
+        return canned_response(200, {"ok": True})
+
+    for kept in ("hits", "requests"):
+        if hasattr(state, kept):
+            app.add_url_rule(f"/_sandbox/{kept}", f"list_{kept}", _lister(state, kept), methods=["GET"])
+
+
+def _lister(state: SandboxState, attribute: str) -> Callable[[], Response]:
+    def listing() -> Response:
+        with _lock_of(state):
+            return canned_response(200, list(getattr(state, attribute)))
+
+    return listing
+
+
+def request_hit(req: Request) -> dict[str, Any]:
+    """How one API request is remembered in ``state.hits`` (the gate adds its ``status``)."""
+    return {"at": time.time(), "method": req.method, "path": req.path}
+
+
+def take_fault(state: SandboxState, hit: Callable[[Request], dict[str, Any]] = request_hit) -> Response | None:
+    """The next scripted fault for the current request (None: handle it), recorded as a hit."""
+    canned = state.faults.next_response()
+    with _lock_of(state):
+        hits = getattr(state, "hits", None)
+        if hits is not None:
+            hits.append({**hit(request), "status": canned.status_code if canned is not None else None})
+    return canned
+
+
+def add_fault_gate(
+    app: Flask,
+    state: SandboxState,
+    authorize: Callable[[], Response | None] | None = None,
+    hit: Callable[[Request], dict[str, Any]] = request_hit,
+) -> None:
+    """In front of every API request: scripted fault first, then record the hit, then ``authorize``.
+
+    ``authorize`` answers a refusal (a Response) or None to let the request through; the
+    ``/_sandbox/`` control routes pass the gate untouched.
+    """
+
+    @app.before_request
+    def faults_then_auth() -> Response | None:
+        if request.path.startswith(CONTROL_PREFIX):
+            return None
+        canned = take_fault(state, hit)
+        if canned is not None or authorize is None:
+            return canned
+        return authorize()
+
+
+def _lock_of(state: SandboxState) -> AbstractContextManager[Any]:
+    return getattr(state, "lock", None) or nullcontext()

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, canned_response, run_forever
+from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, canned_response, run_forever
 from hub import jsonutil
 
 HIDDEN_HEADERS = frozenset({"authorization", "cookie"})
@@ -80,14 +80,7 @@ def create_app(token: str | None = None, page_size: int = 2) -> Flask:
 
 
 def _add_control_routes(app: Flask, state: SinkState) -> None:
-    @app.get("/_sandbox/requests")
-    def list_requests() -> Response:
-        with state.lock:
-            return _json(list(state.requests))
-
-    @app.get("/_sandbox/hits")
-    def list_hits() -> Response:
-        return _json(state.hits)
+    add_control_routes(app, state)
 
     @app.post("/_sandbox/records")
     def add_records() -> Response:
@@ -96,31 +89,14 @@ def _add_control_routes(app: Flask, state: SinkState) -> None:
             state.records.extend(body if isinstance(body, list) else [body])
             return _json({"records": len(state.records)})
 
-    @app.post("/_sandbox/faults")
-    def script_faults() -> Response:
-        state.faults.push(*jsonutil.loads(request.get_data() or b"[]"))
-        return _json({"pending": state.faults.pending()})
-
-    @app.post("/_sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return _json({"ok": True})
-
 
 def _add_api_routes(app: Flask, state: SinkState) -> None:
-    @app.before_request
-    def faults_then_auth() -> Response | None:
-        if request.path.startswith("/_sandbox/"):
-            return None
-        canned = state.faults.next_response()
-        with state.lock:
-            state.hits.append({"at": time.time(), "method": request.method, "path": request.path,
-                               "status": canned.status_code if canned is not None else None})
-        if canned is not None:
-            return canned
+    def authorize() -> Response | None:
         if state.token and request.headers.get("Authorization") != f"Bearer {state.token}":
             return canned_response(401, {"error": "unauthorized"}, {"WWW-Authenticate": "Bearer"})
         return None
+
+    add_fault_gate(app, state, authorize)
 
     @app.get("/records")
     def records() -> Response:

@@ -37,7 +37,7 @@ from flask import Flask, Response, request
 
 from connectors.hubspot.mapping import parse_datetime
 from connectors.hubspot.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from connectors.sandbox import FaultScript, run_forever
+from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
 from hub import jsonutil
 
 MODIFIED = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate"}
@@ -191,6 +191,8 @@ def create_app(token: str = "pat-sandbox", app_secret: str = "sandbox-app-secret
 
 
 def _add_control_routes(app: Flask, state: HubSpotSandbox) -> None:
+    add_control_routes(app, state)
+
     @app.post("/_sandbox/records/<object_type>")
     def put_records(object_type: str) -> Response:
         return _json(state.put(object_type, jsonutil.loads(request.get_data() or b"[]")))
@@ -210,28 +212,14 @@ def _add_control_routes(app: Flask, state: HubSpotSandbox) -> None:
         answer = deliver(body["url"], body["events"], state.app_secret)
         return _json({"status": answer.status_code, "body": answer.text})
 
-    @app.post("/_sandbox/faults")
-    def faults() -> Response:
-        state.faults.push(*jsonutil.loads(request.get_data() or b"[]"))
-        return _json({"pending": state.faults.pending()})
-
-    @app.post("/_sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return _json({"ok": True})
-
 
 def _add_api_routes(app: Flask, state: HubSpotSandbox) -> None:
-    @app.before_request
-    def gate() -> Response | None:
-        if request.path.startswith("/_sandbox/"):
-            return None
-        fault = state.faults.next_response()
-        if fault is not None:
-            return fault
+    def authorize() -> Response | None:
         if request.headers.get("Authorization", "") != f"Bearer {state.token}":
             return _json(_error("Authentication credentials not found.", "INVALID_AUTHENTICATION"), 401)
         return None
+
+    add_fault_gate(app, state, authorize)
 
     @app.after_request
     def rate_limit_headers(response: Response) -> Response:

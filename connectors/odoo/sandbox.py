@@ -5,6 +5,7 @@ account.payment and the account.payment.register wizard: enough for the odoo con
 Floats go out as JSON floats, as Odoo sends them.
 
     POST /_sandbox/faults   [503, {"status": 200, "body": {...}}]  canned answers first
+    POST /_sandbox/reset                                        forget records and faults
     POST /_sandbox/invoices {partner_id, amount_total, ...}       add a draft customer invoice
     GET  /_sandbox/records/<model>                              what is stored
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, canned_response, run_forever
+from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, canned_response, run_forever
 from hub import jsonutil
 
 OPERATORS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "in": lambda a, b: a in b,
@@ -46,6 +47,13 @@ class OdooStore:
         self.models: dict[str, dict[int, dict[str, Any]]] = {}
         self.ids = itertools.count(1)
         self.faults = FaultScript()
+
+    def reset(self) -> None:
+        """Forget every record (ids start again at 1) and the scripted faults."""
+        with self.lock:
+            self.models = {}
+            self.ids = itertools.count(1)
+        self.faults.replace([])
 
     def now(self) -> str:
         return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
@@ -139,10 +147,8 @@ def create_app(*, database: str = "sandbox", login: str = "hub", key: str = "san
     app = Flask(__name__)
     store = OdooStore(database=database, login=login, key=key)
     app.extensions["sandbox"] = store
-
-    @app.before_request
-    def faults() -> Response | None:
-        return None if request.path.startswith("/_sandbox/") else store.faults.next_response()
+    add_control_routes(app, store)
+    add_fault_gate(app, store)  # both APIs check credentials per call, in Odoo's own error shapes
 
     @app.post("/jsonrpc")
     def jsonrpc() -> Response:
@@ -161,11 +167,6 @@ def create_app(*, database: str = "sandbox", login: str = "hub", key: str = "san
             return _json(store.execute(model, method, args, body))
         except OdooError as error:
             return canned_response(422, {"name": error.name, "message": str(error), "arguments": [str(error)]})
-
-    @app.post("/_sandbox/faults")
-    def script_faults() -> Response:
-        store.faults.push(*jsonutil.loads(request.get_data()))
-        return _json({"pending": store.faults.pending()})
 
     @app.post("/_sandbox/invoices")
     def add_invoice() -> Response:

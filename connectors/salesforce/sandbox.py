@@ -37,7 +37,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from connectors.salesforce.sandbox_org import Org, SoqlError
-from connectors.sandbox import FaultScript, run_forever
+from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
 from hub import jsonutil
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -122,6 +122,8 @@ def create_app(client_id: str = "sandbox-client", client_secret: str = "sandbox-
 
 
 def _add_control_routes(app: Flask, state: SalesforceSandbox) -> None:
+    add_control_routes(app, state)
+
     @app.post("/_sandbox/records/<sobject>")
     def put_records(sobject: str) -> Response:
         return _guarded(lambda: _json(state.org.put(sobject, jsonutil.loads(request.get_data() or b"[]"))))
@@ -139,22 +141,8 @@ def _add_control_routes(app: Flask, state: SalesforceSandbox) -> None:
         state.expire_tokens()
         return _json({"ok": True})
 
-    @app.post("/_sandbox/faults")
-    def faults() -> Response:
-        state.faults.push(*jsonutil.loads(request.get_data() or b"[]"))
-        return _json({"pending": state.faults.pending()})
-
-    @app.post("/_sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return _json({"ok": True})
-
 
 def _add_oauth_routes(app: Flask, state: SalesforceSandbox) -> None:
-    @app.before_request
-    def scripted_fault() -> Response | None:
-        return None if request.path.startswith("/_sandbox/") else state.faults.next_response()
-
     @app.post("/services/oauth2/token")
     def token() -> Response:
         grant = request.form.get("grant_type", "")
@@ -201,11 +189,13 @@ def _token_answer(state: SalesforceSandbox, token: str) -> dict[str, str]:
 
 
 def _add_rest_routes(app: Flask, state: SalesforceSandbox) -> None:
-    @app.before_request
-    def authorized() -> Response | None:
+    def authorize() -> Response | None:
+        """Only the REST API needs a session; the token endpoint checks its own credentials."""
         if not request.path.startswith("/services/data/") or state.authorized(request.headers.get("Authorization")):
             return None
         return _errors("INVALID_SESSION_ID", "Session expired or invalid", 401)
+
+    add_fault_gate(app, state, authorize)
 
     @app.get("/services/data/v<version>/query")
     def query(version: str) -> Response:

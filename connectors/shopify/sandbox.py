@@ -29,7 +29,7 @@ from typing import Any
 import requests
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, run_forever
+from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
 from connectors.shopify.webhooks import sign
 from hub import jsonutil
 
@@ -108,6 +108,8 @@ def create_app(token: str = "shpat_sandbox", secret: str = "sandbox-secret") -> 
 
 
 def _add_control_routes(app: Flask, state: ShopState) -> None:
+    add_control_routes(app, state)
+
     @app.post("/_sandbox/orders")
     def add_orders() -> Response:
         body = jsonutil.loads(request.get_data() or b"[]")
@@ -131,36 +133,14 @@ def _add_control_routes(app: Flask, state: ShopState) -> None:
         return _json({"status": send_webhook(body["url"], body["topic"], body["payload"], state.secret,
                                              webhook_id=body.get("webhook_id"))})
 
-    @app.post("/_sandbox/faults")
-    def faults() -> Response:
-        state.faults.push(*jsonutil.loads(request.get_data() or b"[]"))
-        return _json({"pending": state.faults.pending()})
-
-    @app.get("/_sandbox/hits")
-    def hits() -> Response:
-        with state.lock:
-            return _json(list(state.hits))
-
-    @app.post("/_sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return _json({"ok": True})
-
 
 def _add_api_routes(app: Flask, state: ShopState) -> None:
-    @app.before_request
-    def faults_then_auth() -> Response | None:
-        if request.path.startswith("/_sandbox/"):
-            return None
-        canned = state.faults.next_response()
-        with state.lock:
-            state.hits.append({"at": time.time(), "path": request.path,
-                               "status": canned.status_code if canned is not None else None})
-        if canned is not None:
-            return canned
+    def authorize() -> Response | None:
         if request.headers.get("X-Shopify-Access-Token") != state.token:
             return _json({"errors": INVALID_TOKEN}, status=401)
         return None
+
+    add_fault_gate(app, state, authorize)
 
     @app.post("/admin/api/<version>/graphql.json")
     def graphql(version: str) -> Response:

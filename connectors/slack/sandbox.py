@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, run_forever
+from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
 from hub import jsonutil
 
 DEFAULT_CHANNELS = {"C1H9RESGL": "general", "C0AR0ALERT": "ar-alerts"}
@@ -85,26 +85,16 @@ def create_app(
 
 
 def _add_control_routes(app: Flask, state: SlackState) -> None:
+    add_control_routes(app, state)
+
     @app.get("/_sandbox/messages")
     def messages() -> Response:
         with state.lock:
             return _json(list(state.messages))
 
-    @app.post("/_sandbox/faults")
-    def faults() -> Response:
-        state.faults.push(*jsonutil.loads(request.get_data() or b"[]"))
-        return _json({"pending": state.faults.pending()})
-
-    @app.post("/_sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return _json({"ok": True})
-
 
 def _add_slack_routes(app: Flask, state: SlackState) -> None:
-    @app.before_request
-    def scripted_fault() -> Response | None:
-        return None if request.path.startswith("/_sandbox/") else state.faults.next_response()
+    add_fault_gate(app, state)  # chat.postMessage checks its token itself (ok: false, like Slack)
 
     @app.post("/api/chat.postMessage")
     def post_message() -> Response:

@@ -30,7 +30,7 @@ from typing import Any
 import requests
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, run_forever
+from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, request_hit, run_forever
 from connectors.stripe.webhooks import signature_header
 from hub import jsonutil
 
@@ -117,6 +117,8 @@ def create_app(api_key: str = "sk_test_sandbox", webhook_secret: str = "whsec_sa
 
 
 def _add_control_routes(app: Flask, state: StripeState) -> None:
+    add_control_routes(app, state)
+
     @app.post("/_sandbox/objects")
     def add_objects() -> Response:
         body = jsonutil.loads(request.get_data() or b"[]")
@@ -129,44 +131,17 @@ def _add_control_routes(app: Flask, state: StripeState) -> None:
         status = send_event(body["url"], event, state.webhook_secret)
         return _json({"status": status, "event": event["id"]})
 
-    @app.post("/_sandbox/faults")
-    def faults() -> Response:
-        state.faults.push(*jsonutil.loads(request.get_data() or b"[]"))
-        return _json({"pending": state.faults.pending()})
-
-    @app.get("/_sandbox/requests")
-    def received() -> Response:
-        with state.lock:
-            return _json(list(state.requests))
-
-    @app.get("/_sandbox/hits")
-    def hits() -> Response:
-        with state.lock:
-            return _json(list(state.hits))
-
-    @app.post("/_sandbox/reset")
-    def reset() -> Response:
-        state.reset()
-        return _json({"ok": True})
-
 
 def _add_api_routes(app: Flask, state: StripeState) -> None:
-    @app.before_request
-    def faults_then_auth() -> Response | None:
-        if request.path.startswith("/_sandbox/"):
-            return None
-        canned = state.faults.next_response()
-        with state.lock:
-            state.hits.append({"at": time.time(), "method": request.method, "path": request.path,
-                               "query": request.query_string.decode(), "status": canned.status_code if canned else None})
-        if canned is not None:
-            return canned
+    def authorize() -> Response | None:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not given:
             return stripe_error(401, "invalid_request_error", "You did not provide an API key.")
         if given != state.api_key:
             return stripe_error(401, "invalid_request_error", f"Invalid API Key provided: {given[:8]}****")
         return None
+
+    add_fault_gate(app, state, authorize, hit=_hit_with_query)
 
     @app.get("/v1/<resource>")
     def list_objects(resource: str) -> Response:
@@ -191,6 +166,11 @@ def _add_api_routes(app: Flask, state: StripeState) -> None:
         if resource not in creators:
             return stripe_error(404, "invalid_request_error", f"Unrecognized request URL (POST: /v1/{resource}).")
         return _idempotent(state, lambda params: creators[resource](state, params))
+
+
+def _hit_with_query(req: Any) -> dict[str, Any]:
+    """Stripe's hits keep the query string: list filters (created[gte]=…) are checked in tests."""
+    return {**request_hit(req), "query": req.query_string.decode()}
 
 
 def _idempotent(state: StripeState, handler: Any) -> Response:
