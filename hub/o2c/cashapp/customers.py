@@ -36,6 +36,11 @@ class Evidence:
     name_alone: bool = False
     referenced: bool = False
 
+    @property
+    def identified(self) -> bool:
+        """Named by the source, by a known IBAN, by a referenced invoice or by its name alone."""
+        return self.given or self.iban or self.referenced or self.name_alone
+
 
 class CustomerDirectory:
     """Customer names (folded for comparison) and the learned IBAN → customer map."""
@@ -71,10 +76,11 @@ class CustomerDirectory:
         # near-duplicate ("Losa Energy" / "Losa Energie") is seen and the name is not alone
         exact = self._by_key.get(key, [])
         budget = _MAX_NEAR if exact else _MAX_FUZZY
-        choices = {cid: self._keys[cid] for cid in self._pool(key, budget) if cid not in exact}
-        found = process.extract(key, choices, scorer=fuzz.token_sort_ratio,
+        pool = [cid for cid in self._pool(key, budget) if cid not in exact]
+        keys = self._keys
+        found = process.extract(key, [keys[cid] for cid in pool], scorer=fuzz.token_sort_ratio,
                                 score_cutoff=NAME_CUTOFF, limit=limit)
-        return ([(cid, 100.0) for cid in exact] + [(cid, score) for _name, score, cid in found])[:limit]
+        return ([(cid, 100.0) for cid in exact] + [(pool[at], score) for _name, score, at in found])[:limit]
 
     def _pool(self, key: str, budget: int) -> set[int]:
         """Customers sharing the rarest parts of ``key``, at most ``budget`` of them."""

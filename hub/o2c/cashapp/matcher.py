@@ -129,7 +129,7 @@ class Matcher:
             _add(sets, invoices)
         searched: set[int] = set()
         for customer_id in _strongest(evidence, self.policy.customers):
-            found, complete = self._customer_sets(remittance, customer_id)
+            found, complete = self._customer_sets(remittance, evidence[customer_id], hits)
             for invoices in found:
                 _add(sets, invoices)
             if complete:
@@ -139,16 +139,21 @@ class Matcher:
             _add(sets, (invoice,))
         return list(sets.values()), searched
 
-    def _customer_sets(self, remittance: Remittance, customer_id: int) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
+    def _customer_sets(self, remittance: Remittance, found_by: Evidence,
+                       hits: dict[int, Hit]) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
         """The customer's items that fit the amount (combinations too unless one fits exactly),
         its oldest open item (a partial payment), and whether every open item was searched."""
-        mine = [i for i in self.book.by_customer.get(customer_id, ()) if i.currency == remittance.currency]
+        identified = found_by.given or found_by.iban or found_by.name_alone
+        mine = [i for i in self.book.by_customer.get(found_by.customer_id, ()) if i.currency == remittance.currency]
         if not mine:
             return [], True
         target = minor_units(remittance.amount, remittance.currency)
         singles = [i for i in mine[:self.policy.single_candidates] if self._single_fits(i, remittance, target)]
         complete = len(mine) <= self.policy.single_candidates
         found = [(i,) for i in singles]
+        if not identified or any(h.fits and self.book.by_id[i].cents == target for i, h in hits.items()):
+            # combinations only for a payer we know, and only when no named invoice takes the money
+            return found + [(mine[0],)], False
         if not any(i.cents == target or i.discounted(remittance.on) == remittance.amount for i in singles):
             combos, all_found = self._subset_sums(remittance, mine[:self.policy.subset_candidates], target)
             found += combos
@@ -226,10 +231,11 @@ def _counts_as_fit(invoices: tuple[OpenInvoice, ...], allocation: Allocation) ->
 
 def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[OpenInvoice, ...]]],
               searched: set[int], evidence: dict[int, Evidence]) -> bool:
-    """True when the set is the only fitting set of one identified customer whose open items
+    """True when the set is the only fitting set of one identified customer (not one of several
+    with a similar name) whose open items
     were all searched (a single item also when only its oldest ones were)."""
     owner = invoices[0].customer_id
-    if owner not in evidence or fitting.get(owner) != [invoices]:
+    if owner not in evidence or not evidence[owner].identified or fitting.get(owner) != [invoices]:
         return False
     return len(invoices) == 1 or owner in searched
 
