@@ -5,7 +5,7 @@
 
 Port 0 (the default) lets the OS pick a free port; ``server.url`` tells which.
 
-Every sandbox shares the same control surface, installed by :func:`add_control_routes`:
+Every sandbox shares the same control surface, installed by :func:`sandbox_app`:
 
     POST /_sandbox/faults     script canned responses first: [503, {"status": 429, "headers": {...}}, 201]
     POST /_sandbox/reset      forget everything
@@ -153,6 +153,17 @@ class SandboxState(Protocol):
     faults: FaultScript
 
     def reset(self) -> None: ...
+
+
+def sandbox_app(import_name: str, state: Any, *add_routes: Callable[[Flask, Any], None]) -> Flask:
+    """A Flask app with ``state`` as ``app.extensions["sandbox"]``, the standard control routes,
+    then each ``add_routes(app, state)`` in order (the sandbox's own routes and its gate)."""
+    app = Flask(import_name)
+    app.extensions["sandbox"] = state
+    add_control_routes(app, state)
+    for add in add_routes:
+        add(app, state)
+    return app
 
 
 def add_control_routes(app: Flask, state: SandboxState) -> None:

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, canned_response, run_forever
+from connectors.sandbox import FaultScript, add_fault_gate, canned_response, run_forever, sandbox_app
 from hub import jsonutil
 
 HIDDEN_HEADERS = frozenset({"authorization", "cookie"})
@@ -71,17 +71,11 @@ class SinkState:
 
 def create_app(token: str | None = None, page_size: int = 2) -> Flask:
     """The sink as a Flask app; its state is ``app.extensions["sandbox"]`` (a SinkState)."""
-    app = Flask(__name__)
     state = SinkState(token=token, page_size=page_size)
-    app.extensions["sandbox"] = state
-    _add_control_routes(app, state)
-    _add_api_routes(app, state)
-    return app
+    return sandbox_app(__name__, state, _add_control_routes, _add_api_routes)
 
 
 def _add_control_routes(app: Flask, state: SinkState) -> None:
-    add_control_routes(app, state)
-
     @app.post("/_sandbox/records")
     def add_records() -> Response:
         body = jsonutil.loads(request.get_data() or b"[]")

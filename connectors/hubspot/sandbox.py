@@ -37,7 +37,7 @@ from flask import Flask, Response, request
 
 from connectors.hubspot.mapping import parse_datetime
 from connectors.hubspot.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
+from connectors.sandbox import FaultScript, add_fault_gate, run_forever, sandbox_app
 from hub import jsonutil
 
 MODIFIED = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate"}
@@ -182,17 +182,11 @@ def _error(message: str, category: str, status_text: str = "error") -> dict[str,
 
 def create_app(token: str = "pat-sandbox", app_secret: str = "sandbox-app-secret", window: int = 10_000) -> Flask:
     """The sandbox app; ``window`` is how far one search may page (HubSpot: 10,000)."""
-    app = Flask(__name__)
     state = HubSpotSandbox(token=token, app_secret=app_secret, window=window)
-    app.extensions["sandbox"] = state
-    _add_control_routes(app, state)
-    _add_api_routes(app, state)
-    return app
+    return sandbox_app(__name__, state, _add_control_routes, _add_api_routes)
 
 
 def _add_control_routes(app: Flask, state: HubSpotSandbox) -> None:
-    add_control_routes(app, state)
-
     @app.post("/_sandbox/records/<object_type>")
     def put_records(object_type: str) -> Response:
         return _json(state.put(object_type, jsonutil.loads(request.get_data() or b"[]")))

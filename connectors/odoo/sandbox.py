@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, canned_response, run_forever
+from connectors.sandbox import FaultScript, add_fault_gate, canned_response, run_forever, sandbox_app
 from hub import jsonutil
 
 OPERATORS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "in": lambda a, b: a in b,
@@ -144,10 +144,8 @@ def _plain(value: Any) -> Any:
 
 def create_app(*, database: str = "sandbox", login: str = "hub", key: str = "sandbox-key") -> Flask:
     """The sandbox as a Flask app; its store is ``app.extensions["sandbox"]``."""
-    app = Flask(__name__)
     store = OdooStore(database=database, login=login, key=key)
-    app.extensions["sandbox"] = store
-    add_control_routes(app, store)
+    app = sandbox_app(__name__, store)
     add_fault_gate(app, store)  # both APIs check credentials per call, in Odoo's own error shapes
 
     @app.post("/jsonrpc")

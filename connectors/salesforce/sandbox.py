@@ -37,7 +37,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from connectors.salesforce.sandbox_org import Org, SoqlError
-from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
+from connectors.sandbox import FaultScript, add_fault_gate, run_forever, sandbox_app
 from hub import jsonutil
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -111,19 +111,12 @@ def create_app(client_id: str = "sandbox-client", client_secret: str = "sandbox-
                username: str = "integration@sandbox.example", public_key: str | None = None,
                page_size: int = 2000, api_version: str = "60.0") -> Flask:
     """The sandbox app; ``public_key`` (PEM) enables the JWT bearer grant."""
-    app = Flask(__name__)
     state = SalesforceSandbox(client_id=client_id, client_secret=client_secret, username=username,
                               public_key=public_key, page_size=page_size, api_version=api_version)
-    app.extensions["sandbox"] = state
-    _add_control_routes(app, state)
-    _add_oauth_routes(app, state)
-    _add_rest_routes(app, state)
-    return app
+    return sandbox_app(__name__, state, _add_control_routes, _add_oauth_routes, _add_rest_routes)
 
 
 def _add_control_routes(app: Flask, state: SalesforceSandbox) -> None:
-    add_control_routes(app, state)
-
     @app.post("/_sandbox/records/<sobject>")
     def put_records(sobject: str) -> Response:
         return _guarded(lambda: _json(state.org.put(sobject, jsonutil.loads(request.get_data() or b"[]"))))

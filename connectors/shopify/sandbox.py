@@ -29,7 +29,7 @@ from typing import Any
 import requests
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
+from connectors.sandbox import FaultScript, add_fault_gate, run_forever, sandbox_app
 from connectors.shopify.webhooks import sign
 from hub import jsonutil
 
@@ -99,17 +99,11 @@ class ShopState:
 
 def create_app(token: str = "shpat_sandbox", secret: str = "sandbox-secret") -> Flask:
     """The sandbox app; its state is ``app.extensions["sandbox"]`` (a ShopState)."""
-    app = Flask(__name__)
     state = ShopState(token, secret)
-    app.extensions["sandbox"] = state
-    _add_control_routes(app, state)
-    _add_api_routes(app, state)
-    return app
+    return sandbox_app(__name__, state, _add_control_routes, _add_api_routes)
 
 
 def _add_control_routes(app: Flask, state: ShopState) -> None:
-    add_control_routes(app, state)
-
     @app.post("/_sandbox/orders")
     def add_orders() -> Response:
         body = jsonutil.loads(request.get_data() or b"[]")

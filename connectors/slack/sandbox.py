@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, run_forever
+from connectors.sandbox import FaultScript, add_fault_gate, run_forever, sandbox_app
 from hub import jsonutil
 
 DEFAULT_CHANNELS = {"C1H9RESGL": "general", "C0AR0ALERT": "ar-alerts"}
@@ -76,17 +76,11 @@ def create_app(
     webhook_paths: frozenset[str] | None = None,
 ) -> Flask:
     """The sandbox app; ``webhook_paths`` limits valid /services/<path> (None accepts any)."""
-    app = Flask(__name__)
     state = SlackState(token, channels or DEFAULT_CHANNELS, webhook_paths)
-    app.extensions["sandbox"] = state
-    _add_control_routes(app, state)
-    _add_slack_routes(app, state)
-    return app
+    return sandbox_app(__name__, state, _add_control_routes, _add_slack_routes)
 
 
 def _add_control_routes(app: Flask, state: SlackState) -> None:
-    add_control_routes(app, state)
-
     @app.get("/_sandbox/messages")
     def messages() -> Response:
         with state.lock:

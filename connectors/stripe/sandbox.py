@@ -30,7 +30,7 @@ from typing import Any
 import requests
 from flask import Flask, Response, request
 
-from connectors.sandbox import FaultScript, add_control_routes, add_fault_gate, request_hit, run_forever
+from connectors.sandbox import FaultScript, add_fault_gate, request_hit, run_forever, sandbox_app
 from connectors.stripe.webhooks import signature_header
 from hub import jsonutil
 
@@ -108,17 +108,11 @@ def _created_ok(row: Mapping[str, Any], args: Mapping[str, str]) -> bool:
 
 def create_app(api_key: str = "sk_test_sandbox", webhook_secret: str = "whsec_sandbox") -> Flask:
     """The sandbox app; its state is ``app.extensions["sandbox"]`` (a StripeState)."""
-    app = Flask(__name__)
     state = StripeState(api_key, webhook_secret)
-    app.extensions["sandbox"] = state
-    _add_control_routes(app, state)
-    _add_api_routes(app, state)
-    return app
+    return sandbox_app(__name__, state, _add_control_routes, _add_api_routes)
 
 
 def _add_control_routes(app: Flask, state: StripeState) -> None:
-    add_control_routes(app, state)
-
     @app.post("/_sandbox/objects")
     def add_objects() -> Response:
         body = jsonutil.loads(request.get_data() or b"[]")
