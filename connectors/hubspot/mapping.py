@@ -12,40 +12,25 @@ in HubSpot; codes and common English names become ISO 3166 codes, anything else 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from connectors.salesforce.mapping import country_code
+from connectors.common.customers import (
+    CustomNames, billing_address, clean_text, country_code, full_name, in_schema_order, set_or_drop, valid_email,
+)
 
 SYSTEM = "hubspot"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ORDER = ("name", "email", "phone", "tax_id", "currency", "credit_limit", "payment_term",
-          "addresses", "external_refs", "attributes")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CustomProperties:
-    """HubSpot property names holding canonical values (None: unused)."""
+class CustomProperties(CustomNames):
+    """HubSpot property names holding canonical values (None: unused); ``custom_properties`` in config."""
 
-    email: str | None = None
-    tax_id: str | None = None
-    credit_limit: str | None = None
-    currency: str | None = None
-    payment_term: str | None = None
-    default_currency: str | None = None  # assumed when the record names no currency
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | None) -> CustomProperties:
-        """Build from one resource's ``custom_properties`` mapping."""
-        return cls(**{k: v for k, v in (config or {}).items() if k in cls.__dataclass_fields__})
+    __slots__ = ()
 
     def requested(self) -> tuple[str, ...]:
         """The properties a search must ask for to fill these mappings."""
-        names = (self.email, self.tax_id, self.credit_limit, self.currency, self.payment_term)
-        return tuple(n for n in names if n)
+        return self.names()
 
 
 def parse_datetime(value: str) -> datetime:
@@ -66,35 +51,34 @@ def contact_to_customer(record: Mapping[str, Any], custom: CustomProperties) -> 
     """A contact as a canonical customer (its company name goes on the address)."""
     props = record.get("properties") or {}
     customer = _common(record, props, custom, "contacts")
-    names = (_text(props.get("firstname")), _text(props.get("lastname")))
-    _put(customer, "name", " ".join(n for n in names if n) or None)
-    _put(customer, "email", _email(props.get("email")) or customer.get("email"))
-    _put(customer, "phone", _text(props.get("phone")) or _text(props.get("mobilephone")))
-    _put_address(customer, props, company=_text(props.get("company")), line2=None)
-    return _ordered(customer)
+    set_or_drop(customer, "name", full_name(props.get("firstname"), props.get("lastname")))
+    set_or_drop(customer, "email", valid_email(props.get("email")) or customer.get("email"))
+    set_or_drop(customer, "phone", clean_text(props.get("phone")) or clean_text(props.get("mobilephone")))
+    _put_address(customer, props, company=clean_text(props.get("company")), line2=None)
+    return in_schema_order(customer)
 
 
 def company_to_customer(record: Mapping[str, Any], custom: CustomProperties) -> dict[str, Any]:
     """A company as a canonical customer; its domain is kept in attributes."""
     props = record.get("properties") or {}
     customer = _common(record, props, custom, "companies")
-    _put(customer, "name", _text(props.get("name")) or _text(props.get("domain")))
-    _put(customer, "phone", _text(props.get("phone")))
-    _put_address(customer, props, company=None, line2=_text(props.get("address2")))
-    if _text(props.get("domain")):
-        customer["attributes"]["domain"] = _text(props.get("domain"))
-    return _ordered(customer)
+    set_or_drop(customer, "name", clean_text(props.get("name")) or clean_text(props.get("domain")))
+    set_or_drop(customer, "phone", clean_text(props.get("phone")))
+    _put_address(customer, props, company=None, line2=clean_text(props.get("address2")))
+    if clean_text(props.get("domain")):
+        customer["attributes"]["domain"] = clean_text(props.get("domain"))
+    return in_schema_order(customer)
 
 
 def _common(record: Mapping[str, Any], props: Mapping[str, Any], custom: CustomProperties, kind: str) -> dict[str, Any]:
     """Configured custom properties, the external ref and attributes."""
     customer: dict[str, Any] = {}
-    _put(customer, "email", _email(props.get(custom.email)) if custom.email else None)
-    _put(customer, "tax_id", _text(props.get(custom.tax_id)) if custom.tax_id else None)
-    _put(customer, "payment_term", _text(props.get(custom.payment_term)) if custom.payment_term else None)
-    currency = _text(props.get(custom.currency)) if custom.currency else None
-    _put(customer, "currency", (currency or custom.default_currency or "").upper() or None)
-    _put(customer, "credit_limit", _text(props.get(custom.credit_limit)) if custom.credit_limit else None)
+    set_or_drop(customer, "email", valid_email(props.get(custom.email)) if custom.email else None)
+    set_or_drop(customer, "tax_id", clean_text(props.get(custom.tax_id)) if custom.tax_id else None)
+    set_or_drop(customer, "payment_term", clean_text(props.get(custom.payment_term)) if custom.payment_term else None)
+    currency = clean_text(props.get(custom.currency)) if custom.currency else None
+    set_or_drop(customer, "currency", (currency or custom.default_currency or "").upper() or None)
+    set_or_drop(customer, "credit_limit", clean_text(props.get(custom.credit_limit)) if custom.credit_limit else None)
     customer["external_refs"] = [{"system": SYSTEM, "id": str(record["id"])}]
     customer["attributes"] = {"object": kind, **({"archived": True} if record.get("archived") else {})}
     return customer
@@ -102,32 +86,9 @@ def _common(record: Mapping[str, Any], props: Mapping[str, Any], custom: CustomP
 
 def _put_address(customer: dict[str, Any], props: Mapping[str, Any], *, company: str | None,
                  line2: str | None) -> None:
-    parts = {"line1": _text(props.get("address")), "line2": line2, "city": _text(props.get("city")),
-             "region": _text(props.get("state")), "postal_code": _text(props.get("zip")),
-             "country": country_code(_text(props.get("country")))}
-    found = {k: v for k, v in parts.items() if v}
-    if found:
-        customer["addresses"] = [{"kind": "billing", **({"company": company} if company else {}), **found}]
-
-
-def _email(value: Any) -> str | None:
-    text = _text(value)
-    return text if text and _EMAIL.match(text) else None
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _put(target: dict[str, Any], key: str, value: Any) -> None:
-    if value is None:
-        target.pop(key, None)
-    else:
-        target[key] = value
-
-
-def _ordered(customer: dict[str, Any]) -> dict[str, Any]:
-    return {k: customer[k] for k in _ORDER if k in customer}
+    parts = {"line1": clean_text(props.get("address")), "line2": line2, "city": clean_text(props.get("city")),
+             "region": clean_text(props.get("state")), "postal_code": clean_text(props.get("zip")),
+             "country": country_code(clean_text(props.get("country")))}
+    address = billing_address(parts, company=company)
+    if address:
+        customer["addresses"] = [address]

@@ -1,0 +1,1 @@
+"""Pure helpers shared by several connectors' mappings (no I/O, no requests)."""
