@@ -23,6 +23,7 @@ from connectors.common.customers import (
 
 SYSTEM = "salesforce"
 
+
 class CustomFields(CustomNames):
     """Salesforce field names holding canonical values the standard object lacks (None: unused);
     ``custom_fields`` in config. ``currency`` is ``CurrencyIsoCode`` in multi-currency orgs."""
