@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-import requests
 import responses
 
 from connectors.hubspot.client import HubSpotClient, classify, rate_limit_wait
@@ -14,17 +13,11 @@ from connectors.hubspot.search import RESOURCES
 from hub import jsonutil
 from hub.errors import FatalError, RetriableError
 from tests.support.fixtures import FIXTURES as SHARED
+from tests.support.http_responses import fake_response
 
 FIXTURES = SHARED / "hubspot"
 BASE = "https://api.hubapi.com"
 SEARCH = f"{BASE}/crm/v3/objects/contacts/search"
-
-
-def _response(status: int, body: bytes | str, headers: dict | None = None) -> requests.Response:
-    response = requests.Response()
-    response.status_code, response.headers = status, requests.structures.CaseInsensitiveDict(headers or {})
-    response._content = body.encode() if isinstance(body, str) else body
-    return response
 
 
 @pytest.mark.parametrize(("status", "body", "headers", "error", "message", "retry_after"), [
@@ -43,7 +36,7 @@ def _response(status: int, body: bytes | str, headers: dict | None = None) -> re
 ], ids=["invalid-object", "window", "auth", "429-retry-after", "429-policy", "429-interval", "5xx"])
 def test_classify(status, body, headers, error, message, retry_after):
     with pytest.raises(error) as raised:
-        classify(_response(status, body, headers), connection="crm", action="search")
+        classify(fake_response(status, body, headers), connection="crm", action="search")
     assert type(raised.value) is error
     assert str(raised.value) == f"crm/search: HTTP {status}: {message}"
     assert getattr(raised.value, "retry_after", None) == retry_after

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
 import responses
 
 from connectors.salesforce.auth import ClientCredentialsGrant, SalesforceAuth
@@ -14,17 +13,11 @@ from connectors.salesforce.mapping import CustomFields
 from connectors.salesforce.soql import RESOURCES, soql_datetime
 from hub.errors import FatalError, RetriableError
 from tests.support.fixtures import FIXTURES as SHARED
+from tests.support.http_responses import fake_response
 
 FIXTURES = SHARED / "salesforce"
 INSTANCE = "https://acme.my.salesforce.com"
 QUERY_URL = f"{INSTANCE}/services/data/v53.0/query"
-
-
-def _response(status: int, body: bytes | str, headers: dict | None = None) -> requests.Response:
-    response = requests.Response()
-    response.status_code, response.headers = status, requests.structures.CaseInsensitiveDict(headers or {})
-    response._content = body.encode() if isinstance(body, str) else body
-    return response
 
 
 def _client() -> SalesforceClient:
@@ -57,19 +50,19 @@ def _token(mock: responses.RequestsMock) -> None:
         "oauth-error", "not-found"])
 def test_classify(status, body, error, message):
     with pytest.raises(error) as raised:
-        classify(_response(status, body), connection="crm", action="query")
+        classify(fake_response(status, body), connection="crm", action="query")
     assert type(raised.value) is error
     assert str(raised.value) == f"crm/query: HTTP {status}: {message}"
 
 
 def test_429_carries_retry_after():
     with pytest.raises(RetriableError) as raised:
-        classify(_response(429, "[]", {"Retry-After": "7"}), connection="crm", action="query")
+        classify(fake_response(429, "[]", {"Retry-After": "7"}), connection="crm", action="query")
     assert raised.value.retry_after == 7
 
 
 def test_2xx_passes():
-    classify(_response(200, "{}"), connection="crm", action="query")
+    classify(fake_response(200, "{}"), connection="crm", action="query")
 
 
 def test_query_follows_next_records_url_until_done():
