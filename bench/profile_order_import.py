@@ -1,6 +1,6 @@
 """Where the time of one order goes: the accept path and the run, profiled in one thread.
 
-    .venv/bin/python bench/profile_order_import.py [--orders 2000] [--top 25]
+    .venv/bin/python bench/profile_order_import.py [--orders 2000] [--top 25] [--no-profile]
 
 Builds the benchmark's hub (bench/order-import/, a fresh SQLite file), posts signed orders of
 the peer harness's pool (gen_payload.build_order) through the Flask app in process, then claims
@@ -52,6 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--orders", type=int, default=2000)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--no-profile", action="store_true", help="time only (cProfile costs 2-3x)")
     ap.add_argument("--peers", default=os.environ.get("O2C_BENCH_PEERS", str(REPO.parent / "shared" / "bench-peers")))
     args = ap.parse_args()
     sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
@@ -90,13 +91,15 @@ def main() -> None:
 def _profiled(title: str, args, work):
     profile = cProfile.Profile()
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    profile.enable()
+    if not args.no_profile:
+        profile.enable()
     result = work()
     profile.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     print(f"\n== {title}: {args.orders} orders, {1000 * cpu / args.orders:.2f} CPU ms/order "
           f"(process, includes the sink thread), {1000 * wall / args.orders:.2f} wall ms/order")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+    if not args.no_profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
     return result
 
 

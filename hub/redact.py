@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 MASK = "***"
@@ -32,6 +33,8 @@ class Redactor:
 
     def text(self, value: str) -> str:
         """``value`` with every known secret replaced by ***."""
+        if len(value) < _MIN_SECRET_LEN:
+            return value
         for secret in self._secrets:
             if secret in value:
                 value = value.replace(secret, MASK)
@@ -48,7 +51,9 @@ class Redactor:
         return data
 
 
+@lru_cache(maxsize=4096)
 def _is_secret_key(key: object) -> bool:
+    # Cached: the same few hundred field names come back in every record of a run.
     return isinstance(key, str) and bool(_SECRET_KEY.search(key))
 
 
