@@ -49,47 +49,72 @@ class CustomerDirectory:
         self.display = {cid: name or f"customer {cid}" for cid, name in names.items()}
         self.ibans = dict(ibans or {})
         self._keys = {cid: name_key(name) for cid, name in names.items() if name}
+        self._sorted = {cid: _sorted_words(key) for cid, key in self._keys.items()}
         self._by_key: dict[str, list[int]] = defaultdict(list)
-        self._by_part: dict[str, list[int]] = defaultdict(list)
+        # per part: the customers sharing it and their names with the words sorted, side by side,
+        # so rapidfuzz walks a prebuilt list in C and nothing is copied per payment
+        self._by_part: dict[str, tuple[list[int], list[str]]] = defaultdict(lambda: ([], []))
         for cid, key in self._keys.items():
             self._by_key[key].append(cid)
             for part in _parts(key):
-                self._by_part[part].append(cid)
+                cids, sorted_names = self._by_part[part]
+                cids.append(cid)
+                sorted_names.append(self._sorted[cid])
+        self._by_part = dict(self._by_part)
         self._found: dict[tuple[str, int], list[tuple[int, float]]] = {}
+        self._folded: dict[str, tuple[str, str]] = {}
 
     def learn_iban(self, iban: str, customer_id: int) -> None:
         self.ibans[iban] = customer_id
 
     def by_name(self, name: str | None, *, limit: int = 3) -> list[tuple[int, float]]:
         """Customers whose name resembles ``name``, best first, each with a 0–100 score."""
-        key = name_key(name)
+        key, sorted_key = self._fold(name)
         if not key:
             return []
         if (key, limit) not in self._found:
             if len(self._found) > 100_000:
                 self._found.clear()
-            self._found[(key, limit)] = self._lookup(key, limit)
+            self._found[(key, limit)] = self._lookup(key, sorted_key, limit)
         return self._found[(key, limit)]
 
-    def _lookup(self, key: str, limit: int) -> list[tuple[int, float]]:
+    def _fold(self, name: str | None) -> tuple[str, str]:
+        """The folded name and the same with its words sorted, kept per payer name as written."""
+        if not name:
+            return "", ""
+        folded = self._folded.get(name)
+        if folded is None:
+            if len(self._folded) > 100_000:
+                self._folded.clear()
+            key = name_key(name)
+            folded = self._folded[name] = (key, _sorted_words(key))
+        return folded
+
+    def _lookup(self, key: str, sorted_key: str, limit: int) -> list[tuple[int, float]]:
         # an exact name is still compared with the customers sharing its rarest word, so a
         # near-duplicate ("Losa Energy" / "Losa Energie") is seen and the name is not alone
         exact = self._by_key.get(key, [])
-        budget = _MAX_NEAR if exact else _MAX_FUZZY
-        pool = [cid for cid in self._pool(key, budget) if cid not in exact]
-        keys = self._keys
-        found = process.extract(key, [keys[cid] for cid in pool], scorer=fuzz.token_sort_ratio,
-                                score_cutoff=NAME_CUTOFF, limit=limit)
-        return ([(cid, 100.0) for cid in exact] + [(pool[at], score) for _name, score, at in found])[:limit]
+        scores: dict[int, float] = {}
+        for cids, sorted_names in self._pool(key, _MAX_NEAR if exact else _MAX_FUZZY):
+            # token_sort_ratio is ratio on names with their words sorted; those are prebuilt
+            for _name, score, at in process.extract(sorted_key, sorted_names, scorer=fuzz.ratio,
+                                                    score_cutoff=NAME_CUTOFF, limit=None):
+                scores[cids[at]] = score
+        found = sorted((-score, cid) for cid, score in scores.items() if cid not in exact)
+        return ([(cid, 100.0) for cid in exact] + [(cid, -score) for score, cid in found])[:limit]
 
-    def _pool(self, key: str, budget: int) -> set[int]:
-        """Customers sharing the rarest parts of ``key``, at most ``budget`` of them."""
-        pool: set[int] = set()
-        for size, part in sorted((len(self._by_part.get(p, ())), p) for p in _parts(key)):
-            if size and pool and len(pool) + size > budget:
+    def _pool(self, key: str, budget: int) -> list[tuple[list[int], list[str]]]:
+        """The rarest parts of ``key`` (customers and names), about ``budget`` customers in all."""
+        chosen, pool = [], set()
+        for size, part in sorted((len(self._by_part[p][0]), p) for p in _parts(key) if p in self._by_part):
+            if pool and len(pool) + size > budget:
                 break
-            pool.update(self._by_part.get(part, ())[:budget])
-        return pool
+            cids, sorted_names = self._by_part[part]
+            if size > budget:
+                cids, sorted_names = cids[:budget], sorted_names[:budget]
+            chosen.append((cids, sorted_names))
+            pool.update(cids)
+        return chosen
 
     def identify(self, remittance: Remittance, referenced: Iterable[int]) -> dict[int, Evidence]:
         """Every customer the remittance points at, with the evidence for each."""
@@ -112,13 +137,17 @@ class CustomerDirectory:
         return found
 
     def name_score(self, name: str, customer_id: int) -> float:
-        """How much ``name`` resembles the customer's name (0–100)."""
-        return fuzz.token_sort_ratio(name_key(name), self._keys.get(customer_id, ""))
+        """How much ``name`` resembles the customer's name (0–100, rapidfuzz's token_sort_ratio)."""
+        return fuzz.ratio(self._fold(name)[1], self._sorted.get(customer_id, ""))
 
     def _get(self, found: dict[int, Evidence], cid: int) -> Evidence:
         if cid not in found:
             found[cid] = Evidence(customer_id=cid, name=self.display.get(cid, f"customer {cid}"))
         return found[cid]
+
+
+def _sorted_words(key: str) -> str:
+    return " ".join(sorted(key.split()))
 
 
 def _parts(key: str) -> set[str]:
