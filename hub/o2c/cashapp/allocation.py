@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from hub.o2c.cashapp.book import OpenInvoice
+from hub.o2c.cashapp.book import OpenInvoice, minor_units
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,17 +52,34 @@ class Allocation:
 def allocate(amount: Decimal, invoices: Sequence[OpenInvoice], on: date | None,
              tolerance: Tolerance) -> Allocation:
     """Spread ``amount`` over ``invoices`` (oldest due first for partial payments)."""
+    fit = fit_of(amount, minor_units(amount, invoices[0].currency), invoices, on, tolerance)
     open_total = sum((i.open for i in invoices), Decimal(0))
-    if amount == open_total:
-        return Allocation(fit="exact", lines=_in_full(invoices), credit=Decimal(0))
-    discounted = _discounted(invoices, on)
-    if discounted is not None and amount == sum(discounted.values()):
-        return Allocation(fit="discount", lines=_with_discount(invoices, discounted), credit=Decimal(0))
-    if amount > open_total:
-        return Allocation(fit="over", lines=_in_full(invoices), credit=amount - open_total)
-    if tolerance.allows(open_total - amount, open_total):
-        return Allocation(fit="short", lines=_short(invoices, open_total - amount), credit=Decimal(0))
-    return Allocation(fit="partial", lines=_partial(invoices, amount), credit=Decimal(0))
+    if fit == "exact":
+        return Allocation(fit=fit, lines=_in_full(invoices), credit=Decimal(0))
+    if fit == "discount":
+        return Allocation(fit=fit, lines=_with_discount(invoices, _discounted(invoices, on)), credit=Decimal(0))
+    if fit == "over":
+        return Allocation(fit=fit, lines=_in_full(invoices), credit=amount - open_total)
+    if fit == "short":
+        return Allocation(fit=fit, lines=_short(invoices, open_total - amount), credit=Decimal(0))
+    return Allocation(fit=fit, lines=_partial(invoices, amount), credit=Decimal(0))
+
+
+def fit_of(amount: Decimal, cents: int, invoices: Sequence[OpenInvoice], on: date | None,
+           tolerance: Tolerance) -> str:
+    """How ``amount`` (``cents`` in minor units) fits ``invoices``: exact, discount, over, short
+    or partial. Integers decide the common cases; Decimals only discounts and the tolerance."""
+    open_cents = sum(i.cents for i in invoices)
+    if cents == open_cents:
+        return "exact"
+    if any(i.discount is not None for i in invoices):
+        discounted = _discounted(invoices, on)
+        if discounted is not None and amount == sum(discounted.values()):
+            return "discount"
+    if cents > open_cents:
+        return "over"
+    open_total = sum((i.open for i in invoices), Decimal(0))
+    return "short" if tolerance.allows(open_total - amount, open_total) else "partial"
 
 
 def _in_full(invoices: Sequence[OpenInvoice]) -> tuple[Line, ...]:

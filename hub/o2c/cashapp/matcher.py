@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from itertools import combinations, islice
 
-from hub.o2c.cashapp.allocation import Allocation, Tolerance, allocate
+from hub.o2c.cashapp.allocation import Allocation, Tolerance, allocate, fit_of
 from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, minor_units
 from hub.o2c.cashapp.customers import CustomerDirectory, Evidence
 from hub.o2c.cashapp.normalize import Remittance
 from hub.o2c.cashapp.references import number_key, rf_references_in, stripe_ids_in
-from hub.o2c.cashapp.scoring import Hit, score
+from hub.o2c.cashapp.scoring import Hit, points, score
 from hub.o2c.cashapp.subsets import subsets_summing_to
 
 _FITTING = ("exact", "discount", "short")
@@ -77,6 +77,7 @@ class Matcher:
         self.book = book
         self.customers = customers
         self.policy = policy or Policy()
+        self._slacks: dict[str, int] = {}
 
     def match(self, remittance: Remittance) -> Decision:
         """The decision for one remittance."""
@@ -148,7 +149,10 @@ class Matcher:
         if not mine:
             return [], True
         target = minor_units(remittance.amount, remittance.currency)
-        singles = [i for i in mine[:self.policy.single_candidates] if self._single_fits(i, remittance, target)]
+        slack = self._slack(remittance.currency)
+        # integers first: only an item at or just above the amount, or with a discount, can fit
+        near = [i for i in mine[:self.policy.single_candidates] if 0 <= i.cents - target <= slack or i.discount]
+        singles = [i for i in near if self._single_fits(i, remittance, target)]
         complete = len(mine) <= self.policy.single_candidates
         found = [(i,) for i in singles]
         if not identified or any(h.fits and self.book.by_id[i].cents == target for i, h in hits.items()):
@@ -169,7 +173,9 @@ class Matcher:
         return invoice.discount is not None and invoice.discounted(remittance.on) == remittance.amount
 
     def _slack(self, currency: str) -> int:
-        return minor_units(self.policy.tolerance.absolute, currency)
+        if currency not in self._slacks:
+            self._slacks[currency] = minor_units(self.policy.tolerance.absolute, currency)
+        return self._slacks[currency]
 
     def _subset_sums(self, remittance: Remittance, pool: list[OpenInvoice],
                      target: int) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
@@ -178,7 +184,8 @@ class Matcher:
         found, complete = subsets_summing_to([i.cents for i in pool], target, slack=self._slack(remittance.currency),
                                              size=self.policy.subset_size, limit=self.policy.subset_combinations)
         combos = [tuple(pool[k] for k in positions) for positions in found]
-        return [c for c in combos if self._allocate(remittance, c).fit in _FITTING], complete
+        return [c for c in combos if fit_of(remittance.amount, target, c, remittance.on, self.policy.tolerance)
+                in _FITTING], complete
 
     def _allocate(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...]) -> Allocation:
         return allocate(remittance.amount, invoices, remittance.on, self.policy.tolerance)
@@ -187,19 +194,30 @@ class Matcher:
 
     def _ranked(self, remittance: Remittance, sets: list[tuple[OpenInvoice, ...]], searched: set[int],
                 hits: dict[int, Hit], evidence: dict[int, Evidence]) -> list[Candidate]:
-        allocations = [self._allocate(remittance, s) for s in sets]
+        """The best two candidates, allocated and explained (every set is counted; only those
+        two are spelled out)."""
+        target = minor_units(remittance.amount, remittance.currency)
+        fits = [fit_of(remittance.amount, target, s, remittance.on, self.policy.tolerance) for s in sets]
         fitting: dict[int, list[tuple[OpenInvoice, ...]]] = {}
-        for invoices, allocation in zip(sets, allocations):
-            if _counts_as_fit(invoices, allocation):
+        for invoices, fit in zip(sets, fits):
+            if _counts_as_fit(invoices, fit):
                 fitting.setdefault(invoices[0].customer_id, []).append(invoices)
         owner = self.customers.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
-        ranked = []
-        for invoices, allocation in zip(sets, allocations):
+        counted = []
+        for invoices, fit in zip(sets, fits):
             unique = _only_fit(invoices, fitting, searched, evidence)
-            scored = score(remittance, invoices, allocation, hits, evidence, unique=unique, iban_owner=owner)
-            ranked.append(Candidate(invoices=invoices, allocation=allocation, score=scored.points,
-                                    reasons=scored.reasons))
-        return sorted(ranked, key=lambda c: (-c.score, c.numbers))
+            counted.append((-points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner),
+                            tuple(i.number for i in invoices), invoices, fit, unique))
+        counted.sort(key=lambda c: c[:2])
+        return [self._explained(remittance, invoices, fit, hits, evidence, unique, owner)
+                for _, _, invoices, fit, unique in counted[:2]]
+
+    def _explained(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...], fit: str,
+                   hits: dict[int, Hit], evidence: dict[int, Evidence], unique: bool,
+                   owner: int | None) -> Candidate:
+        scored = score(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
+        return Candidate(invoices=invoices, allocation=self._allocate(remittance, invoices), score=scored.points,
+                         reasons=scored.reasons)
 
     def _decide(self, remittance: Remittance, ranked: list[Candidate]) -> Decision:
         best = ranked[0] if ranked else None
@@ -220,13 +238,13 @@ def _add(sets: dict, invoices: tuple[OpenInvoice, ...]) -> None:
         sets.setdefault(tuple(sorted(i.id for i in invoices)), invoices)
 
 
-def _counts_as_fit(invoices: tuple[OpenInvoice, ...], allocation: Allocation) -> bool:
+def _counts_as_fit(invoices: tuple[OpenInvoice, ...], fit: str) -> bool:
     """Whether a set of one customer competes for "the only fitting set": exact or discounted
     sets of any size, short ones only when single (a dozen combinations of 20 items fall within
     a 10.00 window by chance, so a short combination says little)."""
     if any(i.customer_id != invoices[0].customer_id for i in invoices):
         return False
-    return allocation.fit in ("exact", "discount") or allocation.fit == "short" and len(invoices) == 1
+    return fit in ("exact", "discount") or fit == "short" and len(invoices) == 1
 
 
 def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[OpenInvoice, ...]]],

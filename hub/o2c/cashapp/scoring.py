@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from hub.o2c.cashapp.allocation import Allocation
 from hub.o2c.cashapp.book import OpenInvoice
 from hub.o2c.cashapp.customers import Evidence
 from hub.o2c.cashapp.normalize import Remittance
@@ -54,40 +53,65 @@ class Scored:
     reasons: tuple[str, ...]
 
 
-def score(remittance: Remittance, invoices: Sequence[OpenInvoice], allocation: Allocation,
+def score(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str,
           hits: Mapping[int, Hit], evidence: Mapping[int, Evidence], *, unique: bool,
           iban_owner: int | None) -> Scored:
-    """The points of one candidate set and why."""
-    parts = [
-        _reference(invoices, hits), _amount(allocation, bool(hits) and _any_referenced(invoices, hits)),
-        _customer(invoices, evidence, iban_owner), _unique(unique, invoices, allocation, evidence),
-        _date(remittance, invoices),
-    ]
-    return Scored(points=sum(p for p, _ in parts), reasons=tuple(r for _, rs in parts for r in rs))
+    """The points of one candidate set (``fit`` as the allocation found it) and why."""
+    reasons: list[str] = []
+    total = _points(remittance, invoices, fit, hits, evidence, unique, iban_owner, reasons)
+    return Scored(points=total, reasons=tuple(reasons))
+
+
+def points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str,
+           hits: Mapping[int, Hit], evidence: Mapping[int, Evidence], *, unique: bool,
+           iban_owner: int | None) -> int:
+    """The points of :func:`score` without writing the reasons (every candidate is counted, only
+    the best two are explained)."""
+    return _points(remittance, invoices, fit, hits, evidence, unique, iban_owner, None)
+
+
+def _points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hit],
+            evidence: Mapping[int, Evidence], unique: bool, iban_owner: int | None,
+            reasons: list[str] | None) -> int:
+    # the parts append their reasons to ``reasons`` in this order, or skip the wording when None
+    return (_reference(invoices, hits, reasons)
+            + _amount(fit, bool(hits) and _any_referenced(invoices, hits), reasons)
+            + _customer(invoices, evidence, iban_owner, reasons)
+            + _unique(unique, invoices, fit, evidence, reasons)
+            + _date(remittance, invoices, reasons))
 
 
 def _any_referenced(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) -> bool:
     return any(i.id in hits for i in invoices)
 
 
-def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) -> tuple[int, list[str]]:
+def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit], reasons: list[str] | None) -> int:
+    if not hits:
+        return 0
     named = [i for i in invoices if i.id in hits]
-    reasons = [f"{_REFERENCE_WORDS[hits[i.id].kind].format(i.number)} found in remittance"
-               + ("" if hits[i.id].text == i.number else f" ({hits[i.id].text!r})") for i in named]
+    if reasons is not None:
+        reasons.extend(f"{_REFERENCE_WORDS[hits[i.id].kind].format(i.number)} found in remittance"
+                       + ("" if hits[i.id].text == i.number else f" ({hits[i.id].text!r})") for i in named)
     points = min((REFERENCE_POINTS[hits[i.id].kind] for i in named), default=0)
     if named and len(named) < len(invoices):
         points = round(20 * len(named) / len(invoices))
     left_out = _left_out(hits, invoices)
     if not left_out:
-        return points, reasons
-    names = ", ".join(sorted(h.number for h in left_out))
+        return points
     owner = invoices[0].customer_id
     if all(h.customer_id != owner and not h.fits for h in left_out):
         # most likely a mistyped reference: someone else's invoice, and the money does not fit it
-        reasons.append(f"remittance also names {names} of another customer, whose open amount does not fit")
-        return points - 10, reasons
-    reasons.append(f"remittance also names {names}, not in this set")
-    return points - 25, reasons
+        if reasons is not None:
+            reasons.append(f"remittance also names {_numbers(left_out)} of another customer, "
+                           "whose open amount does not fit")
+        return points - 10
+    if reasons is not None:
+        reasons.append(f"remittance also names {_numbers(left_out)}, not in this set")
+    return points - 25
+
+
+def _numbers(hits: list[Hit]) -> str:
+    return ", ".join(sorted(h.number for h in hits))
 
 
 def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[Hit]:
@@ -95,59 +119,73 @@ def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[
     return [h for iid, h in hits.items() if iid not in inside]
 
 
-def _amount(allocation: Allocation, referenced: bool) -> tuple[int, list[str]]:
-    fit = allocation.fit
+def _amount(fit: str, referenced: bool, reasons: list[str] | None) -> int:
     points = AMOUNT_POINTS.get(fit)
     if points is None:
         points = (10 if fit == "over" else 5) if referenced else (0 if fit == "over" else -10)
-    return points, [_AMOUNT_WORDS[fit]]
-
-
-def _customer(invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence],
-              iban_owner: int | None) -> tuple[int, list[str]]:
-    owners = {i.customer_id for i in invoices}
-    if len(owners) > 1:
-        return -20, ["invoices of several customers"]
-    found = evidence.get(next(iter(owners)))
-    points, reasons = 0, []
-    if iban_owner is not None and (found is None or not found.iban):
-        points, reasons = -30, ["payer IBAN is known for another customer"]
-    if found is None:
-        return points, reasons
-    return points + _customer_points(found, reasons), reasons
-
-
-def _customer_points(found: Evidence, reasons: list[str]) -> int:
-    points = 0
-    if found.given:
-        points += 25
-        reasons.append(f"payment names customer {found.name}")
-    if found.iban:
-        points += 20
-        reasons.append(f"IBAN known for {found.name}")
-    if found.name_alone:
-        points += 20
-        reasons.append(f"payer name matches {found.name} ({found.name_score:.0f} %), no other customer's name is close")
-    elif found.name_score >= 80:
-        points += 15 if found.name_score >= 90 else 8
-        reasons.append(f"payer name matches {found.name} ({found.name_score:.0f} %)")
+    if reasons is not None:
+        reasons.append(_AMOUNT_WORDS[fit])
     return points
 
 
-def _unique(unique: bool, invoices: Sequence[OpenInvoice], allocation: Allocation,
-            evidence: Mapping[int, Evidence]) -> tuple[int, list[str]]:
+def _customer(invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence],
+              iban_owner: int | None, reasons: list[str] | None) -> int:
+    owner = invoices[0].customer_id
+    if any(i.customer_id != owner for i in invoices):
+        if reasons is not None:
+            reasons.append("invoices of several customers")
+        return -20
+    found = evidence.get(owner)
+    points = 0
+    if iban_owner is not None and (found is None or not found.iban):
+        points = -30
+        if reasons is not None:
+            reasons.append("payer IBAN is known for another customer")
+    if found is None:
+        return points
+    return points + _customer_points(found, reasons)
+
+
+def _customer_points(found: Evidence, reasons: list[str] | None) -> int:
+    points = 25 * found.given + 20 * found.iban
+    if found.name_alone:
+        points += 20
+    elif found.name_score >= 80:
+        points += 15 if found.name_score >= 90 else 8
+    if reasons is not None:
+        reasons.extend(_customer_words(found))
+    return points
+
+
+def _customer_words(found: Evidence) -> list[str]:
+    words = [f"payment names customer {found.name}"] if found.given else []
+    if found.iban:
+        words.append(f"IBAN known for {found.name}")
+    if found.name_alone:
+        words.append(f"payer name matches {found.name} ({found.name_score:.0f} %), no other customer's name is close")
+    elif found.name_score >= 80:
+        words.append(f"payer name matches {found.name} ({found.name_score:.0f} %)")
+    return words
+
+
+def _unique(unique: bool, invoices: Sequence[OpenInvoice], fit: str, evidence: Mapping[int, Evidence],
+            reasons: list[str] | None) -> int:
     if not unique:
-        return 0, []
-    name = evidence[invoices[0].customer_id].name
-    if allocation.fit == "short":
-        return 10, [f"only open item of {name} that fits the amount"]
-    if len(invoices) > 1:
-        return 15, [f"only combination of open items of {name} that adds up to the amount"]
-    return 15, [f"only open item of {name} with exactly this amount"]
+        return 0
+    if reasons is not None:
+        name = evidence[invoices[0].customer_id].name
+        reasons.append(f"only open item of {name} that fits the amount" if fit == "short"
+                       else f"only combination of open items of {name} that adds up to the amount"
+                       if len(invoices) > 1 else f"only open item of {name} with exactly this amount")
+    return 10 if fit == "short" else 15
 
 
-def _date(remittance: Remittance, invoices: Sequence[OpenInvoice]) -> tuple[int, list[str]]:
-    days = [abs((i.due_date - remittance.on).days) for i in invoices if i.due_date and remittance.on]
+def _date(remittance: Remittance, invoices: Sequence[OpenInvoice], reasons: list[str] | None) -> int:
+    on = remittance.on
+    days = [abs((i.due_date - on).days) for i in invoices if i.due_date] if on else []
     if not days or min(days) > 30:
-        return 0, []
-    return (5, ["paid within 7 days of the due date"]) if min(days) <= 7 else (3, ["paid within 30 days of the due date"])
+        return 0
+    near = min(days) <= 7
+    if reasons is not None:
+        reasons.append("paid within 7 days of the due date" if near else "paid within 30 days of the due date")
+    return 5 if near else 3

@@ -61,3 +61,31 @@ def test_evidence_rules(names, amount, text, payer, status, numbers, reason):
 ], ids=["pair", "three", "four", "just over within slack", "short is not a fit", "stops at the limit"])
 def test_subsets_summing_to(amounts, target, slack, found, complete):
     assert subsets_summing_to(amounts, target, slack=slack, limit=2) == (found, complete)
+
+
+def test_points_without_reasons_equal_the_explained_score():
+    """Every candidate is counted with ``points`` and only the best two explained with ``score``;
+    the two must agree on every set the matcher builds."""
+    from bench.cashapp.generate import generate
+    from hub.o2c.cashapp.allocation import fit_of
+    from hub.o2c.cashapp.book import minor_units
+    from hub.o2c.cashapp.scoring import points, score
+
+    data = generate(customers=200, invoices=3000, payments=300, seed=3)
+    matcher = Matcher(InvoiceBook(data.invoices), CustomerDirectory(data.names, data.known_ibans))
+    compared = 0
+    for payment in data.payments:
+        r = payment.remittance
+        hits = matcher._with_fit(r, matcher.references(r))
+        evidence = matcher.customers.identify(r, {matcher.book.by_id[i].customer_id for i in hits} - {None})
+        sets, _ = matcher._candidate_sets(r, hits, evidence)
+        owner = matcher.customers.ibans.get(r.payer_iban)
+        for invoices in sets:
+            fit = fit_of(r.amount, minor_units(r.amount, r.currency), invoices, r.on, matcher.policy.tolerance)
+            assert fit == matcher._allocate(r, invoices).fit
+            for unique in (False, True) if invoices[0].customer_id in evidence else (False,):
+                args = (r, invoices, fit, hits, evidence)
+                assert points(*args, unique=unique, iban_owner=owner) == score(*args, unique=unique,
+                                                                                iban_owner=owner).points
+                compared += 1
+    assert compared > 1000
