@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.store.base import Base
@@ -67,19 +67,29 @@ def _application_key(record: Record) -> Select:
 # --- links to other canonical records ---------------------------------------------------------
 
 
+# Built once: customer links are looked up for every order, invoice and payment stored.
+_CUSTOMER_BY_REF = select(ExternalRef.canonical_id).where(
+    ExternalRef.system == bindparam("system"), ExternalRef.entity == "customer",
+    ExternalRef.external_id == bindparam("external_id"),
+)
+_CUSTOMER_ID_BY = {
+    name: select(Customer.id).where(getattr(Customer, name) == bindparam("value")).order_by(Customer.id).limit(1)
+    for name in ("email", "tax_id", "name")
+}
+
+
 def find_customer(session: Session, party: Record | None) -> int | None:
     """The id of the customer a customer reference points at (external ids first), or None."""
     if not party:
         return None
     for ref in party.get("external_refs", []):
-        found = session.scalar(select(ExternalRef.canonical_id).where(
-            ExternalRef.system == ref["system"], ExternalRef.entity == "customer",
-            ExternalRef.external_id == ref["id"],
-        ))
+        found = session.scalar(_CUSTOMER_BY_REF, {"system": ref["system"], "external_id": ref["id"]})
         if found is not None:
             return found
-    query = _customer_key(party)
-    return session.scalar(query.with_only_columns(Customer.id)) if query is not None else None
+    for name in ("email", "tax_id", "name"):  # the order of _customer_key
+        if party.get(name):
+            return session.scalar(_CUSTOMER_ID_BY[name], {"value": party[name]})
+    return None
 
 
 def _id_of(session: Session, model: type[Base], **where: Any) -> int | None:

@@ -5,8 +5,8 @@
       2. find the row: by the given ref, then by the record's external_refs, then by natural key
       3. same payload hash on the given ref, or same document → nothing to do (changed=False)
       4. insert or update the row, replace its child lines
-      5. record every external ref; the given ref also keeps the payload hash
-      6. an order, fulfillment or invoice that changed re-derives its order's status
+      5. an order, fulfillment or invoice that changed re-derives its order's status
+      6. record every external ref; the given ref also keeps the payload hash
 
 Pure database work: the caller owns the transaction and commits.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import simplejson
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.o2c.canonical import check
@@ -29,6 +29,12 @@ from hub.store.o2c_columns import ENTITY_TABLES, EntityTable
 from hub.store.o2c_types import plain_json
 
 Ref = tuple[str, str]
+
+# Built once: a statement built per call costs more CPU than the SQLite query it runs.
+_REF = select(ExternalRef).where(
+    ExternalRef.system == bindparam("system"), ExternalRef.entity == bindparam("entity"),
+    ExternalRef.external_id == bindparam("external_id"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,15 +62,18 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
     table = _table(entity)
     record = check(entity, record)
     digest = payload_hash(record)
+    ref = (ref[0], str(ref[1])) if ref else None
     refs = _refs(record, ref)
-    known = _ref_row(session, entity, ref) if ref else None
-    if known is not None and known.payload_hash == digest:
-        return UpsertResult(entity=entity, id=known.canonical_id, created=False, changed=False)
-    row = _find(session, table, entity, refs, record)
-    result = _write(session, table, entity, row, record)
-    _remember(session, entity, result.id, refs, given=ref, digest=digest)
-    if result.changed:
-        refresh_order_status(session, order_number_of(entity, record))
+    known = {r: _ref_row(session, entity, r) for r in refs}  # each ref looked up once
+    given = known.get(ref)
+    if given is not None and given.payload_hash == digest:
+        return UpsertResult(entity=entity, id=given.canonical_id, created=False, changed=False)
+    row = _find(session, table, known, record)
+    result, row = _write(session, table, entity, row, record)
+    if result.changed:  # before the refs are added, so its queries have nothing to flush
+        refresh_order_status(session, order_number_of(entity, record),
+                             order=row if entity == "sales_order" else None)
+    _remember(session, entity, result.id, known, given=ref, digest=digest)
     return result
 
 
@@ -87,28 +96,25 @@ def _refs(record: dict[str, Any], given: Ref | None) -> list[Ref]:
 
 def _ref_row(session: Session, entity: str, ref: Ref) -> ExternalRef | None:
     system, external_id = ref
-    return session.scalar(select(ExternalRef).where(
-        ExternalRef.system == system, ExternalRef.entity == entity,
-        ExternalRef.external_id == str(external_id),
-    ))
+    return session.scalar(_REF, {"system": system, "entity": entity, "external_id": str(external_id)})
 
 
-def _find(session: Session, table: EntityTable, entity: str, refs: list[Ref], record: dict) -> Base | None:
+def _find(session: Session, table: EntityTable, known: dict[Ref, ExternalRef | None], record: dict) -> Base | None:
     """The existing row: by external ref first, else by natural key."""
-    for ref in refs:
-        known = _ref_row(session, entity, ref)
-        row = session.get(table.model, known.canonical_id) if known else None
+    for ref_row in known.values():
+        row = session.get(table.model, ref_row.canonical_id) if ref_row else None
         if row is not None:
             return row
     query = table.natural_key(record)
     return session.scalars(query.limit(1)).first() if query is not None else None
 
 
-def _write(session: Session, table: EntityTable, entity: str, row: Base | None, record: dict) -> UpsertResult:
+def _write(session: Session, table: EntityTable, entity: str, row: Base | None,
+           record: dict) -> tuple[UpsertResult, Base]:
     """Insert or update ``row``; an identical document leaves it untouched."""
     document = plain_json(record)
     if row is not None and row.data == document:
-        return UpsertResult(entity=entity, id=row.id, created=False, changed=False)
+        return UpsertResult(entity=entity, id=row.id, created=False, changed=False), row
     # Links are looked up before the row joins the session, so autoflush never sees it half-set.
     values = {**table.columns(session, record), **table.children(record), "data": document}
     created = row is None
@@ -118,13 +124,13 @@ def _write(session: Session, table: EntityTable, entity: str, row: Base | None, 
     for name, value in values.items():
         setattr(row, name, value)
     session.flush()
-    return UpsertResult(entity=entity, id=row.id, created=created, changed=True)
+    return UpsertResult(entity=entity, id=row.id, created=created, changed=True), row
 
 
-def _remember(session: Session, entity: str, canonical_id: int, refs: list[Ref], *, given: Ref | None, digest: str) -> None:
+def _remember(session: Session, entity: str, canonical_id: int, known: dict[Ref, ExternalRef | None], *,
+              given: Ref | None, digest: str) -> None:
     """Point every ref at the canonical row; the given ref also keeps the payload hash."""
-    for ref in refs:
-        row = _ref_row(session, entity, ref)
+    for ref, row in known.items():
         if row is None:
             row = ExternalRef(system=ref[0], entity=entity, external_id=str(ref[1]), canonical_id=canonical_id)
             session.add(row)
