@@ -34,8 +34,30 @@ def subsets_summing_to(amounts: Sequence[int], target: int, *, slack: int = 0, s
         found.extend((i, j, k) for _, i, j in window(target - amounts[k]) if j < k)
         if len(found) > limit:
             return found[:limit], False
-    for total, i, j in pairs if size >= 4 else ():
-        found.extend((i, j, k, m) for _, k, m in window(target - total) if j < k)
-        if len(found) > limit:
-            return found[:limit], False
+    if size >= 4 and not _pairs_plus_pairs(pairs, sums, target, slack, found, limit):
+        return found[:limit], False
     return found[:limit], len(found) <= limit
+
+
+def _pairs_plus_pairs(pairs: list[tuple[int, int, int]], sums: list[int], target: int, slack: int,
+                      found: list[tuple[int, ...]], limit: int) -> bool:
+    """Add the sets of four (a pair + a later pair) to ``found``; False when it passed ``limit``.
+
+    The pairs come in ascending sums, so the window of second pairs only moves down: two
+    pointers walk it once instead of two binary searches per pair, and the walk ends when
+    no pair is small enough to complete the sum.
+    """
+    lo = hi = len(pairs)
+    for total, i, j in pairs:
+        low = target - total
+        while hi and sums[hi - 1] > low + slack:
+            hi -= 1
+        if not hi:
+            break
+        while lo and sums[lo - 1] >= low:
+            lo -= 1
+        if lo < hi:
+            found.extend((i, j, k, m) for _, k, m in pairs[lo:hi] if j < k)
+            if len(found) > limit:
+                return False
+    return True
