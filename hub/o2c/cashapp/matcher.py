@@ -198,10 +198,7 @@ class Matcher:
         two are spelled out)."""
         target = minor_units(remittance.amount, remittance.currency)
         fits = [fit_of(remittance.amount, target, s, remittance.on, self.policy.tolerance) for s in sets]
-        fitting: dict[int, list[tuple[OpenInvoice, ...]]] = {}
-        for invoices, fit in zip(sets, fits):
-            if _counts_as_fit(invoices, fit):
-                fitting.setdefault(invoices[0].customer_id, []).append(invoices)
+        fitting = _fitting_sets(sets, fits)
         owner = self.customers.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
         counted = []
         for invoices, fit in zip(sets, fits):
@@ -238,13 +235,22 @@ def _add(sets: dict, invoices: tuple[OpenInvoice, ...]) -> None:
         sets.setdefault(tuple(sorted(i.id for i in invoices)), invoices)
 
 
-def _counts_as_fit(invoices: tuple[OpenInvoice, ...], fit: str) -> bool:
-    """Whether a set of one customer competes for "the only fitting set": exact or discounted
-    sets of any size, short ones only when single (a dozen combinations of 20 items fall within
-    a 10.00 window by chance, so a short combination says little)."""
-    if any(i.customer_id != invoices[0].customer_id for i in invoices):
-        return False
-    return fit in ("exact", "discount") or fit == "short" and len(invoices) == 1
+def _fitting_sets(sets: list[tuple[OpenInvoice, ...]], fits: list[str]) -> dict[int, list[tuple[OpenInvoice, ...]]]:
+    """Per customer, the sets that compete for "the only fitting set": exact or discounted sets
+    of any size; a short item only when no set of the customer fits exactly (an open amount
+    equal to the payment to the cent says more than one a fee away), and never a short
+    combination (a dozen combinations of 20 items fall within a 10.00 window by chance)."""
+    exact: dict[int, list[tuple[OpenInvoice, ...]]] = {}
+    short: dict[int, list[tuple[OpenInvoice, ...]]] = {}
+    for invoices, fit in zip(sets, fits):
+        owner = invoices[0].customer_id
+        if any(i.customer_id != owner for i in invoices):
+            continue
+        if fit in ("exact", "discount"):
+            exact.setdefault(owner, []).append(invoices)
+        elif fit == "short" and len(invoices) == 1:
+            short.setdefault(owner, []).append(invoices)
+    return {**short, **exact}
 
 
 def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[OpenInvoice, ...]]],

@@ -11,7 +11,8 @@
                 customer's name ≥ 80 → 20, else ≥ 90 → 15, ≥ 80 → 8,
                 the payer IBAN known for another customer −30, invoices of several customers −20
     uniqueness  the only item (or combination) of an identified customer with exactly the
-                amount (or after discount) +15; the only item short within tolerance +10
+                amount (or after discount) +15; the only item short within tolerance, when
+                none is exact, +10
     date        a due date within 7 days of the payment +5, within 30 days +3
 
 A set is applied without a person only with at least ``Policy.auto_score`` points and

@@ -89,3 +89,14 @@ def test_points_without_reasons_equal_the_explained_score():
                                                                                 iban_owner=owner).points
                 compared += 1
     assert compared > 1000
+
+
+def test_an_item_short_within_tolerance_does_not_compete_with_an_exact_one():
+    book = (invoice(1, "80.50", 1), invoice(2, "84.00", 1), invoice(3, "612.40", 2))
+    matcher = Matcher(InvoiceBook(book), CustomerDirectory(NAMES, {IBAN: 1}))
+    remittance = Remittance(source="bank_transaction", reference="t1", amount=Decimal("80.50"), currency="EUR",
+                            on=date(2024, 1, 30), texts=("Zahlung danke",), payer_name="ACME GMBH")
+    decision = matcher.match(remittance)
+    assert (decision.status, decision.best.numbers) == ("auto", ("INV-2024-00001",))
+    assert "only open item of ACME GmbH with exactly this amount" in decision.reasons
+    assert decision.runner_up.numbers == ("INV-2024-00002",)
