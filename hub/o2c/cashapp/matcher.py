@@ -20,7 +20,7 @@ from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, minor_units
 from hub.o2c.cashapp.customers import CustomerDirectory, Evidence
 from hub.o2c.cashapp.normalize import Remittance
 from hub.o2c.cashapp.references import number_key, rf_references_in, stripe_ids_in
-from hub.o2c.cashapp.scoring import Hit, points, score
+from hub.o2c.cashapp.scoring import Hit, outsider_bound, points, score
 from hub.o2c.cashapp.subsets import subsets_summing_to
 
 _FITTING = ("exact", "discount", "short")
@@ -151,7 +151,9 @@ class Matcher:
         target = minor_units(remittance.amount, remittance.currency)
         slack = self._slack(remittance.currency)
         # integers first: only an item at or just above the amount, or with a discount, can fit
-        near = [i for i in mine[:self.policy.single_candidates] if 0 <= i.cents - target <= slack or i.discount]
+        on = remittance.on
+        near = [i for i in mine[:self.policy.single_candidates]
+                if 0 <= i.cents - target <= slack or i.discount and on and on <= i.discount.until]
         singles = [i for i in near if self._single_fits(i, remittance, target)]
         complete = len(mine) <= self.policy.single_candidates
         found = [(i,) for i in singles]
@@ -200,14 +202,27 @@ class Matcher:
         fits = [fit_of(remittance.amount, target, s, remittance.on, self.policy.tolerance) for s in sets]
         fitting = _fitting_sets(sets, fits)
         owner = self.customers.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
-        counted = []
+        counted, outsiders = [], []
         for invoices, fit in zip(sets, fits):
+            if _outsider(invoices, hits, evidence):
+                outsiders.append((invoices, fit))
+                continue
             unique = _only_fit(invoices, fitting, searched, evidence)
-            counted.append((-points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner),
-                            tuple(i.number for i in invoices), invoices, fit, unique))
-        counted.sort(key=lambda c: c[:2])
+            counted.append(self._counted(remittance, invoices, fit, hits, evidence, unique, owner))
+        counted.sort(key=_rank)
+        for invoices, fit in outsiders:
+            # an outsider cannot reach the runner-up: it need not be counted (ties go by number)
+            if len(counted) < 2 or outsider_bound(fit) >= -counted[1][0]:
+                counted.append(self._counted(remittance, invoices, fit, hits, evidence, False, owner))
+                counted.sort(key=_rank)
         return [self._explained(remittance, invoices, fit, hits, evidence, unique, owner)
                 for _, _, invoices, fit, unique in counted[:2]]
+
+    @staticmethod
+    def _counted(remittance: Remittance, invoices: tuple[OpenInvoice, ...], fit: str, hits: dict[int, Hit],
+                 evidence: dict[int, Evidence], unique: bool, owner: int | None) -> tuple:
+        counted = points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
+        return -counted, tuple(i.number for i in invoices), invoices, fit, unique
 
     def _explained(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...], fit: str,
                    hits: dict[int, Hit], evidence: dict[int, Evidence], unique: bool,
@@ -251,6 +266,15 @@ def _fitting_sets(sets: list[tuple[OpenInvoice, ...]], fits: list[str]) -> dict[
         elif fit == "short" and len(invoices) == 1:
             short.setdefault(owner, []).append(invoices)
     return {**short, **exact}
+
+
+def _rank(counted: tuple) -> tuple:
+    return counted[:2]
+
+
+def _outsider(invoices: tuple[OpenInvoice, ...], hits: dict[int, Hit], evidence: dict[int, Evidence]) -> bool:
+    """A set no reference names, of customers nothing points at (anyone's invoice of this amount)."""
+    return not any(i.id in hits or i.customer_id in evidence for i in invoices)
 
 
 def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[OpenInvoice, ...]]],

@@ -21,6 +21,7 @@ _RF = re.compile(r"RF\s?\d{2}(?:[ ]?[0-9A-Z]){1,21}")
 _RF_START = re.compile(r"(?=RF\s?\d{2})")
 _STRIPE_ID = re.compile(r"\b(?:pi|ch|in|py)_[A-Za-z0-9]{8,}\b")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+_DIGIT = re.compile(r"\d")
 _GAP = re.compile(r"^[\s\-/._#:,]{0,3}$")
 
 
@@ -61,6 +62,8 @@ class NumberFormats:
 
     def keys_in(self, text: str) -> list[tuple[str, bool]]:
         """The invoice keys ``text`` may mention, each with True when its prefix was written."""
+        if not _DIGIT.search(text):
+            return []  # every key has digits: "Zahlung danke" names no invoice
         tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         found: dict[str, bool] = {}
         for i in range(len(tokens)):

@@ -71,6 +71,13 @@ def points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str,
     return _points(remittance, invoices, fit, hits, evidence, unique, iban_owner, None)
 
 
+def outsider_bound(fit: str) -> int:
+    """The most a set can score when none of its invoices is referenced and nothing points at
+    its customers: no reference or customer points (only penalties), no uniqueness, the
+    amount, and at most the date's 5."""
+    return _amount(fit, False, None) + 5
+
+
 def _points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hit],
             evidence: Mapping[int, Evidence], unique: bool, iban_owner: int | None,
             reasons: list[str] | None) -> int:
