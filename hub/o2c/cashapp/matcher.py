@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field, replace
 from itertools import combinations, islice
 
@@ -20,7 +21,7 @@ from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, minor_units
 from hub.o2c.cashapp.customers import CustomerDirectory, Evidence
 from hub.o2c.cashapp.normalize import Remittance
 from hub.o2c.cashapp.references import number_key, rf_references_in, stripe_ids_in
-from hub.o2c.cashapp.scoring import Hit, outsider_bound, points, score
+from hub.o2c.cashapp.scoring import Hit, points, score, upper_bound
 from hub.o2c.cashapp.subsets import subsets_summing_to
 
 _FITTING = ("exact", "discount", "short")
@@ -196,33 +197,26 @@ class Matcher:
 
     def _ranked(self, remittance: Remittance, sets: list[tuple[OpenInvoice, ...]], searched: set[int],
                 hits: dict[int, Hit], evidence: dict[int, Evidence]) -> list[Candidate]:
-        """The best two candidates, allocated and explained (every set is counted; only those
-        two are spelled out)."""
+        """The best two candidates, allocated and explained. Sets are counted in the order of
+        the most they could score, until none left can reach the runner-up; only the best two
+        are spelled out."""
         target = minor_units(remittance.amount, remittance.currency)
         fits = [fit_of(remittance.amount, target, s, remittance.on, self.policy.tolerance) for s in sets]
         fitting = _fitting_sets(sets, fits)
         owner = self.customers.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
-        counted, outsiders = [], []
+        bounded = []
         for invoices, fit in zip(sets, fits):
-            if _outsider(invoices, hits, evidence):
-                outsiders.append((invoices, fit))
-                continue
             unique = _only_fit(invoices, fitting, searched, evidence)
-            counted.append(self._counted(remittance, invoices, fit, hits, evidence, unique, owner))
-        counted.sort(key=_rank)
-        for invoices, fit in outsiders:
-            # an outsider cannot reach the runner-up: it need not be counted (ties go by number)
-            if len(counted) < 2 or outsider_bound(fit) >= -counted[1][0]:
-                counted.append(self._counted(remittance, invoices, fit, hits, evidence, False, owner))
-                counted.sort(key=_rank)
+            bounded.append((upper_bound(invoices, fit, hits, evidence, unique=unique), invoices, fit, unique))
+        bounded.sort(key=lambda b: -b[0])
+        counted: list[tuple] = []
+        for bound, invoices, fit, unique in bounded:
+            if len(counted) >= 2 and bound < -counted[1][0]:
+                break  # neither this set nor any after it can reach the runner-up (ties go by number)
+            total = points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
+            insort(counted, (-total, tuple(i.number for i in invoices), invoices, fit, unique), key=_rank)
         return [self._explained(remittance, invoices, fit, hits, evidence, unique, owner)
                 for _, _, invoices, fit, unique in counted[:2]]
-
-    @staticmethod
-    def _counted(remittance: Remittance, invoices: tuple[OpenInvoice, ...], fit: str, hits: dict[int, Hit],
-                 evidence: dict[int, Evidence], unique: bool, owner: int | None) -> tuple:
-        counted = points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
-        return -counted, tuple(i.number for i in invoices), invoices, fit, unique
 
     def _explained(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...], fit: str,
                    hits: dict[int, Hit], evidence: dict[int, Evidence], unique: bool,
@@ -270,11 +264,6 @@ def _fitting_sets(sets: list[tuple[OpenInvoice, ...]], fits: list[str]) -> dict[
 
 def _rank(counted: tuple) -> tuple:
     return counted[:2]
-
-
-def _outsider(invoices: tuple[OpenInvoice, ...], hits: dict[int, Hit], evidence: dict[int, Evidence]) -> bool:
-    """A set no reference names, of customers nothing points at (anyone's invoice of this amount)."""
-    return not any(i.id in hits or i.customer_id in evidence for i in invoices)
 
 
 def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[OpenInvoice, ...]]],

@@ -29,6 +29,7 @@ from hub.o2c.cashapp.customers import Evidence
 from hub.o2c.cashapp.normalize import Remittance
 
 REFERENCE_POINTS = {"rf": 55, "stripe": 55, "number": 50, "bare": 40}
+_BEST_REFERENCE = max(REFERENCE_POINTS.values())
 _REFERENCE_WORDS = {"rf": "RF creditor reference {}", "stripe": "Stripe id {}",
                     "number": "reference {}", "bare": "number of {}"}
 AMOUNT_POINTS = {"exact": 35, "discount": 30, "short": 25}
@@ -71,11 +72,15 @@ def points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str,
     return _points(remittance, invoices, fit, hits, evidence, unique, iban_owner, None)
 
 
-def outsider_bound(fit: str) -> int:
-    """The most a set can score when none of its invoices is referenced and nothing points at
-    its customers: no reference or customer points (only penalties), no uniqueness, the
-    amount, and at most the date's 5."""
-    return _amount(fit, False, None) + 5
+def upper_bound(invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hit],
+                evidence: Mapping[int, Evidence], *, unique: bool) -> int:
+    """The most :func:`points` can give the set, cheaply: the best reference when one of its
+    invoices is named, the amount, the customer's evidence, uniqueness and the date's 5, no
+    penalties."""
+    referenced = _any_referenced(invoices, hits) if hits else False
+    found = evidence.get(invoices[0].customer_id)
+    return ((_BEST_REFERENCE if referenced else 0) + _amount(fit, referenced, None)
+            + (_customer_points(found, None) if found else 0) + (15 if unique else 0) + 5)
 
 
 def _points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hit],
