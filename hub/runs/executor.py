@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub import jsonutil
@@ -35,6 +35,17 @@ log = logging.getLogger("o2c_hub.runs")
 
 _ALERT_TRIES = 3
 
+# Built once, as Core statements: every run loads itself and records its outcome with them,
+# and building them (or going through the ORM unit of work) cost more than the queries.
+_RUNS = Run.__table__
+_LOAD = (
+    select(_RUNS.c.id, _RUNS.c.recipe, _RUNS.c.replay_of, Event.source, Event.connection,
+           Event.topic, Event.dedupe_key, Event.received_at, Event.body)
+    .join(Event, Event.id == _RUNS.c.event_id).where(_RUNS.c.id == bindparam("run_id"))
+)
+_SET_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
+_INSERT_STEPS = insert(StepRun.__table__)
+
 
 class Held(HubError):
     """A step stops the run to wait for a person (e.g. a credit approval): not an error to retry.
@@ -50,10 +61,9 @@ class Held(HubError):
 def execute(hub: Hub, claimed: Claimed) -> str:
     """Run one attempt of ``claimed``; return the run's new status."""
     with hub.sessions() as session:
-        run = session.get(Run, claimed.run_id)
-        event = run.event
-        built = hub.recipes.get(run.recipe)
-        ctx = _context(hub, run, event, claimed.attempt)
+        run = session.execute(_LOAD, {"run_id": claimed.run_id}).one()
+    built = hub.recipes.get(run.recipe)
+    ctx = _context(hub, run, claimed.attempt)
     if built is None:
         error: HubError | None = HubError(f"recipe {run.recipe!r} is no longer loaded")
         status = _fail(hub, claimed, ctx, error, None)
@@ -112,19 +122,20 @@ def _hold(hub: Hub, claimed: Claimed, ctx: RunContext, held: Held, built) -> str
     return "held"
 
 
-def _context(hub: Hub, run: Run, event: Event, attempt: int) -> RunContext:
+def _context(hub: Hub, run: Row, attempt: int) -> RunContext:
+    """``run`` is a row of ``_LOAD``: the run's columns and its event's."""
     data: dict[str, Any] = {
-        "event": jsonutil.parse_body(event.body),
+        "event": jsonutil.parse_body(run.body),
         "trigger": {
-            "source": event.source, "connection": event.connection, "topic": event.topic,
-            "delivery_id": event.dedupe_key, "received_at": event.received_at.isoformat(),
+            "source": run.source, "connection": run.connection, "topic": run.topic,
+            "delivery_id": run.dedupe_key, "received_at": run.received_at.isoformat(),
         },
         "run": {"id": run.id, "recipe": run.recipe, "attempt": attempt,
                 "url": hub.run_url(run.id), "replay_of": run.replay_of},
         "tables": _tables(hub, run.recipe),
     }
     return RunContext(
-        run_id=run.id, recipe=run.recipe, attempt=attempt, business_key=event.dedupe_key,
+        run_id=run.id, recipe=run.recipe, attempt=attempt, business_key=run.dedupe_key,
         data=data, sessions=hub.sessions, redactor=hub.redactor,
         ledger=EffectLedger(hub.sessions, run_id=run.id, recipe=run.recipe),
     )
@@ -154,13 +165,13 @@ def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: str,
     with hub.sessions.begin() as session:
         ctx.ledger.settle(session)
         _insert_steps(session, claimed, ctx.records)
-        session.execute(update(Run).where(Run.id == claimed.run_id).values(**values))
+        session.execute(_SET_RUN, {"run_id": claimed.run_id, **values})
 
 
 def _insert_steps(session: Session, claimed: Claimed, records: list[StepRecord]) -> None:
     """The step runs of one attempt, in one executemany (no ORM unit of work on the hot path)."""
     if records:
-        session.execute(insert(StepRun), [
+        session.execute(_INSERT_STEPS, [
             {"run_id": claimed.run_id, "attempt": claimed.attempt, "step_id": r.step_id,
              "kind": r.kind, "status": r.status, "started_at": r.started_at,
              "finished_at": r.finished_at, "input": r.input, "output": r.output,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,11 @@ from hub.store.base import utcnow
 from hub.store.platform import Effect, Run
 
 _MAX_KEY = 400
+
+# Built once (Core, on the table): every effect claims and settles its row with these.
+_EFFECTS = Effect.__table__
+_CLAIM = insert(_EFFECTS)
+_SETTLE = update(_EFFECTS).where(_EFFECTS.c.key == bindparam("effect_key"))
 
 
 def effect_key(*parts: object) -> str:
@@ -66,17 +71,16 @@ class EffectLedger:
     def settle(self, session: Session) -> None:
         """Mark every effect performed since the last settle ``done``, in ``session``'s transaction."""
         for key, (result, when) in self._performed.items():
-            session.execute(update(Effect).where(Effect.key == key)
-                            .values(status="done", result=result, done_at=when))
+            session.execute(_SETTLE, {"effect_key": key, "status": "done", "result": result, "done_at": when})
         self._performed.clear()
 
     def _claim(self, key: str, step_id: str) -> Outcome | None:
         with self._sessions() as session:
             try:  # the usual case, a new key: one INSERT and one commit
-                session.execute(insert(Effect).values(
-                    key=key, recipe=self.recipe, step_id=step_id, status="pending",
-                    run_id=self.run_id, created_at=utcnow(),
-                ))
+                session.execute(_CLAIM, {
+                    "key": key, "recipe": self.recipe, "step_id": step_id, "status": "pending",
+                    "run_id": self.run_id, "created_at": utcnow(),
+                })
                 session.commit()
                 return None
             except IntegrityError:  # done before, or claimed by another run
