@@ -105,15 +105,19 @@ class CustomerDirectory:
 
     def _pool(self, key: str, budget: int) -> list[tuple[list[int], list[str]]]:
         """The rarest parts of ``key`` (customers and names), about ``budget`` customers in all."""
-        chosen, pool = [], set()
+        chosen: list[tuple[list[int], list[str]]] = []
+        pool: set[int] | None = None  # the union, built only once a second part is taken
         for size, part in sorted((len(self._by_part[p][0]), p) for p in _parts(key) if p in self._by_part):
-            if pool and len(pool) + size > budget:
+            taken = len(chosen[0][0]) if pool is None and chosen else len(pool or ())
+            if chosen and taken + size > budget:
                 break
             cids, sorted_names = self._by_part[part]
             if size > budget:
                 cids, sorted_names = cids[:budget], sorted_names[:budget]
+            if chosen:
+                pool = set(chosen[0][0]) if pool is None else pool
+                pool.update(cids)
             chosen.append((cids, sorted_names))
-            pool.update(cids)
         return chosen
 
     def identify(self, remittance: Remittance, referenced: Iterable[int]) -> dict[int, Evidence]:

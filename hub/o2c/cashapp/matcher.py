@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from bisect import insort
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import combinations, islice
 
 from hub.o2c.cashapp.allocation import Allocation, Tolerance, allocate, fit_of
@@ -105,7 +105,9 @@ class Matcher:
 
     def _with_fit(self, remittance: Remittance, hits: dict[int, Hit]) -> dict[int, Hit]:
         target = minor_units(remittance.amount, remittance.currency)
-        return {iid: replace(hit, fits=self._single_fits(self.book.by_id[iid], remittance, target))
+        # the constructor, not dataclasses.replace: this runs for every reference of every payment
+        return {iid: Hit(kind=hit.kind, text=hit.text, number=hit.number, customer_id=hit.customer_id,
+                         fits=self._single_fits(self.book.by_id[iid], remittance, target))
                 for iid, hit in hits.items()}
 
     def _keyed(self, payload: str) -> list[OpenInvoice]:
@@ -118,7 +120,8 @@ class Matcher:
         for invoice in invoices:
             known = hits.get(invoice.id)
             if invoice.currency == remittance.currency and (known is None or rank.index(hit.kind) > rank.index(known.kind)):
-                hits[invoice.id] = replace(hit, number=invoice.number, customer_id=invoice.customer_id)
+                hits[invoice.id] = Hit(kind=hit.kind, text=hit.text, number=invoice.number,
+                                       customer_id=invoice.customer_id)
 
     # --- candidate sets -------------------------------------------------------------------------
 
@@ -241,7 +244,8 @@ class Matcher:
 
 def _add(sets: dict, invoices: tuple[OpenInvoice, ...]) -> None:
     if invoices:
-        sets.setdefault(tuple(sorted(i.id for i in invoices)), invoices)
+        key = (invoices[0].id,) if len(invoices) == 1 else tuple(sorted(i.id for i in invoices))
+        sets.setdefault(key, invoices)
 
 
 def _fitting_sets(sets: list[tuple[OpenInvoice, ...]], fits: list[str]) -> dict[int, list[tuple[OpenInvoice, ...]]]:
