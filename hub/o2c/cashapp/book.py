@@ -88,6 +88,8 @@ class InvoiceBook:
         self.by_stripe: dict[str, OpenInvoice] = {}
         self.by_customer: dict[int, list[OpenInvoice]] = defaultdict(list)
         self.by_amount: dict[tuple[str, int], dict[int, OpenInvoice]] = defaultdict(dict)
+        #: every currency an open invoice has had (a superset once invoices are settled)
+        self.currencies: set[str] = {i.currency for i in self.by_id.values()}
         self._index_all(self.by_id.values())
         for invoices_of in self.by_customer.values():
             invoices_of.sort(key=_due_order)
@@ -125,6 +127,7 @@ def settle(book: InvoiceBook, invoice_id: int, open_amount: Decimal) -> None:
     if open_amount > 0:
         new = replace(old, open=open_amount)
         book.by_id[invoice_id] = new
+        book.currencies.add(new.currency)
         book._index_all([new])
         if new.customer_id is not None:
             book.by_customer[new.customer_id].sort(key=_due_order)

@@ -149,7 +149,9 @@ class Matcher:
         """The customer's items that fit the amount (combinations too unless one fits exactly),
         its oldest open item (a partial payment), and whether every open item was searched."""
         identified = found_by.given or found_by.iban or found_by.name_alone
-        mine = [i for i in self.book.by_customer.get(found_by.customer_id, ()) if i.currency == remittance.currency]
+        mine = self.book.by_customer.get(found_by.customer_id, [])
+        if self.book.currencies != {remittance.currency}:
+            mine = [i for i in mine if i.currency == remittance.currency]
         if not mine:
             return [], True
         target = minor_units(remittance.amount, remittance.currency)

@@ -66,7 +66,9 @@ class NumberFormats:
             return []  # every key has digits: "Zahlung danke" names no invoice
         tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         found: dict[str, bool] = {}
-        for i in range(len(tokens)):
+        for i, (token, _, _) in enumerate(tokens):
+            if token.isalpha() and token.upper() not in self.prefixes:
+                continue  # a word that is none of our prefixes starts no reference
             for key, prefixed in self._keys_at(text, tokens, i):
                 found[key] = found.get(key, False) or prefixed
         return list(found.items())
