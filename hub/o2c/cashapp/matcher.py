@@ -203,8 +203,8 @@ class Matcher:
     def _ranked(self, remittance: Remittance, sets: list[tuple[OpenInvoice, ...]], searched: set[int],
                 hits: dict[int, Hit], evidence: dict[int, Evidence]) -> list[Candidate]:
         """The best two candidates, allocated and explained. Sets are counted in the order of
-        the most they could score, until none left can reach the runner-up; only the best two
-        are spelled out."""
+        the most they could score, until none left can reach the runner-up (or the proposal
+        threshold, once the best is above it); only the best two are spelled out."""
         target = minor_units(remittance.amount, remittance.currency)
         fits = [fit_of(remittance.amount, target, s, remittance.on, self.policy.tolerance) for s in sets]
         fitting = _fitting_sets(sets, fits)
@@ -216,8 +216,11 @@ class Matcher:
         bounded.sort(key=lambda b: -b[0])
         counted: list[tuple] = []
         for bound, invoices, fit, unique in bounded:
-            if len(counted) >= 2 and bound < -counted[1][0]:
-                break  # neither this set nor any after it can reach the runner-up (ties go by number)
+            if len(counted) >= 2 and (bound < -counted[1][0] or bound < self.policy.propose_score <= -counted[0][0]):
+                # neither this set nor any after it can reach the runner-up (ties go by number), or,
+                # once the best is worth proposing, the proposal threshold: below it a runner-up
+                # changes no decision (the best would be ≥ 40 points ahead of it)
+                break
             total = points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
             insort(counted, (-total, tuple(i.number for i in invoices), invoices, fit, unique), key=_rank)
         return [self._explained(remittance, invoices, fit, hits, evidence, unique, owner)
