@@ -12,11 +12,15 @@ through ``hub.jsonutil.loads`` (fractions as Decimal). Every failure is classifi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
+from requests.sessions import merge_setting
+from requests.utils import get_environ_proxies
 
 from connectors.http.errors import classify, excerpt, network_error
 from connectors.http.pagination import Page, Paginator, dig
@@ -25,6 +29,32 @@ from hub.errors import FatalError
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 IDEMPOTENT_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class _Session(requests.Session):
+    """A requests.Session that reads the proxy environment once per host, not on every call.
+
+    requests scans ``os.environ`` for ``*_proxy`` and ``no_proxy`` twice per request; for a
+    connection that calls one host on every run that was a measurable share of the run's CPU.
+    The result depends only on the scheme and host, so it is kept per (scheme, host); the rest
+    is what ``requests.Session.merge_environment_settings`` does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._env_proxies: dict[tuple[str, str], dict[str, str]] = {}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: D102 - requests' hook
+        if not self.trust_env or proxies != {}:  # explicit proxies: requests' own way
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        host = urlsplit(url)[:2]
+        if host not in self._env_proxies:
+            self._env_proxies[host] = get_environ_proxies(url)
+        if verify is True or verify is None:
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or verify
+        return {"proxies": merge_setting(dict(self._env_proxies[host]), self.proxies),
+                "stream": merge_setting(stream, self.stream), "verify": merge_setting(verify, self.verify),
+                "cert": merge_setting(cert, self.cert)}
 
 
 class HttpClient:
@@ -42,7 +72,7 @@ class HttpClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.connection = connection
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.auth = auth
         self.session.headers.update({"Accept": "application/json", **(default_headers or {})})
 
