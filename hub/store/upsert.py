@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import simplejson
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from hub.o2c.canonical import check
@@ -35,6 +35,7 @@ _REF = select(ExternalRef).where(
     ExternalRef.system == bindparam("system"), ExternalRef.entity == bindparam("entity"),
     ExternalRef.external_id == bindparam("external_id"),
 )
+_INSERT_REFS = insert(ExternalRef.__table__)  # Core: new refs skip the unit of work
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,11 +131,15 @@ def _write(session: Session, table: EntityTable, entity: str, row: Base | None,
 def _remember(session: Session, entity: str, canonical_id: int, known: dict[Ref, ExternalRef | None], *,
               given: Ref | None, digest: str) -> None:
     """Point every ref at the canonical row; the given ref also keeps the payload hash."""
+    new = []
     for ref, row in known.items():
         if row is None:
-            row = ExternalRef(system=ref[0], entity=entity, external_id=str(ref[1]), canonical_id=canonical_id)
-            session.add(row)
+            new.append({"system": ref[0], "entity": entity, "external_id": ref[1], "canonical_id": canonical_id,
+                        "payload_hash": digest if ref == given else None})
+            continue
         row.canonical_id = canonical_id
         if ref == given:
             row.payload_hash = digest
+    if new:
+        session.execute(_INSERT_REFS, new)
     session.flush()
