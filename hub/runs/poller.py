@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Cursor, PolledRecord
 from hub import jsonutil
@@ -67,16 +68,21 @@ def _advance(row: PollCursor, record: PolledRecord) -> None:
 
 
 def _cursor_row(hub: Hub, slug: str, trigger: PollTrigger) -> PollCursor:
-    with hub.sessions.begin() as session:
-        row = session.scalars(select(PollCursor).filter_by(
-            recipe=slug, connection=trigger.connection, resource=trigger.resource)).first()
-        if row is None:
-            row = PollCursor(recipe=slug, connection=trigger.connection,
-                             resource=trigger.resource)
-            session.add(row)
-            session.flush()
-        session.expunge(row)
-        return row
+    """The recipe's cursor, created on its first poll (a concurrent first poll creates it once)."""
+    where = {"recipe": slug, "connection": trigger.connection, "resource": trigger.resource}
+    for _ in range(2):
+        try:
+            with hub.sessions.begin() as session:
+                row = session.scalars(select(PollCursor).filter_by(**where)).first()
+                if row is None:
+                    row = PollCursor(**where)
+                    session.add(row)
+                    session.flush()
+                session.expunge(row)
+                return row
+        except IntegrityError:  # created by the other poll meanwhile: read it
+            continue
+    raise RuntimeError(f"the poll cursor of {slug} could not be read")
 
 
 def _save(hub: Hub, row: PollCursor) -> None:
