@@ -169,10 +169,14 @@ def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: 
 
 
 def invoice_status(state: str, total: Decimal, amount_to_pay: Decimal | None) -> str:
-    """Canonical status: a posted invoice with part of it paid is ``partially_paid``."""
+    """Canonical status: a posted invoice with part of it paid is ``partially_paid``, and one
+    with nothing left to pay is ``paid`` (Tryton moves it to its paid state a moment later)."""
     status = INVOICE_STATUS.get(state, "draft")
-    if status == "open" and amount_to_pay is not None and 0 < amount_to_pay < total:
-        return "partially_paid"
+    if status == "open" and amount_to_pay is not None and total > 0:
+        if amount_to_pay <= 0:
+            return "paid"
+        if amount_to_pay < total:
+            return "partially_paid"
     return status
 
 

@@ -91,7 +91,7 @@ def test_invoice_from_tryton_is_canonical_and_partially_paid():
 
 @pytest.mark.parametrize(("state", "due", "status"), [
     ("draft", None, "draft"), ("validated", None, "draft"), ("posted", "119.00", "open"),
-    ("posted", "0", "open"), ("paid", "0", "paid"), ("cancelled", None, "void"),
+    ("posted", "0", "paid"), ("paid", "0", "paid"), ("cancelled", None, "void"),
 ], ids=["draft", "validated", "posted", "posted-zero-due", "paid", "cancelled"])
 def test_invoice_status(state, due, status):
     assert mapping.invoice_status(state, Decimal("119.00"), Decimal(due) if due else None) == status
