@@ -2,6 +2,7 @@
 
     o2c-hub validate PATH...             check recipe files (exit 1 on any problem)
     o2c-hub run                          serve webhooks + admin API, run scheduler and workers
+    o2c-hub worker                       execute runs only (started by run with worker_processes)
     o2c-hub demo [--once]                the same, with every system as a sandbox, and an O2C day played
     o2c-hub db upgrade                   create / migrate the database
     o2c-hub trigger RECIPE --payload F   run a recipe now with a JSON payload
@@ -89,6 +90,17 @@ def run(ctx: click.Context) -> None:
     hub = _hub(ctx)
     _logging(hub)
     serve(hub)
+
+
+@main.command()
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Execute queued runs only (the hub starts these itself when worker_processes > 0)."""
+    from hub.workerproc import run_worker
+
+    hub = _hub(ctx)
+    _logging(hub)
+    run_worker(hub)
 
 
 @main.command()

@@ -1,5 +1,6 @@
 """The embedded hub: one process serving webhooks and the admin API (waitress, a production
-WSGI server), running the scheduler and a worker pool, and stopping cleanly on SIGTERM.
+WSGI server), running the scheduler and a worker pool (or, with ``worker_processes``, starting
+worker processes that run it), and stopping cleanly on SIGTERM.
 
 On SIGTERM or SIGINT: stop accepting requests, stop the scheduler, let runs in progress
 finish for ``shutdown_grace``, put any still going back in the queue, exit 0.
@@ -18,6 +19,7 @@ from hub.runs.worker import WorkerPool
 from hub.scheduler import Scheduler
 from hub.web import create_app
 from hub.web.webhooks import INBOX_EXTENSION
+from hub.workerproc import start_workers, stop_workers
 
 if TYPE_CHECKING:
     from hub.hub import Hub
@@ -28,26 +30,33 @@ log = logging.getLogger("o2c_hub")
 def serve(hub: Hub) -> None:
     """Run ``hub`` until SIGTERM/SIGINT."""
     hub.migrate()
+    in_process = hub.settings.worker_processes == 0
     pool = WorkerPool(hub, hub.settings.workers)
-    hub.wake = pool.wake
+    if in_process:
+        hub.wake = pool.wake
     scheduler = Scheduler(hub)
     app = create_app(hub)
     inbox = app.extensions[INBOX_EXTENSION] = GroupCommit(hub.sessions)
     server = create_server(app, host=hub.settings.host, port=hub.settings.port,
                            threads=hub.settings.threads, ident="o2c-hub")
     inbox.start()
-    pool.start()
+    workers = [] if in_process else start_workers(hub)
+    if in_process:
+        pool.start()
     scheduler.start()
     _exit_on_signals()
-    log.info("o2c-hub listening on http://%s:%s with %d recipe(s), %d worker(s)",
-             hub.settings.host, server.effective_port, len(hub.recipes), pool.size)
+    log.info("o2c-hub listening on http://%s:%s with %d recipe(s), %d worker thread(s) in %s",
+             hub.settings.host, server.effective_port, len(hub.recipes), pool.size,
+             "this process" if in_process else f"each of {len(workers)} worker process(es)")
     try:
         server.run()  # returns once a signal raised SystemExit inside it
     finally:
         log.info("shutting down")
         inbox.stop()
         scheduler.stop()
-        pool.stop(hub.settings.shutdown_grace)
+        if in_process:
+            pool.stop(hub.settings.shutdown_grace)
+        stop_workers(workers, hub.settings.shutdown_grace.total_seconds())
         hub.close()
         log.info("stopped")
 

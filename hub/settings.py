@@ -39,6 +39,7 @@ class Settings:
     port: int
     threads: int
     workers: int
+    worker_processes: int
     public_url: str
     admin_token: str | None
     recipe_globs: tuple[str, ...]
@@ -91,6 +92,7 @@ def _settings(path: Path, data: Mapping[str, Any], connections: dict[str, Connec
         port=port,
         threads=int(server.get("threads", 8)),
         workers=int(data.get("workers", 4)),
+        worker_processes=int(data.get("worker_processes", 0)),
         public_url=str(data.get("public_url") or f"http://{host}:{port}").rstrip("/"),
         admin_token=admin_token,
         recipe_globs=tuple(data.get("recipes") or ("recipes/*.yaml",)),

@@ -26,9 +26,12 @@ _RECOVER_EVERY = timedelta(seconds=60)
 class WorkerPool:
     """Runs queued runs with ``size`` threads until stopped."""
 
-    def __init__(self, hub: Hub, size: int):
+    def __init__(self, hub: Hub, size: int, *, idle_wait: float = _IDLE_WAIT):
         self.hub = hub
         self.size = size
+        # How long an idle pool waits before looking for runs queued by other processes; a
+        # worker process (which nobody wakes directly) looks more often.
+        self.idle_wait = idle_wait
         self.owner = queue.new_owner()
         self._executor = ThreadPoolExecutor(size, thread_name_prefix="o2c-run")
         self._cond = threading.Condition()
@@ -99,9 +102,9 @@ class WorkerPool:
     def _sleep(self) -> None:
         with self._cond:
             if self._busy >= self.size:  # every thread busy: wait for one to finish, do not poll
-                self._cond.wait(timeout=_IDLE_WAIT)
+                self._cond.wait(timeout=self.idle_wait)
                 return
-        wait = _IDLE_WAIT
+        wait = self.idle_wait
         due = queue.next_due_at(self.hub.sessions)
         if due is not None:
             wait = max(0.0, min(wait, (due - utcnow()).total_seconds()))

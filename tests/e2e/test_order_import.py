@@ -211,3 +211,46 @@ def test_no_secret_appears_in_runs_logs_or_errors(hub, erp, slack):
     seen += hub.log.read_text() + hub.cli("runs", "list").stdout
     for secret in (ADMIN_TOKEN, SHOP_SECRET, "erp-token-123", "xoxb-test-token"):
         assert secret not in seen
+
+
+@pytest.fixture
+def hub_with_worker_process(tmp_path, erp, slack):
+    from tests.e2e.conftest import order_recipe
+    from tests.support.hubproc import HubProcess
+
+    proc = HubProcess(tmp_path, erp_url=erp.url, slack_url=slack.url,
+                      recipes={"order.yaml": order_recipe()}, extra_config={"worker_processes": 1})
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def worker_pids(hub) -> list[int]:
+    import subprocess
+
+    found = subprocess.run(["pgrep", "-f", f"{hub.config} worker"], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def test_runs_execute_in_a_worker_process_that_dies_with_the_hub(hub_with_worker_process, erp, slack):
+    hub = hub_with_worker_process
+    run = hub.wait_run(hub.post_order(ORDER).json()["runs"][0])
+    assert run["status"] == "succeeded" and len(erp_orders(erp)) == 1
+    assert len(worker_pids(hub)) == 1
+
+    erp.state.faults.push({"status": 201, "delay": 3})  # the next order is mid-call when killed
+    second = dict(ORDER, id=820982911946154509, name="#1043")
+    run_id = hub.post_order(second).json()["runs"][0]
+    time.sleep(1.0)
+    hub.kill()
+    deadline = time.monotonic() + 5
+    while worker_pids(hub) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert worker_pids(hub) == [], "the worker process outlived the killed hub"
+
+    hub.start()
+    assert hub.wait_run(run_id, timeout=30)["status"] == "succeeded"
+    time.sleep(2.5)  # the killed call lands at the ERP too
+    assert [o["json"]["order_number"] for o in erp_orders(erp)] == ["1042", "1043"]
+    assert hub.stop() == 0
+    assert worker_pids(hub) == []
