@@ -65,9 +65,7 @@ def execute(hub: Hub, claimed: Claimed) -> str:
     built = hub.recipes.get(run.recipe)
     ctx = _context(hub, run, claimed.attempt)
     if built is None:
-        error: HubError | None = HubError(f"recipe {run.recipe!r} is no longer loaded")
-        status = _fail(hub, claimed, ctx, error, None)
-        return status
+        return _fail(hub, claimed, ctx, HubError(f"recipe {run.recipe!r} is no longer loaded"), None)
     error = _run(built.steps, ctx)
     if isinstance(error, Held):
         return _hold(hub, claimed, ctx, error, built)

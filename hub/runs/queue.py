@@ -86,7 +86,7 @@ def recover(sessions: sessionmaker, owner: str) -> list[int]:
                 or_(Run.lease_until < now, Run.lease_owner.like(f"{socket.gethostname()}:%")),
             )
         ).all()
-        orphans = [rid for rid, holder in held if holder != owner and _abandoned(holder, now)]
+        orphans = [rid for rid, holder in held if holder != owner and _abandoned(holder)]
         if orphans:
             session.execute(
                 update(Run).where(Run.id.in_(orphans), Run.status == "running")
@@ -95,7 +95,7 @@ def recover(sessions: sessionmaker, owner: str) -> list[int]:
         return orphans
 
 
-def _abandoned(holder: str | None, now: datetime) -> bool:
+def _abandoned(holder: str | None) -> bool:
     host, _, rest = (holder or "").partition(":")
     if host != socket.gethostname():
         return True  # only reached for expired leases of other hosts

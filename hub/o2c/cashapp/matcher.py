@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import insort
 from dataclasses import dataclass, field
-from itertools import combinations, islice
+from itertools import islice
 
 from hub.o2c.cashapp.allocation import Allocation, Tolerance, allocate, fit_of
 from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, minor_units
