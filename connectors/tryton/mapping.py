@@ -18,6 +18,7 @@ from typing import Any
 
 from hub.money import quantize, to_decimal
 
+SYSTEM = "tryton"
 INVOICE_STATUS = {"draft": "draft", "validated": "draft", "posted": "open", "paid": "paid", "cancelled": "void"}
 
 
@@ -163,9 +164,18 @@ def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: 
         "tax_total": quantize(invoice["tax_amount"], currency),
         "total": quantize(total, currency),
         "amount_due": quantize(due if due is not None else total, currency),
-        "external_refs": [{"system": "tryton", "id": str(invoice["id"])}],
+        "external_refs": [_ref(invoice)],
     }
     return {key: value for key, value in record.items() if value is not None}
+
+
+def _ref(record: Mapping[str, Any]) -> dict[str, str]:
+    """The record's external ref; its version is when Tryton last changed it (UTC)."""
+    ref = {"system": SYSTEM, "id": str(record["id"])}
+    changed = record.get("write_date") or record.get("create_date")
+    if isinstance(changed, dt.datetime):
+        ref["version"] = changed.replace(tzinfo=dt.timezone.utc).isoformat(timespec="microseconds")
+    return ref
 
 
 def invoice_status(state: str, total: Decimal, amount_to_pay: Decimal | None) -> str:

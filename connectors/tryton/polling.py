@@ -3,6 +3,9 @@
 Tryton keeps both as naive UTC datetimes and leaves write_date empty until a record is first
 changed, so "changed since" is ``write_date >= start`` or (never written and
 ``create_date >= start``). Records come back oldest first, ties broken by id.
+
+Tryton answers ``read`` in an order of its own (its documentation promises none), so the full
+records of a page are paired with their stamps by id, never by position.
 """
 
 from __future__ import annotations
@@ -20,16 +23,21 @@ if TYPE_CHECKING:
 PAGE = 200
 
 
-def _invoices(connector: TrytonConnector, ids: list[int]) -> list[dict[str, Any]]:
-    return connector.invoices.canonical(ids, action="poll")
+def _invoices(connector: TrytonConnector, ids: list[int]) -> dict[int, dict[str, Any]]:
+    records = connector.invoices.canonical(ids, action="poll")
+    return {int(_tryton_id(record)): record for record in records}
 
 
-def _sales(connector: TrytonConnector, ids: list[int]) -> list[dict[str, Any]]:
-    return [mapping.sale_result(connector.sales.read(sale_id, action="poll")) for sale_id in ids]
+def _sales(connector: TrytonConnector, ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {sale_id: mapping.sale_result(connector.sales.read(sale_id, action="poll")) for sale_id in ids}
 
 
-# resource → (model, fixed domain, reader of full records)
-POLLED: dict[str, tuple[str, list, Callable[[TrytonConnector, list[int]], list[dict[str, Any]]]]] = {
+def _tryton_id(invoice: dict[str, Any]) -> str:
+    return next(ref["id"] for ref in invoice["external_refs"] if ref["system"] == mapping.SYSTEM)
+
+
+# resource → (model, fixed domain, reader of full records by id)
+POLLED: dict[str, tuple[str, list, Callable[[TrytonConnector, list[int]], dict[int, dict[str, Any]]]]] = {
     "invoices": ("account.invoice", [("type", "=", "out")], _invoices),
     "sales": ("sale.sale", [], _sales),
 }
@@ -51,8 +59,11 @@ def poll_changes(connector: TrytonConnector, resource: str, cursor: Cursor) -> I
     ordered = sorted(stamps, key=lambda row: (updated_at(row), row["id"]))
     for offset in range(0, len(ordered), PAGE):
         page = ordered[offset:offset + PAGE]
-        for row, record in zip(page, reader(connector, [row["id"] for row in page])):
-            yield PolledRecord(id=str(row["id"]), updated_at=updated_at(row), data=record)
+        records = reader(connector, [row["id"] for row in page])
+        for row in page:
+            record = records.get(row["id"])
+            if record is not None:  # deleted between the search and the read: nothing to report
+                yield PolledRecord(id=str(row["id"]), updated_at=updated_at(row), data=record)
 
 
 def updated_at(row: dict[str, Any]) -> dt.datetime:
