@@ -5,7 +5,8 @@
     def test_something(tryton_server):
         tryton_server.url, tryton_server.database, tryton_server.user, tryton_server.password
 
-Once per cache key (trytond version + calendar year, since the fiscal year covers one year)
+Once per cache key (trytond version + calendar year, since the fiscal year covers one year, +
+a hash of the set-up script)
 the database is built with ``trytond-admin --all -u sale account_invoice
 --activate-dependencies`` and ``tests/support/tryton_setup.py`` (company, chart, fiscal year,
 payment term, product category, payment method) and kept in ``$O2C_TRYTON_CACHE`` (default
@@ -16,6 +17,7 @@ on a free port. When trytond cannot run, tests skip outside CI and fail in CI.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import socket
@@ -112,7 +114,7 @@ def build_database(directory: Path) -> Path:
 
 def cached_database() -> Path:
     """The prepared database file for this trytond version and year, built when missing."""
-    key = f"{trytond_version()}-{dt.date.today().year}"
+    key = f"{trytond_version()}-{dt.date.today().year}-{setup_digest()}"
     cached = cache_dir() / key / f"{DATABASE}.sqlite"
     if cached.exists():
         return cached
@@ -126,6 +128,11 @@ def cached_database() -> Path:
     (cached.parent / "built-in-seconds").write_text(f"{time.monotonic() - started:.1f}\n")
     shutil.rmtree(building, ignore_errors=True)
     return cached
+
+
+def setup_digest() -> str:
+    """A short hash of the set-up script: a changed set-up builds a new cached database."""
+    return hashlib.sha256(SETUP_SCRIPT.read_bytes()).hexdigest()[:12]
 
 
 def free_port() -> int:

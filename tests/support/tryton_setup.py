@@ -6,14 +6,16 @@ The database must already hold the activated modules (``trytond-admin ... -u sal
 account_invoice --activate-dependencies``). This adds, through proteus and the helpers
 trytond ships for its own tests: a company, the minimal chart of accounts, a fiscal year
 covering YEAR with its periods and invoice sequences, the "Direct" payment term, an
-accounting product category ("Goods") and a cash payment method ("Cash") for the invoice
-pay wizard. It runs outside the test process so trytond's pool never loads there.
+accounting product category ("Goods"), a cash payment method ("Cash") for the invoice
+pay wizard, and two customer taxes (VAT 19 % and 7 %; other rates are created by the
+connector from these). It runs outside the test process so trytond's pool never loads there.
 """
 
 from __future__ import annotations
 
 import datetime
 import sys
+from decimal import Decimal
 
 
 def prepare(config_file: str, database: str, currency: str, year: int) -> None:
@@ -27,6 +29,7 @@ def prepare(config_file: str, database: str, currency: str, year: int) -> None:
     _payment_term()
     _product_category(accounts)
     _payment_method(accounts)
+    _taxes(company)
 
 
 def _company(currency: str):
@@ -78,6 +81,15 @@ def _payment_method(accounts: dict) -> None:
     method.debit_account = accounts["cash"]
     method.credit_account = accounts["cash"]
     method.save()
+
+
+def _taxes(company) -> None:
+    from trytond.modules.account.tests.tools import create_tax
+
+    for rate, name in (("0.19", "VAT 19%"), ("0.07", "VAT 7%")):
+        tax = create_tax(Decimal(rate), company=company)
+        tax.name = tax.description = name
+        tax.save()
 
 
 def main(argv: list[str]) -> int:
