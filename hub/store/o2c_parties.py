@@ -47,7 +47,8 @@ class ExternalRef(Base):
     """Which canonical record an id in another system stands for, and what it last said.
 
     ``payload_hash`` is the SHA-256 of the canonical record last stored from that system: the
-    same hash again means the record is unchanged and nothing needs doing.
+    same hash again means the record is unchanged and nothing needs doing. ``version`` is the
+    newest source version seen for the id (hub.store.versions): an older copy is not stored.
     """
 
     __tablename__ = "external_refs"
@@ -62,5 +63,6 @@ class ExternalRef(Base):
     external_id: Mapped[str] = mapped_column(String(255))
     canonical_id: Mapped[int]
     payload_hash: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

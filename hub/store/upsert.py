@@ -3,10 +3,19 @@
     upsert(session, "sales_order", record, ref=("shopify", "450789469"))
       1. validate + normalize the record (hub.o2c.canonical.check)
       2. find the row: by the given ref, then by the record's external_refs, then by natural key
-      3. same payload hash on the given ref, or same document → nothing to do (changed=False)
-      4. insert or update the row, replace its child lines
-      5. an order, fulfillment or invoice that changed re-derives its order's status
-      6. record every external ref; the given ref also keeps the payload hash
+      3. a ref whose stored version is newer than the record's → nothing to do (stale=True)
+      4. same payload hash on the given ref, or same document → nothing to do (changed=False)
+      5. insert or update the row, replace its child lines
+      6. an order, fulfillment or invoice that changed re-derives its order's status
+      7. record every external ref and the newest version of each; the given ref also keeps the
+         payload hash
+
+Versions (``external_refs[].version``) order the copies of one record from its source: polls
+overlap and webhooks arrive late, so a copy fetched before a change can arrive after it. They
+are kept on the external ref rows, not in the document or its hash: a new version with the
+same content changes nothing but the remembered version. A copy with the same version as the
+stored one is written: sources with one-second clocks give two quick changes one version, and
+an unchanged redelivery is caught by the hash anyway.
 
 Pure database work: the caller owns the transaction and commits.
 """
@@ -27,6 +36,7 @@ from hub.store.base import Base
 from hub.store.o2c import ExternalRef
 from hub.store.o2c_columns import ENTITY_TABLES, EntityTable
 from hub.store.o2c_types import plain_json
+from hub.store.versions import is_older
 
 Ref = tuple[str, str]
 
@@ -40,12 +50,14 @@ _INSERT_REFS = insert(ExternalRef.__table__)  # Core: new refs skip the unit of 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpsertResult:
-    """What an upsert did: the canonical id, and whether the row was created or changed."""
+    """What an upsert did: the canonical id, whether the row was created or changed, and
+    whether the record was a stale copy (older than the stored version) and so ignored."""
 
     entity: str
     id: int
     created: bool
     changed: bool
+    stale: bool = False
 
 
 def payload_hash(record: dict[str, Any]) -> str:
@@ -61,20 +73,24 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
     unknown entity.
     """
     table = _table(entity)
-    record = check(entity, record)
+    record, versions = _split_versions(check(entity, record))
     digest = payload_hash(record)
     ref = (ref[0], str(ref[1])) if ref else None
     refs = _refs(record, ref)
     known = {r: _ref_row(session, entity, r) for r in refs}  # each ref looked up once
+    stale = _stale_ref(known, versions)
+    if stale is not None:
+        return UpsertResult(entity=entity, id=stale.canonical_id, created=False, changed=False, stale=True)
     given = known.get(ref)
     if given is not None and given.payload_hash == digest:
+        _remember_versions(session, known, versions)
         return UpsertResult(entity=entity, id=given.canonical_id, created=False, changed=False)
     row = _find(session, table, known, record)
     result, row = _write(session, table, entity, row, record)
     if result.changed:  # before the refs are added, so its queries have nothing to flush
         refresh_order_status(session, order_number_of(entity, record),
                              order=row if entity == "sales_order" else None)
-    _remember(session, entity, result.id, known, given=ref, digest=digest)
+    _remember(session, entity, result.id, known, given=ref, digest=digest, versions=versions)
     return result
 
 
@@ -83,6 +99,35 @@ def _table(entity: str) -> EntityTable:
         return ENTITY_TABLES[entity]
     except KeyError:
         raise LookupError(f"cannot store entity {entity!r}; stored entities: {', '.join(ENTITY_TABLES)}") from None
+
+
+def _split_versions(record: dict[str, Any]) -> tuple[dict[str, Any], dict[Ref, str]]:
+    """The record without source versions, and the version of each external ref that has one."""
+    refs = record.get("external_refs")
+    if not refs or not any("version" in item for item in refs):
+        return record, {}
+    versions = {(item["system"], str(item["id"])): item["version"] for item in refs if item.get("version")}
+    bare = [{k: v for k, v in item.items() if k != "version"} for item in refs]
+    return {**record, "external_refs": bare}, versions
+
+
+def _stale_ref(known: dict[Ref, ExternalRef | None], versions: dict[Ref, str]) -> ExternalRef | None:
+    """The first stored ref whose version is newer than the record's version for it."""
+    for ref, version in versions.items():
+        row = known.get(ref)
+        if row is not None and is_older(version, row.version):
+            return row
+    return None
+
+
+def _remember_versions(session: Session, known: dict[Ref, ExternalRef | None], versions: dict[Ref, str]) -> None:
+    """Store the record's versions on its known refs (none of them is older: see _stale_ref)."""
+    for ref, version in versions.items():
+        row = known.get(ref)
+        if row is not None and row.version != version:
+            row.version = version
+    if versions:
+        session.flush()
 
 
 def _refs(record: dict[str, Any], given: Ref | None) -> list[Ref]:
@@ -129,17 +174,20 @@ def _write(session: Session, table: EntityTable, entity: str, row: Base | None,
 
 
 def _remember(session: Session, entity: str, canonical_id: int, known: dict[Ref, ExternalRef | None], *,
-              given: Ref | None, digest: str) -> None:
-    """Point every ref at the canonical row; the given ref also keeps the payload hash."""
+              given: Ref | None, digest: str, versions: dict[Ref, str]) -> None:
+    """Point every ref at the canonical row and keep its newest version; the given ref also
+    keeps the payload hash."""
     new = []
     for ref, row in known.items():
         if row is None:
             new.append({"system": ref[0], "entity": entity, "external_id": ref[1], "canonical_id": canonical_id,
-                        "payload_hash": digest if ref == given else None})
+                        "payload_hash": digest if ref == given else None, "version": versions.get(ref)})
             continue
         row.canonical_id = canonical_id
         if ref == given:
             row.payload_hash = digest
+        if ref in versions:
+            row.version = versions[ref]
     if new:
         session.execute(_INSERT_REFS, new)
     session.flush()

@@ -108,3 +108,86 @@ def test_invalid_record_is_refused(session):
 def test_unknown_entity(session):
     with pytest.raises(LookupError, match="stored entities: customer, product"):
         upsert(session, "external_ref", {"system": "a", "entity": "customer", "external_id": "1"})
+
+
+def invoice(status: str, version: str | None = None, **changes) -> dict:
+    ref = {"system": "tryton", "id": "17"}
+    if version is not None:
+        ref["version"] = version
+    return {"number": "INV-17", "currency": "EUR", "total": "100", "status": status,
+            "external_refs": [ref], **changes}
+
+
+def stored_invoice(session, result: UpsertResult) -> tuple[str, str | None]:
+    ref = session.scalar(select(ExternalRef).where(ExternalRef.external_id == "17"))
+    return session.get(Invoice, result.id).status, ref.version
+
+
+def test_newer_version_overwrites_older(session):
+    upsert(session, "invoice", invoice("open", "2026-12-07T10:15:02.123456+00:00"), ref=("tryton", "17"))
+    newer = upsert(session, "invoice", invoice("paid", "2026-12-07T10:15:03+00:00"), ref=("tryton", "17"))
+    assert (newer.changed, newer.stale) == (True, False)
+    assert stored_invoice(session, newer) == ("paid", "2026-12-07T10:15:03+00:00")
+
+
+def test_older_copy_after_newer_is_ignored(session):
+    paid = upsert(session, "invoice", invoice("paid", "2026-12-07T10:15:03+00:00"), ref=("tryton", "17"))
+    old = upsert(session, "invoice", invoice("open", "2026-12-07T10:15:02.123456+00:00"), ref=("tryton", "17"))
+    assert old == UpsertResult(entity="invoice", id=paid.id, created=False, changed=False, stale=True)
+    assert stored_invoice(session, paid) == ("paid", "2026-12-07T10:15:03+00:00")
+    assert "version" not in session.get(Invoice, paid.id).data["external_refs"][0]
+
+
+def test_older_copy_is_ignored_without_a_given_ref(session):
+    paid = upsert(session, "invoice", invoice("paid", "2026-12-07 11:00:00"))  # naive: UTC
+    old = upsert(session, "invoice", invoice("open", "2026-12-07T11:30:00+01:00"))
+    assert (old.id, old.changed, old.stale) == (paid.id, False, True)
+    assert stored_invoice(session, paid) == ("paid", "2026-12-07 11:00:00")
+
+
+def test_equal_version_with_other_content_is_written(session):
+    first = upsert(session, "invoice", invoice("open", "2026-12-07T10:15:02Z"), ref=("tryton", "17"))
+    same_second = upsert(session, "invoice", invoice("paid", "2026-12-07T10:15:02+00:00"), ref=("tryton", "17"))
+    assert (same_second.id, same_second.changed, same_second.stale) == (first.id, True, False)
+    assert stored_invoice(session, first)[0] == "paid"
+
+
+def test_versions_as_numbers_are_compared_as_numbers(session):
+    upsert(session, "invoice", invoice("paid", "10"), ref=("tryton", "17"))
+    old = upsert(session, "invoice", invoice("open", "9"), ref=("tryton", "17"))
+    newer = upsert(session, "invoice", invoice("void", "11.5"), ref=("tryton", "17"))
+    assert (old.stale, newer.changed) == (True, True)
+    assert stored_invoice(session, newer) == ("void", "11.5")
+
+
+def test_new_version_of_the_same_content_is_remembered(session):
+    first = upsert(session, "invoice", invoice("paid", "1"), ref=("tryton", "17"))
+    again = upsert(session, "invoice", invoice("paid", "2"), ref=("tryton", "17"))
+    old = upsert(session, "invoice", invoice("open", "1"), ref=("tryton", "17"))
+    assert (again.changed, again.stale, old.stale) == (False, False, True)
+    assert stored_invoice(session, first) == ("paid", "2")
+
+
+def test_record_without_version_behaves_as_before(session):
+    first = upsert(session, "invoice", invoice("open"), ref=("tryton", "17"))
+    again = upsert(session, "invoice", invoice("open"), ref=("tryton", "17"))
+    changed = upsert(session, "invoice", invoice("paid"), ref=("tryton", "17"))
+    back = upsert(session, "invoice", invoice("open"), ref=("tryton", "17"))
+    assert [(r.changed, r.stale) for r in (first, again, changed, back)] == [
+        (True, False), (False, False), (True, False), (True, False)]
+    assert stored_invoice(session, first) == ("open", None)
+
+
+def test_mixed_stored_without_version_then_with_one(session):
+    first = upsert(session, "invoice", invoice("open"), ref=("tryton", "17"))
+    versioned = upsert(session, "invoice", invoice("paid", "2026-12-07T10:00:00Z"), ref=("tryton", "17"))
+    unversioned = upsert(session, "invoice", invoice("open"), ref=("tryton", "17"))
+    old = upsert(session, "invoice", invoice("draft", "2026-12-07T09:00:00Z"), ref=("tryton", "17"))
+    assert [(r.changed, r.stale) for r in (versioned, unversioned, old)] == [(True, False), (True, False), (False, True)]
+    assert stored_invoice(session, first) == ("open", "2026-12-07T10:00:00Z")
+
+
+def test_incomparable_versions_are_not_older(session):
+    upsert(session, "invoice", invoice("paid", "2026-12-07T10:00:00Z"), ref=("tryton", "17"))
+    weird = upsert(session, "invoice", invoice("open", "7"), ref=("tryton", "17"))
+    assert (weird.changed, weird.stale) == (True, False)
