@@ -4,10 +4,11 @@
     for record in client.search_since(RESOURCES["contacts"], custom, start):
         ...
 
-HubSpot's search pages with ``paging.next.after`` but refuses to page past its result window
-(10,000). :meth:`HubSpotClient.search_since` slides instead: when the next ``after`` would reach the
-window it searches again from the last modified date it yielded, skipping (id, modified) pairs
-it already yielded, so every record comes exactly once and still oldest first.
+HubSpot's search pages with ``paging.next.after``, an offset into a result that is computed
+again for every page, and refuses to page past its result window (10,000).
+:meth:`HubSpotClient.search_since` therefore searches again from the latest modified date of each
+page, skipping (id, modified) pairs it already yielded, so every record comes exactly once, still
+oldest first, even when records change while it pages.
 
 :func:`classify` is the one place where a HubSpot answer becomes an error:
 
@@ -97,43 +98,41 @@ class HubSpotClient(HttpClient):
 
     def search_since(self, resource: SearchResource, custom: CustomProperties,
                      start: datetime | None) -> Iterator[dict[str, Any]]:
-        """Every record changed at or after ``start``, oldest first, each exactly once."""
-        yielded: set[tuple[str, datetime]] = set()
-        while True:
-            last = yield from self._window(resource, custom, start, yielded)
-            if last is None:
-                return
-            start = self._slide(resource, start, last, yielded)
+        """Every record changed at or after ``start``, oldest first, each exactly once.
 
-    def _window(self, resource: SearchResource, custom: CustomProperties, start: datetime | None,
-                yielded: set[tuple[str, datetime]]) -> Iterator[dict[str, Any]]:
-        """Yield one window's new records; return the last one if the window was cut short."""
-        after, last = None, None
+        Each page is a new search from the latest modified date seen so far, not the next offset
+        of one search: a record that changes while we page moves to the end of the result, and
+        with offsets every record behind it would shift one place forward, so the first record
+        of the next page would never be seen. Offsets are only used among records that share
+        one modified date, and the result window bounds them.
+        """
+        yielded: set[tuple[str, datetime]] = set()
+        after: str | None = None
         while True:
             page = self.search(resource.object_type, resource.body(custom, start, limit=self.page_size, after=after))
-            for record in page.get("results") or []:
+            results = page.get("results") or []
+            for record in results:
                 key = (str(record["id"]), modified_at(record, resource.modified_property))
                 if key not in yielded:
                     yielded.add(key)
-                    last = record
                     yield record
-            after = dig(page, "paging.next.after")
-            if not after:
-                return None
-            if int(after) >= self.window:
-                return last or {}
+            following = dig(page, "paging.next.after")
+            if not following or not results:
+                return
+            latest = max(modified_at(r, resource.modified_property) for r in results)
+            if start is None or latest > start:
+                start, after = latest, None
+                yielded = {key for key in yielded if key[1] >= latest}  # older ones cannot come back
+            else:
+                after = self._within_window(resource, start, following)
 
-    def _slide(self, resource: SearchResource, start: datetime | None, last: Mapping[str, Any],
-               yielded: set[tuple[str, datetime]]) -> datetime:
-        """The next window's start; forgets yielded keys older than it (they cannot come back)."""
-        moment = modified_at(last, resource.modified_property) if last else None
-        if moment is None or moment == start:
-            raise FatalError(f"more than {self.window} {resource.object_type} share one modified date "
-                             f"({start.isoformat() if start else 'none'}); the search cannot page past them",
-                             connection=self.connection, action="search")
-        for key in [k for k in yielded if k[1] < moment]:
-            yielded.discard(key)
-        return moment
+    def _within_window(self, resource: SearchResource, start: datetime, after: str) -> str:
+        """``after`` when the search may still page that far, else the FatalError it means."""
+        if int(after) < self.window:
+            return after
+        raise FatalError(f"more than {self.window} {resource.object_type} share one modified date "
+                         f"({start.isoformat()}); the search cannot page past them",
+                         connection=self.connection, action="search")
 
     def send(self, method: str, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
              headers: Mapping[str, str] | None = None, action: str | None = None) -> requests.Response:

@@ -3,7 +3,8 @@
     contact_to_customer({"id": "501", "properties": {"firstname": "Johnnie", "email": "j@x.com", …}},
                         CustomProperties())
     → {"name": "Johnnie Heller", "email": "j@x.com",
-       "external_refs": [{"system": "hubspot", "id": "501"}], "attributes": {"object": "contacts"}}
+       "external_refs": [{"system": "hubspot", "id": "501", "version": "2025-01-27T19:53:15.581000+00:00"}],
+       "attributes": {"object": "contacts"}}
 
 HubSpot has no standard tax id, credit limit or billing e-mail on companies:
 :class:`CustomProperties` names the (custom) properties that hold them. ``country`` is free text
@@ -79,9 +80,19 @@ def _common(record: Mapping[str, Any], props: Mapping[str, Any], custom: CustomP
     currency = clean_text(props.get(custom.currency)) if custom.currency else None
     set_or_drop(customer, "currency", (currency or custom.default_currency or "").upper() or None)
     set_or_drop(customer, "credit_limit", clean_text(props.get(custom.credit_limit)) if custom.credit_limit else None)
-    customer["external_refs"] = [{"system": SYSTEM, "id": str(record["id"])}]
+    customer["external_refs"] = [_ref(record, props)]
     customer["attributes"] = {"object": kind, **({"archived": True} if record.get("archived") else {})}
     return customer
+
+
+def _ref(record: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    """The HubSpot id, versioned by ``updatedAt`` (the object's last change; present on every v3
+    answer), else the modified-date property a search asked for."""
+    ref = {"system": SYSTEM, "id": str(record["id"])}
+    changed = record.get("updatedAt") or props.get("hs_lastmodifieddate") or props.get("lastmodifieddate")
+    if changed:
+        ref["version"] = parse_datetime(changed).isoformat()
+    return ref
 
 
 def _put_address(customer: dict[str, Any], props: Mapping[str, Any], *, company: str | None,

@@ -56,8 +56,49 @@ def test_search_follows_paging_next_after_until_the_last_page():
         ids = [r["id"] for r in client.search_since(RESOURCES["contacts"], CustomProperties(), None)]
         assert mock.calls[0].request.headers["Authorization"] == "Bearer pat-1"
         assert "after" not in jsonutil.loads(mock.calls[0].request.body)
-        assert jsonutil.loads(mock.calls[1].request.body)["after"] == "54"
+        second = jsonutil.loads(mock.calls[1].request.body)
+        assert "after" not in second  # a new search from the page's latest modified date
+        assert second["filterGroups"][0]["filters"] == [
+            {"propertyName": "lastmodifieddate", "operator": "GTE", "value": "1738007595581"}]
     assert ids == ["501", "103107104018"]
+
+
+def _contact(contact_id: str, millis: int) -> dict:
+    stamp = datetime.fromtimestamp(millis / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return {"id": contact_id, "properties": {"lastmodifieddate": stamp}, "updatedAt": stamp}
+
+
+class OffsetSearch:
+    """HubSpot's search: filtered and sorted again for every page, ``after`` an offset into it."""
+
+    def __init__(self, contacts: list[dict]):
+        self.contacts = contacts
+
+    def __call__(self, request):
+        body = jsonutil.loads(request.body)
+        since = int(body["filterGroups"][0]["filters"][0]["value"]) if body["filterGroups"] else 0
+        rows = sorted((c for c in self.contacts if _millis(c) >= since), key=_millis)
+        after, limit = int(body.get("after", 0)), body["limit"]
+        answer = {"total": len(rows), "results": rows[after:after + limit]}
+        if after + limit < len(rows):
+            answer["paging"] = {"next": {"after": str(after + limit)}}
+        return 200, {}, jsonutil.dumps(answer)
+
+
+def _millis(contact: dict) -> int:
+    moment = datetime.fromisoformat(contact["properties"]["lastmodifieddate"].replace("Z", "+00:00"))
+    return int(moment.timestamp() * 1000)
+
+
+def test_a_record_changed_between_pages_shifts_no_other_record_out_of_the_poll():
+    search = OffsetSearch([_contact("1", 1000), _contact("2", 2000), _contact("3", 3000), _contact("4", 4000)])
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.add_callback(responses.POST, SEARCH, callback=search)
+        records = HubSpotClient("pat-1", page_size=2).search_since(RESOURCES["contacts"], CustomProperties(), None)
+        seen = [next(records)["id"], next(records)["id"]]
+        search.contacts[0] = _contact("1", 5000)  # changed after page one was read
+        seen += [r["id"] for r in records]
+    assert seen == ["1", "2", "3", "4", "1"]
 
 
 def test_an_invalid_object_answer_is_fatal():

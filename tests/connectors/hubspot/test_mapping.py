@@ -19,10 +19,12 @@ FIXTURES = SHARED / "hubspot"
 @pytest.mark.parametrize(("fixture", "expected"), [
     ("search_contacts_page1.json", {
         "name": "Johnnie Heller", "email": "johnnie77@hotmail.com",
-        "external_refs": [{"system": "hubspot", "id": "501"}], "attributes": {"object": "contacts"}}),
+        "external_refs": [{"system": "hubspot", "id": "501", "version": "2025-01-27T19:53:15.581000+00:00"}],
+        "attributes": {"object": "contacts"}}),
     ("search_contacts_page2_last.json", {
         "name": "Johnnie Conroy", "email": "kaseyweissnat@volkman.biz", "phone": "9199767082",
-        "external_refs": [{"system": "hubspot", "id": "103107104018"}], "attributes": {"object": "contacts"}}),
+        "external_refs": [{"system": "hubspot", "id": "103107104018", "version": "2025-03-01T19:26:12.592000+00:00"}],
+        "attributes": {"object": "contacts"}}),
 ], ids=["page1", "page2-last"])
 def test_every_contact_of_the_search_fixtures_maps_to_a_valid_customer(fixture, expected):
     (record,) = jsonutil.loads((FIXTURES / fixture).read_bytes())["results"]
@@ -39,6 +41,17 @@ def test_modified_at_reads_lastmodifieddate_of_contacts():
 def test_modified_at_falls_back_to_updated_at():
     assert modified_at({"properties": {}, "updatedAt": "2025-01-01T00:00:00Z"}, "hs_lastmodifieddate") == \
         datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("record", "version"), [
+    ({"id": "7", "updatedAt": "2025-01-27T19:53:15.581Z", "properties": {"hs_lastmodifieddate": "1738000000000"}},
+     "2025-01-27T19:53:15.581000+00:00"),
+    ({"id": "7", "properties": {"hs_lastmodifieddate": "1738007595581"}}, "2025-01-27T19:53:15.581000+00:00"),
+    ({"id": "7", "properties": {}}, None),
+], ids=["updatedAt", "modified-property", "none"])
+def test_the_external_ref_is_versioned_by_the_last_change(record, version):
+    (ref,) = company_to_customer(record, CustomProperties())["external_refs"]
+    assert ref.get("version") == version
 
 
 def test_a_company_with_address_and_custom_properties():
