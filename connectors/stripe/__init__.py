@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from connectors.base import Action, ActionContext, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
@@ -99,9 +100,9 @@ class StripeConnector(Connector):
     def mappings(self) -> Mapping[str, Callable[[Any], Any]]:
         """Stripe events and objects → canonical records; see connectors.stripe.mapping."""
         return {"payment": _payment_of,
-                "customer": lambda record: mapping.customer_to_customer(_object_of(record)),
-                "invoice": lambda record: mapping.invoice_to_invoice(_object_of(record)),
-                "credit_note": lambda record: mapping.credit_note_to_invoice(_object_of(record))}
+                "customer": partial(_document_of, mapping.customer_to_customer),
+                "invoice": partial(_document_of, mapping.invoice_to_invoice),
+                "credit_note": partial(_document_of, mapping.credit_note_to_invoice)}
 
     def _getter(self, action: str, path: str) -> Callable[[Any, ActionContext], Any]:
         def get(payload: Any, context: ActionContext) -> Any:
@@ -149,11 +150,11 @@ class StripeConnector(Connector):
         self.client.close()
 
 
-def _object_of(payload: Any) -> Mapping[str, Any]:
-    """The Stripe object of an event, or the payload itself when it is an object."""
+def _document_of(mapper: Callable[[Mapping[str, Any]], dict[str, Any]], payload: Any) -> dict[str, Any]:
+    """The object of an event or a bare object mapped by ``mapper``; an event versions it."""
     if isinstance(payload, Mapping) and payload.get("object") == "event":
-        return payload["data"]["object"]
-    return payload
+        return mapping.versioned_by_event(mapper(payload["data"]["object"]), payload)
+    return mapper(payload)
 
 
 def _payment_of(payload: Any) -> dict[str, Any]:

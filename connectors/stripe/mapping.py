@@ -17,6 +17,11 @@ id), so the PaymentIntent, its charge and the paid invoice all describe ONE paym
 negative payments referenced by the refund id (``re_...``); ``charge.refunded`` maps its newest
 refund. A metadata invoice number (``invoice_number``/``invoice``) or the paid invoice's number
 becomes the payment's ``remittance_info``, which cash application matches on.
+
+Versions: Stripe objects carry no time of their last change, and their ``created`` never
+changes, so a record mapped from a bare object has no ``version``. A record mapped from an event
+(:func:`versioned_by_event`) carries the event's ``created`` (epoch seconds), the moment the
+change happened: a late redelivery of an older event then cannot overwrite a newer state.
 """
 
 from __future__ import annotations
@@ -71,7 +76,15 @@ def event_to_payment(event: Mapping[str, Any]) -> dict[str, Any]:
     mapper = EVENT_MAPPERS.get(kind)
     if mapper is None:
         raise InvalidRecordError(f"stripe event {kind!r} carries no payment (known: {', '.join(EVENT_MAPPERS)})")
-    return mapper(obj)
+    return versioned_by_event(mapper(obj), event)
+
+
+def versioned_by_event(record: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with the event's ``created`` as the version of its own external refs."""
+    created = event.get("created")
+    if created is None or not record.get("external_refs"):
+        return record
+    return {**record, "external_refs": [{**ref, "version": str(int(created))} for ref in record["external_refs"]]}
 
 
 def payment_intent_to_payment(intent: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,8 @@ def fixture(name: str) -> dict:
     return jsonutil.loads((FIXTURES / name).read_text("utf-8"))
 
 
-def event(kind: str, obj: dict) -> dict:
-    return {"id": "evt_1", "object": "event", "type": kind, "data": {"object": obj}}
+def event(kind: str, obj: dict, **extra) -> dict:
+    return {"id": "evt_1", "object": "event", "type": kind, "data": {"object": obj}, **extra}
 
 
 @pytest.mark.parametrize(("name", "mapper", "entity", "amount"), [
@@ -133,4 +133,19 @@ def test_connection_mappings_take_events_and_objects():
     assert connection.mappings()["payment"](event("payment_intent.succeeded", intent))["reference"] == intent["id"]
     assert connection.mappings()["payment"](fixture("refund.json"))["amount"] == Decimal("-1.00")
     assert connection.mappings()["invoice"](event("invoice.paid", fixture("invoice.json")))["number"] == "in_1Pgc6tB7WZ01zgkWu9fdqL6I"
+    connection.close()
+
+
+def test_a_record_from_an_event_is_versioned_by_the_event_and_a_bare_object_is_not():
+    from connectors.stripe import StripeConnector
+
+    connection = StripeConnector.from_config("stripe", {"api_key": "sk_test_x"})
+    intent, invoice = fixture("payment_intent.json"), fixture("invoice.json")
+    paid = connection.mappings()["payment"](event("payment_intent.succeeded", intent, created=1733566502))
+    document = connection.mappings()["invoice"](event("invoice.updated", invoice, created=1733566503))
+    assert paid["external_refs"] == [{"system": "stripe", "id": intent["id"], "version": "1733566502"}]
+    assert document["external_refs"] == [{"system": "stripe", "id": invoice["id"], "version": "1733566503"}]
+    assert canonical.check("payment", paid)["external_refs"][0]["version"] == "1733566502"
+    assert "version" not in connection.mappings()["payment"](intent)["external_refs"][0]
+    assert "version" not in mapping.event_to_payment(event("payment_intent.succeeded", intent))["external_refs"][0]
     connection.close()
