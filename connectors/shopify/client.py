@@ -10,7 +10,13 @@ inside a 200 answer are classified by :func:`classify_graphql`, the one place fo
 Throttling: each answer carries ``extensions.cost`` (requested cost, and the bucket's
 ``currentlyAvailable`` / ``restoreRate``). Before sending a query whose last known cost exceeds
 what is left in the bucket, the client waits ``(cost − available) / restoreRate`` seconds (at most
-``max_wait``); a THROTTLED answer becomes a RetriableError with that wait as ``retry_after``.
+``max_wait``). That wait is exact, and the bucket may still be a fraction of a point short when
+the query arrives (Shopify reports whole points), so a throttled answer — a THROTTLED error in
+the body, or HTTP 429 — is not a failure yet: the client waits again, one point and a tenth
+longer than the bucket says it needs (or Retry-After), and asks again, up to
+``throttle_attempts`` sends. A throttled answer it cannot wait out — the attempts are used up,
+or the wait would exceed ``max_wait`` — is raised as :class:`ThrottledError` (a RetriableError
+whose ``retry_after`` is the bucket's refill time), so the run is retried later.
 """
 
 from __future__ import annotations
@@ -29,6 +35,14 @@ from connectors.shopify.queries import ORDER_QUERY, ORDERS_QUERY, legacy_id, ord
 from hub.errors import FatalError, RetriableError
 
 RETRIABLE_CODES = frozenset({"THROTTLED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"})
+THROTTLE_ATTEMPTS = 4  # sends of one query while it is answered THROTTLED or 429
+THROTTLE_MARGIN_POINTS = 1.0  # the bucket is reported in whole points
+THROTTLE_MARGIN_FACTOR = 1.1
+DEFAULT_THROTTLE_WAIT = 1.0  # a 429 without Retry-After and no bucket known yet
+
+
+class ThrottledError(RetriableError):
+    """The query-cost bucket could not pay for the query (GraphQL THROTTLED)."""
 
 
 @dataclass(slots=True)
@@ -50,6 +64,11 @@ class ThrottleStatus:
         """Seconds until the bucket holds ``cost`` points (0 when it already does)."""
         return max(0.0, (cost - self.available) / self.restore_rate)
 
+    def wait_with_margin(self, cost: float) -> float:
+        """Seconds until the bucket surely holds ``cost`` points: a point and a tenth more."""
+        points = max(0.0, cost - self.available) + THROTTLE_MARGIN_POINTS
+        return points / self.restore_rate * THROTTLE_MARGIN_FACTOR
+
 
 def requested_cost(body: Any) -> float | None:
     """``extensions.cost.requestedQueryCost`` of a GraphQL answer."""
@@ -70,7 +89,8 @@ def classify_graphql(body: Any, *, connection: str | None, action: str | None) -
     if codes & RETRIABLE_CODES:
         status, cost = ThrottleStatus.of(body), requested_cost(body)
         wait = status.wait_for(cost) if status and cost else None
-        raise RetriableError(f"shopify {'/'.join(sorted(codes & RETRIABLE_CODES))}", retry_after=wait, **context)
+        kind = ThrottledError if "THROTTLED" in codes else RetriableError
+        raise kind(f"shopify {'/'.join(sorted(codes & RETRIABLE_CODES))}", retry_after=wait, **context)
     raise FatalError(f"shopify GraphQL error: {message}", **context)
 
 
@@ -86,18 +106,33 @@ class ShopifyClient:
         timeout: float | tuple[float, float] = (5.0, 30.0),
         connection: str | None = None,
         max_wait: float = 30.0,
+        throttle_attempts: int = THROTTLE_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
     ):
         base = f"{shop_url.rstrip('/')}/admin/api/{api_version}/"
         auth = ApiKeyAuth(access_token, header="X-Shopify-Access-Token")
         self.http = HttpClient(base, auth=auth, timeout=timeout, connection=connection)
         self.connection, self.max_wait, self.sleep = connection, max_wait, sleep
+        self.throttle_attempts = max(1, throttle_attempts)
         self.throttle: ThrottleStatus | None = None
         self.costs: dict[str, float] = {}  # last requested cost of each query document
 
     def graphql(self, query: str, variables: Mapping[str, Any], *, action: str) -> dict[str, Any]:
-        """Run one query and return its ``data``; waits first when the bucket is too low."""
+        """Run one query and return its ``data``; waits first when the bucket is too low, and
+        asks again (after a wait with a margin) while the answer is throttled."""
         self._pace(query)
+        attempt = 1
+        while True:
+            try:
+                return self._send(query, variables, action=action)
+            except RetriableError as error:
+                wait = self._throttle_wait(error, query)
+                if wait is None or wait > self.max_wait or attempt >= self.throttle_attempts:
+                    raise
+            self.sleep(wait)
+            attempt += 1
+
+    def _send(self, query: str, variables: Mapping[str, Any], *, action: str) -> dict[str, Any]:
         body = self.http.request("POST", "graphql.json", json={"query": query, "variables": dict(variables)},
                                  action=action)
         self.throttle = ThrottleStatus.of(body) or self.throttle
@@ -106,6 +141,17 @@ class ShopifyClient:
             self.costs[query] = cost
         classify_graphql(body, connection=self.connection, action=action)
         return body.get("data") or {}
+
+    def _throttle_wait(self, error: RetriableError, query: str) -> float | None:
+        """Seconds to wait before asking again after a throttled answer; None when not throttled."""
+        if not isinstance(error, ThrottledError) and error.status != 429:
+            return None
+        cost = self.costs.get(query)
+        if self.throttle is not None and cost is not None and error.status != 429:
+            return self.throttle.wait_with_margin(cost)
+        if error.retry_after is not None:
+            return error.retry_after * THROTTLE_MARGIN_FACTOR
+        return DEFAULT_THROTTLE_WAIT
 
     def _pace(self, query: str) -> None:
         cost = self.costs.get(query)

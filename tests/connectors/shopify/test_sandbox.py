@@ -77,6 +77,7 @@ def test_poll_sends_the_cursor_start_as_an_updated_at_search(sandbox, shop):
 def test_throttled_answer_is_retriable_with_the_refill_time(sandbox, shop):
     server, _ = sandbox
     seed(server, orders(1))
+    shop.client.max_wait = 1.0  # a refill longer than this is left to the run's retry
     requests.post(f"{server.url}/_sandbox/throttle", json={"currentlyAvailable": 0, "restoreRate": 2}, timeout=5)
     with pytest.raises(RetriableError) as caught:
         list(shop.poll("orders", Cursor(start=None)))
@@ -95,10 +96,29 @@ def test_client_waits_when_the_bucket_is_below_the_query_cost(sandbox, shop):
 
 def test_http_429_carries_retry_after(sandbox, shop):
     server, _ = sandbox
+    shop.client.max_wait = 1.0
     requests.post(f"{server.url}/_sandbox/faults", json=[{"status": 429, "headers": {"Retry-After": "2.0"}}], timeout=5)
     with pytest.raises(RetriableError) as caught:
         list(shop.poll("orders", Cursor(start=None)))
     assert (caught.value.status, caught.value.retry_after) == (429, 2.0)
+
+
+def test_a_short_throttle_is_waited_out_and_the_query_asked_again(sandbox, shop):
+    server, state = sandbox
+    seed(server, orders(1))
+    requests.post(f"{server.url}/_sandbox/throttle", json={"currentlyAvailable": 0, "restoreRate": 100}, timeout=5)
+    records = list(shop.poll("orders", Cursor(start=None)))
+    assert [r.id for r in records] == ["1000"]
+    assert len([h for h in state.hits if h["path"].endswith("graphql.json")]) == 2
+    assert shop.slept and all(0 < wait <= 0.1 for wait in shop.slept)
+
+
+def test_a_429_within_the_longest_wait_is_asked_again(sandbox, shop):
+    server, _ = sandbox
+    seed(server, orders(1))
+    requests.post(f"{server.url}/_sandbox/faults", json=[{"status": 429, "headers": {"Retry-After": "0.05"}}], timeout=5)
+    assert [r.id for r in shop.poll("orders", Cursor(start=None))] == ["1000"]
+    assert shop.slept == [pytest.approx(0.055)]
 
 
 def test_wrong_token_is_fatal(sandbox):
