@@ -81,7 +81,7 @@ def invoice_from_odoo(move: Mapping[str, Any], *, system: str) -> dict[str, Any]
         "order_number": move.get("invoice_origin") or None, "status": invoice_status(move),
         "subtotal": exact(move.get("amount_untaxed"), currency), "tax_total": exact(move.get("amount_tax"), currency),
         "total": exact(move.get("amount_total"), currency), "amount_due": exact(move.get("amount_residual"), currency),
-        "external_refs": [{"system": system, "id": str(move["id"])}],
+        "external_refs": [_versioned({"system": system, "id": str(move["id"])}, move.get("write_date"))],
     }
     record["customer"] = {k: v for k, v in record["customer"].items() if v}
     # "is not" rather than "in": Decimal("0.00") == False, and a paid invoice's zero is news.
@@ -109,6 +109,11 @@ def odoo_timestamp(moment: datetime) -> str:
 
 def _name(many2one: Any) -> str | None:
     return many2one[1] if isinstance(many2one, list) and len(many2one) > 1 else None
+
+
+def _versioned(ref: dict[str, str], write_date: Any) -> dict[str, str]:
+    """``ref`` with the record's ``write_date`` (UTC) as its version, when the read had it."""
+    return {**ref, "version": odoo_datetime(write_date).isoformat()} if write_date else ref
 
 
 def _ref(system: str, many2one: Any) -> list[dict[str, str]] | None:
