@@ -86,9 +86,19 @@ def _common(record: Mapping[str, Any], fields: CustomFields, sobject: str) -> di
     set_or_drop(customer, "currency", (currency or fields.default_currency or "").upper() or None)
     limit = record.get(fields.credit_limit) if fields.credit_limit else None
     set_or_drop(customer, "credit_limit", None if limit is None else str(limit))
-    customer["external_refs"] = [{"system": SYSTEM, "id": record_id(record)}]
+    customer["external_refs"] = [_ref(record)]
     customer["attributes"] = {"sobject": (record.get("attributes") or {}).get("type") or sobject}
     return customer
+
+
+def _ref(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's id, versioned by ``SystemModstamp`` (every write, system ones included),
+    else ``LastModifiedDate``, when the query selected one of them."""
+    ref = {"system": SYSTEM, "id": record_id(record)}
+    stamp = record.get("SystemModstamp") or record.get("LastModifiedDate")
+    if stamp:
+        ref["version"] = parse_datetime(stamp).isoformat()
+    return ref
 
 
 def _address(record: Mapping[str, Any], prefix: str, *, company: str | None) -> dict[str, Any] | None:

@@ -59,7 +59,7 @@ def test_a_full_account_with_custom_fields():
         "currency": "EUR", "credit_limit": jsonutil.loads("50000.50"),
         "addresses": [{"kind": "billing", "line1": "Chausseestr. 1", "line2": "Haus B", "city": "Berlin",
                        "region": "BE", "postal_code": "10115", "country": "DE"}],
-        "external_refs": [{"system": "salesforce", "id": "001000000000001AAA"}],
+        "external_refs": [{"system": "salesforce", "id": "001000000000001AAA", "version": "2024-05-01T09:30:00+00:00"}],
         "attributes": {"sobject": "Account"},
     }
 
@@ -87,6 +87,17 @@ def test_unusable_email_is_left_out_rather_than_failing_the_record():
     customer = contact_to_customer({"Id": "003x", "LastName": "Typo", "Email": "typo@nowhere"}, NO_CUSTOM)
     assert "email" not in customer
     canonical.check("customer", customer)
+
+
+@pytest.mark.parametrize(("stamps", "version"), [
+    ({"SystemModstamp": "2024-05-01T11:30:00.000+0200", "LastModifiedDate": "2024-05-01T08:00:00.000+0000"},
+     "2024-05-01T09:30:00+00:00"),
+    ({"LastModifiedDate": "2024-05-01T08:00:00.000+0000"}, "2024-05-01T08:00:00+00:00"),
+    ({}, None),
+], ids=["modstamp", "last-modified", "none"])
+def test_the_external_ref_is_versioned_by_the_last_write(stamps, version):
+    (ref,) = contact_to_customer({"Id": "003x", "LastName": "Lee", **stamps}, NO_CUSTOM)["external_refs"]
+    assert ref.get("version") == version
 
 
 def test_record_id_prefers_id_then_the_url_tail():
