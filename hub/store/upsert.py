@@ -17,6 +17,12 @@ same content changes nothing but the remembered version. A copy with the same ve
 stored one is written: sources with one-second clocks give two quick changes one version, and
 an unchanged redelivery is caught by the hash anyway.
 
+Two sessions storing the same new record at once both find no row and both insert one; a
+unique constraint (the external ref's, or the natural key's) refuses the second, which raises
+RetriableError: its transaction is rolled back and its next attempt finds the first one's row
+and compares versions. (Re-reading within the call would need a savepoint around every first insert, and
+pysqlite's savepoints commit when they open the transaction.)
+
 Pure database work: the caller owns the transaction and commits.
 """
 
@@ -28,8 +34,10 @@ from typing import Any
 
 import simplejson
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub.errors import RetriableError
 from hub.o2c.canonical import check
 from hub.o2c.orders.facts import order_number_of, refresh_order_status
 from hub.store.base import Base
@@ -86,11 +94,17 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
         _remember_versions(session, known, versions)
         return UpsertResult(entity=entity, id=given.canonical_id, created=False, changed=False)
     row = _find(session, table, known, record)
-    result, row = _write(session, table, entity, row, record)
-    if result.changed:  # before the refs are added, so its queries have nothing to flush
-        refresh_order_status(session, order_number_of(entity, record),
-                             order=row if entity == "sales_order" else None)
-    _remember(session, entity, result.id, known, given=ref, digest=digest, versions=versions)
+    try:
+        result, row = _write(session, table, entity, row, record)
+        if result.changed:  # before the refs are added, so its queries have nothing to flush
+            refresh_order_status(session, order_number_of(entity, record),
+                                 order=row if entity == "sales_order" else None)
+        _remember(session, entity, result.id, known, given=ref, digest=digest, versions=versions)
+    except IntegrityError as error:
+        if not _unique_violation(error):
+            raise
+        raise RetriableError(f"another session stored this {entity} at the same moment; "
+                             "the next attempt reads its copy") from error
     return result
 
 
@@ -99,6 +113,11 @@ def _table(entity: str) -> EntityTable:
         return ENTITY_TABLES[entity]
     except KeyError:
         raise LookupError(f"cannot store entity {entity!r}; stored entities: {', '.join(ENTITY_TABLES)}") from None
+
+
+def _unique_violation(error: IntegrityError) -> bool:
+    """Whether a unique key was taken (by another session since we looked), not another constraint."""
+    return getattr(error.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
 
 def _split_versions(record: dict[str, Any]) -> tuple[dict[str, Any], dict[Ref, str]]:

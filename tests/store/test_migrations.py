@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import inspect
 
 import hub.store.o2c  # noqa: F401
 import hub.store.platform  # noqa: F401
 from hub.store import migrate
 from hub.store.base import Base, make_engine
-
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def schema_diffs(url: str) -> list:
@@ -44,24 +38,6 @@ def test_upgrade_empty_sqlite_file(tmp_path):
     engine = make_engine(url)
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
-
-
-@pytest.fixture
-def pg_database():
-    """A throw-away PostgreSQL database on the local server, dropped afterwards."""
-    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'psycopg[binary]'")
-    name = f"o2c_migrate_{uuid.uuid4().hex[:8]}"
-    server = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        server.dispose()
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {error.__class__.__name__}")
-    yield PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    server.dispose()
 
 
 def test_upgrade_postgresql(pg_database):
