@@ -13,8 +13,11 @@ Actions (payloads are canonical records; every one is idempotent by a stable key
 ``upsert_party``        customer → ``{id, code, created}``; key: external refs, then e-mail
 ``upsert_product``      product → ``{id, template, created}``; key: sku (product code)
 ``create_sale``         sales_order → ``{id, number, reference, state, untaxed_amount, tax_amount,
-                        total_amount, invoices}``; key: order number (sale reference); quoted,
-                        confirmed and processed
+                        total_amount, invoices, adjustment}``; key: order number (sale reference);
+                        lines before tax with their taxes (found by rate, created from the
+                        first tax's accounts when new), shipping as a service line, the total
+                        matched to the order's on an adjustment line; quoted, confirmed and
+                        processed
 ``post_invoice``        ``{id | number | order_number}`` → list of canonical invoices, posted
 ``read_invoice``        ``{id | number | order_number}`` → canonical invoice
 ``list_open_invoices``  ``{}`` → canonical invoices posted and not paid
@@ -40,7 +43,8 @@ from connectors.tryton.client import DEFAULT_TIMEOUT, TrytonClient
 from connectors.tryton.invoices import Invoices
 from connectors.tryton.parties import Parties
 from connectors.tryton.polling import POLLED, poll_changes
-from connectors.tryton.sales import Sales
+from connectors.tryton.sales import ADJUSTMENT_SKU, SHIPPING_SKU, Sales
+from connectors.tryton.taxes import Taxes
 from hub.errors import FatalError
 
 __all__ = ["TrytonConnector", "TrytonClient"]
@@ -78,6 +82,12 @@ TRYTON_CONFIG_SCHEMA: dict[str, Any] = {
                                   "default: the first accounting category.", ["Goods"]),
         "payment_method": _prop("string", "Payment method", "Invoice payment method used by record_payment; "
                                 "default: the first one.", ["Cash", "Bank"]),
+        "shipping_product": _prop("string", "Shipping product", "Code of the service product shipping charges "
+                                  "are sold as (created when missing).", ["SHIPPING"], default=SHIPPING_SKU),
+        "adjustment_product": _prop("string", "Adjustment product", "Code of the service product of the line "
+                                    "that brings a sale's total to the storefront's when Tryton's rounding "
+                                    "differs by a cent (created when missing).", ["ADJUSTMENT"],
+                                    default=ADJUSTMENT_SKU),
     },
 }
 
@@ -93,7 +103,10 @@ class TrytonConnector(Connector):
         self.client = client
         self.parties = Parties(client)
         self.catalog = Catalog(client, category=config.get("product_category"))
-        self.sales = Sales(client, self.parties, self.catalog)
+        self.taxes = Taxes(client)
+        self.sales = Sales(client, self.parties, self.catalog, self.taxes,
+                           shipping_sku=config.get("shipping_product", SHIPPING_SKU),
+                           adjustment_sku=config.get("adjustment_product", ADJUSTMENT_SKU))
         self.invoices = Invoices(client, payment_method=config.get("payment_method"))
 
     @classmethod

@@ -54,10 +54,17 @@ class Catalog:
         self.create({k: v for k, v in product.items() if v is not None}, action=action)
         return self.find(line["sku"], action=action)
 
+    def ensure_service(self, sku: str, name: str, *, action: str) -> dict[str, Any]:
+        """The service product coded ``sku`` (shipping, adjustments), created when new."""
+        return self.find(sku, action=action) or {
+            **self.create({"sku": sku, "name": name, "service": True}, action=action),
+            "sale_uom": self.uom(None, action=action)[0]}
+
     def create(self, product: Mapping[str, Any], *, action: str) -> dict[str, Any]:
-        """Create a salable template with one variant coded ``sku``."""
+        """Create a salable template with one variant coded ``sku`` (a service for hours,
+        days and minutes, or when ``product["service"]``; goods otherwise)."""
         uom_id, symbol = self.uom(product.get("unit"), action=action)
-        kind = "service" if symbol in SERVICE_UNITS else "goods"
+        kind = "service" if symbol in SERVICE_UNITS or product.get("service") else "goods"
         values = mapping.template_values(product, uom_id=uom_id, category_id=self.category_id(action), kind=kind)
         template_id, = self.client.create("product.template", [values], action=action)
         return {"id": self.find(product["sku"], action=action)["id"], "template": template_id}

@@ -30,6 +30,10 @@ CONNECT_TIMEOUT = 5.0
 RETRIABLE_STATUSES = frozenset({408, 409, 423, 425, 429})
 AUTH_STATUSES = frozenset({401, 403})
 FATAL_KINDS = frozenset({"UserError", "UserWarning", "LoginException"})
+# Warnings a Tryton user would confirm for the hub. ``invoice_taxes``: an invoice line's taxes
+# differ from its product's default taxes; the hub books the taxes the storefront charged
+# (another rate, an exempt customer), which are the ones owed.
+ACCEPTED_WARNINGS = frozenset({"invoice_taxes"})
 LOCK_WORDS = ("database is locked", "could not serialize", "deadlock", "lock not available",
               "ConcurrencyException", "DatabaseOperationalError")
 
@@ -86,6 +90,17 @@ def error_text(error: Any) -> tuple[str, str]:
     return "ServerError", str(kind)
 
 
+def accepted_warning(body: Any) -> None:
+    """Raise _AcceptedWarning when ``body`` is a UserWarning the hub answers "yes" to."""
+    error = body.get("error") if isinstance(body, Mapping) else None
+    if not (isinstance(error, (list, tuple)) and len(error) > 1 and error[0] == "UserWarning"):
+        return
+    args = error[1] if isinstance(error[1], (list, tuple)) else [error[1]]
+    name = str(args[0]) if args else ""
+    if name.rsplit(".", 1)[-1] in ACCEPTED_WARNINGS:
+        raise _AcceptedWarning(name, error_text(error)[1])
+
+
 def is_transient(kind: str, message: str) -> bool:
     """Whether a JSON-RPC error is a lock or concurrency failure that a retry can clear."""
     if kind == "ConcurrencyException":
@@ -106,6 +121,7 @@ class TrytonClient:
         self.connection = connection
         self.company = company
         self.context: dict[str, Any] | None = None
+        self.user_id: int | None = None
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
         self._ids = itertools.count(1)
@@ -114,8 +130,8 @@ class TrytonClient:
         """Open a session and load the user's preferences as the base context."""
         self.session.auth = None
         answer = self._post("common.db.login", [self.username, {"password": self._password}], "login")
-        user_id, key = answer[0], answer[1]
-        self.session.auth = SessionAuth(self.username, user_id, key)
+        self.user_id, key = answer[0], answer[1]
+        self.session.auth = SessionAuth(self.username, self.user_id, key)
         preferences = self._post("model.res.user.get_preferences", [True, {}], "login")
         self.context = {**preferences, **self.extra_context}
         if self.company is not None:
@@ -133,9 +149,25 @@ class TrytonClient:
         return ids[0]
 
     def call(self, method: str, params: list[Any], *, action: str | None = None) -> Any:
-        """Call ``method`` with ``params``; renews the session once if Tryton refuses it."""
+        """Call ``method`` with ``params``; renews the session once if Tryton refuses it, and
+        answers "yes" to the warnings in ACCEPTED_WARNINGS (at most once each) the way a
+        Tryton user would, by recording the warning as seen, then calls again."""
         if self.context is None:
             self.login()
+        seen: set[str] = set()
+        while True:
+            try:
+                return self._call_once(method, params, action)
+            except _AcceptedWarning as warning:
+                if warning.name in seen:
+                    raise FatalError(f"UserWarning: {warning.message}", connection=self.connection,
+                                     action=action) from None
+                seen.add(warning.name)
+                self._call_once("model.res.user.warning.create",
+                                [[{"user": self.user_id, "name": warning.name, "always": False}], self.context],
+                                action)
+
+    def _call_once(self, method: str, params: list[Any], action: str | None) -> Any:
         try:
             return self._post(method, params, action, renew=True)
         except _SessionExpired:
@@ -193,6 +225,7 @@ class TrytonClient:
         if renew and response.status_code in AUTH_STATUSES:
             raise _SessionExpired()
         answer = self._parse(response)
+        accepted_warning(answer)
         classify(response, answer, connection=self.connection, action=action)
         return answer["result"]
 
@@ -209,3 +242,11 @@ class TrytonClient:
 
 class _SessionExpired(Exception):
     """Tryton refused the session key: log in again (internal to the client)."""
+
+
+class _AcceptedWarning(Exception):
+    """Tryton asks to confirm a warning the hub accepts (internal to the client)."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name, self.message = name, message

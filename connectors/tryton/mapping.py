@@ -4,7 +4,8 @@ arguments, so every function is tested with JSON fixtures alone.
     customer      → party.party        party_values / party_changes / external_codes
     address       → party.address      address_values / address_key
     product       → product.template   template_values / template_changes
-    sales_order   → sale.sale (+lines) sale_values / sale_line_values / sale_result
+    sales_order   → sale.sale (+lines) sale_values / sale_lines / sale_line_values /
+                                       adjustment_line_values / sale_result
     account.invoice → invoice          invoice_from_tryton
     payment       → pay wizard form    payment_form
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -109,28 +111,112 @@ def sale_values(order: Mapping[str, Any], *, party_id: int, address_id: int, cur
     return {key: value for key, value in values.items() if value is not None}
 
 
-def sale_line_values(line: Mapping[str, Any], *, product_id: int | None, unit_id: int,
-                     currency: str) -> dict[str, Any]:
-    """``sale.line`` values: quantity (a float field in Tryton) and an exact unit price."""
+PRICE_DIGITS = Decimal("0.0001")  # Tryton's unit prices (product price_decimal)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SaleLine:
+    """One line to book: what it sells, how many, its amount before tax and its tax rates."""
+
+    sku: str | None
+    description: str
+    quantity: Decimal
+    unit: str | None
+    net_amount: Decimal
+    tax_rates: tuple[Decimal, ...]
+
+
+def sale_lines(order: Mapping[str, Any], *, shipping_sku: str) -> list[SaleLine]:
+    """The order's lines and shipping charges as lines before tax, each with its tax rates.
+
+    Tryton prices exclude tax, so with ``taxes_included`` a line's net amount is its total
+    less the tax the storefront computed on it; discounts (the line's own and its share of
+    order-level codes) are already inside the line total.
+    """
+    currency, included = order["currency"], bool(order.get("taxes_included"))
+    lines = [_product_line(line, currency, included) for line in order["lines"]]
+    shipping = order.get("shipping_lines")
+    if shipping is None and to_decimal((order.get("totals") or {}).get("shipping_total") or 0):
+        shipping = [{"description": "Shipping", "amount": order["totals"]["shipping_total"]}]
+    lines += [_shipping_line(charge, currency, included, shipping_sku) for charge in shipping or []]
+    return lines
+
+
+def _product_line(line: Mapping[str, Any], currency: str, included: bool) -> SaleLine:
+    quantity = to_decimal(line["quantity"])
+    total = line.get("line_total")
+    if total is None:
+        total = quantity * to_decimal(line.get("unit_price") or 0) - to_decimal(line.get("discount") or 0)
+    return SaleLine(sku=line.get("sku"), description=line.get("description") or line.get("sku") or "Item",
+                    quantity=quantity, unit=line.get("unit"), tax_rates=tax_rates(line),
+                    net_amount=net_amount(total, line, currency, included))
+
+
+def _shipping_line(charge: Mapping[str, Any], currency: str, included: bool, sku: str) -> SaleLine:
+    return SaleLine(sku=sku, description=charge.get("description") or charge.get("code") or "Shipping",
+                    quantity=Decimal(1), unit=None, tax_rates=tax_rates(charge),
+                    net_amount=net_amount(charge["amount"], charge, currency, included))
+
+
+def net_amount(amount: Any, taxed: Mapping[str, Any], currency: str, included: bool) -> Decimal:
+    """The amount before tax: ``amount`` less its taxes when they are included in it."""
+    taxes = sum((to_decimal(tax["amount"]) for tax in taxed.get("tax_lines") or []), Decimal(0))
+    return quantize(to_decimal(amount) - (taxes if included else 0), currency)
+
+
+def tax_rates(taxed: Mapping[str, Any]) -> tuple[Decimal, ...]:
+    """The distinct non-zero rates of a line's taxes, in their order."""
+    rates = (to_decimal(tax["rate"]) for tax in taxed.get("tax_lines") or [] if tax.get("rate") is not None)
+    return tuple(dict.fromkeys(rate for rate in rates if rate))
+
+
+def sale_line_values(line: SaleLine, *, product_id: int | None, unit_id: int, tax_ids: list[int]) -> dict[str, Any]:
+    """``sale.line`` values: quantity (a float field in Tryton), unit price before tax, taxes."""
     values = {
         "type": "line",
         "product": product_id,
-        "description": line.get("description") or line.get("sku"),
-        "quantity": float(to_decimal(line["quantity"])),
+        "description": line.description,
+        "quantity": float(line.quantity),
         "unit": unit_id,
-        "unit_price": unit_price(line, currency),
+        "unit_price": unit_price(line.net_amount, line.quantity),
+        "taxes": [("add", tax_ids)],
     }
     return {key: value for key, value in values.items() if value is not None}
 
 
-def unit_price(line: Mapping[str, Any], currency: str) -> Decimal:
-    """Unit price net of the line's discount, exact at Tryton's 4 price digits."""
-    price = to_decimal(line.get("unit_price") or 0)
-    discount = to_decimal(line.get("discount") or 0)
-    quantity = to_decimal(line["quantity"])
-    if discount and quantity:
-        price -= discount / quantity
-    return price.quantize(Decimal("0.0001")) if price.as_tuple().exponent < -4 else price
+def unit_price(net_amount: Decimal, quantity: Decimal) -> Decimal:
+    """The unit price that gives ``net_amount`` for ``quantity``, at Tryton's 4 price digits.
+
+    quantity × unit price may then miss the amount by a cent or so (250 × 4.9383 = 1234.575
+    for 1234.57): the sale's total is checked afterwards and any difference booked on an
+    adjustment line (see ``adjustment_line_values``), never left silent.
+    """
+    if not quantity:
+        return Decimal(0)
+    return (net_amount / quantity).quantize(PRICE_DIGITS)
+
+
+def adjustment_line_values(order: Mapping[str, Any], difference: Decimal, *, product_id: int,
+                           unit_id: int) -> dict[str, Any]:
+    """The untaxed line that brings the ERP's total to the storefront's, stating why."""
+    return {
+        "type": "line",
+        "product": product_id,
+        "description": (f"Adjustment to the storefront total of order {order['number']} "
+                        f"({order['totals']['total']} {order['currency']}): rounding the ERP cannot reproduce"),
+        "quantity": 1.0,
+        "unit": unit_id,
+        "unit_price": difference,
+        "taxes": [],
+    }
+
+
+def total_difference(order: Mapping[str, Any], erp_total: Decimal) -> Decimal:
+    """Storefront total − ERP total, at the currency's minor unit (0 when the order has none)."""
+    expected = (order.get("totals") or {}).get("total")
+    if expected is None:
+        return Decimal(0)
+    return quantize(to_decimal(expected) - erp_total, order["currency"])
 
 
 def sale_result(sale: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,11 +276,15 @@ def invoice_status(state: str, total: Decimal, amount_to_pay: Decimal | None) ->
     return status
 
 
-def payment_form(payment: Mapping[str, Any], *, currency_id: int, method_id: int,
-                 payee_id: int) -> dict[str, Any]:
-    """The pay wizard's ``start`` form: amount, currency, date, method, description = reference."""
+def payment_form(payment: Mapping[str, Any], *, currency_id: int, method_id: int, payee_id: int,
+                 amount: Any = None) -> dict[str, Any]:
+    """The pay wizard's ``start`` form: amount, currency, date, method, description = reference.
+
+    ``amount`` is the part of the payment the invoice takes (default: all of it); the rest of
+    an overpayment is booked as the customer's credit apart from the wizard.
+    """
     return {
-        "amount": quantize(payment["amount"], payment["currency"]),
+        "amount": quantize(payment["amount"] if amount is None else amount, payment["currency"]),
         "currency": currency_id,
         "date": payment_date(payment),
         "payment_method": method_id,

@@ -3,20 +3,31 @@
 The order number is the stable key: it is the sale's ``reference``, searched before a sale
 is created. A retried call finds the sale and only finishes what is left of
 draft → quotation → confirmed → processing, so no second sale is ever made.
+
+Amounts: each line is booked before tax with the Tryton taxes of its rates (prices that
+include tax are turned into net amounts with the storefront's own tax figures), shipping is a
+line of its own with its tax, and discounts are inside the line amounts. Tryton then computes
+the tax itself, with unit prices at 4 digits; where its total still differs from the
+storefront's (a cent of rounding), one adjustment line booked before the sale is quoted makes
+the ERP total equal to the storefront's, and the result reports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from connectors.tryton import mapping
 from connectors.tryton.catalog import Catalog
 from connectors.tryton.client import TrytonClient
 from connectors.tryton.parties import Parties
+from connectors.tryton.taxes import Taxes
 from hub.errors import FatalError
 
 ACTION = "create_sale"
+SHIPPING_SKU = "SHIPPING"
+ADJUSTMENT_SKU = "ADJUSTMENT"
 NEXT_BUTTON = {"draft": "quote", "quotation": "confirm", "confirmed": "process"}
 SALE_FIELDS = ["number", "reference", "state", "untaxed_amount", "tax_amount", "total_amount", "invoices",
                "party", "currency"]
@@ -25,16 +36,20 @@ SALE_FIELDS = ["number", "reference", "state", "untaxed_amount", "tax_amount", "
 class Sales:
     """Create and advance ``sale.sale`` records."""
 
-    def __init__(self, client: TrytonClient, parties: Parties, catalog: Catalog):
-        self.client, self.parties, self.catalog = client, parties, catalog
+    def __init__(self, client: TrytonClient, parties: Parties, catalog: Catalog, taxes: Taxes, *,
+                 shipping_sku: str = SHIPPING_SKU, adjustment_sku: str = ADJUSTMENT_SKU):
+        self.client, self.parties, self.catalog, self.taxes = client, parties, catalog, taxes
+        self.shipping_sku, self.adjustment_sku = shipping_sku, adjustment_sku
 
     def create(self, order: Mapping[str, Any], *, action: str = ACTION) -> dict[str, Any]:
-        """The sale of ``order`` (made once), processed; ``{id, number, state, total_amount, ...}``."""
+        """The sale of ``order`` (made once), processed; ``{id, number, state, total_amount, ...,
+        adjustment}``."""
         sale_id = self.find(order["number"], action=action)
         if sale_id is None:
             sale_id = self.insert(order, action=action)
+        adjustment = self.match_total(sale_id, order, action=action)
         self.advance(sale_id, action=action)
-        return mapping.sale_result(self.read(sale_id, action=action))
+        return {**mapping.sale_result(self.read(sale_id, action=action)), "adjustment": adjustment}
 
     def find(self, number: str, *, action: str = ACTION) -> int | None:
         """The id of the live (not cancelled) sale whose reference is ``number``."""
@@ -48,7 +63,7 @@ class Sales:
         return sale
 
     def insert(self, order: Mapping[str, Any], *, action: str) -> int:
-        """Create the draft sale with its lines."""
+        """Create the draft sale with its lines, shipping charges and taxes."""
         if not order.get("lines"):
             raise FatalError(f"order {order['number']} has no lines", connection=self.client.connection, action=action)
         party_id = self.party_of(order, action=action)
@@ -56,18 +71,48 @@ class Sales:
             order, party_id=party_id, address_id=self.parties.address_id(party_id, action=action),
             currency_id=self.currency_id(order["currency"], action=action),
             payment_term_id=self.payment_term_id(order.get("payment_term"), action=action))
-        lines = [self.line_values(line, order["currency"], action=action) for line in order["lines"]]
+        lines = [self.line_values(line, order["currency"], action=action)
+                 for line in mapping.sale_lines(order, shipping_sku=self.shipping_sku)]
         sale_id, = self.client.create("sale.sale", [{**values, "lines": [("create", lines)]}], action=action)
         return sale_id
 
-    def line_values(self, line: Mapping[str, Any], currency: str, *, action: str) -> dict[str, Any]:
-        """One sale line; a line with a SKU gets its product (created when new)."""
-        if line.get("sku"):
-            product = self.catalog.ensure(line, currency, action=action)
-            return mapping.sale_line_values(line, product_id=product["id"], unit_id=product["sale_uom"],
-                                            currency=currency)
-        unit_id, _symbol = self.catalog.uom(line.get("unit"), action=action)
-        return mapping.sale_line_values(line, product_id=None, unit_id=unit_id, currency=currency)
+    def line_values(self, line: mapping.SaleLine, currency: str, *, action: str) -> dict[str, Any]:
+        """One sale line with its taxes; a line with a SKU gets its product (created when new)."""
+        tax_ids = self.taxes.ids(list(line.tax_rates), action=action)
+        if line.sku == self.shipping_sku:
+            product = self.catalog.ensure_service(line.sku, "Shipping", action=action)
+        elif line.sku:
+            product = self.catalog.ensure({"sku": line.sku, "description": line.description, "unit": line.unit,
+                                           "unit_price": mapping.unit_price(line.net_amount, line.quantity)},
+                                          currency, action=action)
+        else:
+            product = {"id": None, "sale_uom": self.catalog.uom(line.unit, action=action)[0]}
+        return mapping.sale_line_values(line, product_id=product["id"], unit_id=product["sale_uom"], tax_ids=tax_ids)
+
+    def match_total(self, sale_id: int, order: Mapping[str, Any], *, action: str) -> Decimal:
+        """Book the difference between the storefront's total and the draft sale's (unit prices
+        at 4 digits, tax rounded by Tryton's rule) on one adjustment line; returns it.
+
+        Only a draft can take a line: a sale already quoted was matched before it was quoted.
+        """
+        sale = self.read(sale_id, action=action)
+        difference = mapping.total_difference(order, sale["total_amount"])
+        if sale["state"] != "draft" or not difference:
+            return self.adjustment_of(sale_id, action=action)
+        product = self.catalog.ensure_service(self.adjustment_sku, "Adjustment to the order total", action=action)
+        line = mapping.adjustment_line_values(order, difference, product_id=product["id"],
+                                              unit_id=product["sale_uom"])
+        self.client.write("sale.sale", [sale_id], {"lines": [("create", [line])]}, action=action)
+        return difference
+
+    def adjustment_of(self, sale_id: int, *, action: str) -> Decimal:
+        """The amount already booked on the sale's adjustment line (0 when it has none)."""
+        product = self.catalog.find(self.adjustment_sku, action=action)
+        if product is None:
+            return Decimal(0)
+        rows = self.client.search_read("sale.line", [("sale", "=", sale_id), ("product", "=", product["id"])],
+                                       ["amount"], action=action)
+        return sum((row["amount"] for row in rows), Decimal(0))
 
     def party_of(self, order: Mapping[str, Any], *, action: str) -> int:
         """The ordering party, found by external ref or e-mail, else created."""

@@ -7,8 +7,8 @@ account_invoice --activate-dependencies``). This adds, through proteus and the h
 trytond ships for its own tests: a company, the minimal chart of accounts, a fiscal year
 covering YEAR with its periods and invoice sequences, the "Direct" payment term, an
 accounting product category ("Goods"), a cash payment method ("Cash") for the invoice
-pay wizard, and two customer taxes (VAT 19 % and 7 %; other rates are created by the
-connector from these). It runs outside the test process so trytond's pool never loads there.
+pay wizard, two customer taxes (VAT 19 % and 7 %; other rates are created by the
+connector from these), and USD, JPY, KWD and GBP with a rate against the EUR. It runs outside the test process so trytond's pool never loads there.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def prepare(config_file: str, database: str, currency: str, year: int) -> None:
     _product_category(accounts)
     _payment_method(accounts)
     _taxes(company)
+    _currencies()
 
 
 def _company(currency: str):
@@ -90,6 +91,22 @@ def _taxes(company) -> None:
         tax = create_tax(Decimal(rate), company=company)
         tax.name = tax.description = name
         tax.save()
+
+
+# code → (digits, rounding, units per EUR): the currencies foreign orders come in
+CURRENCIES = {"USD": (2, "0.01", "1.08"), "JPY": (0, "1", "161"), "KWD": (3, "0.001", "0.332"),
+              "GBP": (2, "0.01", "0.84")}
+
+
+def _currencies() -> None:
+    from proteus import Model
+
+    Currency, Rate = Model.get("currency.currency"), Model.get("currency.currency.rate")
+    euro, = Currency.find([("code", "=", "EUR")])  # its rate was set with the company
+    for code, (digits, rounding, per_euro) in CURRENCIES.items():
+        currency = Currency(name=code, code=code, symbol=code, digits=digits, rounding=Decimal(rounding))
+        currency.save()
+        Rate(date=datetime.date.min, rate=euro.rate * Decimal(per_euro), currency=currency).save()
 
 
 def main(argv: list[str]) -> int:

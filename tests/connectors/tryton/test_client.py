@@ -154,3 +154,33 @@ def test_a_non_json_rpc_answer_is_fatal():
         mock.post(URL, body="<html>proxy</html>")
         with pytest.raises(FatalError, match="not JSON-RPC"):
             client().search("party.party", [])
+
+
+def warning(name: str, message: str):
+    return error(["UserWarning", [name, message, ""]])
+
+
+def test_the_invoice_taxes_warning_is_confirmed_once_and_the_call_repeated():
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        logged_in(mock)
+        mock.post(URL, **warning("abc123.invoice_taxes", 'The invoice "(1)" does not have the default taxes'))
+        mock.post(URL, **result([5]))
+        mock.post(URL, **result(None))
+        assert client().model("account.invoice", "post", [1]) is None
+        _login, _prefs, post, confirm, again = list(mock.calls)
+    assert sent(confirm)["method"] == "model.res.user.warning.create"
+    assert sent(confirm)["params"][0] == [{"user": 7, "name": "abc123.invoice_taxes", "always": False}]
+    assert sent(again)["method"] == sent(post)["method"] == "model.account.invoice.post"
+
+
+@pytest.mark.parametrize("answers", [
+    [warning("x.invoice_date_future", "The invoice date is in the future")],
+    [warning("a.invoice_taxes", "default taxes"), result([5]), warning("a.invoice_taxes", "default taxes")],
+], ids=["other-warning-stays-fatal", "the-same-warning-twice"])
+def test_other_warnings_and_a_repeated_one_are_fatal_with_tryton_message(answers):
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        logged_in(mock)
+        for answer in answers:
+            mock.post(URL, **answer)
+        with pytest.raises(FatalError, match="UserWarning: "):
+            client().model("account.invoice", "post", [1])
