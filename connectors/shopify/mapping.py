@@ -9,6 +9,11 @@
 Money arrives as decimal strings (REST) or MoneyBags ``{shopMoney: {amount, currencyCode}}``
 (GraphQL) and leaves as ``Decimal`` quantized to the currency's minor unit; floats are refused.
 
+Order amounts (line discounts from ``total_discount`` and ``discount_allocations``, shipping
+lines after their discounts, line and shipping taxes, ``taxes_included``, and the check that
+the lines, shipping and tax add up to Shopify's ``total_price``) follow the rules written down
+in :mod:`connectors.shopify.amounts`.
+
 Refunds: a Shopify refund is money going back to the buyer, possibly with restocked lines. It
 becomes a canonical *payment with a negative amount* (status ``refunded``), the sum of the
 refund's successful refund transactions, with the refunded lines kept under ``attributes``.
@@ -22,6 +27,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from connectors.shopify import amounts
+from connectors.shopify.amounts import money
 from connectors.shopify.queries import order_from_graphql
 from hub.errors import InvalidRecordError
 from hub.money import quantize, to_decimal
@@ -41,21 +48,26 @@ def order_to_sales_order(order: Mapping[str, Any]) -> dict[str, Any]:
     """A REST/webhook order (or a GraphQL order node) as a canonical sales order."""
     order = order_from_graphql(order) if "lineItems" in order or "legacyResourceId" in order else order
     currency = order["currency"]
+    discounts = amounts.line_discounts(order, currency)
+    shipping = amounts.shipping_lines(order, currency)
     record = {
         "number": str(order["name"]).lstrip("#"),
         "currency": currency,
         "customer": _customer_ref(order),
         "order_date": order.get("created_at"),
         "status": "cancelled" if order.get("cancelled_at") else "booked",
-        "lines": [_order_line(i, line, currency) for i, line in enumerate(order.get("line_items") or [], 1)],
-        "tax_lines": [_tax_line(t, currency) for t in order.get("tax_lines") or []],
-        "totals": _totals(order, currency),
+        "taxes_included": bool(order.get("taxes_included")),
+        "lines": [_order_line(i, line, discount, currency)
+                  for i, (line, discount) in enumerate(zip(order.get("line_items") or [], discounts), 1)],
+        "tax_lines": [amounts.tax_line(t, currency) for t in order.get("tax_lines") or []],
+        "shipping_lines": shipping,
+        "totals": _totals(order, shipping, currency),
         "billing_address": _address(order.get("billing_address"), "billing"),
         "shipping_address": _address(order.get("shipping_address"), "shipping"),
         "notes": order.get("note"),
         "external_refs": [_ref(order["id"])],
-        "attributes": _order_attributes(order),
     }
+    record["attributes"] = {**_order_attributes(order), **amounts.unexplained(_compact(record), currency)}
     return _compact(record)
 
 
@@ -69,40 +81,25 @@ def _customer_ref(order: Mapping[str, Any]) -> dict[str, Any] | None:
     return _compact(ref) or None
 
 
-def _order_line(number: int, line: Mapping[str, Any], currency: str) -> dict[str, Any]:
-    quantity = to_decimal(line["quantity"])
-    price = money(line.get("price", 0), currency)
-    discount = money(line.get("total_discount") or 0, currency)
+def _order_line(number: int, line: Mapping[str, Any], discount: Decimal, currency: str) -> dict[str, Any]:
     return _compact({
         "line_number": number,
         "sku": line.get("sku") or None,
         "description": line.get("name") or line.get("title"),
-        "quantity": quantity,
-        "unit_price": price,
+        "quantity": to_decimal(line["quantity"]),
+        "unit_price": money(line.get("price", 0), currency),
         "discount": discount if discount else None,
-        "tax_lines": [_tax_line(t, currency) for t in line.get("tax_lines") or []],
-        "line_total": quantize(quantity * price - discount, currency),
+        "tax_lines": amounts.tax_lines(line.get("tax_lines"), currency),
+        "line_total": amounts.gross_amount(line, currency) - discount,
         "external_refs": [_ref(line["id"])] if line.get("id") else None,
     })
 
 
-def _tax_line(tax: Mapping[str, Any], currency: str) -> dict[str, Any]:
-    rate = tax.get("rate")
-    return _compact({
-        "name": tax.get("title"),
-        "rate": to_decimal(rate) if rate is not None else None,
-        "amount": money(tax.get("price", 0), currency),
-    })
-
-
-def _totals(order: Mapping[str, Any], currency: str) -> dict[str, Any]:
-    shipping = sum((money(s.get("price", 0), currency) for s in order.get("shipping_lines") or []), Decimal(0))
-    if order.get("total_shipping_price") is not None:
-        shipping = money(order["total_shipping_price"], currency)
+def _totals(order: Mapping[str, Any], shipping: list[dict[str, Any]], currency: str) -> dict[str, Any]:
     return _compact({
         "subtotal": _money_or_none(order.get("subtotal_price"), currency),
         "discount_total": _money_or_none(order.get("total_discounts"), currency),
-        "shipping_total": quantize(shipping, currency),
+        "shipping_total": quantize(amounts.total(s["amount"] for s in shipping), currency),
         "tax_total": _money_or_none(order.get("total_tax"), currency),
         "total": money(order["total_price"], currency),
     })
@@ -230,14 +227,6 @@ def transaction_to_payment(transaction: Mapping[str, Any], *, currency: str | No
 
 
 # --- small helpers ----------------------------------------------------------------------------
-
-
-def money(value: Any, currency: str) -> Decimal:
-    """A REST decimal string or a GraphQL MoneyBag as a Decimal at the currency's minor unit."""
-    if isinstance(value, Mapping):
-        bag = value.get("shopMoney") or value
-        value, currency = bag["amount"], bag.get("currencyCode") or currency
-    return quantize(value, currency)
 
 
 def _money_or_none(value: Any, currency: str) -> Decimal | None:

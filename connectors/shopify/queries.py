@@ -12,10 +12,11 @@ from typing import Any
 _MONEY = "shopMoney { amount currencyCode }"
 _ADDRESS = "name company address1 address2 city province provinceCode zip countryCodeV2 phone"
 _TAX = f"title rate priceSet {{ {_MONEY} }}"
+_ALLOCATION = f"allocatedAmountSet {{ {_MONEY} }}"
 
 ORDER_FIELDS = f"""
   id legacyResourceId name email createdAt updatedAt cancelledAt cancelReason closedAt note test
-  currencyCode displayFinancialStatus displayFulfillmentStatus discountCodes
+  currencyCode taxesIncluded displayFinancialStatus displayFulfillmentStatus discountCodes
   customer {{ id legacyResourceId email firstName lastName }}
   subtotalPriceSet {{ {_MONEY} }}
   totalDiscountsSet {{ {_MONEY} }}
@@ -29,6 +30,14 @@ ORDER_FIELDS = f"""
     id sku name title quantity
     originalUnitPriceSet {{ {_MONEY} }}
     totalDiscountSet {{ {_MONEY} }}
+    discountAllocations {{ {_ALLOCATION} }}
+    taxLines {{ {_TAX} }}
+  }} }}
+  shippingLines(first: 20) {{ nodes {{
+    title code
+    originalPriceSet {{ {_MONEY} }}
+    discountedPriceSet {{ {_MONEY} }}
+    discountAllocations {{ {_ALLOCATION} }}
     taxLines {{ {_TAX} }}
   }} }}
 """
@@ -68,6 +77,7 @@ def order_from_graphql(node: Mapping[str, Any]) -> dict[str, Any]:
         "name": node["name"],
         "email": node.get("email"),
         "currency": node.get("currencyCode") or _currency(node.get("totalPriceSet")),
+        "taxes_included": bool(node.get("taxesIncluded")),
         "created_at": node.get("createdAt"),
         "updated_at": node.get("updatedAt"),
         "cancelled_at": node.get("cancelledAt"),
@@ -87,6 +97,7 @@ def order_from_graphql(node: Mapping[str, Any]) -> dict[str, Any]:
         "billing_address": _address(node.get("billingAddress")),
         "shipping_address": _address(node.get("shippingAddress")),
         "line_items": [_line(n) for n in _nodes(node.get("lineItems"))],
+        "shipping_lines": [_shipping(n) for n in _nodes(node.get("shippingLines"))],
     }
 
 
@@ -99,8 +110,21 @@ def _line(node: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": legacy_id(node), "sku": node.get("sku"), "name": node.get("name"), "title": node.get("title"),
         "quantity": node["quantity"], "price": node["originalUnitPriceSet"],
-        "total_discount": node.get("totalDiscountSet"), "tax_lines": [_tax(t) for t in node.get("taxLines") or []],
+        "total_discount": node.get("totalDiscountSet"), "discount_allocations": _allocations(node),
+        "tax_lines": [_tax(t) for t in node.get("taxLines") or []],
     }
+
+
+def _shipping(node: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "title": node.get("title"), "code": node.get("code"), "price": node["originalPriceSet"],
+        "discounted_price": node.get("discountedPriceSet"), "discount_allocations": _allocations(node),
+        "tax_lines": [_tax(t) for t in node.get("taxLines") or []],
+    }
+
+
+def _allocations(node: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"amount": a["allocatedAmountSet"]} for a in node.get("discountAllocations") or []]
 
 
 def _tax(tax: Mapping[str, Any]) -> dict[str, Any]:

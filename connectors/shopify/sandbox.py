@@ -90,11 +90,19 @@ class ShopState:
             return {"cost": {"requestedQueryCost": requested, "actualQueryCost": requested if status else None,
                              "throttleStatus": status or self.bucket.status()}}
 
-    def page(self, since: datetime | None, offset: int, first: int) -> tuple[list[dict[str, Any]], bool]:
+    def page(self, since: datetime | None, after: tuple[datetime, str] | None,
+             first: int) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``first`` orders past the ``after`` position, by (updatedAt, id), and whether more follow.
+
+        The position is the last order's sort key, as in Shopify's cursors, not an offset: an
+        order updated while a client pages moves behind it and is answered again, and no other
+        order shifts out of reach.
+        """
         with self.lock:
-            rows = sorted(self.orders.values(), key=lambda n: (_when(n["updatedAt"]), n["id"]))
-        rows = [n for n in rows if since is None or _when(n["updatedAt"]) >= since]
-        return rows[offset:offset + first], offset + first < len(rows)
+            rows = sorted(self.orders.values(), key=_sort_key)
+        rows = [n for n in rows if (since is None or _when(n["updatedAt"]) >= since)
+                and (after is None or _sort_key(n) > after)]
+        return rows[:first], first < len(rows)
 
 
 def create_app(token: str = "shpat_sandbox", secret: str = "sandbox-secret") -> Flask:
@@ -154,9 +162,8 @@ def _orders(state: ShopState, variables: Mapping[str, Any]) -> Response:
     if status is None:
         return _throttled(state, requested)
     match = SINCE.search(str(variables.get("query") or ""))
-    offset = _offset_of(variables.get("after"))
-    rows, more = state.page(_when(match.group(1)) if match else None, offset, first)
-    edges = [{"cursor": _cursor(offset + i + 1), "node": node} for i, node in enumerate(rows)]
+    rows, more = state.page(_when(match.group(1)) if match else None, _position_of(variables.get("after")), first)
+    edges = [{"cursor": _cursor(node), "node": node} for node in rows]
     page_info = {"hasNextPage": more, "endCursor": edges[-1]["cursor"] if edges else None}
     return _json({"data": {"orders": {"edges": edges, "pageInfo": page_info}}, "extensions": state.cost(requested, status)})
 
@@ -201,7 +208,8 @@ def node_from_rest(order: Mapping[str, Any]) -> dict[str, Any]:
         "email": order.get("email"), "createdAt": _iso(order["created_at"]), "updatedAt": _iso(order["updated_at"]),
         "cancelledAt": order.get("cancelled_at"), "cancelReason": order.get("cancel_reason"),
         "closedAt": order.get("closed_at"), "note": order.get("note"), "test": bool(order.get("test")),
-        "currencyCode": currency, "displayFinancialStatus": (order.get("financial_status") or "").upper() or None,
+        "currencyCode": currency, "taxesIncluded": bool(order.get("taxes_included")),
+        "displayFinancialStatus": (order.get("financial_status") or "").upper() or None,
         "displayFulfillmentStatus": (order.get("fulfillment_status") or "unfulfilled").upper(),
         "discountCodes": [d["code"] for d in order.get("discount_codes") or []],
         "customer": {"id": f"gid://shopify/Customer/{customer['id']}", "legacyResourceId": str(customer["id"]),
@@ -210,10 +218,11 @@ def node_from_rest(order: Mapping[str, Any]) -> dict[str, Any]:
         "subtotalPriceSet": bag(order["subtotal_price"]), "totalDiscountsSet": bag(order.get("total_discounts", "0.00")),
         "totalShippingPriceSet": bag(shipping), "totalTaxSet": bag(order.get("total_tax", "0.00")),
         "totalPriceSet": bag(order["total_price"]),
-        "taxLines": [{"title": t["title"], "rate": t.get("rate"), "priceSet": bag(t["price"])} for t in order.get("tax_lines") or []],
+        "taxLines": _tax_nodes(order, bag),
         "billingAddress": _address_node(order.get("billing_address")),
         "shippingAddress": _address_node(order.get("shipping_address")),
         "lineItems": {"nodes": [_line_node(line, bag) for line in order.get("line_items") or []]},
+        "shippingLines": {"nodes": [_shipping_node(line, bag) for line in order.get("shipping_lines") or []]},
     }
 
 
@@ -221,7 +230,22 @@ def _line_node(line: Mapping[str, Any], bag: Any) -> dict[str, Any]:
     return {"id": f"gid://shopify/LineItem/{line['id']}", "sku": line.get("sku"), "name": line.get("name"),
             "title": line.get("title"), "quantity": line["quantity"], "originalUnitPriceSet": bag(line["price"]),
             "totalDiscountSet": bag(line.get("total_discount", "0.00")),
-            "taxLines": [{"title": t["title"], "rate": t.get("rate"), "priceSet": bag(t["price"])} for t in line.get("tax_lines") or []]}
+            "discountAllocations": _allocation_nodes(line, bag), "taxLines": _tax_nodes(line, bag)}
+
+
+def _shipping_node(line: Mapping[str, Any], bag: Any) -> dict[str, Any]:
+    price = line.get("price", "0.00")
+    return {"title": line.get("title"), "code": line.get("code"), "originalPriceSet": bag(price),
+            "discountedPriceSet": bag(line.get("discounted_price", price)),
+            "discountAllocations": _allocation_nodes(line, bag), "taxLines": _tax_nodes(line, bag)}
+
+
+def _allocation_nodes(line: Mapping[str, Any], bag: Any) -> list[dict[str, Any]]:
+    return [{"allocatedAmountSet": bag(a["amount"])} for a in line.get("discount_allocations") or []]
+
+
+def _tax_nodes(item: Mapping[str, Any], bag: Any) -> list[dict[str, Any]]:
+    return [{"title": t["title"], "rate": t.get("rate"), "priceSet": bag(t["price"])} for t in item.get("tax_lines") or []]
 
 
 def _address_node(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -233,17 +257,23 @@ def _address_node(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
             "countryCodeV2": address.get("country_code"), "phone": address.get("phone")}
 
 
-def _cursor(position: int) -> str:
-    return base64.b64encode(jsonutil.dumps({"last_id": position}).encode()).decode()
+def _sort_key(node: Mapping[str, Any]) -> tuple[datetime, str]:
+    return _when(node["updatedAt"]), str(node["id"])
 
 
-def _offset_of(cursor: str | None) -> int:
+def _cursor(node: Mapping[str, Any]) -> str:
+    position = {"last_id": str(node["id"]), "last_value": node["updatedAt"]}
+    return base64.b64encode(jsonutil.dumps(position).encode()).decode()
+
+
+def _position_of(cursor: str | None) -> tuple[datetime, str] | None:
     if not cursor:
-        return 0
+        return None
     try:
-        return int(jsonutil.loads(base64.b64decode(cursor))["last_id"])
+        position = jsonutil.loads(base64.b64decode(cursor))
+        return _when(position["last_value"]), str(position["last_id"])
     except (ValueError, KeyError, TypeError):
-        return 0
+        return None
 
 
 def _iso(value: str) -> str:

@@ -1,23 +1,32 @@
 """Customer invoices: find, post, read as canonical records, and pay through the pay wizard.
 
 An invoice is named in a payload by ``{"id": 12}``, ``{"number": "INV-1"}`` or
-``{"order_number": "#1001"}`` (the invoice of that sale). Payments are idempotent by their
-reference: the pay wizard writes it as the description of the payment line, and an
-invoice already carrying a payment line with that description is not paid again.
+``{"order_number": "#1001"}`` (the invoice of that sale).
+
+A payment pays its invoice through the pay wizard up to the invoice's amount to pay; Tryton
+refuses more than that as a partial payment, so the remainder of an overpayment (or all of a
+payment on an invoice already paid) is booked as the customer's credit (connectors.tryton.credits).
+Payments are idempotent by their reference at every step: the pay wizard writes it as the
+description of the payment line, and an invoice already carrying a payment line with that
+description is not paid again; the credit move is found by its description before one is
+booked. A retry after a crash between the two books only what is missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from connectors.tryton import mapping
+from connectors.tryton import credits, mapping
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
+from hub.money import quantize
 
 INVOICE_FIELDS = ["number", "state", "invoice_date", "untaxed_amount", "tax_amount", "total_amount",
                   "amount_to_pay", "currency", "party", "write_date", "create_date", "lines_to_pay"]
-PAYABLE_STATES = ("posted",)
+PAY_FIELDS = [*INVOICE_FIELDS, "company", "account"]
+PAYABLE_STATES = ("posted", "paid")  # a paid invoice takes a payment as the customer's credit
 
 
 class Invoices:
@@ -26,6 +35,7 @@ class Invoices:
     def __init__(self, client: TrytonClient, *, payment_method: str | None = None):
         self.client = client
         self.payment_method = payment_method
+        self.credits = credits.CustomerCredits(client)
 
     def find(self, ref: Mapping[str, Any], *, action: str) -> list[int]:
         """Ids of the customer invoices ``ref`` names (id, number or order_number)."""
@@ -99,15 +109,45 @@ class Invoices:
         return sales[0]["reference"] if sales else None
 
     def pay(self, payload: Mapping[str, Any], *, action: str = "record_payment") -> dict[str, Any]:
-        """Record ``payload["payment"]`` on ``payload["invoice"]``, once per payment reference."""
+        """Record ``payload["payment"]`` on ``payload["invoice"]``, once per payment reference.
+
+        The invoice takes up to its amount to pay through the pay wizard; what is left over
+        (all of it when the invoice is already paid) is booked as the customer's credit.
+        Returns ``{payment_line, invoice, applied, credit, credit_move}``; applied + credit is
+        the payment's amount.
+        """
         payment, invoice_id = payload["payment"], self.find(payload["invoice"], action=action)[0]
-        invoice, = self.client.read("account.invoice", [invoice_id], INVOICE_FIELDS, action=action)
-        existing = self.payment_line(invoice, payment["reference"], action=action)
-        if existing is None:
-            self.check_payable(invoice, action=action)
-            self.run_pay_wizard(invoice, payment, action=action)
-            existing = self.payment_line(invoice, payment["reference"], action=action)
-        return {"payment_line": existing, "invoice": self.canonical([invoice_id], action=action)[0]}
+        invoice, = self.client.read("account.invoice", [invoice_id], PAY_FIELDS, action=action)
+        currency = self.check_payable(invoice, payment, action=action)
+        amount = quantize(payment["amount"], currency)
+        line = self.payment_line(invoice, payment["reference"], action=action)
+        if line is None:
+            applied, _ = credits.split_payment(amount, invoice["amount_to_pay"] or 0, currency)
+            line = self.apply(invoice, payment, applied, action=action) if applied else None
+        applied = self.line_amount(line, invoice, currency, action=action) if line else quantize(0, currency)
+        credit = amount - applied
+        credit_move = self.book_credit(invoice, payment, credit, action=action) if credit > 0 else None
+        return {"payment_line": line, "invoice": self.canonical([invoice_id], action=action)[0],
+                "applied": applied, "credit": credit, "credit_move": credit_move}
+
+    def apply(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], amount: Decimal, *,
+              action: str) -> int:
+        """Pay ``amount`` of ``invoice`` through the pay wizard; the id of the payment line."""
+        self.run_pay_wizard(invoice, payment, amount, action=action)
+        line = self.payment_line(invoice, payment["reference"], action=action)
+        if line is None:
+            raise FatalError(f"the pay wizard wrote no payment line {payment['reference']!r} on invoice "
+                             f"{invoice.get('number') or invoice['id']}", connection=self.client.connection,
+                             action=action)
+        return line
+
+    def book_credit(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], amount: Decimal, *,
+                    action: str) -> int:
+        """The posted move keeping ``amount`` of ``payment`` as the customer's credit."""
+        method, = self.client.read("account.invoice.payment.method", [self.method_id(action=action)],
+                                   ["journal", "debit_account"], action=action)
+        return self.credits.book(invoice, payment, amount, method=method, date=mapping.payment_date(payment),
+                                 action=action)
 
     def payment_line(self, invoice: Mapping[str, Any], reference: str, *, action: str) -> int | None:
         """The id of the invoice's payment line written for ``reference``, if any."""
@@ -117,27 +157,54 @@ class Invoices:
         matches = [line["id"] for line in lines if reference in (line["description"], line["move_description_used"])]
         return matches[0] if matches else None
 
-    def check_payable(self, invoice: Mapping[str, Any], *, action: str) -> None:
-        """Refuse to pay a draft, cancelled or already paid invoice."""
+    def line_amount(self, line_id: int, invoice: Mapping[str, Any], currency: str, *, action: str) -> Decimal:
+        """What payment line ``line_id`` paid, in the invoice's currency."""
+        line, = self.client.read("account.move.line", [line_id],
+                                 ["debit", "credit", "amount_second_currency", "second_currency"], action=action)
+        if line["second_currency"] == invoice["currency"] and line["amount_second_currency"] is not None:
+            return quantize(-line["amount_second_currency"], currency)
+        return quantize(line["credit"] - line["debit"], currency)
+
+    def check_payable(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], *, action: str) -> str:
+        """The invoice's currency code; refuse a draft or cancelled invoice, a payment in another
+        currency and an amount that is not positive."""
+        name = invoice.get("number") or invoice["id"]
         if invoice["state"] not in PAYABLE_STATES:
-            raise FatalError(f"invoice {invoice.get('number') or invoice['id']} is {invoice['state']}, not open",
+            raise FatalError(f"invoice {name} is {invoice['state']}, not open", connection=self.client.connection,
+                             action=action)
+        currency, = self.client.read("currency.currency", [invoice["currency"]], ["code"], action=action)
+        if payment["currency"] != currency["code"]:
+            raise FatalError(f"payment {payment['reference']} is in {payment['currency']} but invoice {name} is "
+                             f"in {currency['code']}; convert it before applying it", connection=self.client.connection,
+                             action=action)
+        if quantize(payment["amount"], currency["code"]) <= 0:
+            raise FatalError(f"payment {payment['reference']} has no positive amount ({payment['amount']})",
                              connection=self.client.connection, action=action)
+        return currency["code"]
 
-    def run_pay_wizard(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], *, action: str) -> None:
-        """``account.invoice.pay``: start form, then (for a partial amount) keep the rest open."""
-        form = mapping.payment_form(payment, currency_id=self.currency_id(payment["currency"], action=action),
+    def run_pay_wizard(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], amount: Decimal, *,
+                       action: str) -> None:
+        """``account.invoice.pay`` for ``amount`` (at most the amount to pay).
+
+        The wizard goes from its start form straight to paying when the amount settles the
+        invoice's open lines; otherwise it asks how to treat the rest, and the answer is
+        "partial" (keep it open). Which of the two happens is only known from its answer, and
+        executing "pay" after the wizard has ended would pay a second time.
+        """
+        form = mapping.payment_form(payment, amount=amount, currency_id=invoice["currency"],
                                     method_id=self.method_id(action=action), payee_id=invoice["party"])
-        steps = [("start", {}), ("choice", {"start": form})]
-        if form["amount"] != invoice["amount_to_pay"]:
-            steps.append(("pay", {"start": form, "ask": {"type": "partial", "lines": [], "payment_lines": []}}))
-        self.client.wizard("account.invoice.pay", [invoice["id"]], "account.invoice", steps, action=action)
-
-    def currency_id(self, code: str, *, action: str) -> int:
-        """The ``currency.currency`` id of an ISO code."""
-        ids = self.client.search("currency.currency", [("code", "=", code)], limit=1, action=action)
-        if not ids:
-            raise FatalError(f"Tryton has no currency {code}", connection=self.client.connection, action=action)
-        return ids[0]
+        context = {**(self.client.context or {}), "active_model": "account.invoice", "active_id": invoice["id"],
+                   "active_ids": [invoice["id"]]}
+        session_id, _start, _end = self.client.call("wizard.account.invoice.pay.create", [context], action=action)
+        try:
+            execute = "wizard.account.invoice.pay.execute"
+            self.client.call(execute, [session_id, {}, "start", context], action=action)
+            answer = self.client.call(execute, [session_id, {"start": form}, "choice", context], action=action)
+            if (answer.get("view") or {}).get("state") == "ask":
+                data = {"start": form, "ask": {"type": "partial", "lines": [], "payment_lines": []}}
+                self.client.call(execute, [session_id, data, "pay", context], action=action)
+        finally:
+            self.client.call("wizard.account.invoice.pay.delete", [session_id, context], action=action)
 
     def method_id(self, *, action: str) -> int:
         """The invoice payment method: the configured one by name, else the first one."""

@@ -74,6 +74,18 @@ def test_poll_sends_the_cursor_start_as_an_updated_at_search(sandbox, shop):
     assert [r.id for r in records] == ["1002", "1003", "1004"]
 
 
+def test_an_order_updated_while_paging_skips_no_other_order(sandbox, shop):
+    server, _ = sandbox
+    made = orders(5)
+    seed(server, made)
+    polled = shop.poll("orders", Cursor(start=None))
+    first_page = [next(polled), next(polled)]
+    seed(server, [{**made[0], "updated_at": "2024-03-20T10:00:00Z"}])  # moves from the first page to the end
+    records = first_page + list(polled)
+    assert [(r.id, r.updated_at.day) for r in records] == [
+        ("1000", 1), ("1001", 2), ("1002", 3), ("1003", 4), ("1004", 5), ("1000", 20)]
+
+
 def test_throttled_answer_is_retriable_with_the_refill_time(sandbox, shop):
     server, _ = sandbox
     seed(server, orders(1))
