@@ -177,12 +177,12 @@ def test_a_payment_in_another_currency_than_the_invoice_is_refused(erp):
 
 @pytest.fixture
 def yen(erp):
-    """JPY (0 decimals) at 320 per 2 EUR-units of the test company's rate table (1 EUR = 160 JPY)."""
-    found = erp.client.search("currency.currency", [("code", "=", "JPY")])
-    if not found:
+    """JPY (0 decimals) at 161 to the euro: the test database's rate, set here when it has none."""
+    if not erp.client.search("currency.currency", [("code", "=", "JPY")]):
+        euro, = erp.client.search_read("currency.currency", [("code", "=", "EUR")], ["rate"])
         erp.client.create("currency.currency", [{
             "name": "Yen", "code": "JPY", "symbol": "¥", "digits": 0, "rounding": Decimal(1),
-            "rates": [("create", [{"date": dt.date(2000, 1, 1), "rate": Decimal(320)}])]}])
+            "rates": [("create", [{"date": dt.date(2000, 1, 1), "rate": euro["rate"] * 161}])]}])
     return "JPY"
 
 
@@ -197,7 +197,7 @@ def test_a_yen_overpayment_books_whole_yen_and_its_euro_value(erp, yen):
     lines = erp.client.read("account.move.line", move["lines"],
                             ["debit", "credit", "amount_second_currency", "party"])
     receivable, = [line for line in lines if line["party"] == row["party"]]
-    # 35 JPY at 1 EUR = 160 JPY is 0.21875 EUR, 0.22 in the company's currency
+    # 35 JPY at 161 to the euro is 0.2174 EUR, 0.22 in the company's currency
     assert (receivable["credit"], receivable["amount_second_currency"]) == (Decimal("0.22"), Decimal("-35"))
     assert receivable_balance(erp, row["party"]) == Decimal("-0.22")
 
