@@ -67,7 +67,9 @@ SHOPIFY_CONFIG_SCHEMA: dict[str, Any] = {
                            default=50, minimum=1, maximum=250),
         "timeout": _prop("number", "Timeout", "Read timeout in seconds per request.", [30], default=30, exclusiveMinimum=0),
         "max_throttle_wait": _prop("number", "Longest throttle wait", "Most seconds to wait for the query-cost "
-                                   "bucket to refill before a query.", [30], default=30, minimum=0),
+                                   "bucket to refill before a query, or before asking again after a throttled answer "
+                                   "(THROTTLED or 429); a longer wait is left to the run's retry.", [30], default=30,
+                                   minimum=0),
     },
 }
 

@@ -169,7 +169,14 @@ class ShopifyClient:
         return order
 
     def poll_orders(self, cursor: Cursor, *, page_size: int) -> Iterator[PolledRecord]:
-        """Orders updated at or after ``cursor.start``, oldest first, page by page."""
+        """Orders updated at or after ``cursor.start``, oldest first, page by page.
+
+        Each record stands on its own (its id and updatedAt come from its node), so nothing
+        depends on where in an answer it sits. Pages follow Shopify's ``endCursor``, which
+        holds the last order's sort key (updatedAt, id), not an offset: an order updated while
+        the pages are read moves behind the cursor and comes again as a new version, and no
+        other order shifts out of reach.
+        """
         start = as_utc(cursor.start) if cursor.start else None
         search = f"updated_at:>='{start.astimezone(timezone.utc).isoformat().replace('+00:00', 'Z')}'" if start else None
         after: str | None = None

@@ -349,6 +349,14 @@ def test_an_order_that_does_not_add_up_shows_the_gap_instead_of_failing():
     assert "unexplained_tax_difference" not in record["attributes"]
 
 
+def test_line_discounts_that_match_no_subtotal_are_summed():
+    order = {**AMOUNT_CASES[6][0], "subtotal_price": "400.00", "total_price": "424.46"}  # sum 407.67, larger 427.67
+    record = canonical.check("sales_order", mapping.order_to_sales_order(order))
+    assert [l.get("discount") for l in record["lines"]] == [D("57.80"), D("7.50")]
+    assert (record["totals"]["subtotal"], record["totals"]["total"]) == (D("400.00"), D("424.46"))
+    assert record["attributes"]["unexplained_difference"] == "-7.67"
+
+
 def test_the_published_sample_shows_its_gaps(order):
     # Its three lines of 199.00 make 597.00, while its subtotal and total count 398.00; and
     # its tax is stated for the order only, not per line.
