@@ -9,7 +9,7 @@
         webhook: {secret: "${HUBSPOT_CLIENT_SECRET}", url: https://hub.example.com/webhooks/crm}
 
 Poll resources ``contacts`` and ``companies`` (CRM v3 search on the modified date, oldest
-first, sliding past the 10,000-result window). Each polled record's data is ``{"customer":
+first, each page a new search from the latest modified date seen). Each polled record's data is ``{"customer":
 <canonical customer>, "record": <the HubSpot object as returned>}``. With ``webhook`` set,
 ``POST /webhooks/<connection>`` accepts HubSpot's signature-v3 requests; the topic is the events'
 ``subscriptionType`` (e.g. ``contact.creation``, ``contact.propertyChange``, ``company.deletion``)
@@ -90,8 +90,8 @@ HUBSPOT_CONFIG_SCHEMA: dict[str, Any] = {
                           [DEFAULT_BASE_URL, "http://127.0.0.1:9211"], default=DEFAULT_BASE_URL),
         "page_size": _prop("integer", "Page size", "Results per search page (HubSpot allows up to 200).",
                            [100], default=100, minimum=1, maximum=200),
-        "search_window": _prop("integer", "Search window", "How many results one search can page through "
-                               "before it must slide (HubSpot: 10,000).", [SEARCH_WINDOW], default=SEARCH_WINDOW, minimum=1),
+        "search_window": _prop("integer", "Search window", "How far one search can page by offset "
+                               "among records sharing one modified date (HubSpot: 10,000).", [SEARCH_WINDOW], default=SEARCH_WINDOW, minimum=1),
         "timeout": _prop("number", "Timeout", "Read timeout in seconds per request.", [30], default=30, exclusiveMinimum=0),
         "custom_properties": _obj("Custom properties by resource", "Custom property names per poll resource.",
                                   [{"companies": {"tax_id": "vat_number"}}],
