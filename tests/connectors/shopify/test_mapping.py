@@ -182,7 +182,8 @@ def shop_order(*, currency: str = "USD", included: bool = False, lines: list[dic
             taxes[(t["title"], t["rate"])] = taxes.get((t["title"], t["rate"]), D(0)) + D(t["price"])
     order.update(currency=currency, taxes_included=included, line_items=lines, shipping_lines=list(shipping),
                  subtotal_price=subtotal, total_discounts=discounts, total_tax=total_tax, total_price=total,
-                 tax_lines=[tax(title, str(rate), str(amount)) for (title, rate), amount in taxes.items()], **extra)
+                 tax_lines=[tax(title, str(rate), str(amount)) for (title, rate), amount in taxes.items()],
+                 **{"discount_codes": [], **extra})
     return order
 
 
