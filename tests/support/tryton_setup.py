@@ -8,7 +8,8 @@ trytond ships for its own tests: a company, the minimal chart of accounts, a fis
 covering YEAR with its periods and invoice sequences, the "Direct" payment term, an
 accounting product category ("Goods"), a cash payment method ("Cash") for the invoice
 pay wizard, two customer taxes (VAT 19 % and 7 %; other rates are created by the
-connector from these), and USD, JPY, KWD and GBP with a rate against the EUR. It runs outside the test process so trytond's pool never loads there.
+connector from these), and USD, JPY, KWD and GBP with a rate against the EUR (exchange differences on the
+revenue and expense accounts). It runs outside the test process so trytond's pool never loads there.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def prepare(config_file: str, database: str, currency: str, year: int) -> None:
     _payment_method(accounts)
     _taxes(company)
     _currencies()
+    _exchange_accounts(accounts)
 
 
 def _company(currency: str):
@@ -107,6 +109,16 @@ def _currencies() -> None:
         currency = Currency(name=code, code=code, symbol=code, digits=digits, rounding=Decimal(rounding))
         currency.save()
         Rate(date=datetime.date.min, rate=euro.rate * Decimal(per_euro), currency=currency).save()
+
+
+def _exchange_accounts(accounts: dict) -> None:
+    """Where exchange gains and losses of foreign-currency invoices go (income statement)."""
+    from proteus import Model
+
+    configuration = Model.get("account.configuration")(1)
+    configuration.currency_exchange_credit_account = accounts["revenue"]
+    configuration.currency_exchange_debit_account = accounts["expense"]
+    configuration.save()
 
 
 def main(argv: list[str]) -> int:
