@@ -23,12 +23,27 @@ Actions (payloads are canonical records; every one is idempotent by a stable key
 ``list_open_invoices``  ``{}`` → canonical invoices posted and not paid
 ``record_payment``      ``{invoice: {id | number | order_number}, payment: canonical payment}`` →
                         ``{payment_line, invoice}``; key: payment reference
+``cancel_sales_order``  sales_order or ``{number}`` → ``{sale, state, cancelled_invoices, credit_notes,
+                        shipped}``: a draft or quoted sale cancelled; a processing one has its draft
+                        invoices and open shipments cancelled, its posted invoices credited and its
+                        exceptions handled (connectors.tryton.sales); key: order number
+``refund_payment``      ``{invoice: {id | number | order_number}, payment: negative canonical payment}``
+                        → ``{invoice, credit_note, credited, paid_out, payout_move}``: a credit note
+                        for the refunded lines or amount, the money paid back booked
+                        (connectors.tryton.refunds); key: refund reference
+``list_sales_orders``   ``{since?}`` → ``[{number, total, untaxed, tax, currency, state}]`` (read-only;
+                        number = the sale's reference, cancelled sales left out)
+``list_invoice_payments`` ``{since?}`` → ``[{invoice, order_number, currency, total, paid, amount_due,
+                        payments: [{reference, amount, credit}]}]`` (read-only)
+``receivable_balances`` ``{}`` → ``[{currency, invoices, credit, balance}]``: open receivable per
+                        currency, invoices to pay minus open customer credit (read-only)
 
 Poll resources: ``invoices`` and ``sales``, changed since the cursor (Tryton's write_date).
 
 ERP-neutral names (the same on the odoo connector, so recipes do not depend on the ERP):
 ``upsert_customer`` (= upsert_party), ``create_sales_order`` (= create_sale), ``post_invoice``,
-``record_payment`` and ``list_open_invoices`` (above). Canonical invoices from Tryton carry no
+``record_payment``, ``list_open_invoices``, ``list_sales_orders``, ``list_invoice_payments`` and
+``receivable_balances`` (above). Canonical invoices from Tryton carry no
 due date (Tryton keeps maturity dates on move lines); recipes derive one when they need it.
 """
 
@@ -41,6 +56,7 @@ from connectors.base import Action, ActionContext, Connector, Cursor, PolledReco
 from connectors.tryton.catalog import Catalog
 from connectors.tryton.client import DEFAULT_TIMEOUT, TrytonClient
 from connectors.tryton.invoices import Invoices
+from connectors.tryton.ledger import Ledger
 from connectors.tryton.parties import Parties
 from connectors.tryton.polling import POLLED, poll_changes
 from connectors.tryton.sales import ADJUSTMENT_SKU, SHIPPING_SKU, Sales
@@ -126,9 +142,14 @@ class TrytonConnector(Connector):
             "read_invoice": lambda payload, context: self.invoices.read(payload),
             "list_open_invoices": self.list_open_invoices,
             "record_payment": lambda payload, context: self.invoices.pay(payload),
+            "cancel_sales_order": lambda payload, context: self.sales.cancel(payload, self.invoices),
+            "refund_payment": lambda payload, context: self.invoices.refund(payload),
             # ERP-neutral names the bundled recipes call (the odoo connector has the same).
             "upsert_customer": lambda payload, context: self.parties.upsert(payload),
             "create_sales_order": lambda payload, context: self.sales.create(payload),
+            "list_sales_orders": lambda payload, context: Ledger(self.client).sales_orders(payload),
+            "list_invoice_payments": lambda payload, context: Ledger(self.client).invoice_payments(payload),
+            "receivable_balances": lambda payload, context: Ledger(self.client).receivable_balances(payload),
         }
 
     def list_open_invoices(self, payload: Any, context: ActionContext) -> list[dict[str, Any]]:
