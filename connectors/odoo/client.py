@@ -27,7 +27,8 @@ CONCURRENCY_MARKERS = ("SerializationFailure", "could not serialize", "Transacti
 #: json2 takes named arguments: the names of each method's positional arguments (after ids).
 NAMED_ARGS = {"search_read": ("domain", "fields"), "search": ("domain",), "search_count": ("domain",),
               "create": ("vals_list",), "write": ("vals",), "read": ("fields",)}
-MODEL_METHODS = frozenset({"search_read", "search", "search_count", "create", "default_get", "name_search"})
+MODEL_METHODS = frozenset({"search_read", "search", "search_count", "create", "default_get", "name_search",
+                           "fields_get"})
 
 
 def classify(status: int, body: Any, headers: Mapping[str, str], *, connection: str | None, action: str | None) -> None:

@@ -9,8 +9,10 @@ from connectors.base import Action, ActionContext, Connector, Cursor, PolledReco
 from connectors.http.client import HttpClient
 from connectors.odoo import mapping
 from connectors.odoo.client import Json2Client, JsonRpcClient, OdooClient
+from connectors.odoo.payments import Payments
+from connectors.odoo.sales import ADJUSTMENT_CODE, SHIPPING_CODE, SaleOrders
+from connectors.odoo.taxes import SaleTaxes
 from hub.errors import FatalError
-from hub.money import quantize
 
 
 def _prop(kind: str, title: str, description: str, examples: list, **extra: Any) -> dict[str, Any]:
@@ -38,6 +40,15 @@ ODOO_CONFIG_SCHEMA: dict[str, Any] = {
         "payment_reference_field": _prop("string", "Payment reference field", "account.payment field holding the "
                                          "payment reference: memo (Odoo 18+) or ref (older).", ["memo", "ref"], default="memo"),
         "timeout": _prop("number", "Timeout", "Read timeout in seconds.", [30], default=30, exclusiveMinimum=0),
+        "shipping_product": _prop("string", "Shipping product", "default_code of the service product shipping "
+                                  "charges are sold as (created when missing).", ["SHIPPING"], default=SHIPPING_CODE),
+        "adjustment_product": _prop("string", "Adjustment product", "default_code of the service product of the "
+                                    "untaxed line that brings a sale order's total to the storefront's when Odoo's "
+                                    "rounding differs (created when missing).", ["ADJUSTMENT"], default=ADJUSTMENT_CODE),
+        "create_missing_taxes": _prop("boolean", "Create missing taxes", "When an order has a tax rate Odoo has no "
+                                      "price-excluded percent sale tax for: copy the first sale tax with that rate "
+                                      "(its accounts and tax grids too, to be reviewed) instead of refusing the "
+                                      "order.", [False, True], default=False),
     },
 }
 
@@ -52,6 +63,13 @@ class OdooConnector(Connector):
         super().__init__(name, config)
         self.client = client
         self.reference_field = config.get("payment_reference_field", "memo")
+        taxes = SaleTaxes(self.call, connection=name, create_missing=bool(config.get("create_missing_taxes", False)))
+        self.sales = SaleOrders(self.call, connection=name, taxes=taxes,
+                                partner_id=lambda customer: self.upsert_partner(customer)["id"],
+                                shipping_code=config.get("shipping_product", SHIPPING_CODE),
+                                adjustment_code=config.get("adjustment_product", ADJUSTMENT_CODE))
+        self.payments = Payments(self.call, connection=name, reference_field=self.reference_field,
+                                 journal_id=config.get("payment_journal_id"))
 
     @classmethod
     def from_config(cls, name: str, config: Mapping[str, Any]) -> OdooConnector:
@@ -103,28 +121,9 @@ class OdooConnector(Connector):
         return None
 
     def create_sale_order(self, order: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
-        """Create and confirm a sale order, once per canonical order number (client_order_ref)."""
-        action = "create_sale_order"
-        existing = self.call("sale.order", "search_read", [("client_order_ref", "=", order["number"])],
-                             ["id", "name", "state"], action=action, limit=1)
-        if existing:
-            return {**existing[0], "created": False}
-        partner = self.upsert_partner(order.get("customer") or {}, context)["id"]
-        lines = [mapping.line_values(line, product_id=self.product_id(line, order["currency"], action=action),
-                                     currency=order["currency"]) for line in order.get("lines", [])]
-        [sale_id] = self.call("sale.order", "create", [mapping.order_values(order, partner_id=partner, lines=lines)], action=action)
-        self.call("sale.order", "action_confirm", [sale_id], action=action)
-        [sale] = self.call("sale.order", "read", [sale_id], ["id", "name", "state"], action=action)
-        return {**sale, "created": True}
-
-    def product_id(self, line: Mapping[str, Any], currency: str, *, action: str) -> int | None:
-        """The product.product of a line's SKU (default_code), created when missing."""
-        if not line.get("sku"):
-            return None
-        rows = self.call("product.product", "search_read", [("default_code", "=", line["sku"])], ["id"], action=action, limit=1)
-        if rows:
-            return rows[0]["id"]
-        return self.call("product.product", "create", [mapping.product_values(line, currency)], action=action)[0]
+        """Create, match to the storefront's total and confirm a sale order, once per order number
+        (client_order_ref); see connectors.odoo.sales."""
+        return self.sales.create(order, action="create_sale_order")
 
     def create_sales_order(self, order: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
         """``create_sale_order`` whose answer also names the sale ``number``, as every ERP's does."""
@@ -169,36 +168,26 @@ class OdooConnector(Connector):
         return rows[0]
 
     def register_payment(self, payment: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
-        """Pay an invoice through the account.payment.register wizard, once per payment reference.
+        """Pay an invoice up to its amount due and keep the rest as customer credit, once per
+        payment reference (see connectors.odoo.payments).
 
-        Payload: ``{reference, amount, currency, invoice: {id}|{number}, value_date?}``.
+        Payload: ``{reference, amount, currency, invoice: {id}|{number}, value_date?}`` →
+        ``{payment_id, credit_payment_id, created, applied, credit}``.
         """
-        action, field = "register_payment", self.reference_field
-        done = self.call("account.payment", "search_read", [(field, "=", payment["reference"])], ["id"], action=action, limit=1)
-        if done:
-            return {"payment_id": done[0]["id"], "created": False}
-        move = self.find_invoice(payment.get("invoice") or {}, action=action)
-        values = {"amount": quantize(payment["amount"], payment["currency"]), "communication": payment["reference"]}
-        if payment.get("value_date"):
-            values["payment_date"] = payment["value_date"]
-        if self.config.get("payment_journal_id"):
-            values["journal_id"] = self.config["payment_journal_id"]
-        wizard_context = {"context": {"active_model": "account.move", "active_ids": [move["id"]]}}
-        [wizard] = self.call("account.payment.register", "create", [values], action=action, **wizard_context)
-        self.call("account.payment.register", "action_create_payments", [wizard], action=action, **wizard_context)
-        created = self.call("account.payment", "search_read", [(field, "=", payment["reference"])], ["id"], action=action, limit=1)
-        return {"payment_id": created[0]["id"] if created else None, "created": True}
+        move = self.find_invoice(payment.get("invoice") or {}, action="register_payment")
+        return self.payments.record(move, payment, action="register_payment")
 
     def record_payment(self, payload: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
-        """``{invoice: {id}|{number}, payment: canonical payment}`` → ``{payment_id, created, invoice}``.
+        """``{invoice: {id}|{number}, payment: canonical payment}`` → ``{payment_id, credit_payment_id,
+        created, applied, credit, invoice}``.
 
-        The ERP-neutral form of ``register_payment``; ``invoice`` is the canonical invoice after it.
+        The ERP-neutral form of ``register_payment``; ``applied`` + ``credit`` is the payment's
+        amount and ``invoice`` is the canonical invoice after it.
         """
         payment, invoice = payload["payment"], payload.get("invoice") or {}
-        done = self.register_payment({"reference": payment["reference"], "amount": payment["amount"],
-                                      "currency": payment["currency"], "invoice": invoice,
-                                      "value_date": payment.get("value_date")}, context)
         move = self.find_invoice(invoice, action="record_payment")
+        done = self.payments.record(move, payment, action="record_payment")
+        move = self.find_invoice({"id": move["id"]}, action="record_payment")
         return {**done, "invoice": mapping.invoice_from_odoo(move, system=self.name)}
 
     def list_open_invoices(self, payload: Mapping[str, Any] | None = None,

@@ -7,16 +7,18 @@ quantized to the currency), so 0.1 + 0.2 never becomes 0.30000000000000004.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from hub.money import quantize
+from hub.money import quantize, to_decimal
 
 INVOICE_FIELDS = ["name", "state", "payment_state", "move_type", "partner_id", "currency_id", "invoice_date",
                   "invoice_date_due", "invoice_origin", "amount_untaxed", "amount_tax", "amount_total",
                   "amount_residual", "write_date"]
 PAYMENT_STATUS = {"paid": "paid", "in_payment": "paid", "partial": "partially_paid", "reversed": "credited"}
+OVERPAYMENT = " (overpayment)"
 
 
 def exact(value: Any, currency: str) -> Decimal:
@@ -42,17 +44,28 @@ def partner_values(customer: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def product_values(line: Mapping[str, Any], currency: str) -> dict[str, Any]:
-    """product.product values for a line's SKU that Odoo does not know yet."""
-    values = {"name": line.get("description") or line["sku"], "default_code": line["sku"]}
-    if line.get("unit_price") is not None:
-        values["list_price"] = quantize(line["unit_price"], currency)
+def product_values(line: SaleLine, *, price_digits: int) -> dict[str, Any]:
+    """product.product values for a line's SKU that Odoo does not know yet (list price before tax)."""
+    values: dict[str, Any] = {"name": line.description, "default_code": line.sku}
+    if line.quantity:
+        values["list_price"] = (line.net_amount / line.quantity).quantize(Decimal(1).scaleb(-price_digits))
     return values
 
 
-def order_values(order: Mapping[str, Any], *, partner_id: int, lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """sale.order values with its lines as one2many create commands; client_order_ref = order number."""
+def service_values(code: str, name: str) -> dict[str, Any]:
+    """product.product values of a service the hub books charges on (shipping, adjustments)."""
+    return {"name": name, "default_code": code, "type": "service", "list_price": Decimal(0)}
+
+
+def order_values(order: Mapping[str, Any], *, partner_id: int, lines: list[dict[str, Any]],
+                 pricelist_id: int | None = None) -> dict[str, Any]:
+    """sale.order values with its lines as one2many create commands; client_order_ref = order number.
+
+    The pricelist sets the order's currency in Odoo (without one, the company's currency).
+    """
     values = {"partner_id": partner_id, "client_order_ref": order["number"], "order_line": [[0, 0, line] for line in lines]}
+    if pricelist_id is not None:
+        values["pricelist_id"] = pricelist_id
     if order.get("order_date"):
         values["date_order"] = f"{order['order_date'][:10]} 00:00:00"
     if order.get("notes"):
@@ -60,14 +73,157 @@ def order_values(order: Mapping[str, Any], *, partner_id: int, lines: list[dict[
     return values
 
 
-def line_values(line: Mapping[str, Any], *, product_id: int | None, currency: str) -> dict[str, Any]:
-    """sale.order.line values of a canonical line."""
-    values: dict[str, Any] = {"product_uom_qty": Decimal(str(line["quantity"])), "name": line.get("description") or line.get("sku")}
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SaleLine:
+    """One line to book: what it sells, how many, its amount before tax and its tax rates."""
+
+    sku: str | None
+    description: str
+    quantity: Decimal
+    net_amount: Decimal
+    tax_rates: tuple[Decimal, ...]
+
+
+def sale_lines(order: Mapping[str, Any], *, shipping_sku: str) -> list[SaleLine]:
+    """The order's lines and shipping charges as lines before tax, each with its tax rates.
+
+    Lines are booked before tax, so with ``taxes_included`` a line's net amount is its total
+    less the tax the storefront computed on it; discounts (the line's own and its share of
+    order-level codes) are already inside the line total.
+    """
+    currency, included = order["currency"], bool(order.get("taxes_included"))
+    lines = [_product_line(line, currency, included) for line in order.get("lines") or []]
+    shipping = order.get("shipping_lines")
+    if shipping is None and to_decimal((order.get("totals") or {}).get("shipping_total") or 0):
+        shipping = [{"description": "Shipping", "amount": order["totals"]["shipping_total"]}]
+    lines += [_shipping_line(charge, currency, included, shipping_sku) for charge in shipping or []]
+    return lines
+
+
+def _product_line(line: Mapping[str, Any], currency: str, included: bool) -> SaleLine:
+    quantity = to_decimal(line["quantity"])
+    total = line.get("line_total")
+    if total is None:
+        total = quantity * to_decimal(line.get("unit_price") or 0) - to_decimal(line.get("discount") or 0)
+    return SaleLine(sku=line.get("sku"), description=line.get("description") or line.get("sku") or "Item",
+                    quantity=quantity, tax_rates=tax_rates(line), net_amount=net_amount(total, line, currency, included))
+
+
+def _shipping_line(charge: Mapping[str, Any], currency: str, included: bool, sku: str) -> SaleLine:
+    return SaleLine(sku=sku, description=charge.get("description") or charge.get("code") or "Shipping",
+                    quantity=Decimal(1), tax_rates=tax_rates(charge),
+                    net_amount=net_amount(charge["amount"], charge, currency, included))
+
+
+def net_amount(amount: Any, taxed: Mapping[str, Any], currency: str, included: bool) -> Decimal:
+    """The amount before tax: ``amount`` less its taxes when they are included in it."""
+    taxes = sum((to_decimal(tax["amount"]) for tax in taxed.get("tax_lines") or []), Decimal(0))
+    return quantize(to_decimal(amount) - (taxes if included else 0), currency)
+
+
+def tax_rates(taxed: Mapping[str, Any]) -> tuple[Decimal, ...]:
+    """The distinct non-zero rates of a line's taxes, in their order."""
+    rates = (to_decimal(tax["rate"]) for tax in taxed.get("tax_lines") or [] if tax.get("rate") is not None)
+    return tuple(dict.fromkeys(rate for rate in rates if rate))
+
+
+def price_parts(net: Decimal, quantity: Decimal, digits: int) -> list[tuple[Decimal, Decimal]]:
+    """(quantity, unit price) pairs whose amounts add up to ``net``, prices at ``digits`` decimals.
+
+    Odoo rounds ``price_unit`` to its "Product Price" precision (2 decimals by default), so
+    1234.57 for 250 units (4.93828...) cannot be one price: a whole quantity is split into
+    units at the price rounded down and units a step above (43 × 4.93 + 207 × 4.94). A
+    quantity that cannot be split exactly keeps the nearest price; the order's total check
+    books what is left on the adjustment line.
+    """
+    step = Decimal(1).scaleb(-digits)
+    if not quantity:
+        return [(quantity, Decimal(0).quantize(step))]
+    price = net / quantity
+    if price == price.quantize(step):
+        return [(quantity, price.quantize(step))]
+    low = price.quantize(step, rounding=ROUND_FLOOR)
+    above = (net - quantity * low) / step  # how many units take the price a step higher
+    if quantity == quantity.to_integral_value() and above == above.to_integral_value() and 0 < above < quantity:
+        return [(above, low + step), (quantity - above, low)]
+    return [(quantity, price.quantize(step, rounding=ROUND_HALF_UP))]
+
+
+def order_line_values(line: SaleLine, *, product_id: int | None, quantity: Decimal, price_unit: Decimal,
+                      tax_field: str, tax_ids: list[int]) -> dict[str, Any]:
+    """sale.order.line values: a price before tax, no percentage discount, exactly these taxes.
+
+    The taxes are always written (an empty list included): left out, Odoo would put the
+    product's default taxes on the line.
+    """
+    values: dict[str, Any] = {"name": line.description, "product_uom_qty": quantity, "price_unit": price_unit,
+                              "discount": Decimal(0), tax_field: [[6, 0, list(tax_ids)]]}
     if product_id is not None:
         values["product_id"] = product_id
-    if line.get("unit_price") is not None:
-        values["price_unit"] = Decimal(str(line["unit_price"]))
+    return values
+
+
+def adjustment_line_values(order: Mapping[str, Any], difference: Decimal, *, product_id: int,
+                           tax_field: str) -> dict[str, Any]:
+    """The untaxed line that brings Odoo's total to the storefront's, stating why."""
+    return {
+        "product_id": product_id,
+        "name": (f"Adjustment to the storefront total of order {order['number']} "
+                 f"({order['totals']['total']} {order['currency']}): rounding Odoo cannot reproduce"),
+        "product_uom_qty": Decimal(1),
+        "price_unit": difference,
+        "discount": Decimal(0),
+        tax_field: [[6, 0, []]],
+    }
+
+
+def total_difference(order: Mapping[str, Any], erp_total: Decimal) -> Decimal:
+    """Storefront total − Odoo total, at the currency's minor unit (0 when the order has none)."""
+    expected = (order.get("totals") or {}).get("total")
+    if expected is None:
+        return Decimal(0)
+    return quantize(to_decimal(expected) - erp_total, order["currency"])
+
+
+def tax_percent(rate: Decimal) -> Decimal:
+    """A canonical rate (0.19) as Odoo's percent tax ``amount`` (19), normalized for comparison."""
+    return (to_decimal(rate) * 100).normalize()
+
+
+def split_payment(amount: Decimal, due: Decimal, currency: str) -> tuple[Decimal, Decimal]:
+    """(applied, credit): the invoice takes up to what it still has to pay, the rest is credit."""
+    amount, due = quantize(amount, currency), quantize(max(due, Decimal(0)), currency)
+    applied = min(amount, due)
+    return applied, amount - applied
+
+
+def credit_memo(reference: str) -> str:
+    """The memo of the customer payment keeping the rest of payment ``reference`` as credit."""
+    return reference + OVERPAYMENT
+
+
+def wizard_values(payment: Mapping[str, Any], amount: Decimal, *, currency_id: int,
+                  journal_id: int | None) -> dict[str, Any]:
+    """account.payment.register values paying ``amount`` of an invoice; what it leaves unpaid stays open."""
+    values = {"amount": amount, "currency_id": currency_id, "communication": payment["reference"],
+              "payment_difference_handling": "open", "payment_date": payment_date(payment),
+              "journal_id": journal_id}
     return {k: v for k, v in values.items() if v is not None}
+
+
+def credit_payment_values(payment: Mapping[str, Any], amount: Decimal, *, partner_id: int, currency_id: int,
+                          journal_id: int | None, reference_field: str) -> dict[str, Any]:
+    """account.payment values of an inbound customer payment left unreconciled: the customer's credit."""
+    values = {"payment_type": "inbound", "partner_type": "customer", "partner_id": partner_id, "amount": amount,
+              "currency_id": currency_id, "date": payment_date(payment),
+              reference_field: credit_memo(payment["reference"]), "journal_id": journal_id}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def payment_date(payment: Mapping[str, Any]) -> str | None:
+    """``YYYY-MM-DD`` of the value date, else of the day the payment was received (None: Odoo's today)."""
+    value = payment.get("value_date") or payment.get("received_at")
+    return str(value)[:10] if value else None
 
 
 def invoice_from_odoo(move: Mapping[str, Any], *, system: str) -> dict[str, Any]:
@@ -107,8 +263,12 @@ def odoo_timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _name(many2one: Any) -> str | None:
+def many2one_name(many2one: Any) -> str | None:
+    """The display name of a many2one read as ``[id, name]`` (None when empty)."""
     return many2one[1] if isinstance(many2one, list) and len(many2one) > 1 else None
+
+
+_name = many2one_name
 
 
 def _versioned(ref: dict[str, str], write_date: Any) -> dict[str, str]:

@@ -1,8 +1,21 @@
 """A local Odoo stand-in speaking ``/jsonrpc`` (execute_kw) and ``/json/2/<model>/<method>``.
 
-In-memory records of res.partner, product.product, sale.order (+ order_line), account.move,
-account.payment and the account.payment.register wizard: enough for the odoo connector's actions.
-Floats go out as JSON floats, as Odoo sends them.
+In-memory records of res.partner, product.product, sale.order (+ order_line), account.tax,
+account.move, account.payment and the account.payment.register wizard: enough for the odoo
+connector's actions. Money is Decimal inside; it goes out as JSON floats, as Odoo sends it.
+
+Amounts follow Odoo's defaults: unit prices rounded to the "Product Price" precision (2 unless
+``price_digits`` says otherwise), each line's base rounded to its currency, then each of its
+percent taxes rounded (tax_calculation_rounding_method ``round_per_line``); price-included
+taxes are taken out of the line's amount, the last one taking what rounding leaves so the
+amount stays what was asked. A line written without taxes gets its product's, and a new
+product gets the company's default sale tax. Payments: the register wizard refuses an
+invoice that is not posted or has nothing left to pay, and an amount above what is due
+leaves the invoice paid (never a negative residual) with the excess open on the payment.
+
+Seeded (again after a reset): the company in EUR, currencies EUR, USD, JPY, KWD, GBP with a
+pricelist for each but EUR, sale taxes 19 % and 7 % (price excluded, 19 % the default) and
+19 % price included.
 
     POST /_sandbox/faults   [503, {"status": 200, "body": {...}}]  canned answers first
     POST /_sandbox/reset                                        forget records and faults
@@ -17,7 +30,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import Flask, Response, request
@@ -26,8 +41,12 @@ from connectors.sandbox import FaultScript, add_fault_gate, canned_response, run
 from hub import jsonutil
 
 OPERATORS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "in": lambda a, b: a in b,
+             "not in": lambda a, b: a not in b,
              ">=": lambda a, b: a is not None and a >= b, ">": lambda a, b: a is not None and a > b,
              "<=": lambda a, b: a is not None and a <= b, "<": lambda a, b: a is not None and a < b}
+CURRENCIES = {"EUR": "0.01", "USD": "0.01", "JPY": "1", "KWD": "0.001", "GBP": "0.01"}
+COMPANY_CURRENCY = "EUR"
+NOTHING_TO_PAY = "You can't register a payment because there is nothing left to pay on the selected journal items."
 
 
 class OdooError(Exception):
@@ -41,19 +60,33 @@ class OdooError(Exception):
 class OdooStore:
     """The records, by model; one lock guards them."""
 
-    def __init__(self, *, database: str, login: str, key: str):
+    def __init__(self, *, database: str, login: str, key: str, price_digits: int = 2, line_tax_field: str = "tax_id"):
         self.database, self.login, self.key = database, login, key
+        self.price_digits, self.line_tax_field = price_digits, line_tax_field
         self.lock = threading.Lock()
-        self.models: dict[str, dict[int, dict[str, Any]]] = {}
-        self.ids = itertools.count(1)
         self.faults = FaultScript()
+        self.reset()
 
     def reset(self) -> None:
-        """Forget every record (ids start again at 1) and the scripted faults."""
+        """Forget every record (ids start again at 1), seed again, forget the scripted faults."""
         with self.lock:
-            self.models = {}
+            self.models: dict[str, dict[int, dict[str, Any]]] = {}
             self.ids = itertools.count(1)
+            self.seed()
         self.faults.replace([])
+
+    def seed(self) -> None:
+        """The company, its currencies and pricelists, its sale taxes and price precision."""
+        currency = {code: self.insert("res.currency", {"name": code, "rounding": Decimal(rounding), "active": True}, {})
+                    for code, rounding in CURRENCIES.items()}
+        self.insert("res.company", {"name": "Sandbox Company", "currency_id": [currency[COMPANY_CURRENCY], COMPANY_CURRENCY]}, {})
+        for code, currency_id in currency.items():
+            if code != COMPANY_CURRENCY:
+                self.insert("product.pricelist", {"name": f"{code} prices", "currency_id": [currency_id, code]}, {})
+        self.insert("decimal.precision", {"name": "Product Price", "digits": self.price_digits}, {})
+        for name, amount, included in (("19%", "19", False), ("7%", "7", False), ("19% incl.", "19", True)):
+            self.insert("account.tax", {"name": name, "amount": Decimal(amount), "amount_type": "percent",
+                                        "type_tax_use": "sale", "price_include": included, "sequence": 1}, {})
 
     def now(self) -> str:
         return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
@@ -84,53 +117,174 @@ class OdooStore:
         return [self.insert(model, dict(values), context or {}) for values in vals_list]
 
     def m_write(self, model, ids, vals, context=None):
+        vals = dict(vals)
+        commands = vals.pop("order_line", [])
         for i in ids:
-            self.table(model)[i].update(vals, write_date=self.now())
+            record = self.table(model)[i]
+            record.update(vals, write_date=self.now())
+            if model == "sale.order" and commands:
+                record["order_line"] += [self.insert_line(record, dict(cmd[2])) for cmd in commands if cmd[0] == 0]
+                self.total_order(record)
         return True
 
+    def m_copy(self, model, ids, default=None, context=None):
+        [source] = ids  # Odoo up to 17 answers the id of the one copy
+        values = {k: v for k, v in self.table(model)[source].items() if k not in ("id", "write_date", "_context")}
+        return self.insert(model, {**values, **(default or {})}, {})
+
+    def m_fields_get(self, model, allfields=None, attributes=None, context=None):
+        known = {"sale.order.line": ["name", "product_id", "product_uom_qty", "price_unit", "discount",
+                                     self.line_tax_field, "price_subtotal", "price_tax", "price_total"]}
+        names = [name for name in known.get(model, []) if not allfields or name in allfields]
+        return {name: {"type": "many2many" if name == self.line_tax_field else "char"} for name in names}
+
     def insert(self, model: str, values: dict[str, Any], context: dict[str, Any]) -> int:
-        lines = values.pop("order_line", [])
-        record = {"id": next(self.ids), **values, "write_date": self.now(), "_context": context}
-        if model == "sale.order":
-            record.update(name=f"S{record['id']:05d}", state="draft",
-                          order_line=[self.insert("sale.order.line", dict(cmd[2]), {}) for cmd in lines])
+        lines = values.pop("order_line", []) if model == "sale.order" else []
+        record = {"id": next(self.ids), **_decimals(values), "write_date": self.now(), "_context": context}
         if model == "res.partner" and not record.get("name"):
             raise OdooError("The partner name is required", "odoo.exceptions.ValidationError")
+        if model == "product.product" and "taxes_id" not in record:
+            record["taxes_id"] = self.default_taxes()
+        if model == "account.payment":
+            record.setdefault("state", "draft")
         self.table(model)[record["id"]] = record
+        if model == "sale.order":
+            record.update(name=f"S{record['id']:05d}", state="draft", currency_id=self.order_currency(record))
+            record["order_line"] = [self.insert_line(record, dict(cmd[2])) for cmd in lines]
+            self.total_order(record)
         return record["id"]
+
+    def default_taxes(self) -> list[int]:
+        """The company's default sale tax (the first one seeded)."""
+        return [min(self.table("account.tax"))] if self.table("account.tax") else []
+
+    # --- sale orders --------------------------------------------------------------------------
+
+    def order_currency(self, order: dict[str, Any]) -> list:
+        """The pricelist's currency, else the company's."""
+        if order.get("pricelist_id"):
+            return self.table("product.pricelist")[_plain(order["pricelist_id"])]["currency_id"]
+        return next(iter(self.table("res.company").values()))["currency_id"]
+
+    def insert_line(self, order: dict[str, Any], values: dict[str, Any]) -> int:
+        """A sale.order.line of ``order`` with its amounts, computed as Odoo does."""
+        taxes = values.pop(self.line_tax_field, None)
+        if taxes is None:
+            product = self.table("product.product").get(values.get("product_id"), {})
+            tax_ids = list(product.get("taxes_id", []))
+        else:
+            tax_ids = _command_ids(taxes)
+        step = Decimal(1).scaleb(-self.price_digits)
+        line = {"id": next(self.ids), "order_id": [order["id"], order.get("name")], **_decimals(values),
+                self.line_tax_field: tax_ids, "write_date": self.now()}
+        line["price_unit"] = Decimal(str(line.get("price_unit", 0))).quantize(step, rounding=ROUND_HALF_UP)
+        rounding = self.rounding(order["currency_id"])
+        discounted = line["price_unit"] * (1 - Decimal(str(line.get("discount") or 0)) / 100)
+        subtotal, tax = line_amounts(discounted, Decimal(str(line.get("product_uom_qty", 1))),
+                                     [self.table("account.tax")[t] for t in tax_ids], rounding)
+        line.update(price_subtotal=subtotal, price_tax=tax, price_total=subtotal + tax)
+        self.table("sale.order.line")[line["id"]] = line
+        return line["id"]
+
+    def total_order(self, order: dict[str, Any]) -> None:
+        lines = [self.table("sale.order.line")[i] for i in order["order_line"]]
+        untaxed = sum((line["price_subtotal"] for line in lines), Decimal(0))
+        tax = sum((line["price_tax"] for line in lines), Decimal(0))
+        order.update(amount_untaxed=untaxed, amount_tax=tax, amount_total=untaxed + tax)
+
+    def rounding(self, currency: Any) -> Decimal:
+        return self.table("res.currency")[_plain(currency)]["rounding"]
 
     def m_action_confirm(self, model, ids, context=None):
         for i in ids:
             self.table(model)[i].update(state="sale", write_date=self.now())
         return True
 
+    # --- invoices and payments ----------------------------------------------------------------
+
     def m_action_post(self, model, ids, context=None):
         for i in ids:
-            move = self.table(model)[i]
-            if move["state"] != "draft":
+            record = self.table(model)[i]
+            if record["state"] != "draft":
                 raise OdooError("Only draft journal entries can be posted.")
-            move.update(state="posted", name=f"INV/2024/{i:05d}", payment_state="not_paid", write_date=self.now())
+            if model == "account.payment":
+                record.update(state="in_process", write_date=self.now())  # posted, not reconciled: open credit
+                continue
+            record.update(state="posted", name=f"INV/2024/{i:05d}", payment_state="not_paid", write_date=self.now())
         return True
 
     def m_action_create_payments(self, model, ids, context=None):
         wizard = self.table(model)[ids[0]]
         for move_id in wizard["_context"].get("active_ids", []):
             move = self.table("account.move")[move_id]
-            residual = round(float(move["amount_residual"]) - float(wizard["amount"]), 2)
-            move.update(amount_residual=residual, payment_state="paid" if residual <= 0 else "partial", write_date=self.now())
-            self.insert("account.payment", {"amount": wizard["amount"], "memo": wizard.get("communication"),
-                                            "ref": wizard.get("communication"), "state": "paid",
-                                            "partner_id": move["partner_id"]}, {})
+            if move["state"] != "posted":
+                raise OdooError("You can only register payment for posted journal entries.")
+            if move["amount_residual"] <= 0:
+                raise OdooError(NOTHING_TO_PAY)
+            amount = Decimal(str(wizard["amount"]))
+            taken = min(amount, move["amount_residual"])
+            residual = max(move["amount_residual"] - taken, Decimal(0))
+            if wizard.get("payment_difference_handling") == "reconcile":
+                residual = Decimal(0)  # the difference is written off
+            move.update(amount_residual=residual, payment_state="paid" if not residual else "partial", write_date=self.now())
+            self.insert("account.payment", {
+                "amount": amount, "memo": wizard.get("communication"), "ref": wizard.get("communication"),
+                "state": "paid" if amount == taken else "in_process", "payment_type": "inbound",
+                "partner_type": "customer", "partner_id": move["partner_id"],
+                "currency_id": wizard.get("currency_id") or move["currency_id"], "reconciled_invoice_ids": [move_id],
+                "date": wizard.get("payment_date") or self.now()[:10]}, {})
         return {"type": "ir.actions.act_window_close"}
 
     def add_invoice(self, values: dict[str, Any]) -> int:
         """A draft customer invoice (the sandbox's stand-in for invoicing a sale order)."""
-        total = float(values.get("amount_total", 0))
-        defaults = {"move_type": "out_invoice", "state": "draft", "name": "/", "payment_state": "not_paid",
-                    "currency_id": [1, values.pop("currency", "EUR")], "amount_untaxed": total,
-                    "amount_tax": 0.0, "amount_total": total, "amount_residual": total}
         with self.lock:
+            code = values.pop("currency", COMPANY_CURRENCY)
+            currency = next(r["id"] for r in self.table("res.currency").values() if r["name"] == code)
+            total = _round(Decimal(str(values.pop("amount_total", 0))), self.rounding(currency))
+            defaults = {"move_type": "out_invoice", "state": "draft", "name": "/", "payment_state": "not_paid",
+                        "currency_id": [currency, code], "amount_untaxed": total, "amount_tax": Decimal(0),
+                        "amount_total": total, "amount_residual": total}
             return self.insert("account.move", {**defaults, **values}, {})
+
+
+def line_amounts(price_unit: Decimal, quantity: Decimal, taxes: Iterable[dict[str, Any]],
+                 rounding: Decimal) -> tuple[Decimal, Decimal]:
+    """(base, tax) of one line, rounded per line: the base to the currency, then each tax.
+
+    Price-included taxes are taken out of the amount together (base = amount / (1 + their
+    rates), rounded); they are what is left of the amount, so base + included taxes is the
+    amount the line was given. Excluded taxes are computed on that base, each rounded.
+    """
+    taxes = list(taxes)
+    amount = _round(price_unit * quantity, rounding)
+    included = sum((Decimal(str(t["amount"])) / 100 for t in taxes if t.get("price_include")), Decimal(0))
+    excluded = [Decimal(str(t["amount"])) / 100 for t in taxes if not t.get("price_include")]
+    base = _round(amount / (1 + included), rounding)
+    tax = amount - base + sum((_round(base * rate, rounding) for rate in excluded), Decimal(0))
+    return base, tax
+
+
+def _round(value: Decimal, rounding: Decimal) -> Decimal:
+    """Odoo's float_round: half away from zero, to a multiple of the currency's rounding."""
+    return (value / rounding).quantize(Decimal(1), rounding=ROUND_HALF_UP) * rounding
+
+
+def _command_ids(value: Any) -> list[int]:
+    """The ids an x2many value sets: ``[[6, 0, ids]]`` commands, ``[[4, id]]`` links or plain ids."""
+    ids: list[int] = []
+    for item in value or []:
+        if isinstance(item, int):
+            ids.append(item)
+        elif item[0] == 6:
+            ids = list(item[2])
+        elif item[0] == 4:
+            ids.append(item[1])
+    return ids
+
+
+def _decimals(values: dict[str, Any]) -> dict[str, Any]:
+    """Floats (from Python callers; JSON numbers arrive as Decimal already) as exact Decimals."""
+    return {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in values.items()}
 
 
 def _matches(record: dict[str, Any], domain: Any) -> bool:
@@ -142,9 +296,11 @@ def _plain(value: Any) -> Any:
     return value[0] if isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) else value
 
 
-def create_app(*, database: str = "sandbox", login: str = "hub", key: str = "sandbox-key") -> Flask:
-    """The sandbox as a Flask app; its store is ``app.extensions["sandbox"]``."""
-    store = OdooStore(database=database, login=login, key=key)
+def create_app(*, database: str = "sandbox", login: str = "hub", key: str = "sandbox-key", price_digits: int = 2,
+               line_tax_field: str = "tax_id") -> Flask:
+    """The sandbox as a Flask app; its store is ``app.extensions["sandbox"]``. ``line_tax_field``
+    is ``tax_ids`` to answer like Odoo 19."""
+    store = OdooStore(database=database, login=login, key=key, price_digits=price_digits, line_tax_field=line_tax_field)
     app = sandbox_app(__name__, store)
     add_fault_gate(app, store)  # both APIs check credentials per call, in Odoo's own error shapes
 
