@@ -12,6 +12,12 @@ favour, ready to be reconciled against a later invoice. The move's description i
 reference + " (overpayment)"; a move with that description is found before one is created, so
 a retry never books the credit twice (a draft left by a crash before posting is posted).
 
+Money paid back to the customer (a refund) that no credit note of the invoice takes is booked
+the other way round, described with the refund reference + " (refund paid out)"::
+
+    debit   invoice's receivable account        amount      (party = the customer)
+    credit  payment method's credit account     amount
+
 In a foreign currency the lines carry the amount in the invoice's currency as second currency
 and its counter-value in the company's currency at Tryton's rate of the payment date.
 """
@@ -19,7 +25,7 @@ and its counter-value in the company's currency at Tryton's rate of the payment 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -29,6 +35,7 @@ from hub.errors import FatalError
 from hub.money import quantize
 
 OVERPAYMENT = " (overpayment)"
+PAID_OUT = " (refund paid out)"
 
 
 def split_payment(amount: Decimal, amount_to_pay: Decimal, currency: str) -> tuple[Decimal, Decimal]:
@@ -43,6 +50,11 @@ def credit_description(reference: str) -> str:
     return reference + OVERPAYMENT
 
 
+def payout_description(reference: str) -> str:
+    """The description of the move paying refund ``reference`` back."""
+    return reference + PAID_OUT
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreditBooking:
     """Where and how much: everything a credit move needs, as Tryton ids and exact amounts."""
@@ -54,7 +66,7 @@ class CreditBooking:
     journal_id: int
     period_id: int
     date: dt.date
-    debit_account_id: int
+    debit_account_id: int           # the payment method's account the money moves on
     receivable_account_id: int
     party_id: int
     description: str
@@ -71,6 +83,17 @@ def credit_move_values(booking: CreditBooking) -> dict[str, Any]:
         credit.update(second_currency=booking.currency_id, amount_second_currency=-booking.amount)
     return {"company": booking.company_id, "journal": booking.journal_id, "period": booking.period_id,
             "date": booking.date, "description": booking.description, "lines": [("create", [debit, credit])]}
+
+
+def payout_move_values(booking: CreditBooking) -> dict[str, Any]:
+    """``account.move`` create values: debit the party's receivable, credit the payment account."""
+    values = credit_move_values(booking)
+    for _command, lines in values["lines"]:
+        for line in lines:
+            line["debit"], line["credit"] = line["credit"], line["debit"]
+            if "amount_second_currency" in line:
+                line["amount_second_currency"] = -line["amount_second_currency"]
+    return values
 
 
 def company_amount(amount: Decimal, *, rate: Decimal, company_rate: Decimal, rounding: Decimal) -> Decimal:
@@ -96,6 +119,19 @@ class CustomerCredits:
             self.client.model("account.move", "post", [move_id], action=action)
         return move_id
 
+    def book_payout(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], amount: Decimal, *,
+                    method: Mapping[str, Any], date: dt.date, action: str) -> int:
+        """The posted move paying ``amount`` of refund ``payment`` back to ``invoice``'s customer
+        (``method``: the payment method with its credit account)."""
+        description = payout_description(payment["reference"])
+        found = self.find(description, company_id=invoice["company"], action=action)
+        move_id = found["id"] if found else self.create(
+            invoice, amount, method={**method, "debit_account": method["credit_account"]}, date=date,
+            description=description, values=payout_move_values, action=action)
+        if not found or found["state"] != "posted":
+            self.client.model("account.move", "post", [move_id], action=action)
+        return move_id
+
     def find(self, description: str, *, company_id: int, action: str) -> dict[str, Any] | None:
         """The credit move with ``description`` (id and state), if one was created."""
         moves = self.client.search_read("account.move", [("description", "=", description),
@@ -104,8 +140,10 @@ class CustomerCredits:
         return moves[0] if moves else None
 
     def create(self, invoice: Mapping[str, Any], amount: Decimal, *, method: Mapping[str, Any], date: dt.date,
-               description: str, action: str) -> int:
-        """A draft credit move for ``amount`` of ``invoice``'s customer."""
+               description: str, values: Callable[[CreditBooking], dict[str, Any]] = credit_move_values,
+               action: str) -> int:
+        """A draft move for ``amount`` of ``invoice``'s customer (a credit move unless ``values``
+        says otherwise)."""
         company_currency, rounding = self.company_currency(invoice["company"], action=action)
         foreign = invoice["currency"] != company_currency
         booking = CreditBooking(
@@ -116,7 +154,7 @@ class CustomerCredits:
             period_id=self.period_id(invoice["company"], date, action=action),
             debit_account_id=method["debit_account"], receivable_account_id=invoice["account"],
             party_id=invoice["party"], description=description)
-        move_id, = self.client.create("account.move", [credit_move_values(booking)], action=action)
+        move_id, = self.client.create("account.move", [values(booking)], action=action)
         return move_id
 
     def company_currency(self, company_id: int, *, action: str) -> tuple[int, Decimal]:

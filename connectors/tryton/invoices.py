@@ -10,6 +10,10 @@ Payments are idempotent by their reference at every step: the pay wizard writes 
 description of the payment line, and an invoice already carrying a payment line with that
 description is not paid again; the credit move is found by its description before one is
 booked. A retry after a crash between the two books only what is missing.
+
+Credit notes (connectors.tryton.refunds): a refund credits its invoice and books the money paid
+back (``refund``); a cancelled order's invoices are cancelled while draft and credited once
+posted (``withdraw``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from connectors.tryton import credits, mapping
+from connectors.tryton import credits, mapping, refunds
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
 from hub.money import quantize
@@ -36,6 +40,7 @@ class Invoices:
         self.client = client
         self.payment_method = payment_method
         self.credits = credits.CustomerCredits(client)
+        self.credit_notes = refunds.CreditNotes(self)
 
     def find(self, ref: Mapping[str, Any], *, action: str) -> list[int]:
         """Ids of the customer invoices ``ref`` names (id, number or order_number)."""
@@ -129,6 +134,106 @@ class Invoices:
         credit_move = self.book_credit(invoice, payment, credit, action=action) if credit > 0 else None
         return {"payment_line": line, "invoice": self.canonical([invoice_id], action=action)[0],
                 "applied": applied, "credit": credit, "credit_move": credit_move}
+
+    def refund(self, payload: Mapping[str, Any], *, action: str = "refund_payment") -> dict[str, Any]:
+        """Credit ``payload["invoice"]`` for refund ``payload["payment"]`` (a negative payment)
+        and book the money paid back, once per refund reference.
+
+        Returns ``{invoice, credit_note, credited, paid_out, payout_move}``: the credit note made
+        for this refund (None when the invoice had nothing left to credit) as the hub keeps credit
+        notes, what it credits, and the refunded amount.
+        """
+        payment, invoice_id = payload["payment"], self.find(payload["invoice"], action=action)[0]
+        invoice = self.credit_notes.header(invoice_id, action=action)
+        amount = self.check_refundable(invoice, payment, action=action)
+        description = refunds.REFUND + payment["reference"]
+        notes = self.credit_notes.of_invoice(invoice_id, invoice["lines"], action=action)
+        note = self.credit_notes.find(notes, description)
+        if note is None:
+            credited = min(amount, self.credit_notes.creditable(invoice, notes))
+            if credited > 0:
+                self.credit_notes.credit_amount(invoice, credited, description, action=action,
+                                                refunded_lines=(payment.get("attributes") or {}).get("lines") or [])
+                notes = self.credit_notes.of_invoice(invoice_id, invoice["lines"], action=action)
+                note = self.credit_notes.find(notes, description)
+        elif note["state"] == "draft":  # a crash between creating and posting it
+            self.client.model("account.invoice", "post", [note["id"]], action=action)
+        ordered = sorted(notes, key=lambda row: (note is None or row["id"] != note["id"], row["id"]))
+        payout_move = self.pay_back(invoice, ordered, payment, amount, action=action)
+        record = self.credit_notes.records([note["id"]], invoice["number"], action=action)[0] if note else None
+        return {"invoice": self.canonical([invoice_id], action=action)[0], "credit_note": record,
+                "credited": record["total"] if record else quantize(0, invoice["currency_code"]),
+                "paid_out": amount, "payout_move": payout_move}
+
+    def pay_back(self, invoice: Mapping[str, Any], notes: list[Mapping[str, Any]], payment: Mapping[str, Any],
+                 amount: Decimal, *, action: str) -> int | None:
+        """Book ``amount`` paid back: on the credit notes that owe the customer, the rest as a
+        move on the receivable (booked last, so finding it means the notes were done)."""
+        found = self.credits.find(credits.payout_description(payment["reference"]), company_id=invoice["company"],
+                                  action=action)
+        left = Decimal(0) if found else self.credit_notes.pay_out(notes, payment, amount, action=action)
+        if not (found or left > 0):
+            return None
+        method, = self.client.read("account.invoice.payment.method", [self.method_id(action=action)],
+                                   ["credit_account"], action=action)
+        return self.credits.book_payout(invoice, payment, left, method=method, date=mapping.payment_date(payment),
+                                        action=action)
+
+    def check_refundable(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], *, action: str) -> Decimal:
+        """The refunded amount (positive); refuse a draft invoice and another currency."""
+        name, currency = invoice.get("number") or invoice["id"], invoice["currency_code"]
+        if invoice["state"] in ("draft", "validated"):
+            raise FatalError(f"invoice {name} is {invoice['state']}: post it before refunding against it",
+                             connection=self.client.connection, action=action)
+        if payment["currency"] != currency:
+            raise FatalError(f"refund {payment['reference']} is in {payment['currency']} but invoice {name} is in "
+                             f"{currency}", connection=self.client.connection, action=action)
+        amount = -quantize(payment["amount"], currency)
+        if amount <= 0:
+            raise FatalError(f"refund {payment['reference']} pays nothing back ({payment['amount']})",
+                             connection=self.client.connection, action=action)
+        return amount
+
+    def withdraw(self, invoice_ids: list[int], order_number: str, *, action: str) -> dict[str, list]:
+        """Take back the invoices of a cancelled order: cancel the draft ones, credit what is
+        still creditable on the posted ones (Tryton's refund option when nothing was paid or
+        credited yet, so the invoice is cancelled against its credit note).
+
+        Returns ``{cancelled_invoices, credit_notes}`` as canonical records, the same on a repeat.
+        """
+        rows = self.client.read("account.invoice", invoice_ids, ["state", "number", "cancel_move"], action=action)
+        drafts = [row["id"] for row in rows if row["state"] in ("draft", "validated")]
+        if drafts:
+            self.client.model("account.invoice", "cancel", drafts, action=action)
+        cancelled = [row["id"] for row in rows if row["id"] in drafts or (row["state"] == "cancelled"
+                                                                           and not row["cancel_move"])]
+        notes = [note for row in rows if row["id"] not in cancelled
+                 for note in self.credit_rest(row["id"], refunds.CANCELLATION + order_number, action=action)]
+        return {"cancelled_invoices": self.canonical(cancelled, action=action), "credit_notes": notes}
+
+    def credit_rest(self, invoice_id: int, description: str, *, action: str) -> list[dict[str, Any]]:
+        """The credit note ``description`` of what is still creditable on a posted invoice."""
+        invoice = self.credit_notes.header(invoice_id, action=action)
+        notes = self.credit_notes.of_invoice(invoice_id, invoice["lines"], action=action)
+        note = self.credit_notes.find(notes, description)
+        if note is None:
+            rest = self.credit_notes.creditable(invoice, notes)
+            if rest <= 0:
+                return []
+            if invoice["state"] == "posted" and not notes and not self.has_payments(invoice_id, action=action):
+                note_id = self.credit_notes.credit_all(invoice, description, action=action)
+            else:
+                note_id = self.credit_notes.credit_amount(invoice, rest, description, action=action)
+        else:
+            note_id = note["id"]
+            if note["state"] == "draft":
+                self.client.model("account.invoice", "post", [note_id], action=action)
+        return self.credit_notes.records([note_id], invoice["number"], action=action)
+
+    def has_payments(self, invoice_id: int, *, action: str) -> bool:
+        """Whether any payment line pays the invoice."""
+        row, = self.client.read("account.invoice", [invoice_id], ["payment_lines"], action=action)
+        return bool(row["payment_lines"])
 
     def apply(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], amount: Decimal, *,
               action: str) -> int:

@@ -10,6 +10,15 @@ line of its own with its tax, and discounts are inside the line amounts. Tryton 
 the tax itself, with unit prices at 4 digits; where its total still differs from the
 storefront's (a cent of rounding), one adjustment line booked before the sale is quoted makes
 the ERP total equal to the storefront's, and the result reports it.
+
+Cancellation (``cancel``): Tryton cancels only a draft or quoted sale, so a sale already
+processing (the bundled flow processes each sale at once) is taken back document by document:
+its draft invoices are cancelled and its posted ones credited (Invoices.withdraw), its customer
+shipments not yet done are cancelled, and the sale's invoice and shipment exceptions that this
+raises are handled by ignoring the cancelled documents, after which Tryton sees nothing left to
+invoice or ship and the sale is done. A sale already shipped keeps its done shipments (goods
+that left need a return). Every step looks at the current state first, so a repeat changes
+nothing and answers the same.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from typing import Any
 from connectors.tryton import mapping
 from connectors.tryton.catalog import Catalog
 from connectors.tryton.client import TrytonClient
+from connectors.tryton.invoices import Invoices
 from connectors.tryton.parties import Parties
 from connectors.tryton.taxes import Taxes
 from hub.errors import FatalError
@@ -29,6 +39,11 @@ ACTION = "create_sale"
 SHIPPING_SKU = "SHIPPING"
 ADJUSTMENT_SKU = "ADJUSTMENT"
 NEXT_BUTTON = {"draft": "quote", "quotation": "confirm", "confirmed": "process"}
+CANCEL_ACTION = "cancel_sales_order"
+CANCELLABLE = {"draft": ["cancel"], "quotation": ["cancel"], "confirmed": ["draft", "cancel"]}
+OPEN_SHIPMENT_STATES = ("draft", "waiting", "assigned", "picked", "packed", "shipped")
+EXCEPTION_WIZARDS = (("invoice_state", "sale.handle.invoice.exception", "domain_invoices", "ignore_invoices"),
+                     ("shipment_state", "sale.handle.shipment.exception", "domain_moves", "ignore_moves"))
 SALE_FIELDS = ["number", "reference", "state", "untaxed_amount", "tax_amount", "total_amount", "invoices",
                "party", "currency"]
 
@@ -56,6 +71,73 @@ class Sales:
         ids = self.client.search("sale.sale", [("reference", "=", number), ("state", "!=", "cancelled")],
                                  limit=1, order=[("id", "ASC")], action=action)
         return ids[0] if ids else None
+
+    def cancel(self, order: Mapping[str, Any], invoices: Invoices, *,
+               action: str = CANCEL_ACTION) -> dict[str, Any]:
+        """Cancel the sale of ``order`` (a sales order or ``{number}``); see the module doc.
+
+        Returns ``{sale, state: "cancelled", cancelled_invoices, credit_notes, shipped}``:
+        the sale as Tryton now has it, its invoices cancelled while draft, the credit notes of
+        the posted ones (kind credit_note, credits_invoice) and the ids of shipments already done.
+        """
+        sale_id = self.find_any(order["number"], action=action)
+        sale = self.read(sale_id, action=action)
+        for button in CANCELLABLE.get(sale["state"], []):
+            self.client.model("sale.sale", button, [sale_id], action=action)
+        withdrawn = invoices.withdraw(list(sale["invoices"]), order["number"], action=action)
+        shipped = self.cancel_shipments(sale_id, action=action)
+        self.handle_exceptions(sale_id, action=action)
+        return {"sale": mapping.sale_result(self.read(sale_id, action=action)), "state": "cancelled",
+                **withdrawn, "shipped": shipped}
+
+    def find_any(self, number: str, *, action: str) -> int:
+        """The sale whose reference is ``number``: the live one, else the last cancelled one."""
+        sale_id = self.find(number, action=action)
+        if sale_id is None:
+            ids = self.client.search("sale.sale", [("reference", "=", number)], limit=1, order=[("id", "DESC")],
+                                     action=action)
+            sale_id = ids[0] if ids else None
+        if sale_id is None:
+            raise FatalError(f"Tryton has no sale for order {number}", connection=self.client.connection,
+                             action=action)
+        return sale_id
+
+    def cancel_shipments(self, sale_id: int, *, action: str) -> list[int]:
+        """Cancel the sale's customer shipments not yet done; the ids of those already done."""
+        sale, = self.client.read("sale.sale", [sale_id], ["shipments"], action=action)
+        rows = self.client.read("stock.shipment.out", list(sale["shipments"]), ["state"], action=action)
+        todo = [row["id"] for row in rows if row["state"] in OPEN_SHIPMENT_STATES]
+        if todo:
+            self.client.model("stock.shipment.out", "cancel", todo, action=action)
+        return [row["id"] for row in rows if row["state"] == "done"]
+
+    def handle_exceptions(self, sale_id: int, *, action: str) -> None:
+        """Ignore the cancelled invoices and moves the sale is in exception for, with Tryton's
+        handle-exception wizards, then process the sale so it sees nothing left to do."""
+        sale, = self.client.read("sale.sale", [sale_id], ["state", *(w[0] for w in EXCEPTION_WIZARDS)],
+                                 action=action)
+        handled = False
+        for state_field, wizard, domain_field, ignore_field in EXCEPTION_WIZARDS:
+            if sale[state_field] == "exception" and sale["state"] != "cancelled":
+                self.ignore_exception(sale_id, wizard, domain_field, ignore_field, action=action)
+                handled = True
+        if handled:
+            self.client.model("sale.sale", "process", [sale_id], action=action)
+
+    def ignore_exception(self, sale_id: int, wizard: str, domain_field: str, ignore_field: str, *,
+                         action: str) -> None:
+        """Run ``wizard`` on the sale, ignoring every cancelled record it offers."""
+        context = {**(self.client.context or {}), "active_model": "sale.sale", "active_id": sale_id,
+                   "active_ids": [sale_id]}
+        session_id, start, _end = self.client.call(f"wizard.{wizard}.create", [context], action=action)
+        try:
+            execute = f"wizard.{wizard}.execute"
+            view = self.client.call(execute, [session_id, {}, start, context], action=action)
+            offered = list(((view.get("view") or {}).get("defaults") or {}).get(domain_field) or [])
+            form = {domain_field: offered, ignore_field: offered}
+            self.client.call(execute, [session_id, {start: form}, "handle", context], action=action)
+        finally:
+            self.client.call(f"wizard.{wizard}.delete", [session_id, context], action=action)
 
     def read(self, sale_id: int, *, action: str = ACTION) -> dict[str, Any]:
         """The sale's header fields (totals as Decimal)."""

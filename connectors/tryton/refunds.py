@@ -1,0 +1,237 @@
+"""Credit notes against customer invoices, and refunds: money a storefront paid back.
+
+A credit note is a customer invoice with negative quantities whose lines point (``origin``) at
+the lines of the invoice they credit; that link is how the credit notes of an invoice are found,
+and what is still creditable is the invoice's total less its credit notes that are not
+cancelled. Each credit note carries a description that names why it was made, found before one
+is made, so a retry never credits twice:
+
+    Cancellation of order <number>      the rest of an invoice when its order is cancelled
+    Refund <payment reference>          a refund (Shopify refund, Stripe charge refunded)
+
+What a refund credits (at most what is still creditable on the invoice):
+
+- the refunded lines, when the refund lists them (SKU and quantity): each as it was invoiced,
+  at its unit price and with its taxes; what the refund pays beyond those lines by more than a
+  cent per line (shipping, a fee kept back) is credited as below;
+- otherwise the amount, split over the invoice's tax groups (lines with the same taxes) in
+  proportion to their totals with tax, each share booked before tax as one line with that
+  group's taxes;
+- a last untaxed line takes the cent Tryton's tax rounding leaves, so the credit note's total
+  is the amount to the cent.
+
+The money paid back is booked through the pay wizard on the invoice's credit notes that still
+owe the customer (the new one first), described with the refund's reference; what is left
+(a refund after the invoice was already credited and settled) is a posted move from the
+payment method's credit account to the customer's receivable. So the receivable always moves
+by credit note − money paid back: once the storefront's payments are in Tryton, the customer
+owes what the storefront kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Protocol
+
+from connectors.tryton.client import TrytonClient
+from hub.errors import FatalError
+from hub.money import quantize, to_decimal
+
+REFUND = "Refund "
+CANCELLATION = "Cancellation of order "
+PRICE_DIGITS = Decimal("0.0001")
+HEADER_FIELDS = ["number", "state", "company", "party", "invoice_address", "currency", "journal", "account",
+                 "payment_term", "total_amount", "lines", "type"]
+LINE_FIELDS = ["type", "product", "description", "quantity", "unit", "unit_price", "taxes", "account", "amount"]
+NOTE_FIELDS = ["state", "total_amount", "amount_to_pay", "description", "currency", "party", "company", "account"]
+
+
+class InvoiceDesk(Protocol):
+    """What credit notes need from ``connectors.tryton.invoices.Invoices``."""
+
+    client: TrytonClient
+
+    def canonical(self, ids: list[int], *, action: str) -> list[dict[str, Any]]: ...
+    def run_pay_wizard(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], amount: Decimal, *,
+                       action: str) -> None: ...
+    def payment_line(self, invoice: Mapping[str, Any], reference: str, *, action: str) -> int | None: ...
+    def method_id(self, *, action: str) -> int: ...
+
+
+def credit_note_record(note: Mapping[str, Any], *, credits_invoice: str) -> dict[str, Any]:
+    """A Tryton credit note (canonical, negative amounts) as the hub keeps credit notes:
+    kind credit_note, positive amounts, the number of the invoice it credits."""
+    flipped = {key: -note[key] for key in ("subtotal", "tax_total", "total", "amount_due") if key in note}
+    return {**note, **flipped, "kind": "credit_note", "credits_invoice": credits_invoice}
+
+
+def tax_groups(lines: list[Mapping[str, Any]], rates: Mapping[int, Decimal]) -> list[dict[str, Any]]:
+    """The invoice's lines grouped by their taxes: the first line, the taxes, the combined
+    rate and the group's total with tax (percentages on the net amount)."""
+    groups: dict[tuple[int, ...], dict[str, Any]] = {}
+    for line in lines:
+        if line["type"] != "line":
+            continue
+        taxes = tuple(sorted(line["taxes"]))
+        rate = sum((rates.get(tax, Decimal(0)) for tax in taxes), Decimal(0))
+        group = groups.setdefault(taxes, {"line": line, "taxes": list(taxes), "rate": rate, "gross": Decimal(0)})
+        group["gross"] += line["amount"] * (1 + rate)
+    return [group for group in groups.values() if group["gross"]]
+
+
+def proportional_lines(amount: Decimal, groups: list[dict[str, Any]], currency: str,
+                       description: str) -> list[dict[str, Any]]:
+    """Credit-note lines crediting ``amount`` (with tax) in the proportion of ``groups``."""
+    total = sum((group["gross"] for group in groups), Decimal(0))
+    lines, left = [], amount
+    for index, group in enumerate(groups):
+        share = left if index == len(groups) - 1 else quantize(amount * group["gross"] / total, currency)
+        left -= share
+        net = (share / (1 + group["rate"])).quantize(PRICE_DIGITS)
+        source = group["line"]
+        lines.append({"type": "line", "description": description, "quantity": -1.0, "unit": source["unit"],
+                      "unit_price": net, "taxes": [("add", group["taxes"])], "account": source["account"],
+                      "origin": f"account.invoice.line,{source['id']}"})
+    return lines
+
+
+def listed_lines(refunded: list[Mapping[str, Any]], lines: list[Mapping[str, Any]],
+                 codes: Mapping[int, str]) -> list[dict[str, Any]]:
+    """Credit-note lines for the refunded lines found on the invoice by SKU, as invoiced."""
+    by_code = {codes.get(line["product"]): line for line in lines if line["type"] == "line" and line["product"]}
+    found = []
+    for item in refunded:
+        line = by_code.get(item.get("sku"))
+        quantity = to_decimal(item.get("quantity") or 0)
+        if line is None or not quantity:
+            continue
+        found.append({"type": "line", "product": line["product"], "description": line["description"],
+                      "quantity": -float(quantity), "unit": line["unit"], "unit_price": line["unit_price"],
+                      "taxes": [("add", list(line["taxes"]))], "account": line["account"],
+                      "origin": f"account.invoice.line,{line['id']}"})
+    return found
+
+
+def rounding_line(difference: Decimal, source: Mapping[str, Any], description: str) -> dict[str, Any]:
+    """The untaxed line that moves the credit note's total by ``difference``."""
+    return {"type": "line", "description": f"{description}: rounding to the refunded amount", "quantity": -1.0,
+            "unit": source["unit"], "unit_price": -difference, "taxes": [], "account": source["account"],
+            "origin": f"account.invoice.line,{source['id']}"}
+
+
+class CreditNotes:
+    """Credit notes of customer invoices, made once per description."""
+
+    def __init__(self, desk: InvoiceDesk):
+        self.desk = desk
+        self.client = desk.client
+
+    def of_invoice(self, invoice_id: int, line_ids: list[int], *, action: str) -> list[dict[str, Any]]:
+        """The credit notes (not cancelled) whose lines credit the invoice's lines, oldest first."""
+        origins = [f"account.invoice.line,{line}" for line in line_ids]
+        rows = self.client.search_read("account.invoice.line", [("origin", "in", origins)], ["invoice"],
+                                       action=action) if origins else []
+        ids = sorted({row["invoice"] for row in rows} - {invoice_id})
+        notes = self.client.read("account.invoice", ids, NOTE_FIELDS, action=action)
+        return [note for note in notes if note["state"] != "cancelled"]
+
+    def header(self, invoice_id: int, *, action: str) -> dict[str, Any]:
+        """The invoice's header with its currency code and its lines."""
+        invoice, = self.client.read("account.invoice", [invoice_id], HEADER_FIELDS, action=action)
+        currency, = self.client.read("currency.currency", [invoice["currency"]], ["code"], action=action)
+        lines = self.client.read("account.invoice.line", invoice["lines"], LINE_FIELDS, action=action)
+        return {**invoice, "currency_code": currency["code"], "line_rows": lines}
+
+    def creditable(self, invoice: Mapping[str, Any], notes: list[Mapping[str, Any]]) -> Decimal:
+        """The invoice's total less what its credit notes already credit."""
+        credited = -sum((note["total_amount"] for note in notes), Decimal(0))
+        return max(quantize(invoice["total_amount"] - credited, invoice["currency_code"]), Decimal(0))
+
+    def find(self, notes: list[Mapping[str, Any]], description: str) -> dict[str, Any] | None:
+        """The credit note made with ``description``, if there is one."""
+        return next((dict(note) for note in notes if note["description"] == description), None)
+
+    def credit_all(self, invoice: Mapping[str, Any], description: str, *, action: str) -> int:
+        """Credit the whole posted, unpaid invoice with Tryton's credit wizard and its refund
+        option: the credit note is posted, reconciled with the invoice, which is cancelled."""
+        answers = self.client.wizard("account.invoice.credit", [invoice["id"]], "account.invoice", [
+            ("start", {}), ("credit", {"start": {"with_refund": True, "invoice_date": None}})], action=action)
+        created = [record for _action, data in answers[-1].get("actions") or [] for record in data.get("res_id") or []]
+        if len(created) != 1:
+            raise FatalError(f"the credit wizard made {len(created)} credit notes for invoice {invoice['number']}",
+                             connection=self.client.connection, action=action)
+        self.client.write("account.invoice", created, {"description": description}, action=action)
+        return created[0]
+
+    def credit_amount(self, invoice: Mapping[str, Any], amount: Decimal, description: str, *,
+                      refunded_lines: list[Mapping[str, Any]] = (), action: str) -> int:
+        """A posted credit note of ``amount`` (with tax) against ``invoice`` (see the module doc)."""
+        lines, currency = invoice["line_rows"], invoice["currency_code"]
+        groups = tax_groups(lines, self.rates(lines, action=action))
+        if not groups:
+            raise FatalError(f"invoice {invoice['number']} has no line to credit", connection=self.client.connection,
+                             action=action)
+        listed = listed_lines(list(refunded_lines), lines, self.codes(lines, action=action))
+        note_id, = self.client.create("account.invoice", [self.values(invoice, description, listed or
+                                      proportional_lines(amount, groups, currency, description))], action=action)
+        rest = amount + self.total(note_id, action=action)
+        if listed and abs(rest) > Decimal("0.01") * len(listed):
+            self.add_lines(note_id, proportional_lines(rest, groups, currency, description), action=action)
+            rest = amount + self.total(note_id, action=action)
+        if rest:
+            self.add_lines(note_id, [rounding_line(rest, groups[0]["line"], description)], action=action)
+        self.client.model("account.invoice", "post", [note_id], action=action)
+        return note_id
+
+    def values(self, invoice: Mapping[str, Any], description: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+        """``account.invoice`` create values of a credit note on ``invoice``'s header."""
+        header = {key: invoice[key] for key in ("type", "company", "party", "invoice_address", "currency", "journal",
+                                                 "account", "payment_term") if invoice.get(key) is not None}
+        return {**header, "description": description, "lines": [("create", lines)]}
+
+    def add_lines(self, note_id: int, lines: list[dict[str, Any]], *, action: str) -> None:
+        self.client.write("account.invoice", [note_id], {"lines": [("create", lines)]}, action=action)
+
+    def total(self, note_id: int, *, action: str) -> Decimal:
+        note, = self.client.read("account.invoice", [note_id], ["total_amount"], action=action)
+        return note["total_amount"]
+
+    def rates(self, lines: list[Mapping[str, Any]], *, action: str) -> dict[int, Decimal]:
+        """The rate of each percentage tax on ``lines``."""
+        ids = sorted({tax for line in lines for tax in line["taxes"]})
+        rows = self.client.read("account.tax", ids, ["type", "rate"], action=action)
+        return {row["id"]: row["rate"] for row in rows if row["type"] == "percentage" and row["rate"] is not None}
+
+    def codes(self, lines: list[Mapping[str, Any]], *, action: str) -> dict[int, str]:
+        """The product code of each product on ``lines``."""
+        ids = sorted({line["product"] for line in lines if line.get("product")})
+        return {row["id"]: row["code"] for row in self.client.read("product.product", ids, ["code"], action=action)}
+
+    def records(self, ids: list[int], credits_invoice: str, *, action: str) -> list[dict[str, Any]]:
+        """The credit notes ``ids`` as the hub's credit notes."""
+        return [credit_note_record(note, credits_invoice=credits_invoice)
+                for note in self.desk.canonical(ids, action=action)]
+
+    def pay_out(self, notes: list[Mapping[str, Any]], payment: Mapping[str, Any], amount: Decimal, *,
+                action: str) -> Decimal:
+        """Book ``amount`` paid back on ``notes`` that still owe the customer, through the pay
+        wizard (description: the payment's reference); returns what they did not take."""
+        left = amount
+        for note in notes:
+            if self.desk.payment_line(note, payment["reference"], action=action) is not None:
+                left -= self.paid_out(note, payment["reference"], action=action)
+                continue
+            current, = self.client.read("account.invoice", [note["id"]], NOTE_FIELDS, action=action)
+            owed = -(current["amount_to_pay"] or 0) if current["state"] == "posted" else Decimal(0)
+            part = min(left, owed)
+            if part > 0:
+                self.desk.run_pay_wizard(current, payment, -part, action=action)
+                left -= part
+        return max(left, Decimal(0))
+
+    def paid_out(self, note: Mapping[str, Any], reference: str, *, action: str) -> Decimal:
+        """What the payment line of ``reference`` on ``note`` paid back."""
+        line_id = self.desk.payment_line(note, reference, action=action)
+        line, = self.client.read("account.move.line", [line_id], ["debit", "credit"], action=action)
+        return line["debit"] - line["credit"]

@@ -1,0 +1,176 @@
+"""cancel_sales_order and refund_payment against a real trytond: a sale cancelled before and
+after its invoice is posted, twice; a partial refund of one taxed line, a full refund of a paid
+invoice, a refund delivered twice, and a cancellation of a paid order followed by its refund.
+
+Each order: 2 × 50.00 at 19 %, 1 × 20.00 at 7 %, shipping 10.00 at 19 % = 132.30 (tax 22.30).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from connectors.base import ActionContext
+
+pytestmark = pytest.mark.e2e
+
+CTX = ActionContext(idempotency_key="test")
+TODAY = dt.date.today().isoformat()
+TOTAL = Decimal("132.30")
+
+
+def call(erp, action: str, payload):
+    return erp.actions()[action](payload, CTX)
+
+
+def placed(name: str) -> dict:
+    """A taxed order with shipping for a customer of its own, booked as a processing sale."""
+    return {"number": f"CR-{name}", "currency": "EUR", "taxes_included": False, "payment_term": "Direct",
+            "customer": {"name": f"Canceller {name}", "email": f"{name.lower()}@cancel.example"},
+            "billing_address": {"line1": "Storno 1", "city": "Berlin", "postal_code": "10115"},
+            "lines": [{"line_number": 1, "sku": "CR-A", "description": "Lamp", "quantity": "2", "unit_price": "50.00",
+                       "line_total": "100.00", "tax_lines": [{"rate": "0.19", "amount": "19.00"}]},
+                      {"line_number": 2, "sku": "CR-B", "description": "Book", "quantity": "1", "unit_price": "20.00",
+                       "line_total": "20.00", "tax_lines": [{"rate": "0.07", "amount": "1.40"}]}],
+            "shipping_lines": [{"description": "DHL", "amount": "10.00", "tax_lines": [{"rate": "0.19", "amount": "1.90"}]}],
+            "totals": {"total": "132.30", "tax_total": "22.30"}}
+
+
+def booked(erp, name: str, *, post: bool = False, paid: bool = False) -> dict:
+    order = placed(name)
+    sale = call(erp, "create_sale", order)
+    assert sale["state"] == "processing" and sale["total_amount"] == TOTAL
+    if post or paid:
+        invoice, = call(erp, "post_invoice", {"order_number": order["number"]})
+        assert invoice["total"] == TOTAL
+    if paid:
+        call(erp, "record_payment", {"invoice": {"order_number": order["number"]},
+                                     "payment": {"reference": f"pay-{name}", "amount": "132.30", "currency": "EUR",
+                                                 "value_date": TODAY}})
+    return order
+
+
+def refund(reference: str, amount: str, lines: list | None = None) -> dict:
+    payment = {"reference": reference, "amount": f"-{amount}", "currency": "EUR", "received_at": f"{TODAY}T10:00:00Z",
+               "status": "refunded", "attributes": {"lines": lines} if lines else {}}
+    return payment
+
+
+def sale_row(erp, number: str) -> dict:
+    row, = erp.client.search_read("sale.sale", [("reference", "=", number)],
+                                  ["state", "invoice_state", "shipment_state", "invoices", "shipments", "party"])
+    return row
+
+
+def invoice_rows(erp, ids: list[int]) -> list[dict]:
+    return erp.client.read("account.invoice", ids, ["state", "total_amount", "tax_amount", "amount_to_pay"])
+
+
+def receivable_balance(erp, party_id: int) -> Decimal:
+    """Σ debit − credit of the party's posted lines on receivable accounts."""
+    lines = erp.client.search_read("account.move.line", [
+        ("party", "=", party_id), ("account.type.receivable", "=", True), ("move.state", "=", "posted")],
+        ["debit", "credit"])
+    return sum((line["debit"] - line["credit"] for line in lines), Decimal(0))
+
+
+def credit_notes_of(erp, party_id: int) -> list[dict]:
+    return erp.client.search_read("account.invoice", [("party", "=", party_id), ("total_amount", "<", 0)],
+                                  ["state", "total_amount", "tax_amount", "untaxed_amount", "description"])
+
+
+def test_cancel_before_invoicing_cancels_the_draft_invoice_and_the_shipment(erp):
+    order = booked(erp, "DRAFT")
+    result = call(erp, "cancel_sales_order", {"number": order["number"]})
+    sale = sale_row(erp, order["number"])
+    assert result["state"] == "cancelled" and result["credit_notes"] == [] and result["shipped"] == []
+    assert [invoice["status"] for invoice in result["cancelled_invoices"]] == ["void"]
+    assert [row["state"] for row in invoice_rows(erp, sale["invoices"])] == ["cancelled"]
+    shipments = erp.client.read("stock.shipment.out", sale["shipments"], ["state"])
+    assert shipments and {row["state"] for row in shipments} == {"cancelled"}
+    # the exceptions are handled: Tryton has nothing left to invoice or ship
+    assert (sale["state"], sale["invoice_state"], sale["shipment_state"]) == ("done", "none", "none")
+    assert result["sale"]["state"] == "done"
+    assert receivable_balance(erp, sale["party"]) == 0
+
+
+def test_cancel_a_draft_sale_cancels_it_in_tryton(erp):
+    order = placed("QUOTE")
+    order["number"] = "CR-QUOTE"
+    party = erp.sales.party_of(order, action="test")
+    sale_id, = erp.client.create("sale.sale", [{"party": party, "reference": order["number"]}])
+    result = call(erp, "cancel_sales_order", order)
+    assert result["sale"]["id"] == sale_id and result["sale"]["state"] == "cancelled"
+    assert call(erp, "cancel_sales_order", order) == result
+
+
+def test_cancel_after_posting_credits_the_invoice_to_the_cent(erp):
+    order = booked(erp, "POSTED", post=True)
+    result = call(erp, "cancel_sales_order", order)
+    sale = sale_row(erp, order["number"])
+    note, = result["credit_notes"]
+    assert (note["kind"], note["total"], note["tax_total"]) == ("credit_note", TOTAL, Decimal("22.30"))
+    invoice, = invoice_rows(erp, sale["invoices"])
+    assert note["credits_invoice"] == erp.client.read("account.invoice", sale["invoices"], ["number"])[0]["number"]
+    assert invoice["state"] == "cancelled"  # Tryton's refund option: cancelled against its credit note
+    assert [n["total_amount"] for n in credit_notes_of(erp, sale["party"])] == [-TOTAL]
+    assert receivable_balance(erp, sale["party"]) == 0
+    assert sale["state"] == "done" and result["cancelled_invoices"] == []
+
+
+def test_cancelling_twice_changes_nothing(erp):
+    order = booked(erp, "TWICE", post=True)
+    first = call(erp, "cancel_sales_order", order)
+    second = call(erp, "cancel_sales_order", order)
+    assert second == first
+    party = sale_row(erp, order["number"])["party"]
+    assert len(credit_notes_of(erp, party)) == 1 and receivable_balance(erp, party) == 0
+
+
+def test_partial_refund_of_one_taxed_line_credits_that_line_to_the_cent(erp):
+    order = booked(erp, "PART", paid=True)
+    result = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                          "payment": refund("re-part", "59.50", [{"sku": "CR-A", "quantity": "1"}])})
+    note = result["credit_note"]
+    assert (note["subtotal"], note["tax_total"], note["total"]) == (Decimal("50.00"), Decimal("9.50"), Decimal("59.50"))
+    assert note["kind"] == "credit_note" and note["credits_invoice"] == result["invoice"]["number"]
+    assert result["paid_out"] == Decimal("59.50") and result["payout_move"] is None
+    assert note["status"] == "paid" and note["amount_due"] == 0  # the money paid back settles it
+    party = sale_row(erp, order["number"])["party"]
+    assert receivable_balance(erp, party) == 0  # paid 132.30, credited and paid back 59.50
+
+
+def test_full_refund_of_a_paid_invoice_credits_everything_and_pays_it_back(erp):
+    order = booked(erp, "FULL", paid=True)
+    result = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                          "payment": refund("re-full", "132.30")})
+    note = result["credit_note"]
+    assert (note["subtotal"], note["tax_total"], note["total"]) == (Decimal("110.00"), Decimal("22.30"), TOTAL)
+    party = sale_row(erp, order["number"])["party"]
+    assert receivable_balance(erp, party) == 0
+    notes = credit_notes_of(erp, party)
+    assert [(n["state"], n["description"]) for n in notes] == [("paid", "Refund re-full")]
+
+
+def test_a_refund_delivered_twice_is_booked_once(erp):
+    order = booked(erp, "AGAIN", paid=True)
+    payload = {"invoice": {"order_number": order["number"]}, "payment": refund("re-again", "30.00")}
+    first = call(erp, "refund_payment", payload)
+    second = call(erp, "refund_payment", payload)
+    assert second == first and first["credit_note"]["total"] == Decimal("30.00")
+    party = sale_row(erp, order["number"])["party"]
+    assert len(credit_notes_of(erp, party)) == 1 and receivable_balance(erp, party) == 0
+
+
+def test_a_paid_order_cancelled_then_refunded_ends_at_zero_with_one_credit_note(erp):
+    order = booked(erp, "PAIDCXL", paid=True)
+    cancelled = call(erp, "cancel_sales_order", order)
+    party = sale_row(erp, order["number"])["party"]
+    assert cancelled["credit_notes"][0]["total"] == TOTAL
+    assert receivable_balance(erp, party) == -TOTAL  # the customer's credit until the money goes back
+    refunded = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                            "payment": refund("re-paidcxl", "132.30")})
+    assert refunded["credit_note"] is None and refunded["payout_move"] is None
+    assert len(credit_notes_of(erp, party)) == 1 and receivable_balance(erp, party) == 0
