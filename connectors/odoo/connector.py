@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from connectors.base import Action, ActionContext, Connector, Cursor, PolledRecord
@@ -13,6 +15,7 @@ from connectors.odoo.payments import Payments
 from connectors.odoo.sales import ADJUSTMENT_CODE, SHIPPING_CODE, SaleOrders
 from connectors.odoo.taxes import SaleTaxes
 from hub.errors import FatalError
+from hub.money import quantize
 
 
 def _prop(kind: str, title: str, description: str, examples: list, **extra: Any) -> dict[str, Any]:
@@ -88,7 +91,9 @@ class OdooConnector(Connector):
                   "register_payment": self.register_payment}
         # The ERP-neutral names the bundled recipes call (the tryton connector has the same).
         neutral = {"upsert_customer": self.upsert_partner, "create_sales_order": self.create_sales_order,
-                   "record_payment": self.record_payment, "list_open_invoices": self.list_open_invoices}
+                   "record_payment": self.record_payment, "list_open_invoices": self.list_open_invoices,
+                   "list_sales_orders": self.list_sales_orders, "list_invoice_payments": self.list_invoice_payments,
+                   "receivable_balances": self.receivable_balances}
         return {**native, **neutral}
 
     def resources(self) -> frozenset[str]:
@@ -197,3 +202,105 @@ class OdooConnector(Connector):
                          mapping.INVOICE_FIELDS, action="list_open_invoices", order="invoice_date asc, id asc")
         invoices = [mapping.invoice_from_odoo(row, system=self.name) for row in rows]
         return [invoice for invoice in invoices if invoice["status"] in ("open", "partially_paid")]
+
+    # --- read-only lists for reconciliation (the same shapes as the tryton connector's) ---------
+
+    def list_sales_orders(self, payload: Mapping[str, Any] | None = None,
+                          context: ActionContext | None = None) -> list[dict[str, Any]]:
+        """Live sale orders with a client_order_ref (the storefront order number):
+        ``[{number, total, untaxed, tax, currency, state}]``; ``{since}`` keeps those created since."""
+        domain = [("client_order_ref", "!=", False), ("state", "!=", "cancel"), *_since(payload)]
+        fields = ["client_order_ref", "amount_total", "amount_untaxed", "amount_tax", "currency_id", "state"]
+        return [{"number": row["client_order_ref"], "total": _money(row["amount_total"], row),
+                 "untaxed": _money(row["amount_untaxed"], row), "tax": _money(row["amount_tax"], row),
+                 "currency": _code(row), "state": row["state"]}
+                for row in self.pages("sale.order", domain, fields, action="list_sales_orders")]
+
+    def list_invoice_payments(self, payload: Mapping[str, Any] | None = None,
+                              context: ActionContext | None = None) -> list[dict[str, Any]]:
+        """Posted customer invoices with the customer payments reconciled with them, by memo:
+        ``[{invoice, order_number, currency, total, paid, amount_due, payments: [{reference, amount, credit}]}]``."""
+        by_invoice, credits = self.customer_payments(action="list_invoice_payments")
+        domain = [("move_type", "=", "out_invoice"), ("state", "=", "posted"), *_since(payload)]
+        fields = ["name", "invoice_origin", "currency_id", "amount_total", "amount_residual"]
+        invoices = []
+        for row in self.pages("account.move", domain, fields, action="list_invoice_payments"):
+            payments = [{"reference": ref, "amount": _money(amount, row), "credit": _money(credits.get(ref, 0), row)}
+                        for ref, amount in by_invoice.get(row["id"], [])]
+            total, due = _money(row["amount_total"], row), _money(row["amount_residual"], row)
+            invoices.append({"invoice": row["name"], "order_number": row.get("invoice_origin") or None,
+                             "currency": _code(row), "total": total, "paid": total - due, "amount_due": due,
+                             "payments": payments})
+        return invoices
+
+    def receivable_balances(self, payload: Any = None, context: ActionContext | None = None) -> list[dict[str, Any]]:
+        """Per currency: Σ amount_residual of posted customer invoices, the open customer credit
+        (live inbound customer payments reconciled with no invoice) and the first minus the second."""
+        owed: dict[str, Decimal] = defaultdict(Decimal)
+        domain = [("move_type", "=", "out_invoice"), ("state", "=", "posted")]
+        for row in self.pages("account.move", domain, ["currency_id", "amount_residual"], action="receivable_balances"):
+            owed[_code(row)] += Decimal(str(row["amount_residual"] or 0))
+        credit: dict[str, Decimal] = defaultdict(Decimal)
+        names: dict[int, str] = {}
+        for row in self.payment_rows(action="receivable_balances"):
+            if not row.get("reconciled_invoice_ids"):
+                credit[self.currency_code(row["currency_id"], names)] += Decimal(str(row["amount"] or 0))
+        return [{"currency": code, "invoices": quantize(owed[code], code), "credit": quantize(credit[code], code),
+                 "balance": quantize(owed[code], code) - quantize(credit[code], code)}
+                for code in sorted(set(owed) | set(credit)) if owed[code] or credit[code]]
+
+    def customer_payments(self, *, action: str) -> tuple[dict[int, list[tuple[str, Any]]], dict[str, Decimal]]:
+        """(invoice id → [(memo, amount)], payment reference → credit kept under it)."""
+        by_invoice: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+        credits: dict[str, Decimal] = defaultdict(Decimal)
+        for row in self.payment_rows(action=action):
+            memo = row.get(self.reference_field) or ""
+            if memo.endswith(" (overpayment)"):
+                credits[memo.removesuffix(" (overpayment)")] += Decimal(str(row["amount"] or 0))
+            for invoice_id in row.get("reconciled_invoice_ids") or []:
+                by_invoice[invoice_id].append((memo, row["amount"]))
+        return by_invoice, credits
+
+    def payment_rows(self, *, action: str) -> Iterator[dict[str, Any]]:
+        """Live inbound customer payments."""
+        domain = [("payment_type", "=", "inbound"), ("partner_type", "=", "customer"),
+                  ("state", "not in", ["draft", "cancel", "canceled", "rejected"])]
+        fields = [self.reference_field, "amount", "currency_id", "reconciled_invoice_ids"]
+        return self.pages("account.payment", domain, fields, action=action)
+
+    def currency_code(self, currency: Any, known: dict[int, str]) -> str:
+        """The ISO code of a currency_id given as [id, "EUR"] or as a bare id (read once)."""
+        if isinstance(currency, (list, tuple)):
+            return currency[1]
+        if currency not in known:
+            [row] = self.call("res.currency", "read", [currency], ["name"], action="receivable_balances")
+            known[currency] = row["name"]
+        return known[currency]
+
+    def pages(self, model: str, domain: list, fields: list[str], *, action: str) -> Iterator[dict[str, Any]]:
+        """search_read ``PAGE`` records at a time, in id order."""
+        offset = 0
+        while True:
+            rows = self.call(model, "search_read", domain, fields, action=action, offset=offset, limit=PAGE,
+                             order="id asc")
+            yield from rows
+            if len(rows) < PAGE:
+                return
+            offset += PAGE
+
+
+PAGE = 500
+
+
+def _since(payload: Mapping[str, Any] | None) -> list:
+    since = (payload or {}).get("since")
+    return [("create_date", ">=", str(since)[:10])] if since else []
+
+
+def _code(row: Mapping[str, Any]) -> str:
+    """The ISO code of a record's currency_id ([id, "EUR"])."""
+    return row["currency_id"][1]
+
+
+def _money(amount: Any, row: Mapping[str, Any]) -> Decimal:
+    return quantize(Decimal(str(amount or 0)), _code(row))
