@@ -127,26 +127,27 @@ def tax_rates(taxed: Mapping[str, Any]) -> tuple[Decimal, ...]:
     return tuple(dict.fromkeys(rate for rate in rates if rate))
 
 
-def price_parts(net: Decimal, quantity: Decimal, digits: int) -> list[tuple[Decimal, Decimal]]:
+def price_parts(net: Decimal, quantity: Decimal, digits: int, currency: str) -> list[tuple[Decimal, Decimal]]:
     """(quantity, unit price) pairs whose amounts add up to ``net``, prices at ``digits`` decimals.
 
-    Odoo rounds ``price_unit`` to its "Product Price" precision (2 decimals by default), so
-    1234.57 for 250 units (4.93828...) cannot be one price: a whole quantity is split into
-    units at the price rounded down and units a step above (43 × 4.93 + 207 × 4.94). A
-    quantity that cannot be split exactly keeps the nearest price; the order's total check
-    books what is left on the adjustment line.
+    Odoo rounds ``price_unit`` to its "Product Price" precision (2 decimals by default) and a
+    line's amount to the currency, so 1234.57 for 250 units (4.93828...) is no one price: a
+    whole quantity is then split into units at the price rounded down and units a step above
+    (43 × 4.93 + 207 × 4.94). A quantity that cannot be split exactly keeps the nearest price;
+    the order's total check books what is left on the adjustment line.
     """
     step = Decimal(1).scaleb(-digits)
     if not quantity:
         return [(quantity, Decimal(0).quantize(step))]
     price = net / quantity
-    if price == price.quantize(step):
-        return [(quantity, price.quantize(step))]
+    nearest = price.quantize(step, rounding=ROUND_HALF_UP)
+    if quantize(quantity * nearest, currency) == net:
+        return [(quantity, nearest)]
     low = price.quantize(step, rounding=ROUND_FLOOR)
     above = (net - quantity * low) / step  # how many units take the price a step higher
     if quantity == quantity.to_integral_value() and above == above.to_integral_value() and 0 < above < quantity:
         return [(above, low + step), (quantity - above, low)]
-    return [(quantity, price.quantize(step, rounding=ROUND_HALF_UP))]
+    return [(quantity, nearest)]
 
 
 def order_line_values(line: SaleLine, *, product_id: int | None, quantity: Decimal, price_unit: Decimal,

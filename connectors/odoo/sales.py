@@ -72,19 +72,20 @@ class SaleOrders:
         self.check_price_digits(order["currency"], action=action)
         partner = self.partner_id(order.get("customer") or {})
         lines = [values for line in mapping.sale_lines(order, shipping_sku=self.shipping_code)
-                 for values in self.line_values(line, action=action)]
+                 for values in self.line_values(line, order["currency"], action=action)]
         values = mapping.order_values(order, partner_id=partner, lines=lines,
                                       pricelist_id=self.pricelist_id(order["currency"], action=action))
         [sale_id] = self.call("sale.order", "create", [values], action=action)
         return sale_id
 
-    def line_values(self, line: mapping.SaleLine, *, action: str) -> list[dict[str, Any]]:
+    def line_values(self, line: mapping.SaleLine, currency: str, *, action: str) -> list[dict[str, Any]]:
         """The order line(s) of one canonical line: one per unit price (see ``mapping.price_parts``)."""
         tax_ids = self.taxes.ids(line.tax_rates, action=action)
         product_id = self.product_id(line, action=action)
         return [mapping.order_line_values(line, product_id=product_id, quantity=quantity, price_unit=price,
                                           tax_field=self.tax_field(action=action), tax_ids=tax_ids)
-                for quantity, price in mapping.price_parts(line.net_amount, line.quantity, self.price_digits(action=action))]
+                for quantity, price in mapping.price_parts(line.net_amount, line.quantity, self.price_digits(action=action),
+                                                          currency)]
 
     def match_total(self, sale_id: int, order: Mapping[str, Any], *, action: str) -> Decimal:
         """Book the difference between the storefront's total and the draft order's on one

@@ -46,6 +46,8 @@ OPERATORS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "in": lambda a
              "<=": lambda a, b: a is not None and a <= b, "<": lambda a, b: a is not None and a < b}
 CURRENCIES = {"EUR": "0.01", "USD": "0.01", "JPY": "1", "KWD": "0.001", "GBP": "0.01"}
 COMPANY_CURRENCY = "EUR"
+MANY2ONE = {"currency_id": "res.currency", "partner_id": "res.partner", "pricelist_id": "product.pricelist",
+            "product_id": "product.product"}
 NOTHING_TO_PAY = "You can't register a payment because there is nothing left to pay on the selected journal items."
 
 
@@ -140,7 +142,7 @@ class OdooStore:
 
     def insert(self, model: str, values: dict[str, Any], context: dict[str, Any]) -> int:
         lines = values.pop("order_line", []) if model == "sale.order" else []
-        record = {"id": next(self.ids), **_decimals(values), "write_date": self.now(), "_context": context}
+        record = {"id": next(self.ids), **self.many2ones(_decimals(values)), "write_date": self.now(), "_context": context}
         if model == "res.partner" and not record.get("name"):
             raise OdooError("The partner name is required", "odoo.exceptions.ValidationError")
         if model == "product.product" and "taxes_id" not in record:
@@ -153,6 +155,13 @@ class OdooStore:
             record["order_line"] = [self.insert_line(record, dict(cmd[2])) for cmd in lines]
             self.total_order(record)
         return record["id"]
+
+    def many2ones(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Many2one ids written as Odoo reads them back: ``[id, display name]``."""
+        def named(field: str, value: Any) -> Any:
+            target = self.table(MANY2ONE[field]).get(value) if isinstance(value, int) else None
+            return [value, target.get("name") or ""] if target is not None else value
+        return {k: named(k, v) if k in MANY2ONE else v for k, v in values.items()}
 
     def default_taxes(self) -> list[int]:
         """The company's default sale tax (the first one seeded)."""
@@ -170,12 +179,12 @@ class OdooStore:
         """A sale.order.line of ``order`` with its amounts, computed as Odoo does."""
         taxes = values.pop(self.line_tax_field, None)
         if taxes is None:
-            product = self.table("product.product").get(values.get("product_id"), {})
+            product = self.table("product.product").get(_plain(values.get("product_id")), {})
             tax_ids = list(product.get("taxes_id", []))
         else:
             tax_ids = _command_ids(taxes)
         step = Decimal(1).scaleb(-self.price_digits)
-        line = {"id": next(self.ids), "order_id": [order["id"], order.get("name")], **_decimals(values),
+        line = {"id": next(self.ids), "order_id": [order["id"], order.get("name")], **self.many2ones(_decimals(values)),
                 self.line_tax_field: tax_ids, "write_date": self.now()}
         line["price_unit"] = Decimal(str(line.get("price_unit", 0))).quantize(step, rounding=ROUND_HALF_UP)
         rounding = self.rounding(order["currency_id"])
