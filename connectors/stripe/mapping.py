@@ -119,10 +119,16 @@ def charge_to_payment(charge: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def charge_refunded_to_payment(charge: Mapping[str, Any]) -> dict[str, Any]:
-    """``charge.refunded``: the newest refund when the charge lists them, else the whole refunded amount."""
+    """``charge.refunded``: the newest refund when the charge lists them, else the whole refunded amount.
+
+    A refund without metadata of its own carries the charge's, so the invoice number the
+    payment named (``invoice_number``) names the invoice the refund credits.
+    """
     refunds = (charge.get("refunds") or {}).get("data") if isinstance(charge.get("refunds"), Mapping) else None
     if refunds:
-        return refund_to_payment({**refunds[0], "charge": charge["id"]}, charge=charge)
+        refund = {**refunds[0], "charge": charge["id"]}
+        refund["metadata"] = refund.get("metadata") or charge.get("metadata") or {}
+        return refund_to_payment(refund, charge=charge)
     currency = charge["currency"].upper()
     return _payment(
         charge, reference=f"{charge['id']}:refunded:{charge.get('amount_refunded', 0)}",

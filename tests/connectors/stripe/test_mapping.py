@@ -74,6 +74,18 @@ def test_charge_refunded_maps_the_newest_refund_as_a_negative_payment():
     assert record["payer"] == {"name": "Jenny Rosen"}
 
 
+def test_charge_refunded_names_the_invoice_of_the_charge_when_the_refund_names_none():
+    refund = {**fixture("refund.json"), "metadata": {}}
+    charge = {**fixture("charge.json"), "refunded": True, "amount_refunded": 100,
+              "metadata": {"invoice_number": "INV-7"}, "refunds": {"object": "list", "data": [refund]}}
+    record = canonical.check("payment", mapping.event_to_payment(event("charge.refunded", charge)))
+    assert (record["attributes"]["invoice_number"], record["remittance_info"]) == ("INV-7", "INV-7")
+    own = {**refund, "metadata": {"invoice_number": "INV-8"}}
+    charge["refunds"]["data"] = [own]
+    record = mapping.event_to_payment(event("charge.refunded", charge))
+    assert record["attributes"]["invoice_number"] == "INV-8"
+
+
 def test_charge_refunded_without_the_refund_list_refunds_the_refunded_amount():
     charge = {**fixture("charge.json"), "refunded": True, "amount_refunded": 60}
     record = canonical.check("payment", mapping.event_to_payment(event("charge.refunded", charge)))

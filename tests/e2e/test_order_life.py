@@ -1,0 +1,73 @@
+"""An order's life after its import, end to end: a real hub process runs the bundled Shopify
+recipes, Slack is its sandbox, the ERP is a real trytond, webhooks are signed and posted over
+real sockets. A cancelled order is taken back in Tryton (its draft invoice and its shipment
+cancelled, nothing left to invoice), the hub's order turns cancelled, and a second delivery of
+the cancellation changes nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from connectors.shopify.webhooks import sign as shopify_sign
+from hub import jsonutil
+from tests.e2e.test_used_by_flows import (  # noqa: F401  (fixtures)
+    erp, sandboxes, shopify_order, tryton_server, tryton_sale, unique,
+)
+from tests.support.flows import SHOPIFY_SECRET, Flows
+
+pytestmark = pytest.mark.e2e
+
+RECIPES = ("shopify-order-to-erp.yaml", "shopify-order-cancelled-to-erp.yaml")
+
+
+@pytest.fixture
+def flows(tmp_path, tryton_server, sandboxes):  # noqa: F811
+    hub = Flows(tmp_path, tryton_server, {name: s.url for name, s in sandboxes.items()}, recipes=RECIPES)
+    hub.start(timeout=30)
+    yield hub
+    hub.stop()
+
+
+def post_shopify(flows: Flows, topic: str, payload: dict, *, webhook_id: str) -> requests.Response:
+    """A Shopify webhook of ``topic``, signed with the app secret."""
+    body = jsonutil.dumps(payload).encode()
+    headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Webhook-Id": webhook_id,
+               "X-Shopify-Hmac-Sha256": shopify_sign(body, SHOPIFY_SECRET)}
+    return requests.post(flows.url + "/webhooks/shopify", data=body, headers=headers, timeout=10)
+
+
+def run_of(flows: Flows, response: requests.Response) -> dict:
+    assert response.status_code == 202, response.text
+    return flows.wait_run(response.json()["runs"][0], timeout=60)
+
+
+def test_an_order_cancelled_in_shopify_is_taken_back_in_tryton_and_cancelled_in_the_hub(flows, sandboxes, erp):
+    number = int(time.time() * 1000) % 10**9
+    order = shopify_order(number, f"{unique('cxl.')}@example.org", "Ines Storno")
+    assert run_of(flows, post_shopify(flows, "orders/create", order, webhook_id=f"wh-{number}"))["status"] == "succeeded"
+    assert tryton_sale(erp, str(number))["state"] == "processing"
+
+    cancelled = {**order, "cancelled_at": "2026-11-20T11:00:00-05:00", "cancel_reason": "customer",
+                 "updated_at": "2026-11-20T11:00:01-05:00"}
+    run = run_of(flows, post_shopify(flows, "orders/cancelled", cancelled, webhook_id=f"wh-{number}-cxl"))
+    assert run["status"] == "succeeded", run
+
+    sale = tryton_sale(erp, str(number))
+    invoices = erp.client.read("account.invoice", sale["invoices"], ["state"])
+    assert [row["state"] for row in invoices] == ["cancelled"]
+    (states,) = erp.client.read("sale.sale", [sale["id"]], ["invoice_state", "shipment_state", "shipments"])
+    assert (sale["state"], states["invoice_state"], states["shipment_state"]) == ("done", "none", "none")
+    assert {row["state"] for row in erp.client.read("stock.shipment.out", states["shipments"], ["state"])} == {"cancelled"}
+    assert flows.rows("SELECT number, status FROM sales_orders") == [(str(number), "cancelled")]
+    assert sandboxes["slack"].state.messages[-1]["message"]["text"].startswith(
+        f"Order #{number} was cancelled in Shopify: ERP sale {sale['number']} taken back, 1 draft invoice(s) cancelled")
+
+    # Shopify delivers the cancellation again (a new webhook id): the ERP call is reused
+    again = run_of(flows, post_shopify(flows, "orders/cancelled", cancelled, webhook_id=f"wh-{number}-cxl-2"))
+    assert again["status"] == "succeeded", again
+    assert {step["step"]: step["status"] for step in again["steps"]}["erp_cancel"] == "reused"
+    assert erp.client.model("account.invoice", "search_count", [("party", "=", sale["party"])]) == 1
+    assert flows.rows("SELECT count(*) FROM invoices") == [(0,)]
