@@ -10,8 +10,8 @@ cancelled one, is left out. A payment's ``reference`` is the description of its 
 (the hub's payment reference), ``amount`` what the invoice took, ``credit`` what was kept as the
 customer's credit under the same reference (connectors.tryton.credits). ``receivable_balances``
 is, per currency, Σ amount to pay of the posted customer invoices minus the open customer
-credit: the unreconciled credit lines on receivable accounts that belong to no invoice (not a
-line to pay, not a payment line), such as overpayments.
+credit: the unreconciled lines on receivable accounts that belong to no invoice (not a line to
+pay, not a payment line), such as overpayments, credit − debit.
 
 Records are searched in pages of ``PAGE`` ids (ordered by id) and read a page at a time; a read
 answer is paired with its ids by id, never by position. Amounts are Decimals quantized to
@@ -90,11 +90,11 @@ class Ledger:
         return balances(owed, credit)
 
     def open_credit(self, invoice_moves: set[int], *, action: str) -> dict[str, Decimal]:
-        """Per currency, the unreconciled customer credit lines on receivable accounts outside invoices."""
+        """Per currency, credit − debit of the unreconciled customer lines on receivable accounts outside
+        invoices: overpayments kept as credit, less any money paid back that no invoice took."""
         company = self.company_currency(action=action)
         domain = [("account.type.receivable", "=", True), ("reconciliation", "=", None),
-                  ("move.state", "=", "posted"), ("party", "!=", None), ("credit", ">", 0),
-                  ("invoice_payment", "=", None)]
+                  ("move.state", "=", "posted"), ("party", "!=", None), ("invoice_payment", "=", None)]
         credit: dict[str, Decimal] = defaultdict(Decimal)
         for rows in self.pages("account.move.line", domain, LINE_FIELDS, action=action):
             codes = self.currency_codes({row["second_currency"] for row in rows} - {None}, action=action)
@@ -215,8 +215,9 @@ def invoice_view(invoice: Mapping[str, Any], currency: str, order_number: str | 
 
 
 def balances(owed: Mapping[str, Decimal], credit: Mapping[str, Decimal]) -> list[dict[str, Any]]:
-    """Per currency (sorted): invoices still to pay, open credit, and the balance (the first minus the second)."""
+    """Per currency (sorted): invoices still to pay, open credit, and the balance (the first minus the
+    second); a currency with nothing open is left out."""
     return [{"currency": code, "invoices": quantize(owed.get(code, 0), code),
              "credit": quantize(credit.get(code, 0), code),
              "balance": quantize(owed.get(code, 0), code) - quantize(credit.get(code, 0), code)}
-            for code in sorted(set(owed) | set(credit))]
+            for code in sorted(set(owed) | set(credit)) if owed.get(code) or credit.get(code)]

@@ -4,9 +4,12 @@
         missing_left    keys only on the right (the left system lacks them)
         missing_right   keys only on the left
         mismatched      paired records whose compared fields differ
+        rows            every difference as (kind, key, field, left, right): a mismatch keeps
+                        both values of its field; a missing record keeps the first compared
+                        field (the amount) of the side that has it, and None for the other
     record_exceptions(session, "storefront-vs-erp", diff, run_id=...)
-        every difference becomes an open ReconciliationException (one per kind, key and field);
-        open ones this run no longer finds are resolved
+        every row becomes an open ReconciliationException (one per kind, key and field) with
+        its left and right values; open ones this run no longer finds are resolved
 
 Records sharing a key on one side are one group: numeric fields are summed (three payment
 applications of one payment add up to its amount), other fields are taken from the first.
@@ -39,11 +42,26 @@ class Mismatch:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Difference:
+    """One exception's worth: what kind, which record, which field, and both sides' values."""
+
+    kind: str
+    key: str
+    field: str
+    left: Any
+    right: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "field": self.field, "left": self.left, "right": self.right}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Differences:
     missing_left: list[str] = field(default_factory=list)
     missing_right: list[str] = field(default_factory=list)
     mismatched: list[Mismatch] = field(default_factory=list)
     matched: int = 0
+    rows: list[Difference] = field(default_factory=list)  # mismatches first, then missing records
 
     @property
     def count(self) -> int:
@@ -53,6 +71,7 @@ class Differences:
         return {"missing_left": self.missing_left, "missing_right": self.missing_right,
                 "mismatched": [{"key": m.key, "field": m.field, "left": m.left, "right": m.right}
                                for m in self.mismatched],
+                "differences": [row.as_dict() for row in self.rows],
                 "matched": self.matched, "count": self.count}
 
 
@@ -65,11 +84,17 @@ def compare_lists(left: Sequence[Any] | None, right: Sequence[Any] | None, *, ke
         for k in lefts if k in rights
         for name in fields if not _same(lefts[k][name], rights[k][name], tolerance)
     ]
+    missing_left = sorted(k for k in rights if k not in lefts)
+    missing_right = sorted(k for k in lefts if k not in rights)
+    amount = next(iter(fields), "")
+    rows = [*(Difference(kind="mismatched", key=m.key, field=m.field, left=m.left, right=m.right) for m in mismatched),
+            *(Difference(kind="missing_right", key=k, field=amount, left=lefts[k].get(amount), right=None)
+              for k in missing_right),
+            *(Difference(kind="missing_left", key=k, field=amount, left=None, right=rights[k].get(amount))
+              for k in missing_left)]
     return Differences(
-        missing_left=sorted(k for k in rights if k not in lefts),
-        missing_right=sorted(k for k in lefts if k not in rights),
-        mismatched=mismatched,
-        matched=sum(1 for k in lefts if k in rights) - len({m.key for m in mismatched}),
+        missing_left=missing_left, missing_right=missing_right, mismatched=mismatched,
+        matched=sum(1 for k in lefts if k in rights) - len({m.key for m in mismatched}), rows=rows,
     )
 
 
@@ -109,14 +134,15 @@ def record_exceptions(session: Session, name: str, diff: Differences, *, run_id:
     """Keep ``diff`` as open exceptions of reconciliation ``name``; return how many are open."""
     now = utcnow()
     seen: set[int] = set()
-    for kind, key, field_name, left, right in _rows(diff):
+    for found in diff.rows:
         row = session.scalar(select(ReconciliationException).where(
-            ReconciliationException.reconciliation == name, ReconciliationException.kind == kind,
-            ReconciliationException.key == key, ReconciliationException.field == field_name))
+            ReconciliationException.reconciliation == name, ReconciliationException.kind == found.kind,
+            ReconciliationException.key == found.key, ReconciliationException.field == found.field))
         if row is None:
-            row = ReconciliationException(reconciliation=name, kind=kind, key=key, field=field_name, first_seen_at=now)
+            row = ReconciliationException(reconciliation=name, kind=found.kind, key=found.key, field=found.field,
+                                          first_seen_at=now)
             session.add(row)
-        row.left_value, row.right_value, row.run_id = _plain(left), _plain(right), run_id
+        row.left_value, row.right_value, row.run_id = _plain(found.left), _plain(found.right), run_id
         row.status, row.last_seen_at, row.resolved_at = "open", now, None
         session.flush()
         seen.add(row.id)
@@ -125,12 +151,6 @@ def record_exceptions(session: Session, name: str, diff: Differences, *, run_id:
         if row.id not in seen:
             row.status, row.resolved_at = "resolved", now
     return len(seen)
-
-
-def _rows(diff: Differences) -> Iterable[tuple[str, str, str, Any, Any]]:
-    yield from (("missing_left", k, "", None, None) for k in diff.missing_left)
-    yield from (("missing_right", k, "", None, None) for k in diff.missing_right)
-    yield from (("mismatched", m.key, m.field, m.left, m.right) for m in diff.mismatched)
 
 
 def _plain(value: Any) -> Any:

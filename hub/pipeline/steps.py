@@ -99,7 +99,11 @@ class FilterStep(Step):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpsertStep(Step):
-    """``upsert: {entity: sales_order, from: order, ref: {connection: shop, id: "event.id"}}``."""
+    """``upsert: {entity: sales_order, from: order, ref: {connection: shop, id: "event.id"}}``.
+
+    Its output says what the store did: ``{entity, id, created, changed, stale}``; ``stale`` is
+    true when the record was an older copy than the stored one and so was ignored.
+    """
 
     entity: str
     source: Expression
@@ -117,12 +121,16 @@ class UpsertStep(Step):
         with ctx.sessions.begin() as session:  # upsert validates and normalizes the record
             result = upsert(session, self.entity, given, ref=ref)
         return {"entity": self.entity, "id": result.id, "created": result.created,
-                "changed": result.changed}
+                "changed": result.changed, "stale": result.stale}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallStep(Step):
-    """``call: {connection: erp, action: create_order, with: "order", key: "order.number"}``."""
+    """``call: {connection: erp, action: create_order, with: "order", key: "order.number"}``.
+
+    ``read_only: true`` (a call that changes nothing, e.g. ``list_sales_orders``) bypasses the
+    ledger: every attempt, retry and replay calls again and sees the live answer.
+    """
 
     connection: str
     action_name: str
@@ -130,12 +138,15 @@ class CallStep(Step):
     payload: Expression | None
     key: Expression | None
     options: dict[str, Any]
+    read_only: bool = False
     kind = "call"
 
     def prepare(self, ctx: RunContext) -> Any:
         return self.payload(ctx.data) if self.payload else None
 
     def execute(self, ctx: RunContext, given: Any) -> Any:
+        if self.read_only:
+            return _read(self, ctx, given)
         return _perform(self, ctx, given, self.action)
 
 
@@ -197,6 +208,14 @@ def _perform(step: CallStep | NotifyStep, ctx: RunContext, payload: Any, action:
     outcome = ctx.ledger.once(key, step.id, lambda: action(payload, action_ctx))
     ctx.last_reused = outcome.reused
     return outcome.result
+
+
+def _read(step: CallStep, ctx: RunContext, payload: Any) -> Any:
+    """Call a read-only action now, outside the ledger (its key names this attempt alone)."""
+    key = effect_key(ctx.recipe, step.id, ctx.key_suffix, f"run-{ctx.run_id}", f"attempt-{ctx.attempt}")
+    ctx.last_reused = False
+    return step.action(payload, ActionContext(idempotency_key=key, run_id=ctx.run_id, step_id=step.id,
+                                              options=step.options))
 
 
 def _required(expr: Expression, data: Any, what: str) -> str:

@@ -101,7 +101,7 @@ class _Builder:
         return run.CallStep(
             **self._common(spec), connection=spec.connection, action_name=spec.action,
             action=self._action(spec.connection, spec.action), payload=_expr(spec.with_),
-            key=_expr(spec.key), options=dict(spec.options or {}),
+            key=_expr(spec.key), options=dict(spec.options or {}), read_only=spec.read_only,
         )
 
     def _notify(self, spec: model.NotifyStep) -> run.Step:

@@ -170,7 +170,8 @@ class _Builder:
     def call_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.CallStep:
         return model.CallStep(**common, connection=spec["connection"], action=spec["action"],
                               with_=self.maybe_expr(path, spec, "with"), key=self.maybe_expr(path, spec, "key"),
-                              options=MappingProxyType(dict(spec.get("options", {}))))
+                              options=MappingProxyType(dict(spec.get("options", {}))),
+                              read_only=spec.get("read_only", False))
 
     def notify_step(self, path: Path, spec: Any, common: dict[str, Any]) -> model.NotifyStep:
         text = model.Template(text=spec["text"], mark=self.mark((*path, "text")))

@@ -161,6 +161,7 @@ class CallStep:
     with_: Expression | None
     key: Expression | None
     options: Mapping[str, Any]
+    read_only: bool = False  # no effect: called again by every attempt, never through the ledger
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

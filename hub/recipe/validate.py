@@ -278,6 +278,8 @@ class _Checker:
             self.report((*path, "action"), f"unknown action {spec['action']!r} on connection {conn.name!r} (known: {known})")
         self.optional_expression(spec, path, "with", visible)
         self.optional_expression(spec, path, "key", visible)
+        if spec.get("read_only") and "key" in spec:
+            self.report((*path, "key"), "a read_only call is made by every attempt, never once per key: remove key")
 
     def step_notify(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
         conn = self.connection((*path, "connection"))

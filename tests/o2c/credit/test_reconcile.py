@@ -8,7 +8,7 @@ import pytest
 
 import hub.store.o2c  # noqa: F401
 import hub.store.platform  # noqa: F401
-from hub.o2c.reconcile import compare_lists, list_exceptions, record_exceptions
+from hub.o2c.reconcile import compare_lists, exception_view, list_exceptions, record_exceptions
 from hub.store.base import Base, make_engine, make_sessionmaker
 
 
@@ -30,6 +30,12 @@ def test_missing_on_each_side_and_mismatches():
         "missing_left": ["3"], "missing_right": ["2"],
         "mismatched": [{"key": "4", "field": "total", "left": "1", "right": "2"},
                        {"key": "4", "field": "currency", "left": "EUR", "right": "USD"}],
+        "differences": [
+            {"kind": "mismatched", "key": "4", "field": "total", "left": "1", "right": "2"},
+            {"kind": "mismatched", "key": "4", "field": "currency", "left": "EUR", "right": "USD"},
+            {"kind": "missing_right", "key": "2", "field": "total", "left": "5", "right": None},
+            {"kind": "missing_left", "key": "3", "field": "total", "left": None, "right": "1"},
+        ],
         "matched": 1, "count": 4,
     }
 
@@ -64,3 +70,57 @@ def test_exceptions_stay_open_until_no_longer_found():
         assert [(e.kind, e.key) for e in list_exceptions(session)] == [("missing_right", "1")]
         assert [(e.kind, e.key) for e in list_exceptions(session, status="resolved")] == [("missing_left", "2")]
     engine.dispose()
+
+
+def sessions_in_memory():
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    return engine, make_sessionmaker(engine)
+
+
+def test_exceptions_keep_both_amounts():
+    hub = [{"number": "#1001", "total": "119.50", "currency": "EUR"},
+           {"number": "#1002", "total": "80.00", "currency": "EUR"},
+           {"number": "#1003", "total": "12.00", "currency": "EUR"}]
+    erp = [{"number": "#1001", "total": Decimal("129.50"), "currency": "EUR"},
+           {"number": "#1002", "total": Decimal("80.00"), "currency": "EUR"},
+           {"number": "#2001", "total": Decimal("7.25"), "currency": "EUR"}]
+    engine, sessions = sessions_in_memory()
+    with sessions.begin() as session:
+        assert record_exceptions(session, "orders", diff(hub, erp), run_id=None) == 3
+    with sessions() as session:
+        rows = {(e["kind"], e["key"]): e for e in map(exception_view, list_exceptions(session))}
+    assert {k: (e["field"], e["left"], e["right"]) for k, e in rows.items()} == {
+        ("mismatched", "#1001"): ("total", "119.50", "129.50"),
+        ("missing_right", "#1003"): ("total", "12.00", None),
+        ("missing_left", "#2001"): ("total", None, "7.25"),
+    }
+    engine.dispose()
+
+
+def test_a_corrected_amount_resolves_its_exception_and_a_new_one_keeps_the_latest_figures():
+    engine, sessions = sessions_in_memory()
+    hub = [{"number": "#1", "total": "10.00", "currency": "EUR"}, {"number": "#2", "total": "20.00", "currency": "EUR"}]
+    with sessions.begin() as session:
+        record_exceptions(session, "orders", diff(hub, [{**hub[0], "total": "11.00"}, hub[1]]), run_id=None)
+    with sessions.begin() as session:
+        record_exceptions(session, "orders", diff(hub, [{**hub[0], "total": "12.00"}, hub[1]]), run_id=None)
+    with sessions() as session:
+        (row,) = [exception_view(e) for e in list_exceptions(session)]
+    assert (row["key"], row["left"], row["right"]) == ("#1", "10.00", "12.00")
+    with sessions.begin() as session:
+        assert record_exceptions(session, "orders", diff(hub, hub), run_id=None) == 0
+    with sessions() as session:
+        assert list_exceptions(session) == []
+        assert [e.key for e in list_exceptions(session, status="resolved")] == ["#1"]
+    engine.dispose()
+
+
+def test_open_receivables_per_currency_add_up_invoices_less_credit():
+    """How reconcile-receivables reads the hub's side: amounts due and negated credits, one group per currency."""
+    hub = [{"currency": "EUR", "balance": "100.00"}, {"currency": "EUR", "balance": "19.50"},
+           {"currency": "EUR", "balance": "-20.00"}, {"currency": "JPY", "balance": "1190"}]
+    erp = [{"currency": "EUR", "balance": Decimal("99.50")}, {"currency": "JPY", "balance": Decimal("880")}]
+    result = compare_lists(hub, erp, key=field("currency"), fields={"balance": field("balance")})
+    assert [(d.key, d.left, d.right) for d in result.rows] == [("JPY", "1190", Decimal("880"))]
+    assert result.matched == 1
