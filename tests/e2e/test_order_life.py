@@ -2,11 +2,13 @@
 recipes, Slack is its sandbox, the ERP is a real trytond, webhooks are signed and posted over
 real sockets. A cancelled order is taken back in Tryton (its draft invoice and its shipment
 cancelled, nothing left to invoice), the hub's order turns cancelled, and a second delivery of
-the cancellation changes nothing."""
+the cancellation changes nothing. A refund of one line credits that line in Tryton and books the
+money paid back; the hub keeps the refund as a negative payment and the credit note."""
 
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 import pytest
 import requests
@@ -20,7 +22,7 @@ from tests.support.flows import SHOPIFY_SECRET, Flows
 
 pytestmark = pytest.mark.e2e
 
-RECIPES = ("shopify-order-to-erp.yaml", "shopify-order-cancelled-to-erp.yaml")
+RECIPES = ("shopify-order-to-erp.yaml", "shopify-order-cancelled-to-erp.yaml", "shopify-refund-to-erp.yaml")
 
 
 @pytest.fixture
@@ -71,3 +73,28 @@ def test_an_order_cancelled_in_shopify_is_taken_back_in_tryton_and_cancelled_in_
     assert {step["step"]: step["status"] for step in again["steps"]}["erp_cancel"] == "reused"
     assert erp.client.model("account.invoice", "search_count", [("party", "=", sale["party"])]) == 1
     assert flows.rows("SELECT count(*) FROM invoices") == [(0,)]
+
+
+def test_a_shopify_refund_of_one_line_credits_it_in_tryton_and_is_kept_in_the_hub(flows, sandboxes, erp):
+    number = int(time.time() * 1000) % 10**9
+    order = shopify_order(number, f"{unique('ref.')}@example.org", "Rui Refund")
+    assert run_of(flows, post_shopify(flows, "orders/create", order, webhook_id=f"wh-{number}"))["status"] == "succeeded"
+    (invoice,) = erp.actions()["post_invoice"]({"order_number": str(number)}, None)
+    refund = {"id": 509562000 + number % 1000, "order_id": order["id"], "created_at": "2026-11-21T10:00:00-05:00",
+              "restock": True, "refund_line_items": [{"quantity": 1, "line_item": {
+                  "sku": "TEA-GREEN-250", "name": "Green tea, 250 g", "price": "12.90"}}],
+              "transactions": [{"kind": "refund", "status": "success", "amount": "12.90", "currency": "EUR"}]}
+    run = run_of(flows, post_shopify(flows, "refunds/create", refund, webhook_id=f"wh-{number}-refund"))
+    assert run["status"] == "succeeded", run
+
+    sale = tryton_sale(erp, str(number))
+    notes = erp.client.search_read("account.invoice", [("party", "=", sale["party"]), ("total_amount", "<", 0)],
+                                   ["number", "state", "total_amount", "description"])
+    assert [(n["state"], n["total_amount"]) for n in notes] == [("paid", Decimal("-12.90"))]
+    assert flows.rows("SELECT reference, amount FROM payments") == [
+        (f"gid://shopify/Refund/{refund['id']}", -12.9)]
+    assert flows.rows("SELECT number, kind, total FROM invoices WHERE kind = 'credit_note'") == [
+        (notes[0]["number"], "credit_note", 12.9)]
+    assert sandboxes["slack"].state.messages[-1]["message"]["text"].startswith(
+        f"Refund of EUR 12.90 on order #{number}: credit note {notes[0]['number']} (EUR 12.90) for invoice "
+        f"{invoice['number']}")
