@@ -2,18 +2,20 @@
 
 Records come back as their stored canonical document plus ``id`` (the hub's own id) and, for
 invoices, ``days_overdue`` (whole days past the due date on ``as_of``, 0 when not due yet).
+"Overdue" is the one definition of ``hub.o2c.receivables``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.o2c.receivables import days_past_due, is_overdue, may_be_overdue
 from hub.store.base import Base
 from hub.store.o2c import ENTITY_MODELS, ExternalRef, Invoice
 from hub.store.o2c_columns import ENTITY_TABLES
@@ -47,25 +49,25 @@ def find_record(session: Session, entity: str, *, match: Mapping[str, Any] | Non
 
 def find_records(session: Session, entity: str, *, where: Mapping[str, Any],
                  overdue: bool = False, as_of: date | None = None, limit: int = 1000) -> list[dict]:
-    """Records whose columns equal ``where``'s values (or one of a list), oldest first."""
+    """Records whose columns equal ``where``'s values (or one of a list), oldest first;
+    ``overdue``: only invoices overdue on ``as_of`` (default today)."""
     model = ENTITY_MODELS[entity]
-    query = select(model).order_by(model.id).limit(limit)
+    query = select(model).order_by(model.id)
     for column, wanted in where.items():
         field = getattr(model, column)
         query = query.where(field.in_(wanted) if isinstance(wanted, list) else field == wanted)
-    if overdue:
-        today = as_of or date.today()
-        query = query.where(Invoice.status.in_(OPEN_INVOICE), Invoice.due_date < today,
-                            Invoice.amount_due > Decimal(0))
-    return [document(row, as_of) for row in session.scalars(query)]
+    if not overdue:
+        return [document(row, as_of) for row in session.scalars(query.limit(limit))]
+    today = as_of or date.today()
+    rows = session.scalars(query.where(may_be_overdue(today)))
+    return [document(row, today) for row in islice((r for r in rows if is_overdue(r.data, today)), limit)]
 
 
 def document(row: Base, as_of: date | None = None) -> dict[str, Any]:
     """A stored row as its canonical document, with the hub's id and derived facts."""
     doc = {**row.data, "id": row.id}
     if isinstance(row, Invoice):
-        due = row.due_date
-        doc["days_overdue"] = max(0, ((as_of or date.today()) - due).days) if due else 0
+        doc["days_overdue"] = max(0, days_past_due(doc, as_of or date.today()))
     return doc
 
 

@@ -108,3 +108,26 @@ def test_map_using_a_connector_mapping_validates_into_the_canonical_entity(make_
     assert (out["number"], out["currency"], out["total"]) == ("F-9", "JPY", 1235)
     bad = run(hub, "erp-invoice", {"Cur": "JPY"})
     assert bad.status == "dead" and "mapping erp.invoice cannot read this record: KeyError" in bad.error_message
+
+
+VERSIONED = """\
+recipe: versioned-in
+trigger: {manual: {}}
+steps:
+  - id: saved
+    upsert:
+      entity: invoice
+      from: "event.{number: number, currency: 'EUR', total: total, status: status, external_refs: [{system: 'erp', id: erp_id, version: version}]}"
+      ref: {connection: erp, id: "event.erp_id"}
+"""
+
+
+def test_the_upsert_step_output_says_when_an_older_copy_was_ignored(make_hub):
+    hub = make_hub({"erp": {"connector": "erp"}}, {"versioned.yaml": VERSIONED}, registry=registry())
+    copy = {"number": "INV-9", "total": "100.00", "erp_id": "21"}
+    newer = run(hub, "versioned-in", {**copy, "status": "paid", "version": "2026-12-07T10:15:03Z"})
+    older = run(hub, "versioned-in", {**copy, "status": "open", "version": "2026-12-07T10:15:02Z"})
+    assert [s.output for s in newer.steps] == [{"entity": "invoice", "id": 1, "created": True, "changed": True,
+                                                "stale": False}]
+    assert [s.output for s in older.steps] == [{"entity": "invoice", "id": 1, "created": False, "changed": False,
+                                                "stale": True}]

@@ -2,7 +2,8 @@
 
 Applications are canonical ``payment_application`` records stored through hub.store.upsert,
 and each invoice touched is upserted again with its new ``amount_due`` and status
-(open → partially_paid → paid). The caller owns the transaction.
+(open → partially_paid → paid); an overpayment is the payment's ``credit`` application. The
+caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session
 from hub.money import quantize
 from hub.o2c.cashapp.allocation import Line
 from hub.store.o2c import Invoice
-from hub.store.o2c_cash import CustomerCredit, CustomerIban
-from hub.store.upsert import upsert
+from hub.store.o2c_cash import CustomerIban
+from hub.store.upsert import UpsertResult, upsert
 
 CREDIT_REASON = "overpayment kept as customer credit"
 
@@ -52,16 +53,19 @@ def _lower_due(session: Session, number: str, amount: Decimal) -> Decimal:
 
 
 def post_credit(session: Session, *, payment_reference: str, customer_id: int | None,
-                amount: Decimal, currency: str) -> CustomerCredit:
-    """Keep ``amount`` as the customer's credit, with a ``credit`` payment application."""
-    upsert(session, "payment_application", {
+                amount: Decimal, currency: str) -> UpsertResult:
+    """Keep ``amount`` as customer credit: the payment's one ``credit`` application.
+
+    Customer credit is derived from these applications in one place
+    (``hub.o2c.receivables.customer_credits``), so posting the same payment's credit again
+    finds that application and changes nothing. Its customer is the payment's, else that of
+    the invoices the payment was applied to; ``customer_id`` (the matcher's customer, whose
+    invoices those are) is not stored apart.
+    """
+    return upsert(session, "payment_application", {
         "payment": payment_reference, "amount": amount, "currency": currency, "kind": "credit",
         "reason": CREDIT_REASON, "applied_at": datetime.now(timezone.utc).isoformat(),
     })
-    credit = CustomerCredit(customer_id=customer_id, payment_reference=payment_reference, amount=amount,
-                            remaining=amount, currency=currency, reason=CREDIT_REASON)
-    session.add(credit)
-    return credit
 
 
 def learn_iban(session: Session, iban: str | None, customer_id: int | None, learned_from: str) -> bool:

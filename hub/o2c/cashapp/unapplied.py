@@ -1,7 +1,8 @@
 """Money received and not yet decided, and the cash-application report.
 
     undecided(session)   payments and bank credits with neither a decision nor an application
-    report(session)      auto-match rate, proposal rate, unmatched, unapplied cash per currency
+    report(session)      auto-match rate, proposal rate, unmatched, unapplied cash and customer
+                         credit (hub.o2c.receivables.customer_credits) per currency
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from hub.money import quantize
 from hub.o2c.cashapp.normalize import Remittance, from_bank_transaction, from_payment
+from hub.o2c.receivables import customer_credits
 from hub.store.o2c import BankTransaction, Payment, PaymentApplication
-from hub.store.o2c_cash import CustomerCredit, MatchProposal
+from hub.store.o2c_cash import MatchProposal
 
 _WAITING = ("proposed", "rejected", "unmatched")
 
@@ -70,6 +72,7 @@ def _unapplied_cash(session: Session) -> dict[str, Decimal]:
 
 
 def _open_credit(session: Session) -> dict[str, Decimal]:
-    query = select(CustomerCredit.currency, func.sum(CustomerCredit.remaining)).where(
-        CustomerCredit.remaining > 0).group_by(CustomerCredit.currency)
-    return {currency: quantize(total, currency) for currency, total in session.execute(query)}
+    totals: dict[str, Decimal] = {}
+    for credit in customer_credits(session):
+        totals[credit.currency] = totals.get(credit.currency, Decimal(0)) + credit.amount
+    return {currency: quantize(total, currency) for currency, total in sorted(totals.items())}

@@ -11,6 +11,7 @@ order says exactly why, and an approved one shows how close it came:
                      order) above the limit plus the tolerance                 → hold
     overdue_days     oldest overdue invoice older than max_overdue_days        → hold
     overdue_share    overdue amount / open receivables above max_overdue_share → hold
+                     (amount still due and overdue as hub.o2c.receivables defines them)
     dunning_hold     dunning put the customer on credit hold (when dunning_hold is on) → hold
     new_customer     no paid history and the order above new_customer_cap     → hold
 

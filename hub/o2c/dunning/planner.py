@@ -1,8 +1,9 @@
 """The dunning planner: invoices + history + policy + a date → the notices to send. Pure.
 
-For each open invoice (not a credit note, amount due above zero, with a due date) that is not
-disputed and has no promise to pay running (a promise holds until its date, inclusive), the
-invoice's *due level* is the highest level of the policy
+For each invoice with an amount still due (``hub.o2c.receivables``: the ERP's amount due, at
+the currency's minor unit; never a credit note, a draft, or a void, credited or written-off
+invoice) and a due date, that is not disputed and has no promise to pay running (a promise
+holds until its date, inclusive), the invoice's *due level* is the highest level of the policy
 
     * whose ``days`` have passed: as_of − due_date ≥ level.days (negative days: before due),
     * whose ``min_amount`` the invoice's amount due reaches,
@@ -11,8 +12,9 @@ invoice's *due level* is the highest level of the policy
 Each customer with at least one such invoice gets ONE notice, at the highest due level among
 their invoices, listing all of them (each at its own due level, the level it is recorded at) —
 unless the customer's previous notice under this policy is fewer than that level's
-``min_days_between`` days old, in which case the customer gets nothing this run. A paid
-invoice (status paid, or nothing due) is never listed again.
+``min_days_between`` days old, in which case the customer gets nothing this run. An invoice
+with nothing left to pay is never listed again. A level of 1 day or more lists exactly the
+invoices ``hub.o2c.receivables.is_overdue`` calls overdue.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from hub.o2c.dunning.policy import Level, Policy
+from hub.o2c.receivables import amount_still_due, days_past_due, due_date
 from hub.runs.ledger import effect_key
-
-DUNNABLE_STATUS = (None, "open", "partially_paid")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,15 +138,13 @@ def _due_level(invoice: Mapping[str, Any], policy: Policy, as_of: date, reached:
                collections: Mapping[str, Collection]) -> tuple[int, DunnedInvoice, str] | None:
     """(rank, invoice line, customer) of the invoice's due level, or None if it is not dunned."""
     customer = customer_key(invoice.get("customer"))
-    amount_due = Decimal(invoice.get("amount_due", invoice["total"]))
-    if (invoice.get("kind", "invoice") != "invoice" or invoice.get("status") not in DUNNABLE_STATUS
-            or not invoice.get("due_date") or customer is None or amount_due <= 0):
+    amount_due, due = amount_still_due(invoice), due_date(invoice)
+    if due is None or customer is None or amount_due <= 0:
         return None
     state = collections.get(invoice["number"])
     if state is not None and state.holds_on(as_of):
         return None
-    due = date.fromisoformat(invoice["due_date"])
-    late = (as_of - due).days
+    late = days_past_due(invoice, as_of)
     for rank in range(len(policy.levels) - 1, reached, -1):
         level = policy.levels[rank]
         if late >= level.days and amount_due >= level.min_amount:

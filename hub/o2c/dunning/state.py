@@ -13,16 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.o2c.dunning.planner import Collection, PlannedNotice, SentNotice
+from hub.o2c.receivables import amount_still_due, may_owe
 from hub.store.o2c import Invoice
 from hub.store.o2c_dunning import CreditHold, DunningNotice, InvoiceCollection
-from hub.store.queries import OPEN_INVOICE, document
+from hub.store.queries import document
 
 
 def open_invoices(session: Session) -> list[dict[str, Any]]:
-    """Every open or partially paid invoice (not credit notes), as canonical documents."""
-    rows = session.scalars(select(Invoice).where(
-        Invoice.kind == "invoice", Invoice.status.in_(OPEN_INVOICE)).order_by(Invoice.id))
-    return [document(row) for row in rows]
+    """Every invoice with an amount still due (hub.o2c.receivables), as canonical documents."""
+    rows = session.scalars(select(Invoice).where(may_owe()).order_by(Invoice.id))
+    return [document(row) for row in rows if amount_still_due(row.data) > 0]
 
 
 def history(session: Session, policy: str) -> list[SentNotice]:

@@ -1,15 +1,16 @@
 """The receivables book a report reads: canonical invoices, credit notes, payments and
 applications of one currency, and what each invoice owed on a given day. Pure.
 
-The balance of an invoice on day D is
+The balance of an invoice at the end of day D, for an invoice issued on or before D (drafts
+and void invoices never count), is
 
-    total − applications to it (applied, write_off, discount) dated on or before D
-          − credit notes crediting it issued on or before D
+    amount still due (hub.o2c.receivables: the ERP's amount_due; 0 once credited or written off)
+    + applications to it (applied, write_off, discount) dated after D
+    + credit notes crediting it issued after D
 
-for an open, partially paid, paid, credited or written-off invoice issued on or before D
-(drafts and void invoices never count). When the hub holds no application and no credit note
-for an invoice, it cannot know when it was settled: the invoice's ``amount_due`` is its balance
-on every day from its issue date.
+On or after the day of the last settlement the hub knows, that is exactly the amount still due
+the ERP reports; earlier days add back what was settled since. A settlement the hub never saw
+(a payment entered in the ERP) counts as made before every day of the report.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.money import quantize
+from hub.o2c.receivables import Credit, amount_still_due, days_past_due
 
 Record = Mapping[str, Any]
 BOOKED = ("open", "partially_paid", "paid", "credited", "written_off", None)
@@ -42,11 +44,13 @@ class Book:
     payments: tuple[Record, ...] = ()
     applications: tuple[Record, ...] = ()
     match_statuses: tuple[str, ...] | None = None  # cash application decisions, when stored
+    credits: tuple[Credit, ...] = ()  # customer credit (hub.o2c.receivables.customer_credits)
     _settled: dict[str, list[tuple[date | None, Decimal]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, currency: str, *, invoices: Iterable[Record] = (), payments: Iterable[Record] = (),
-           applications: Iterable[Record] = (), match_statuses: Iterable[str] | None = None) -> Book:
+           applications: Iterable[Record] = (), match_statuses: Iterable[str] | None = None,
+           credits: Iterable[Credit] = ()) -> Book:
         """The book of ``currency`` from canonical records of any currency and kind."""
         mine = [r for r in invoices if r["currency"] == currency and r.get("status") in BOOKED]
         book = cls(
@@ -56,6 +60,7 @@ class Book:
             payments=tuple(r for r in payments if r["currency"] == currency and r.get("status") in ("received", None)),
             applications=tuple(a for a in applications if a["currency"] == currency),
             match_statuses=tuple(match_statuses) if match_statuses is not None else None,
+            credits=tuple(c for c in credits if c.currency == currency),
         )
         book._index()
         return book
@@ -75,11 +80,9 @@ class Book:
         issued = day_of(invoice.get("issue_date"))
         if issued is not None and issued > day:
             return self.money(0)
-        known = self._settled.get(invoice["number"])
-        if not known:
-            return self.money(invoice.get("amount_due", invoice["total"]))
-        settled = sum((amount for when, amount in known if when is None or when <= day), Decimal(0))
-        return self.money(Decimal(invoice["total"]) - settled)
+        later = sum((amount for when, amount in self._settled.get(invoice["number"], ())
+                     if when is not None and when > day), Decimal(0))
+        return self.money(amount_still_due(invoice) + later)
 
     def open_items(self, day: date) -> list[tuple[Record, Decimal]]:
         """(invoice, balance) of every invoice with something owed at the end of ``day``."""
@@ -104,8 +107,10 @@ class Book:
         credits = sum((Decimal(r["total"]) for r in self.credit_notes if issued_in(r)), Decimal(0))
         return self.money(sales - credits)
 
+    def credits_held(self, day: date) -> list[Credit]:
+        """The customer credits kept on or before ``day``."""
+        return [c for c in self.credits if c.applied_at is None or c.applied_at.date() <= day]
 
-def days_past_due(invoice: Record, day: date) -> int:
-    """Whole days ``invoice`` is past its due date on ``day`` (≤ 0: not past due)."""
-    due = day_of(invoice.get("due_date"))
-    return (day - due).days if due else 0
+    def credit(self, day: date) -> Decimal:
+        """Customer credit held at the end of ``day``."""
+        return self.money(sum((c.amount for c in self.credits_held(day)), Decimal(0)))

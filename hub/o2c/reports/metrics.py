@@ -6,6 +6,7 @@ gives every formula with a worked example.
                                               best-possible DSO, average days delinquent
     cei(book, as_of, period_days)             collection effectiveness index
     unapplied_cash(book, as_of)               payments not fully applied
+    customer_balances(book, as_of)            per customer: open invoices − customer credit
     auto_match_rate(book)                     share of payments matched without a person
 """
 
@@ -143,6 +144,20 @@ def unapplied_cash(book: Book, as_of: date) -> list[dict[str, object]]:
             out.append({"reference": payment["reference"], "received": received.isoformat() if received else None,
                         "amount": book.money(payment["amount"]), "unapplied": left})
     return out
+
+
+def customer_balances(book: Book, as_of: date) -> list[dict[str, object]]:
+    """Each customer's AR balance at the end of ``as_of``: what their invoices still owe
+    (``open``) less the credit they hold (``credit``), by the hub's customer id (None: the
+    invoice or credit names no customer the hub knows), customers with either figure only."""
+    rows: dict[int | None, dict[str, Decimal]] = {}
+    for invoice, owed in book.open_items(as_of):
+        rows.setdefault(invoice.get("customer_id"), {"open": Decimal(0), "credit": Decimal(0)})["open"] += owed
+    for credit in book.credits_held(as_of):
+        rows.setdefault(credit.customer_id, {"open": Decimal(0), "credit": Decimal(0)})["credit"] += credit.amount
+    return [{"customer_id": customer, "open": book.money(row["open"]), "credit": book.money(row["credit"]),
+             "balance": book.money(row["open"] - row["credit"])}
+            for customer, row in sorted(rows.items(), key=lambda item: (item[0] is None, item[0] or 0))]
 
 
 def _received(payment) -> date:

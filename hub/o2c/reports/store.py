@@ -1,7 +1,7 @@
 """Reading the receivables book from the store, and the reports as plain JSON-ready data.
 
-    books(session)                      one Book per currency with invoices or payments
-    report(session, name, as_of, ...)   "aging" | "dso" | "kpis" → {currency: {...}}
+    books(session)                      one Book per currency with invoices, payments or credit
+    report(session, name, as_of, ...)   "aging" | "dso" | "kpis" | "balances" → {currency: {...}}
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from hub.o2c.canonical import normalize
 from hub.o2c.reports import metrics
+from hub.o2c.receivables import customer_credits
 from hub.o2c.reports.book import Book
-from hub.store.o2c import Invoice, Payment, PaymentApplication
+from hub.store.o2c import Customer, Invoice, Payment, PaymentApplication
 
-REPORTS = ("aging", "dso", "kpis")
+REPORTS = ("aging", "dso", "kpis", "balances")
 
 
 def books(session: Session, currency: str | None = None) -> dict[str, Book]:
@@ -28,14 +29,19 @@ def books(session: Session, currency: str | None = None) -> dict[str, Book]:
     payments = _documents(session, Payment, "payment")
     applications = _documents(session, PaymentApplication, "payment_application")
     statuses = _match_statuses(session)
-    found = sorted({r["currency"] for r in invoices + payments})
+    credits = customer_credits(session)
+    found = sorted({r["currency"] for r in invoices + payments} | {c.currency for c in credits})
     wanted = [currency] if currency else found
-    return {c: Book.of(c, invoices=invoices, payments=payments, applications=applications,
+    return {c: Book.of(c, invoices=invoices, payments=payments, applications=applications, credits=credits,
                        match_statuses=statuses.get(c) if statuses is not None else None) for c in wanted}
 
 
 def _documents(session: Session, model, entity: str) -> list[dict[str, Any]]:
-    return [normalize(entity, row.data) for row in session.scalars(select(model).order_by(model.id))]
+    """Canonical documents; invoices also carry the hub's id of their customer (``customer_id``)."""
+    rows = session.scalars(select(model).order_by(model.id))
+    if model is Invoice:
+        return [{**normalize(entity, row.data), "customer_id": row.customer_id} for row in rows]
+    return [normalize(entity, row.data) for row in rows]
 
 
 def _match_statuses(session: Session) -> dict[str, list[str]] | None:
@@ -53,7 +59,10 @@ def report(session: Session, name: str, as_of: date, *, period_days: int = 90,
     """Report ``name`` for each currency, as plain data (amounts stay Decimal)."""
     if name not in REPORTS:
         raise LookupError(f"unknown report {name!r}; known reports: {', '.join(REPORTS)}")
-    return {c: _one(name, book, as_of, period_days) for c, book in books(session, currency).items()}
+    found = {c: _one(name, book, as_of, period_days) for c, book in books(session, currency).items()}
+    if name == "balances":
+        _name_customers(session, found)
+    return found
 
 
 def _one(name: str, book: Book, as_of: date, period_days: int) -> dict[str, Any]:
@@ -61,7 +70,25 @@ def _one(name: str, book: Book, as_of: date, period_days: int) -> dict[str, Any]
         return metrics.aging(book, as_of)
     if name == "dso":
         return dataclasses.asdict(metrics.dso(book, as_of, period_days))
+    if name == "balances":
+        return balances(book, as_of)
     return kpis(book, as_of, period_days)
+
+
+def balances(book: Book, as_of: date) -> dict[str, Any]:
+    """Open invoices, customer credit and their difference: in total and per customer."""
+    customers = metrics.customer_balances(book, as_of)
+    receivables, credit = book.receivables(as_of), book.credit(as_of)
+    return {"receivables": receivables, "customer_credit": credit,
+            "balance": book.money(receivables - credit), "customers": customers}
+
+
+def _name_customers(session: Session, found: dict[str, dict[str, Any]]) -> None:
+    """Add each customer's name (else e-mail) to the per-customer rows."""
+    for figures in found.values():
+        for row in figures["customers"]:
+            customer = session.get(Customer, row["customer_id"]) if row["customer_id"] is not None else None
+            row["customer"] = (customer.name or customer.email) if customer else None
 
 
 def kpis(book: Book, as_of: date, period_days: int) -> dict[str, Any]:
@@ -75,6 +102,6 @@ def kpis(book: Book, as_of: date, period_days: int) -> dict[str, Any]:
         "average_days_delinquent": d.average_days_delinquent,
         "cei": metrics.cei(book, as_of, period_days).index,
         "unapplied_cash": book.money(sum((p["unapplied"] for p in unapplied), Decimal(0))),
-        "unapplied_payments": len(unapplied),
+        "unapplied_payments": len(unapplied), "customer_credit": book.credit(as_of),
         "auto_match_rate": match.rate, "auto_match_source": match.source,
     }

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from hub.o2c.cashapp.service import CashApplication, ProposalError, apply_bank_transaction, apply_payment
+from hub.o2c.cashapp.posting import post_credit
 from hub.o2c.cashapp.unapplied import report
+from hub.o2c.receivables import customer_credits
 from hub.store.o2c import Invoice, PaymentApplication
-from hub.store.o2c_cash import CustomerCredit, CustomerIban, MatchProposal
+from hub.store.o2c_cash import CustomerIban, MatchProposal
 from hub.store.upsert import upsert
 from tests.o2c.cashapp.conftest import ACME_IBAN
 
@@ -60,9 +62,17 @@ def test_short_payment_within_tolerance_is_written_off_with_its_reason(session):
 def test_overpayment_is_kept_as_customer_credit(session):
     outcome = apply_bank_transaction(session, bank_line("bt3", "130.00", "INV-2024-00042"))
     assert outcome.credit == Decimal("11.00")
-    credit = session.scalar(select(CustomerCredit))
-    assert (credit.amount, credit.customer_id) == (Decimal("11.0000"), 1)
+    (credit,) = customer_credits(session)
+    assert (credit.payment, credit.amount, credit.customer_id) == ("bt3", Decimal("11.00"), 1)
     assert ("", "credit", Decimal("11.0000"), "overpayment kept as customer credit") in applications(session, "bt3")
+    assert report(session)["customer_credit"] == {"EUR": Decimal("11.00")}
+
+
+def test_posting_a_payments_credit_again_keeps_one_credit(session):
+    for _ in range(2):
+        post_credit(session, payment_reference="bt9", customer_id=1, amount=Decimal("7.50"), currency="EUR")
+    session.flush()
+    assert [(c.payment, c.amount) for c in customer_credits(session)] == [("bt9", Decimal("7.50"))]
 
 
 def test_early_payment_discount_is_applied_with_its_discount_line(session):
