@@ -16,6 +16,7 @@ AUTH = {"Authorization": "Bearer unit-admin-token"}
 def stored_hub(make_hub):
     hub = make_hub({}, {})
     with hub.sessions.begin() as session:
+        upsert(session, "customer", {"name": "ACME", "email": "ap@acme.example"})
         for entity, records in (("invoice", INVOICES), ("payment", PAYMENTS), ("payment_application", APPLICATIONS)):
             for record in records:
                 upsert(session, entity, record)
@@ -33,6 +34,15 @@ def test_api_answers_every_report_with_exact_amounts(make_hub):
     assert sorted(kpis["currencies"]) == ["EUR", "USD"]
     eur = kpis["currencies"]["EUR"]
     assert (str(eur["dso"]), str(eur["cei"]), str(eur["unapplied_cash"])) == ("82.7", "51.9", "250.00")
+    assert str(eur["customer_credit"]) == "100.00"
+    balances = jsonutil.loads(client.get("/api/v1/reports/balances?as_of=2024-03-31&currency=EUR",
+                                         headers=AUTH).data)["currencies"]["EUR"]
+    assert [str(balances[k]) for k in ("receivables", "customer_credit", "balance")] == ["1700.00", "100.00", "1600.00"]
+    assert balances["customers"] == [
+        {"customer_id": 1, "customer": "ACME", "open": jsonutil.loads("1700.00"), "credit": jsonutil.loads("0.00"),
+         "balance": jsonutil.loads("1700.00")},
+        {"customer_id": None, "customer": None, "open": jsonutil.loads("0.00"), "credit": jsonutil.loads("100.00"),
+         "balance": jsonutil.loads("-100.00")}]
     assert client.get("/api/v1/reports/aging", headers={}).status_code == 401
     assert client.get("/api/v1/reports/nope", headers=AUTH).status_code == 404
     assert client.get("/api/v1/reports/dso?as_of=yesterday", headers=AUTH).status_code == 400
