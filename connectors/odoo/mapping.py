@@ -7,12 +7,12 @@ quantized to the currency), so 0.1 + 0.2 never becomes 0.30000000000000004.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from hub.money import quantize, to_decimal
+from hub.o2c.orders.net_lines import NetLine
 
 INVOICE_FIELDS = ["name", "state", "payment_state", "move_type", "partner_id", "currency_id", "invoice_date",
                   "invoice_date_due", "invoice_origin", "amount_untaxed", "amount_tax", "amount_total",
@@ -44,7 +44,7 @@ def partner_values(customer: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def product_values(line: SaleLine, *, price_digits: int) -> dict[str, Any]:
+def product_values(line: NetLine, *, price_digits: int) -> dict[str, Any]:
     """product.product values for a line's SKU that Odoo does not know yet (list price before tax)."""
     values: dict[str, Any] = {"name": line.description, "default_code": line.sku}
     if line.quantity:
@@ -73,60 +73,6 @@ def order_values(order: Mapping[str, Any], *, partner_id: int, lines: list[dict[
     return values
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SaleLine:
-    """One line to book: what it sells, how many, its amount before tax and its tax rates."""
-
-    sku: str | None
-    description: str
-    quantity: Decimal
-    net_amount: Decimal
-    tax_rates: tuple[Decimal, ...]
-
-
-def sale_lines(order: Mapping[str, Any], *, shipping_sku: str) -> list[SaleLine]:
-    """The order's lines and shipping charges as lines before tax, each with its tax rates.
-
-    Lines are booked before tax, so with ``taxes_included`` a line's net amount is its total
-    less the tax the storefront computed on it; discounts (the line's own and its share of
-    order-level codes) are already inside the line total.
-    """
-    currency, included = order["currency"], bool(order.get("taxes_included"))
-    lines = [_product_line(line, currency, included) for line in order.get("lines") or []]
-    shipping = order.get("shipping_lines")
-    if shipping is None and to_decimal((order.get("totals") or {}).get("shipping_total") or 0):
-        shipping = [{"description": "Shipping", "amount": order["totals"]["shipping_total"]}]
-    lines += [_shipping_line(charge, currency, included, shipping_sku) for charge in shipping or []]
-    return lines
-
-
-def _product_line(line: Mapping[str, Any], currency: str, included: bool) -> SaleLine:
-    quantity = to_decimal(line["quantity"])
-    total = line.get("line_total")
-    if total is None:
-        total = quantity * to_decimal(line.get("unit_price") or 0) - to_decimal(line.get("discount") or 0)
-    return SaleLine(sku=line.get("sku"), description=line.get("description") or line.get("sku") or "Item",
-                    quantity=quantity, tax_rates=tax_rates(line), net_amount=net_amount(total, line, currency, included))
-
-
-def _shipping_line(charge: Mapping[str, Any], currency: str, included: bool, sku: str) -> SaleLine:
-    return SaleLine(sku=sku, description=charge.get("description") or charge.get("code") or "Shipping",
-                    quantity=Decimal(1), tax_rates=tax_rates(charge),
-                    net_amount=net_amount(charge["amount"], charge, currency, included))
-
-
-def net_amount(amount: Any, taxed: Mapping[str, Any], currency: str, included: bool) -> Decimal:
-    """The amount before tax: ``amount`` less its taxes when they are included in it."""
-    taxes = sum((to_decimal(tax["amount"]) for tax in taxed.get("tax_lines") or []), Decimal(0))
-    return quantize(to_decimal(amount) - (taxes if included else 0), currency)
-
-
-def tax_rates(taxed: Mapping[str, Any]) -> tuple[Decimal, ...]:
-    """The distinct non-zero rates of a line's taxes, in their order."""
-    rates = (to_decimal(tax["rate"]) for tax in taxed.get("tax_lines") or [] if tax.get("rate") is not None)
-    return tuple(dict.fromkeys(rate for rate in rates if rate))
-
-
 def price_parts(net: Decimal, quantity: Decimal, digits: int, currency: str) -> list[tuple[Decimal, Decimal]]:
     """(quantity, unit price) pairs whose amounts add up to ``net``, prices at ``digits`` decimals.
 
@@ -150,7 +96,7 @@ def price_parts(net: Decimal, quantity: Decimal, digits: int, currency: str) -> 
     return [(quantity, nearest)]
 
 
-def order_line_values(line: SaleLine, *, product_id: int | None, quantity: Decimal, price_unit: Decimal,
+def order_line_values(line: NetLine, *, product_id: int | None, quantity: Decimal, price_unit: Decimal,
                       tax_field: str, tax_ids: list[int]) -> dict[str, Any]:
     """sale.order.line values: a price before tax, no percentage discount, exactly these taxes.
 
@@ -176,14 +122,6 @@ def adjustment_line_values(order: Mapping[str, Any], difference: Decimal, *, pro
         "discount": Decimal(0),
         tax_field: [[6, 0, []]],
     }
-
-
-def total_difference(order: Mapping[str, Any], erp_total: Decimal) -> Decimal:
-    """Storefront total − Odoo total, at the currency's minor unit (0 when the order has none)."""
-    expected = (order.get("totals") or {}).get("total")
-    if expected is None:
-        return Decimal(0)
-    return quantize(to_decimal(expected) - erp_total, order["currency"])
 
 
 def tax_percent(rate: Decimal) -> Decimal:

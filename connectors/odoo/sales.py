@@ -24,6 +24,7 @@ from typing import Any
 from connectors.odoo import mapping
 from connectors.odoo.taxes import SaleTaxes
 from hub.errors import FatalError
+from hub.o2c.orders.net_lines import NetLine, net_lines, total_difference
 from hub.money import minor_unit
 
 SHIPPING_CODE = "SHIPPING"
@@ -71,14 +72,14 @@ class SaleOrders:
             raise FatalError(f"order {order['number']} has no lines", connection=self.connection, action=action)
         self.check_price_digits(order["currency"], action=action)
         partner = self.partner_id(order.get("customer") or {})
-        lines = [values for line in mapping.sale_lines(order, shipping_sku=self.shipping_code)
+        lines = [values for line in net_lines(order, shipping_sku=self.shipping_code)
                  for values in self.line_values(line, order["currency"], action=action)]
         values = mapping.order_values(order, partner_id=partner, lines=lines,
                                       pricelist_id=self.pricelist_id(order["currency"], action=action))
         [sale_id] = self.call("sale.order", "create", [values], action=action)
         return sale_id
 
-    def line_values(self, line: mapping.SaleLine, currency: str, *, action: str) -> list[dict[str, Any]]:
+    def line_values(self, line: NetLine, currency: str, *, action: str) -> list[dict[str, Any]]:
         """The order line(s) of one canonical line: one per unit price (see ``mapping.price_parts``)."""
         tax_ids = self.taxes.ids(line.tax_rates, action=action)
         product_id = self.product_id(line, action=action)
@@ -91,7 +92,7 @@ class SaleOrders:
         """Book the difference between the storefront's total and the draft order's on one
         untaxed adjustment line; returns it. An order past draft was matched before."""
         sale = self.read(sale_id, action=action)
-        difference = mapping.total_difference(order, mapping.exact(sale["amount_total"], order["currency"]))
+        difference = total_difference(order, mapping.exact(sale["amount_total"], order["currency"]))
         if sale["state"] not in DRAFT_STATES or not difference:
             return self.adjustment_of(sale_id, order["currency"], action=action)
         product_id = self.service_id(self.adjustment_code, "Adjustment to the order total", action=action)
@@ -111,7 +112,7 @@ class SaleOrders:
 
     # --- products, settings -------------------------------------------------------------------
 
-    def product_id(self, line: mapping.SaleLine, *, action: str) -> int | None:
+    def product_id(self, line: NetLine, *, action: str) -> int | None:
         """The product of a line: its SKU's (created when missing), shipping's service, or none."""
         if line.sku == self.shipping_code:
             return self.service_id(self.shipping_code, "Shipping", action=action)

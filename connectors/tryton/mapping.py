@@ -4,7 +4,7 @@ arguments, so every function is tested with JSON fixtures alone.
     customer      → party.party        party_values / party_changes / external_codes
     address       → party.address      address_values / address_key
     product       → product.template   template_values / template_changes
-    sales_order   → sale.sale (+lines) sale_values / sale_lines / sale_line_values /
+    sales_order   → sale.sale (+lines) sale_values / sale_line_values (of hub.o2c.orders.net_lines) /
                                        adjustment_line_values / sale_result
     account.invoice → invoice          invoice_from_tryton
     payment       → pay wizard form    payment_form
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from hub.money import quantize, to_decimal
+from hub.money import quantize
+from hub.o2c.orders.net_lines import NetLine
 
 SYSTEM = "tryton"
 INVOICE_STATUS = {"draft": "draft", "validated": "draft", "posted": "open", "paid": "paid", "cancelled": "void"}
@@ -114,63 +114,7 @@ def sale_values(order: Mapping[str, Any], *, party_id: int, address_id: int, cur
 PRICE_DIGITS = Decimal("0.0001")  # Tryton's unit prices (product price_decimal)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SaleLine:
-    """One line to book: what it sells, how many, its amount before tax and its tax rates."""
-
-    sku: str | None
-    description: str
-    quantity: Decimal
-    unit: str | None
-    net_amount: Decimal
-    tax_rates: tuple[Decimal, ...]
-
-
-def sale_lines(order: Mapping[str, Any], *, shipping_sku: str) -> list[SaleLine]:
-    """The order's lines and shipping charges as lines before tax, each with its tax rates.
-
-    Tryton prices exclude tax, so with ``taxes_included`` a line's net amount is its total
-    less the tax the storefront computed on it; discounts (the line's own and its share of
-    order-level codes) are already inside the line total.
-    """
-    currency, included = order["currency"], bool(order.get("taxes_included"))
-    lines = [_product_line(line, currency, included) for line in order["lines"]]
-    shipping = order.get("shipping_lines")
-    if shipping is None and to_decimal((order.get("totals") or {}).get("shipping_total") or 0):
-        shipping = [{"description": "Shipping", "amount": order["totals"]["shipping_total"]}]
-    lines += [_shipping_line(charge, currency, included, shipping_sku) for charge in shipping or []]
-    return lines
-
-
-def _product_line(line: Mapping[str, Any], currency: str, included: bool) -> SaleLine:
-    quantity = to_decimal(line["quantity"])
-    total = line.get("line_total")
-    if total is None:
-        total = quantity * to_decimal(line.get("unit_price") or 0) - to_decimal(line.get("discount") or 0)
-    return SaleLine(sku=line.get("sku"), description=line.get("description") or line.get("sku") or "Item",
-                    quantity=quantity, unit=line.get("unit"), tax_rates=tax_rates(line),
-                    net_amount=net_amount(total, line, currency, included))
-
-
-def _shipping_line(charge: Mapping[str, Any], currency: str, included: bool, sku: str) -> SaleLine:
-    return SaleLine(sku=sku, description=charge.get("description") or charge.get("code") or "Shipping",
-                    quantity=Decimal(1), unit=None, tax_rates=tax_rates(charge),
-                    net_amount=net_amount(charge["amount"], charge, currency, included))
-
-
-def net_amount(amount: Any, taxed: Mapping[str, Any], currency: str, included: bool) -> Decimal:
-    """The amount before tax: ``amount`` less its taxes when they are included in it."""
-    taxes = sum((to_decimal(tax["amount"]) for tax in taxed.get("tax_lines") or []), Decimal(0))
-    return quantize(to_decimal(amount) - (taxes if included else 0), currency)
-
-
-def tax_rates(taxed: Mapping[str, Any]) -> tuple[Decimal, ...]:
-    """The distinct non-zero rates of a line's taxes, in their order."""
-    rates = (to_decimal(tax["rate"]) for tax in taxed.get("tax_lines") or [] if tax.get("rate") is not None)
-    return tuple(dict.fromkeys(rate for rate in rates if rate))
-
-
-def sale_line_values(line: SaleLine, *, product_id: int | None, unit_id: int, tax_ids: list[int]) -> dict[str, Any]:
+def sale_line_values(line: NetLine, *, product_id: int | None, unit_id: int, tax_ids: list[int]) -> dict[str, Any]:
     """``sale.line`` values: quantity (a float field in Tryton), unit price before tax, taxes."""
     values = {
         "type": "line",
@@ -209,14 +153,6 @@ def adjustment_line_values(order: Mapping[str, Any], difference: Decimal, *, pro
         "unit_price": difference,
         "taxes": [],
     }
-
-
-def total_difference(order: Mapping[str, Any], erp_total: Decimal) -> Decimal:
-    """Storefront total − ERP total, at the currency's minor unit (0 when the order has none)."""
-    expected = (order.get("totals") or {}).get("total")
-    if expected is None:
-        return Decimal(0)
-    return quantize(to_decimal(expected) - erp_total, order["currency"])
 
 
 def sale_result(sale: Mapping[str, Any]) -> dict[str, Any]:

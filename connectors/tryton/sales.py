@@ -34,6 +34,7 @@ from connectors.tryton.invoices import Invoices
 from connectors.tryton.parties import Parties
 from connectors.tryton.taxes import Taxes
 from hub.errors import FatalError
+from hub.o2c.orders.net_lines import NetLine, net_lines, total_difference
 
 ACTION = "create_sale"
 SHIPPING_SKU = "SHIPPING"
@@ -154,11 +155,11 @@ class Sales:
             currency_id=self.currency_id(order["currency"], action=action),
             payment_term_id=self.payment_term_id(order.get("payment_term"), action=action))
         lines = [self.line_values(line, order["currency"], action=action)
-                 for line in mapping.sale_lines(order, shipping_sku=self.shipping_sku)]
+                 for line in net_lines(order, shipping_sku=self.shipping_sku)]
         sale_id, = self.client.create("sale.sale", [{**values, "lines": [("create", lines)]}], action=action)
         return sale_id
 
-    def line_values(self, line: mapping.SaleLine, currency: str, *, action: str) -> dict[str, Any]:
+    def line_values(self, line: NetLine, currency: str, *, action: str) -> dict[str, Any]:
         """One sale line with its taxes; a line with a SKU gets its product (created when new)."""
         tax_ids = self.taxes.ids(list(line.tax_rates), action=action)
         if line.sku == self.shipping_sku:
@@ -178,7 +179,7 @@ class Sales:
         Only a draft can take a line: a sale already quoted was matched before it was quoted.
         """
         sale = self.read(sale_id, action=action)
-        difference = mapping.total_difference(order, sale["total_amount"])
+        difference = total_difference(order, sale["total_amount"])
         if sale["state"] != "draft" or not difference:
             return self.adjustment_of(sale_id, action=action)
         product = self.catalog.ensure_service(self.adjustment_sku, "Adjustment to the order total", action=action)
