@@ -12,7 +12,8 @@ from connectors.http.client import HttpClient
 from connectors.odoo import mapping
 from connectors.odoo.client import Json2Client, JsonRpcClient, OdooClient
 from connectors.odoo.payments import Payments
-from connectors.odoo.sales import ADJUSTMENT_CODE, SHIPPING_CODE, SaleOrders
+from connectors.odoo.refunds import CANCELLATION, MOVE_FIELDS, CreditNotes
+from connectors.odoo.sales import ADJUSTMENT_CODE, SHIPPING_CODE, SaleOrders, sale_result
 from connectors.odoo.taxes import SaleTaxes
 from hub.errors import FatalError
 from hub.money import quantize
@@ -73,6 +74,8 @@ class OdooConnector(Connector):
                                 adjustment_code=config.get("adjustment_product", ADJUSTMENT_CODE))
         self.payments = Payments(self.call, connection=name, reference_field=self.reference_field,
                                  journal_id=config.get("payment_journal_id"))
+        self.credit_notes = CreditNotes(self.call, connection=name, system=name, payments=self.payments,
+                                        price_digits=lambda action: self.sales.price_digits(action=action))
 
     @classmethod
     def from_config(cls, name: str, config: Mapping[str, Any]) -> OdooConnector:
@@ -93,7 +96,8 @@ class OdooConnector(Connector):
         neutral = {"upsert_customer": self.upsert_partner, "create_sales_order": self.create_sales_order,
                    "record_payment": self.record_payment, "list_open_invoices": self.list_open_invoices,
                    "list_sales_orders": self.list_sales_orders, "list_invoice_payments": self.list_invoice_payments,
-                   "receivable_balances": self.receivable_balances}
+                   "receivable_balances": self.receivable_balances, "cancel_sales_order": self.cancel_sales_order,
+                   "refund_payment": self.refund_payment}
         return {**native, **neutral}
 
     def resources(self) -> frozenset[str]:
@@ -166,11 +170,25 @@ class OdooConnector(Connector):
         return mapping.invoice_from_odoo(move, system=self.name)
 
     def find_invoice(self, ref: Mapping[str, Any], *, action: str) -> dict[str, Any]:
+        """The customer invoice ``{id}``, ``{number}`` or ``{order_number}`` (the order's first
+        posted invoice, else its first) names."""
+        if ref.get("id") is None and not ref.get("number") and ref.get("order_number"):
+            return self.order_invoice(ref["order_number"], action=action)
         field, value = ("id", int(ref["id"])) if ref.get("id") is not None else ("name", ref.get("number"))
         rows = self.call("account.move", "search_read", [(field, "=", value)], mapping.INVOICE_FIELDS, action=action, limit=1)
         if not rows:
             raise FatalError(f"no invoice with {field} {value!r}", connection=self.name, action=action)
         return rows[0]
+
+    def order_invoice(self, order_number: str, *, action: str) -> dict[str, Any]:
+        sale = self.sales.find_any(order_number, action=action)
+        rows = self.call("account.move", "search_read", [("id", "in", list(sale["invoice_ids"])),
+                                                         ("move_type", "=", "out_invoice")], mapping.INVOICE_FIELDS,
+                         action=action, order="id asc")
+        if not rows:
+            raise FatalError(f"sale order {sale['name']} of order {order_number} has no invoice", connection=self.name,
+                             action=action)
+        return min(rows, key=lambda row: (row["state"] != "posted", row["id"]))
 
     def register_payment(self, payment: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
         """Pay an invoice up to its amount due and keep the rest as customer credit, once per
@@ -194,6 +212,41 @@ class OdooConnector(Connector):
         done = self.payments.record(move, payment, action="record_payment")
         move = self.find_invoice({"id": move["id"]}, action="record_payment")
         return {**done, "invoice": mapping.invoice_from_odoo(move, system=self.name)}
+
+    # --- cancellations and refunds (the same contract as the tryton connector's) ------------------
+
+    def cancel_sales_order(self, order: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """Cancel the sale order of ``order`` (a sales order or ``{number}``), once: its posted
+        invoices credited (connectors.odoo.refunds), then the order and its draft invoices
+        cancelled. ``{sale, state: "cancelled", cancelled_invoices, credit_notes, shipped}``; Odoo
+        cancels the deliveries not done itself and ``shipped`` stays empty."""
+        action, number = "cancel_sales_order", order["number"]
+        sale = self.sales.find_any(number, action=action)
+        moves = self.call("account.move", "search_read", [("id", "in", list(sale["invoice_ids"])),
+                                                          ("move_type", "=", "out_invoice")], MOVE_FIELDS,
+                          action=action, order="id asc")
+        notes = [note for move in sorted(moves, key=lambda row: row["id"]) if move["state"] == "posted"
+                 for note in self.credit_notes.credit_rest(move, CANCELLATION + number, action=action)]
+        self.sales.cancel(sale["id"], action=action)
+        cancelled = [self.find_invoice({"id": move["id"]}, action=action) for move in sorted(moves, key=lambda m: m["id"])]
+        sale = self.sales.read(sale["id"], action=action)
+        currency = mapping.many2one_name(sale["currency_id"])
+        return {"sale": {**sale_result(sale, currency), "number": sale.get("name")}, "state": "cancelled",
+                "cancelled_invoices": [mapping.invoice_from_odoo(row, system=self.name) for row in cancelled
+                                       if row["state"] == "cancel"],
+                "credit_notes": notes, "shipped": []}
+
+    def refund_payment(self, payload: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """``{invoice: {id}|{number}|{order_number}, payment: negative canonical payment}`` →
+        ``{invoice, credit_note, credited, paid_out, payout_move}``: a credit note for the refunded
+        lines or amount and the money paid back, once per refund reference
+        (connectors.odoo.refunds)."""
+        action = "refund_payment"
+        invoice = self.find_invoice(payload.get("invoice") or {}, action=action)
+        invoice = self.credit_notes.move(invoice["id"], action=action)
+        done = self.credit_notes.refund(invoice, payload["payment"], action=action)
+        after = self.find_invoice({"id": invoice["id"]}, action=action)
+        return {"invoice": mapping.invoice_from_odoo(after, system=self.name), **done}
 
     def list_open_invoices(self, payload: Mapping[str, Any] | None = None,
                            context: ActionContext | None = None) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ INVOICE_FIELDS = ["name", "state", "payment_state", "move_type", "partner_id", "
                   "amount_residual", "write_date"]
 PAYMENT_STATUS = {"paid": "paid", "in_payment": "paid", "partial": "partially_paid", "reversed": "credited"}
 OVERPAYMENT = " (overpayment)"
+PAID_OUT = " (refund paid out)"
 
 
 def exact(value: Any, currency: str) -> Decimal:
@@ -156,6 +157,29 @@ def credit_payment_values(payment: Mapping[str, Any], amount: Decimal, *, partne
     values = {"payment_type": "inbound", "partner_type": "customer", "partner_id": partner_id, "amount": amount,
               "currency_id": currency_id, "date": payment_date(payment),
               reference_field: credit_memo(payment["reference"]), "journal_id": journal_id}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def payout_memo(reference: str) -> str:
+    """The memo of the outbound payment paying back what no credit note of refund ``reference`` took."""
+    return reference + PAID_OUT
+
+
+def payout_values(payment: Mapping[str, Any], amount: Decimal, *, partner_id: int, currency_id: int,
+                  journal_id: int | None, reference_field: str) -> dict[str, Any]:
+    """account.payment values of money paid back to the customer outside any credit note."""
+    values = {"payment_type": "outbound", "partner_type": "customer", "partner_id": partner_id, "amount": amount,
+              "currency_id": currency_id, "date": payment_date(payment),
+              reference_field: payout_memo(payment["reference"]), "journal_id": journal_id}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def credit_note_values(invoice: Mapping[str, Any], reason: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """account.move values of a credit note of ``invoice`` (an account.move read) with ``lines``;
+    the ref as Odoo's reversal wizard writes it, ending with the reason."""
+    values = {"move_type": "out_refund", "partner_id": invoice["partner_id"][0], "currency_id": invoice["currency_id"][0],
+              "reversed_entry_id": invoice["id"], "invoice_origin": invoice.get("invoice_origin") or None,
+              "ref": f"Reversal of: {invoice['name']}, {reason}", "invoice_line_ids": [[0, 0, line] for line in lines]}
     return {k: v for k, v in values.items() if v is not None}
 
 

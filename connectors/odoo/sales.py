@@ -13,6 +13,11 @@ net amount is no whole number of price steps per unit is split into two prices (
 ``mapping.price_parts``). Odoo then computes the tax itself (round per line by default); where
 its total still differs from the storefront's, one untaxed adjustment line written while the
 order is a draft makes the totals equal, and the answer reports it. Then the order is confirmed.
+
+Cancellation (``cancel``) is Odoo's ``action_cancel`` with ``disable_cancel_warning`` in the
+context (else Odoo answers the wizard that offers to e-mail the customer, and cancels nothing):
+the order and its draft invoices are cancelled; its posted invoices are credited first
+(connectors.odoo.refunds).
 """
 
 from __future__ import annotations
@@ -61,6 +66,29 @@ class SaleOrders:
         rows = self.call("sale.order", "search_read", [("client_order_ref", "=", number), ("state", "!=", "cancel")],
                          ["id"], action=action, limit=1, order="id asc")
         return rows[0]["id"] if rows else None
+
+    def find_any(self, number: str, *, action: str) -> dict[str, Any]:
+        """The order whose client_order_ref is ``number`` (the live one, else the last cancelled
+        one) with its ``invoice_ids``."""
+        sale_id = self.find(number, action=action)
+        if sale_id is None:
+            rows = self.call("sale.order", "search_read", [("client_order_ref", "=", number)], ["id"], action=action,
+                             order="id desc")
+            sale_id = max((row["id"] for row in rows), default=None)
+        if sale_id is None:
+            raise FatalError(f"Odoo has no sale order for order {number}", connection=self.connection, action=action)
+        [sale] = self.call("sale.order", "read", [sale_id], [*SALE_FIELDS, "invoice_ids"], action=action)
+        return sale
+
+    def cancel(self, sale_id: int, *, action: str) -> None:
+        """Cancel the order and its draft invoices (Odoo's action_cancel, without the wizard that
+        offers to e-mail the customer about it); a cancelled order is left as it is."""
+        if self.read(sale_id, action=action)["state"] != "cancel":
+            self.call("sale.order", "action_cancel", [sale_id], action=action,
+                      context={"disable_cancel_warning": True})
+            if self.read(sale_id, action=action)["state"] != "cancel":
+                raise FatalError(f"Odoo did not cancel sale order {sale_id} (a locked order must be unlocked first)",
+                                 connection=self.connection, action=action)
 
     def read(self, sale_id: int, *, action: str) -> dict[str, Any]:
         [sale] = self.call("sale.order", "read", [sale_id], SALE_FIELDS, action=action)

@@ -1,8 +1,9 @@
 """A local Odoo stand-in speaking ``/jsonrpc`` (execute_kw) and ``/json/2/<model>/<method>``.
 
 In-memory records of res.partner, product.product, sale.order (+ order_line), account.tax,
-account.move, account.payment and the account.payment.register wizard: enough for the odoo
-connector's actions. Money is Decimal inside; it goes out as JSON floats, as Odoo sends it.
+account.move (+ invoice lines and a receivable line), account.payment and the wizards
+account.payment.register, sale.advance.payment.inv and account.move.reversal: enough for the
+odoo connector's actions. Money is Decimal inside; it goes out as JSON floats, as Odoo sends it.
 
 Amounts follow Odoo's defaults: unit prices rounded to the "Product Price" precision (2 unless
 ``price_digits`` says otherwise), each line's base rounded to its currency, then each of its
@@ -11,7 +12,17 @@ taxes are taken out of the line's amount, the last one taking what rounding leav
 amount stays what was asked. A line written without taxes gets its product's, and a new
 product gets the company's default sale tax. Payments: the register wizard refuses an
 invoice that is not posted or has nothing left to pay, and an amount above what is due
-leaves the invoice paid (never a negative residual) with the excess open on the payment.
+leaves the invoice paid (never a negative residual) with the excess open on the payment; on a
+credit note the wizard pays the customer back (an outbound payment).
+
+Cancelling and crediting, as Odoo 17+ does: ``sale.order.action_cancel`` cancels the order and
+its draft invoices, but only with ``disable_cancel_warning`` in the context or while the order
+is a quotation (else it answers the sale.order.cancel wizard's action and changes nothing).
+The reversal wizard's ``refund_moves`` makes a draft credit note (out_refund, every line of the
+posted invoice, ``reversed_entry_id``, ref "Reversal of: <invoice>, <reason>"); it has no
+``refund_method`` (Odoo 16 and older). ``js_assign_outstanding_line`` reconciles an invoice with
+another move's open receivable line; an invoice settled only by its own credit notes is
+``reversed``.
 
 Seeded (again after a reset): the company in EUR, currencies EUR, USD, JPY, KWD, GBP with a
 pricelist for each but EUR, sale taxes 19 % and 7 % (price excluded, 19 % the default) and
@@ -47,7 +58,7 @@ OPERATORS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "in": lambda a
 CURRENCIES = {"EUR": "0.01", "USD": "0.01", "JPY": "1", "KWD": "0.001", "GBP": "0.01"}
 COMPANY_CURRENCY = "EUR"
 MANY2ONE = {"currency_id": "res.currency", "partner_id": "res.partner", "pricelist_id": "product.pricelist",
-            "product_id": "product.product"}
+            "product_id": "product.product", "reversed_entry_id": "account.move"}
 NOTHING_TO_PAY = "You can't register a payment because there is nothing left to pay on the selected journal items."
 
 
@@ -121,27 +132,36 @@ class OdooStore:
     def m_write(self, model, ids, vals, context=None):
         vals = dict(vals)
         commands = vals.pop("order_line", [])
+        move_commands = vals.pop("invoice_line_ids", []) if model == "account.move" else []
         for i in ids:
             record = self.table(model)[i]
-            record.update(vals, write_date=self.now())
+            record.update(self.many2ones(_decimals(vals)), write_date=self.now())
             if model == "sale.order" and commands:
                 record["order_line"] += [self.insert_line(record, dict(cmd[2])) for cmd in commands if cmd[0] == 0]
                 self.total_order(record)
+            if move_commands:
+                if record["state"] != "draft":
+                    raise OdooError("You cannot modify the lines of a posted journal entry.")
+                record["invoice_line_ids"] += [self.insert_move_line(record, dict(cmd[2]))
+                                               for cmd in move_commands if cmd[0] == 0]
+                self.total_move(record)
         return True
 
     def m_copy(self, model, ids, default=None, context=None):
         [source] = ids  # Odoo up to 17 answers the id of the one copy
-        values = {k: v for k, v in self.table(model)[source].items() if k not in ("id", "write_date", "_context")}
+        values = {k: v for k, v in self.table(model)[source].items() if k not in ("id", "write_date") and k[0] != "_"}
         return self.insert(model, {**values, **(default or {})}, {})
 
     def m_fields_get(self, model, allfields=None, attributes=None, context=None):
         known = {"sale.order.line": ["name", "product_id", "product_uom_qty", "price_unit", "discount",
-                                     self.line_tax_field, "price_subtotal", "price_tax", "price_total"]}
+                                     self.line_tax_field, "price_subtotal", "price_tax", "price_total"],
+                 "account.move.reversal": ["move_ids", "new_move_ids", "date", "reason", "journal_id"]}
         names = [name for name in known.get(model, []) if not allfields or name in allfields]
         return {name: {"type": "many2many" if name == self.line_tax_field else "char"} for name in names}
 
     def insert(self, model: str, values: dict[str, Any], context: dict[str, Any]) -> int:
         lines = values.pop("order_line", []) if model == "sale.order" else []
+        move_lines = values.pop("invoice_line_ids", []) if model == "account.move" else []
         record = {"id": next(self.ids), **self.many2ones(_decimals(values)), "write_date": self.now(), "_context": context}
         if model == "res.partner" and not record.get("name"):
             raise OdooError("The partner name is required", "odoo.exceptions.ValidationError")
@@ -151,9 +171,12 @@ class OdooStore:
             record.setdefault("state", "draft")
         self.table(model)[record["id"]] = record
         if model == "sale.order":
-            record.update(name=f"S{record['id']:05d}", state="draft", currency_id=self.order_currency(record))
+            record.update(name=f"S{record['id']:05d}", state="draft", currency_id=self.order_currency(record),
+                          invoice_ids=[])
             record["order_line"] = [self.insert_line(record, dict(cmd[2])) for cmd in lines]
             self.total_order(record)
+        if model == "account.move":
+            self.new_move(record, [dict(cmd[2]) for cmd in move_lines])
         return record["id"]
 
     def many2ones(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +232,122 @@ class OdooStore:
             self.table(model)[i].update(state="sale", write_date=self.now())
         return True
 
+    def m_action_cancel(self, model, ids, context=None):
+        """Odoo's sale.order.action_cancel: the cancel wizard's action for a confirmed order
+        unless the context disables that warning; else the draft invoices and the order cancelled."""
+        orders = [self.table(model)[i] for i in ids]
+        if not (context or {}).get("disable_cancel_warning") and any(o["state"] != "draft" for o in orders):
+            return {"type": "ir.actions.act_window", "res_model": "sale.order.cancel", "target": "new"}
+        for order in orders:
+            for move_id in order.get("invoice_ids", []):
+                move = self.table("account.move")[move_id]
+                if move["state"] == "draft":
+                    move.update(state="cancel", write_date=self.now())
+            order.update(state="cancel", write_date=self.now())
+        return True
+
+    def m_create_invoices(self, model, ids, context=None):
+        """sale.advance.payment.inv: one draft invoice of every line of each confirmed order
+        in the context that has none yet."""
+        for order_id in self.table(model)[ids[0]]["_context"].get("active_ids", []):
+            order = self.table("sale.order")[order_id]
+            if order["state"] != "sale":
+                raise OdooError("You may only invoice confirmed orders.")
+            if order.get("invoice_ids"):
+                raise OdooError("There is no invoiceable line.")
+            lines = [self.table("sale.order.line")[i] for i in order["order_line"]]
+            values = [{"product_id": _plain(line.get("product_id")), "name": line.get("name"),
+                       "quantity": line.get("product_uom_qty", 1), "price_unit": line["price_unit"],
+                       "tax_ids": list(line[self.line_tax_field]), "sale_line_ids": [line["id"]]} for line in lines]
+            move_id = self.insert("account.move", {
+                "move_type": "out_invoice", "partner_id": _plain(order["partner_id"]),
+                "currency_id": _plain(order["currency_id"]), "invoice_origin": order["name"],
+                "ref": order.get("client_order_ref") or "",
+                "invoice_line_ids": [[0, 0, line] for line in values]}, {})
+            order["invoice_ids"] = [move_id]
+        return {"type": "ir.actions.act_window_close"}
+
+    # --- journal entries ----------------------------------------------------------------------
+
+    def new_move(self, move: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+        """A created account.move: a draft with its invoice lines and totals."""
+        for key, value in (("move_type", "entry"), ("state", "draft"), ("name", "/"), ("payment_state", "not_paid")):
+            move.setdefault(key, value)
+        if not move.get("currency_id"):
+            move["currency_id"] = next(iter(self.table("res.company").values()))["currency_id"]
+        move["invoice_line_ids"] = [self.insert_move_line(move, line) for line in lines]
+        if lines:
+            self.total_move(move)
+
+    def insert_move_line(self, move: dict[str, Any], values: dict[str, Any]) -> int:
+        """An invoice line (display_type product) with its amounts, rounded per line."""
+        tax_ids = _command_ids(values.pop("tax_ids", []))
+        step = Decimal(1).scaleb(-self.price_digits)
+        line = {"id": next(self.ids), "move_id": [move["id"], move.get("name")], **self.many2ones(_decimals(values)),
+                "tax_ids": tax_ids, "display_type": "product", "write_date": self.now()}
+        line["price_unit"] = Decimal(str(line.get("price_unit", 0))).quantize(step, rounding=ROUND_HALF_UP)
+        subtotal, tax = line_amounts(line["price_unit"], Decimal(str(line.get("quantity", 1))),
+                                     [self.table("account.tax")[t] for t in tax_ids], self.rounding(move["currency_id"]))
+        line.update(quantity=Decimal(str(line.get("quantity", 1))), price_subtotal=subtotal, price_total=subtotal + tax)
+        self.table("account.move.line")[line["id"]] = line
+        return line["id"]
+
+    def total_move(self, move: dict[str, Any]) -> None:
+        lines = [self.table("account.move.line")[i] for i in move["invoice_line_ids"]]
+        untaxed = sum((line["price_subtotal"] for line in lines), Decimal(0))
+        total = sum((line["price_total"] for line in lines), Decimal(0))
+        move.update(amount_untaxed=untaxed, amount_tax=total - untaxed, amount_total=total, amount_residual=total)
+
+    def m_refund_moves(self, model, ids, context=None):
+        """account.move.reversal (Odoo 17+): a draft credit note of each posted move."""
+        wizard = self.table(model)[ids[0]]
+        move_ids = _command_ids(wizard.get("move_ids")) or wizard["_context"].get("active_ids", [])
+        made = []
+        for move_id in move_ids:
+            move = self.table("account.move")[move_id]
+            if move["state"] != "posted":
+                raise OdooError("You can only reverse posted moves.")
+            reason = wizard.get("reason")
+            lines = [{k: line[k] for k in ("product_id", "name", "quantity", "price_unit", "tax_ids") if k in line}
+                     for line in (self.table("account.move.line")[i] for i in move.get("invoice_line_ids", []))]
+            made.append(self.insert("account.move", {
+                "move_type": "out_refund", "partner_id": _plain(move["partner_id"]),
+                "currency_id": _plain(move["currency_id"]), "reversed_entry_id": move_id,
+                "invoice_origin": move.get("invoice_origin"),
+                "ref": f"Reversal of: {move['name']}, {reason}" if reason else f"Reversal of: {move['name']}",
+                "invoice_line_ids": [[0, 0, {**line, "product_id": _plain(line.get("product_id"))}] for line in lines]}, {}))
+            if not lines:  # a move without lines (added through /_sandbox/invoices) is reversed by its totals
+                self.table("account.move")[made[-1]].update(
+                    {k: move[k] for k in ("amount_untaxed", "amount_tax", "amount_total")}, amount_residual=move["amount_total"])
+        wizard["new_move_ids"] = made
+        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": made[0] if len(made) == 1 else False}
+
+    def m_js_assign_outstanding_line(self, model, ids, line_id, context=None):
+        """Reconcile the invoice with the open receivable line ``line_id`` of another move."""
+        move = self.table(model)[ids[0]]
+        line = self.table("account.move.line")[line_id]
+        other = self.table(model)[_plain(line["move_id"])]
+        taken = min(move["amount_residual"], other["amount_residual"])
+        if move["state"] != "posted" or other["state"] != "posted" or taken <= 0:
+            raise OdooError("Nothing to reconcile.")
+        for record, partner in ((move, other), (other, move)):
+            record["amount_residual"] -= taken
+            record.setdefault("_settled_by", []).append(partner["move_type"])
+            self.settle(record)
+        return True
+
+    def settle(self, move: dict[str, Any]) -> None:
+        """payment_state from the residual: reversed when only the move's credit notes paid it."""
+        if move["amount_residual"] > 0:
+            state = "partial"
+        elif set(move.get("_settled_by", [])) == {"out_refund"} and move["move_type"] == "out_invoice":
+            state = "reversed"
+        else:
+            state = "paid"
+        move.update(payment_state=state, write_date=self.now())
+        for line_id in move.get("_receivable_line", [])[:1]:
+            self.table("account.move.line")[line_id]["reconciled"] = not move["amount_residual"]
+
     # --- invoices and payments ----------------------------------------------------------------
 
     def m_action_post(self, model, ids, context=None):
@@ -219,7 +358,12 @@ class OdooStore:
             if model == "account.payment":
                 record.update(state="in_process", write_date=self.now())  # posted, not reconciled: open credit
                 continue
-            record.update(state="posted", name=f"INV/2024/{i:05d}", payment_state="not_paid", write_date=self.now())
+            prefix = "RINV" if record.get("move_type") == "out_refund" else "INV"
+            record.update(state="posted", name=f"{prefix}/2024/{i:05d}", payment_state="not_paid", write_date=self.now())
+            line_id = next(self.ids)  # the receivable line other moves can be reconciled with
+            self.table("account.move.line")[line_id] = {"id": line_id, "move_id": [i, record["name"]],
+                                                        "display_type": "payment_term", "reconciled": False}
+            record["_receivable_line"] = [line_id]
         return True
 
     def m_action_create_payments(self, model, ids, context=None):
@@ -235,10 +379,13 @@ class OdooStore:
             residual = max(move["amount_residual"] - taken, Decimal(0))
             if wizard.get("payment_difference_handling") == "reconcile":
                 residual = Decimal(0)  # the difference is written off
-            move.update(amount_residual=residual, payment_state="paid" if not residual else "partial", write_date=self.now())
+            move.update(amount_residual=residual)
+            move.setdefault("_settled_by", []).append("payment")
+            self.settle(move)
+            direction = "outbound" if move.get("move_type") == "out_refund" else "inbound"
             self.insert("account.payment", {
                 "amount": amount, "memo": wizard.get("communication"), "ref": wizard.get("communication"),
-                "state": "paid" if amount == taken else "in_process", "payment_type": "inbound",
+                "state": "paid" if amount == taken else "in_process", "payment_type": direction,
                 "partner_type": "customer", "partner_id": move["partner_id"],
                 "currency_id": wizard.get("currency_id") or move["currency_id"], "reconciled_invoice_ids": [move_id],
                 "date": wizard.get("payment_date") or self.now()[:10]}, {})
@@ -368,7 +515,7 @@ def _json(value: Any, status: int = 200) -> Response:
 def _floats(value: Any) -> Any:
     """Decimals as floats on the way out: Odoo's JSON carries floats."""
     if isinstance(value, dict):
-        return {k: _floats(v) for k, v in value.items() if k != "_context"}
+        return {k: _floats(v) for k, v in value.items() if not k.startswith("_")}  # the sandbox's own keys
     if isinstance(value, list):
         return [_floats(v) for v in value]
     return float(value) if type(value).__name__ == "Decimal" else value

@@ -90,12 +90,15 @@ def booked(request):
         erp.close()
 
 
-def sale(booked, placed):
+def refused(booked, placed) -> bool:
+    """Whether the order was refused, as it must be when Odoo's unit prices cannot hold its
+    currency's minor unit (KWD at 2 price decimals); the refusal is checked here."""
     answer = booked["answers"][placed["number"]]
     if booked["digits"] < 3 and placed["currency"] == "KWD":
         assert isinstance(answer, FatalError) and "raise the Product Price precision" in str(answer)
-        pytest.skip("KWD needs unit prices of 3 decimals")
-    return answer
+        return True
+    assert not isinstance(answer, FatalError), answer
+    return False
 
 
 def order_lines(erp, sale_id):
@@ -124,7 +127,9 @@ def merged(lines):
 
 @pytest.mark.parametrize("placed", ORDERS, ids=IDS)
 def test_the_odoo_total_is_the_storefront_total_to_the_cent(booked, placed):
-    answer = sale(booked, placed)
+    if refused(booked, placed):
+        return
+    answer = booked["answers"][placed["number"]]
     assert answer["state"] == "sale" and answer["created"] and answer["number"].startswith("S")
     assert answer["amount_total"] == Decimal(placed["totals"]["total"])
     lines = order_lines(booked["erp"], answer["id"])
@@ -140,7 +145,10 @@ def test_the_odoo_total_is_the_storefront_total_to_the_cent(booked, placed):
 
 @pytest.mark.parametrize("placed", ORDERS, ids=IDS)
 def test_every_line_carries_its_taxes_and_shipping_is_a_line_of_its_own(booked, placed):
-    lines = [line for line in order_lines(booked["erp"], sale(booked, placed)["id"]) if line["code"] != "ADJUSTMENT"]
+    if refused(booked, placed):
+        return
+    sale_id = booked["answers"][placed["number"]]["id"]
+    lines = [line for line in order_lines(booked["erp"], sale_id) if line["code"] != "ADJUSTMENT"]
     expected = [(line["sku"], sorted(Decimal(t["rate"]) for t in line.get("tax_lines", [])), Decimal(line["quantity"]))
                 for line in placed["lines"]]
     expected += [("SHIPPING", sorted(Decimal(t["rate"]) for t in s.get("tax_lines", [])), Decimal(1))
