@@ -84,18 +84,39 @@ class Invoices:
         return self.canonical(ids, action=action)
 
     def canonical(self, ids: list[int], *, action: str) -> list[dict[str, Any]]:
-        """The invoices ``ids`` as canonical records (with customer and order number)."""
-        return [self.to_canonical(row, action=action)
-                for row in self.client.read("account.invoice", ids, INVOICE_FIELDS, action=action)]
+        """The invoices ``ids`` as canonical records (with customer, order number, lines and tax
+        summary), in the order of Tryton's answer.
 
-    def to_canonical(self, invoice: Mapping[str, Any], *, action: str) -> dict[str, Any]:
-        """One ``account.invoice`` read → canonical invoice."""
+        The lines and taxes of all of them are read in one search each and paired with their
+        invoice by its id.
+        """
+        rows = self.client.read("account.invoice", ids, INVOICE_FIELDS, action=action)
+        lines = self.by_invoice("account.invoice.line", ids, mapping.INVOICE_LINE_FIELDS, action=action)
+        taxes = self.by_invoice("account.invoice.tax", ids, mapping.INVOICE_TAX_FIELDS, action=action)
+        return [self.to_canonical(row, action=action, lines=lines.get(row["id"], []), taxes=taxes.get(row["id"], []))
+                for row in rows]
+
+    def by_invoice(self, model: str, ids: list[int], fields: list[str], *,
+                   action: str) -> dict[int, list[dict[str, Any]]]:
+        """The ``model`` rows (invoice lines or taxes) of the invoices ``ids``, by invoice id."""
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        if not ids:
+            return grouped
+        for row in self.client.search_read(model, [("invoice", "in", list(ids))], fields, order=[("id", "ASC")],
+                                           action=action):
+            grouped.setdefault(row["invoice"], []).append(row)
+        return grouped
+
+    def to_canonical(self, invoice: Mapping[str, Any], *, action: str, lines: list[Mapping[str, Any]] = (),
+                     taxes: list[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """One ``account.invoice`` read, with its line and tax rows, → canonical invoice."""
         currency, = self.client.read("currency.currency", [invoice["currency"]], ["code"], action=action)
         party, = self.client.read("party.party", [invoice["party"]], ["name", "email"], action=action)
         customer = {"name": party["name"], "email": party["email"]}
         invoice = {**invoice, "due_date": self.due_date(invoice, action=action)}
         return mapping.invoice_from_tryton(invoice, currency=currency["code"], customer=customer,
-                                           order_number=self.order_number(invoice["id"], action=action))
+                                           order_number=self.order_number(invoice["id"], action=action),
+                                           lines=lines, taxes=taxes)
 
     def due_date(self, invoice: Mapping[str, Any], *, action: str) -> Any:
         """The earliest maturity of the lines to pay (Tryton keeps due dates there, set by the

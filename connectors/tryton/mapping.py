@@ -6,14 +6,15 @@ arguments, so every function is tested with JSON fixtures alone.
     product       → product.template   template_values / template_changes
     sales_order   → sale.sale (+lines) sale_values / sale_line_values (of hub.o2c.orders.net_lines) /
                                        adjustment_line_values / sale_result
-    account.invoice → invoice          invoice_from_tryton
+    account.invoice → invoice          invoice_from_tryton (+ invoice_lines_from_tryton,
+                                       invoice_taxes_from_tryton)
     payment       → pay wizard form    payment_form
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -170,9 +171,18 @@ def sale_result(sale: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: Mapping[str, Any],
-                        order_number: str | None = None) -> dict[str, Any]:
-    """A canonical invoice from an ``account.invoice`` read (Decimal and date values)."""
+                        order_number: str | None = None, lines: Sequence[Mapping[str, Any]] = (),
+                        taxes: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """A canonical invoice from an ``account.invoice`` read (Decimal and date values), with its
+    ``account.invoice.line`` rows (``lines``) and ``account.invoice.tax`` rows (``taxes``) as read
+    with ``INVOICE_LINE_FIELDS`` and ``INVOICE_TAX_FIELDS``.
+
+    The header amounts keep Tryton's sign (a credit note's are negative; the credit-note code
+    turns them, ``connectors.tryton.refunds.credit_note_record``); its lines and tax lines say
+    what the document bills or credits, so a credit note lists the quantities it credits.
+    """
     total, due = invoice["total_amount"], invoice.get("amount_to_pay")
+    sign = -1 if total < 0 else 1
     record = {
         "number": invoice.get("number") or f"draft-{invoice['id']}",
         "kind": "credit_note" if total < 0 else "invoice",
@@ -186,9 +196,79 @@ def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: 
         "tax_total": quantize(invoice["tax_amount"], currency),
         "total": quantize(total, currency),
         "amount_due": quantize(due if due is not None else total, currency),
+        "lines": invoice_lines_from_tryton(lines, currency=currency, sign=sign) if lines else None,
+        "tax_lines": invoice_taxes_from_tryton(taxes, currency=currency, sign=sign) if taxes else None,
         "external_refs": [_ref(invoice)],
     }
     return {key: value for key, value in record.items() if value is not None}
+
+
+INVOICE_LINE_FIELDS = ["invoice", "sequence", "type", "product.code", "description", "quantity", "unit_price",
+                       "amount", "taxes.name", "taxes.type", "taxes.rate", "taxes.amount"]
+INVOICE_TAX_FIELDS = ["invoice", "sequence", "description", "amount", "tax.name", "tax.type", "tax.rate"]
+
+
+def invoice_lines_from_tryton(rows: Sequence[Mapping[str, Any]], *, currency: str,
+                              sign: int = 1) -> list[dict[str, Any]]:
+    """Canonical invoice lines of one invoice's ``account.invoice.line`` rows, in Tryton's order
+    (sequence, then id); subtotal, title and comment lines carry no amount and are left out.
+
+    ``sku`` is the product's code; ``sign`` -1 turns a credit note's negative quantities and
+    amounts into the ones it credits.
+    """
+    billed = sorted((row for row in rows if row.get("type", "line") == "line"),
+                    key=lambda row: (row.get("sequence") is None, row.get("sequence") or 0, row["id"]))
+    return [invoice_line_from_tryton(row, currency=currency, sign=sign, number=number)
+            for number, row in enumerate(billed, 1)]
+
+
+def invoice_line_from_tryton(row: Mapping[str, Any], *, currency: str, sign: int = 1,
+                             number: int | None = None) -> dict[str, Any]:
+    """One ``account.invoice.line`` row as a canonical invoice line.
+
+    Tryton keeps a line's taxes, not their amounts (it computes tax per invoice, in
+    ``account.invoice.tax``): each tax line's amount is the line's share, its amount before
+    tax at the tax's rate (a fixed tax: its amount per unit), rounded to the currency.
+    """
+    quantity, amount = sign * Decimal(row["quantity"] or 0), sign * Decimal(row["amount"] or 0)
+    line = {
+        "line_number": number,
+        "sku": (row.get("product.") or {}).get("code") or None,
+        "description": row.get("description") or None,
+        "quantity": plain_quantity(quantity),
+        "unit_price": row.get("unit_price"),
+        "line_total": quantize(amount, currency),
+        "tax_lines": [_line_tax(tax, amount, quantity, currency) for tax in row.get("taxes.") or []],
+    }
+    return {key: value for key, value in line.items() if value not in (None, [])}
+
+
+def plain_quantity(quantity: Decimal) -> Decimal:
+    """A quantity without Tryton's float digits: 2.0 → 2, 1.50 → 1.5 (20 stays 20)."""
+    return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()
+
+
+def _line_tax(tax: Mapping[str, Any], amount: Decimal, quantity: Decimal, currency: str) -> dict[str, Any]:
+    if tax.get("type") == "fixed":
+        share = Decimal(tax.get("amount") or 0) * quantity
+    else:
+        share = amount * Decimal(tax.get("rate") or 0)
+    return _tax_line(tax, quantize(share, currency))
+
+
+def invoice_taxes_from_tryton(rows: Sequence[Mapping[str, Any]], *, currency: str,
+                              sign: int = 1) -> list[dict[str, Any]]:
+    """The invoice's tax summary from its ``account.invoice.tax`` rows, one per tax, in
+    Tryton's order."""
+    ordered = sorted(rows, key=lambda row: (row.get("sequence") is None, row.get("sequence") or 0, row["id"]))
+    return [_tax_line({**(row.get("tax.") or {}), "name": row.get("description") or (row.get("tax.") or {}).get("name")},
+                      quantize(sign * Decimal(row["amount"] or 0), currency)) for row in ordered]
+
+
+def _tax_line(tax: Mapping[str, Any], amount: Decimal) -> dict[str, Any]:
+    line = {"name": tax.get("name"), "amount": amount,
+            "rate": tax.get("rate") if tax.get("type") == "percentage" else None}
+    return {key: value for key, value in line.items() if value is not None}
 
 
 def _ref(record: Mapping[str, Any]) -> dict[str, str]:
