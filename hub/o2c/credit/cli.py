@@ -109,6 +109,11 @@ def list_(ctx: click.Context, status: str, reconciliation: str | None, as_json: 
         click.echo(jsonutil.dumps(rows))
         return
     for r in rows:
-        detail = f" {r['field']}: {r['left']} != {r['right']}" if r["kind"] == "mismatched" else ""
+        detail = f" {r['field']}: {_shown(r['left'])} != {_shown(r['right'])}" if r.get("field") else ""
         click.echo(f"{r['id']}  {r['reconciliation']}  {r['kind']}  {r['key']}{detail}  ({r['status']})")
     click.echo(f"{len(rows)} exception(s)")
+
+
+def _shown(value: object) -> str:
+    """An exception's amount as printed: the value, or "missing" for the side that lacks it."""
+    return "missing" if value is None else str(value)

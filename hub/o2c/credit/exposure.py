@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from hub.money import quantize, to_decimal
 from hub.o2c.credit.rules import Facts
 from hub.o2c.orders.facts import order_facts
+from hub.o2c.receivables import customer_receivables
 from hub.store.o2c import Customer, Invoice, Payment, SalesOrder
 from hub.store.o2c_columns import find_customer
-from hub.store.queries import OPEN_INVOICE
 
 _UNBILLED = ("booked", "partially_fulfilled", "awaiting_billing")
 
@@ -38,7 +38,7 @@ def gather_facts(session: Session, order: dict[str, Any], *, prepaid: bool, toda
     total = quantize((order.get("totals") or {}).get("total", 0), currency)
     if customer is None:
         return Facts(currency=currency, order_total=total, prepaid=prepaid), None
-    receivables = _receivables(session, customer.id, currency, today)
+    receivables = customer_receivables(session, customer.id, currency, today)  # the one definition
     open_orders, shipped = _unbilled(session, customer.id, currency, order["number"])
     return Facts(
         currency=currency, order_total=total, prepaid=prepaid, blocked=customer.blocked,
@@ -46,19 +46,6 @@ def gather_facts(session: Session, order: dict[str, Any], *, prepaid: bool, toda
         open_orders=open_orders, shipped_not_invoiced=shipped, **receivables,
         has_paid_history=_has_paid(session, customer.id), on_dunning_hold=on_dunning_hold(session, customer.data),
     ), customer
-
-
-def _receivables(session: Session, customer_id: int, currency: str, today: date) -> dict[str, Any]:
-    rows = session.scalars(select(Invoice).where(
-        Invoice.customer_id == customer_id, Invoice.kind == "invoice", Invoice.currency == currency,
-        Invoice.status.in_(OPEN_INVOICE))).all()
-    due = {row.id: to_decimal(row.amount_due if row.amount_due is not None else row.total) for row in rows}
-    late = [row for row in rows if row.due_date and row.due_date < today and due[row.id] > 0]
-    return {
-        "open_receivables": quantize(sum(due.values(), Decimal(0)), currency),
-        "overdue_amount": quantize(sum((due[r.id] for r in late), Decimal(0)), currency),
-        "oldest_overdue_days": max(((today - r.due_date).days for r in late), default=0),
-    }
 
 
 def _unbilled(session: Session, customer_id: int, currency: str, number: str) -> tuple[Decimal, Decimal]:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +19,6 @@ from hub.errors import HubError
 from hub.o2c.credit.exposure import gather_facts
 from hub.o2c.credit.rules import HELD, Policy, assess
 from hub.o2c.orders.facts import refresh_order_status
-from hub.o2c.receivables import customer_receivables
 from hub.store.base import utcnow
 from hub.store.o2c_credit import RULES, CreditCheck
 from hub.store.platform import Run
@@ -41,8 +39,6 @@ def check_order(session: Session, order: dict[str, Any], policy: Policy, *, prep
     """
     today = today or date.today()
     facts, customer = gather_facts(session, order, prepaid=prepaid, today=today)
-    if customer is not None:  # open and overdue amounts by the one definition of hub.o2c.receivables
-        facts = replace(facts, **customer_receivables(session, customer.id, facts.currency, today))
     outcome = assess(facts, policy)
     check = CreditCheck(
         order_number=order["number"], customer_id=customer.id if customer else None,
