@@ -10,15 +10,27 @@
         password: "${SMTP_PASSWORD}"
         from: "o2c-hub <ar-bot@example.com>"
         to: [ar-team@example.com]          # default recipients of notify
+        seller:                            # the issuing company, for send_invoice
+          name: Hub Trading GmbH
+          vat_id: DE123456789
+          iban: DE89370400440532013000
+          email: ar@hub.example
+          address: {line1: Chausseestr. 1, city: Berlin, postal_code: "10115", country: DE}
 
 Actions:
 
 ``notify``  ``{text, subject?, to?}`` or a plain string; recipients default to ``to`` of the
             connection (the step option ``to`` in between); the subject to the text's first line.
 ``send``    ``{to, subject, text, html?}``: an explicit message.
+``send_invoice``  ``{invoice, format?}``: a canonical invoice or credit note to its customer's
+            e-mail (``customer.email``), with the EN 16931 XML (``format`` ubl, the default, or
+            cii) and a readable HTML copy attached (hub.o2c.einvoice.delivery). An invoice
+            without a customer e-mail is a FatalError naming it.
 
-Both return ``{message_id, refused}``. The Message-ID is derived from the action's idempotency
-key, so a retried or replayed run sends a message with the same Message-ID.
+All return ``{message_id, refused}``; ``send_invoice`` adds what was sent, for the run record:
+``{invoice, kind, to, subject, attachments: [{filename, content_type, size, sha256}]}``, never
+the text. The Message-ID is derived from the action's idempotency key, so a retried or
+replayed run sends a message with the same Message-ID.
 """
 
 from __future__ import annotations
@@ -30,6 +42,8 @@ from connectors.base import Action, ActionContext, Connector
 from connectors.email.client import SmtpSender, SmtpSettings
 from connectors.email.message import build_message, recipients, subject_from_text
 from hub.errors import FatalError
+from hub.o2c.einvoice.common import Seller
+from hub.o2c.einvoice.delivery import delivery_package
 
 __all__ = ["EmailConnector"]
 
@@ -39,6 +53,28 @@ def _prop(kind: str | list, title: str, description: str, examples: list, **extr
 
 
 _ADDRESSES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+_SELLER = {
+    "type": "object", "title": "Seller",
+    "description": "The issuing company that send_invoice names in the e-invoice and the readable copy.",
+    "examples": [{"name": "Hub Trading GmbH", "vat_id": "DE123456789", "iban": "DE89370400440532013000",
+                  "email": "ar@hub.example",
+                  "address": {"line1": "Chausseestr. 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}}],
+    "required": ["name", "vat_id", "address"],
+    "additionalProperties": False,
+    "properties": {
+        "name": _prop("string", "Name", "Registered name.", ["Hub Trading GmbH"], minLength=1),
+        "vat_id": _prop("string", "VAT id", "VAT identification number.", ["DE123456789"], minLength=1),
+        "iban": _prop("string", "IBAN", "Account customers pay into (credit transfer).", ["DE89370400440532013000"]),
+        "email": _prop("string", "E-mail", "Contact address printed on the documents.", ["ar@hub.example"]),
+        "address": _prop("object", "Address", "Postal address; country is an ISO 3166-1 alpha-2 code.",
+                         [{"line1": "Chausseestr. 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}],
+                         required=["country"], additionalProperties=False, properties={
+                             "line1": {"type": "string"}, "city": {"type": "string"},
+                             "postal_code": {"type": "string"},
+                             "country": {"type": "string", "pattern": "^[A-Z]{2}$"}}),
+    },
+}
 
 EMAIL_CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -64,6 +100,7 @@ EMAIL_CONFIG_SCHEMA: dict[str, Any] = {
         "starttls": _prop("boolean", "STARTTLS", "Upgrade the plain connection with STARTTLS before login.", [True], default=False),
         "ssl": _prop("boolean", "Implicit TLS", "Connect with TLS from the start (SMTPS, usually port 465).", [False], default=False),
         "timeout": _prop("number", "Timeout", "Seconds to wait for the server per operation.", [30], default=30, exclusiveMinimum=0),
+        "seller": _SELLER,
     },
 }
 
@@ -79,6 +116,7 @@ class EmailConnector(Connector):
         self.sender = sender
         self.from_address: str = config["from"]
         self.default_to = recipients(config.get("to"))
+        self.seller = Seller.from_config(config["seller"]) if config.get("seller") else None
 
     @classmethod
     def from_config(cls, name: str, config: Mapping[str, Any]) -> EmailConnector:
@@ -92,7 +130,7 @@ class EmailConnector(Connector):
         return cls(name, config, sender=SmtpSender(settings, connection=name))
 
     def actions(self) -> Mapping[str, Action]:
-        return {"notify": self.notify, "send": self.send}
+        return {"notify": self.notify, "send": self.send, "send_invoice": self.send_invoice}
 
     def notify(self, payload: Any, context: ActionContext) -> dict[str, Any]:
         """Send a notification: ``{text, subject?, to?}`` or a plain string."""
@@ -110,6 +148,23 @@ class EmailConnector(Connector):
             raise FatalError(f"send needs {', '.join(missing)}", connection=self.name, action="send")
         return self._deliver(recipients(fields["to"]), str(fields["subject"]), str(fields["text"]),
                              fields.get("html"), context, action="send")
+
+    def send_invoice(self, payload: Any, context: ActionContext) -> dict[str, Any]:
+        """Send ``{invoice, format?}`` to the invoice's customer e-mail with its documents attached."""
+        fields = dict(payload or {})
+        if self.seller is None:
+            raise FatalError("send_invoice needs the seller: add seller: {name, vat_id, address: {country}} "
+                             f"to connection {self.name}", connection=self.name, action="send_invoice")
+        if not isinstance(fields.get("invoice"), Mapping):
+            raise FatalError("send_invoice needs invoice (a canonical invoice)", connection=self.name, action="send_invoice")
+        try:
+            package = delivery_package(fields["invoice"], self.seller, fmt=str(fields.get("format") or "ubl"))
+        except FatalError as error:
+            error.connection, error.action = self.name, "send_invoice"
+            raise
+        message = build_message(sender=self.from_address, to=[package.to], subject=package.subject, text=package.text,
+                                html=None, idempotency_key=context.idempotency_key, attachments=package.attachments)
+        return {**self.sender.send(message, action="send_invoice"), **package.summary()}
 
     def _deliver(self, to: list[str], subject: str, text: str, html: str | None,
                  context: ActionContext, *, action: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Building e-mail messages: pure, no network.
 
     build_message(sender="ar@example.com", to=["ops@example.com"], subject="Run 42 failed",
-                  text="...", html=None, idempotency_key="run-42/notify")
+                  text="...", html=None, idempotency_key="run-42/notify", attachments=())
 
 The Message-ID is derived from the action's idempotency key, so a retried or replayed
 notification carries the same Message-ID and receivers (and mail clients) can drop duplicates.
@@ -10,12 +10,21 @@ notification carries the same Message-ID and receivers (and mail clients) can dr
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses
+from typing import Protocol
 
 DEFAULT_SUBJECT = "o2c-hub notification"
 SUBJECT_CHARS = 78  # a subject derived from the text is cut to one readable header line
+
+
+class AttachmentLike(Protocol):
+    """A file to attach (``hub.o2c.einvoice.delivery.Attachment`` is one)."""
+
+    filename: str
+    content_type: str  # "application/xml"
+    content: bytes
 
 
 def message_id(idempotency_key: str, sender: str) -> str:
@@ -48,9 +57,11 @@ def subject_from_text(text: str) -> str:
 
 
 def build_message(
-    *, sender: str, to: list[str], subject: str, text: str, html: str | None, idempotency_key: str
+    *, sender: str, to: list[str], subject: str, text: str, html: str | None, idempotency_key: str,
+    attachments: Sequence[AttachmentLike] = (),
 ) -> EmailMessage:
-    """A plain-text message, with an HTML alternative when ``html`` is given."""
+    """A plain-text message, with an HTML alternative when ``html`` is given, and then each
+    attachment as a part of its own (multipart/mixed)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(to)
@@ -60,4 +71,8 @@ def build_message(
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)
     return message
