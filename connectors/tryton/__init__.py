@@ -31,6 +31,10 @@ Actions (payloads are canonical records; every one is idempotent by a stable key
                         → ``{invoice, credit_note, credited, paid_out, payout_move}``: a credit note
                         for the refunded lines or amount, the money paid back booked
                         (connectors.tryton.refunds); key: refund reference
+``invoice_fulfilled``   fulfillment (``{order_number, number, lines}``) → ``{sale, order_number, invoice}``:
+                        the sale's draft invoice, written down to the goods shipped when it bills
+                        more, posted (the AutoInvoice step; connectors.tryton.sales); key:
+                        fulfilment number
 ``list_sales_orders``   ``{since?}`` → ``[{number, total, untaxed, tax, currency, state}]`` (read-only;
                         number = the sale's reference, cancelled sales left out)
 ``list_invoice_payments`` ``{since?}`` → ``[{invoice, order_number, currency, total, paid, amount_due,
@@ -144,6 +148,7 @@ class TrytonConnector(Connector):
             "record_payment": lambda payload, context: self.invoices.pay(payload),
             "cancel_sales_order": lambda payload, context: self.sales.cancel(payload, self.invoices),
             "refund_payment": lambda payload, context: self.invoices.refund(payload),
+            "invoice_fulfilled": lambda payload, context: self.sales.invoice_fulfilled(payload, self.invoices),
             # ERP-neutral names the bundled recipes call (the odoo connector has the same).
             "upsert_customer": lambda payload, context: self.parties.upsert(payload),
             "create_sales_order": lambda payload, context: self.sales.create(payload),

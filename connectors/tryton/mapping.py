@@ -243,6 +243,36 @@ def invoice_line_from_tryton(row: Mapping[str, Any], *, currency: str, sign: int
     return {key: value for key, value in line.items() if value not in (None, [])}
 
 
+def shipped_line_changes(rows: Sequence[Mapping[str, Any]], shipped: Sequence[Mapping[str, Any]], *,
+                         services: Sequence[str], last: Sequence[str]) -> list[tuple]:
+    """The ``lines`` changes that bring a draft invoice's goods down to the ``shipped`` lines
+    (canonical fulfilment lines, by SKU else description); [] when it bills nothing more.
+
+    Lines of ``services`` (shipping, adjustment) are no goods and stay, except those of
+    ``last``, which a partial invoice leaves to the last one.
+    """
+    left: dict[str, Decimal] = {}
+    for line in shipped:
+        key = line.get("sku") or line.get("description")
+        left[key] = left.get(key, Decimal(0)) + Decimal(str(line.get("quantity", 0)))
+    writes, deletes = [], []
+    for row in sorted(rows, key=lambda row: row["id"]):
+        code = (row.get("product.") or {}).get("code")
+        if row.get("type", "line") != "line" or code in services:
+            continue
+        key, quantity = code or row.get("description"), Decimal(str(row["quantity"]))
+        take = max(min(quantity, left.get(key, Decimal(0))), Decimal(0))
+        left[key] = left.get(key, Decimal(0)) - take
+        if take == 0:
+            deletes.append(row["id"])
+        elif take < quantity:
+            writes.append(("write", [row["id"]], {"quantity": float(take)}))
+    if not (writes or deletes):
+        return []
+    deletes += [row["id"] for row in rows if (row.get("product.") or {}).get("code") in last]
+    return [*writes, *([("delete", sorted(deletes))] if deletes else [])]
+
+
 def plain_quantity(quantity: Decimal) -> Decimal:
     """A quantity without Tryton's float digits: 2.0 → 2, 1.50 → 1.5 (20 stays 20)."""
     return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()

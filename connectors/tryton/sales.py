@@ -19,6 +19,14 @@ raises are handled by ignoring the cancelled documents, after which Tryton sees 
 invoice or ship and the sale is done. A sale already shipped keeps its done shipments (goods
 that left need a return). Every step looks at the current state first, so a repeat changes
 nothing and answers the same.
+
+Invoicing on fulfilment (``invoice_fulfilled``, the AutoInvoice step): a processed sale already
+has a draft invoice of the whole order (invoice method "order"). A fulfilment that ships every
+good left on it posts it as it is (shipping and adjustment lines included); one that ships part
+has the draft's goods written down to what it shipped (the adjustment line waits for the last
+invoice) and posted, and the sale processed again, so Tryton makes the draft of the rest. The
+posted invoice carries ``Fulfilment <number>`` as its description: a repeat finds it and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +53,9 @@ CANCELLABLE = {"draft": ["cancel"], "quotation": ["cancel"], "confirmed": ["draf
 OPEN_SHIPMENT_STATES = ("draft", "waiting", "assigned", "picked", "packed", "shipped")
 EXCEPTION_WIZARDS = (("invoice_state", "sale.handle.invoice.exception", "domain_invoices", "ignore_invoices"),
                      ("shipment_state", "sale.handle.shipment.exception", "domain_moves", "ignore_moves"))
+FULFILLED_ACTION = "invoice_fulfilled"
+FULFILMENT = "Fulfilment "
+BILLED_STATES = ("draft", "validated", "posted", "paid")
 SALE_FIELDS = ["number", "reference", "state", "untaxed_amount", "tax_amount", "total_amount", "invoices",
                "party", "currency"]
 
@@ -90,6 +101,64 @@ class Sales:
         self.handle_exceptions(sale_id, action=action)
         return {"sale": mapping.sale_result(self.read(sale_id, action=action)), "state": "cancelled",
                 **withdrawn, "shipped": shipped}
+
+    def invoice_fulfilled(self, fulfillment: Mapping[str, Any], invoices: Invoices, *,
+                          action: str = FULFILLED_ACTION) -> dict[str, Any]:
+        """Post the invoice of what ``fulfillment`` (canonical, with ``order_number``) shipped.
+
+        Returns ``{sale, order_number, invoice}``: the sale's number and the posted invoice as a
+        canonical invoice (None when the sale had nothing left to invoice). See the module doc.
+        """
+        sale_id = self.find_any(fulfillment["order_number"], action=action)
+        marker = FULFILMENT + str(fulfillment.get("number") or fulfillment["order_number"])
+        invoice_id = self.fulfilment_invoice(sale_id, marker, action=action)
+        if invoice_id is None:
+            invoice_id = self.draft_invoice(sale_id, action=action)
+            if invoice_id is not None:
+                self.bill_shipped(sale_id, invoice_id, fulfillment, marker, invoices, action=action)
+        elif self.client.read("account.invoice", [invoice_id], ["state"], action=action)[0]["state"] in (
+                "draft", "validated"):
+            self.client.model("account.invoice", "post", [invoice_id], action=action)
+        record = invoices.canonical([invoice_id], action=action)[0] if invoice_id is not None else None
+        return {"sale": self.read(sale_id, action=action)["number"], "order_number": fulfillment["order_number"],
+                "invoice": record}
+
+    def fulfilment_invoice(self, sale_id: int, marker: str, *, action: str) -> int | None:
+        """The sale's invoice already made for the fulfilment ``marker`` names, if any."""
+        sale = self.read(sale_id, action=action)
+        rows = self.client.read("account.invoice", list(sale["invoices"]), ["state", "description"], action=action)
+        found = [row["id"] for row in rows if row["description"] == marker and row["state"] in BILLED_STATES]
+        return min(found) if found else None
+
+    def draft_invoice(self, sale_id: int, *, action: str) -> int | None:
+        """The sale's draft customer invoice, made anew by processing the sale when a partial
+        invoice left the rest uninvoiced; None when nothing is left to invoice."""
+        for attempt in range(2):
+            sale = self.read(sale_id, action=action)
+            rows = self.client.read("account.invoice", list(sale["invoices"]), ["state", "total_amount"],
+                                    action=action)
+            drafts = [row["id"] for row in rows if row["state"] in ("draft", "validated") and row["total_amount"] >= 0]
+            if drafts or attempt or sale["state"] != "processing":
+                return min(drafts) if drafts else None
+            self.client.model("sale.sale", "process", [sale_id], action=action)
+        return None
+
+    def bill_shipped(self, sale_id: int, invoice_id: int, fulfillment: Mapping[str, Any], marker: str,
+                     invoices: Invoices, *, action: str) -> None:
+        """Write the draft invoice down to the goods shipped (when it bills more), mark it with
+        the fulfilment and post it; process the sale again after a partial invoice."""
+        lines = invoices.by_invoice("account.invoice.line", [invoice_id], mapping.INVOICE_LINE_FIELDS,
+                                    action=action).get(invoice_id, [])
+        changes = mapping.shipped_line_changes(lines, fulfillment.get("lines") or [],
+                                               services=(self.shipping_sku, self.adjustment_sku),
+                                               last=(self.adjustment_sku,))
+        values: dict[str, Any] = {"description": marker}
+        if changes:
+            values["lines"] = changes
+        self.client.write("account.invoice", [invoice_id], values, action=action)
+        self.client.model("account.invoice", "post", [invoice_id], action=action)
+        if changes:
+            self.client.model("sale.sale", "process", [sale_id], action=action)
 
     def find_any(self, number: str, *, action: str) -> int:
         """The sale whose reference is ``number``: the live one, else the last cancelled one."""
