@@ -97,7 +97,7 @@ class OdooConnector(Connector):
                    "record_payment": self.record_payment, "list_open_invoices": self.list_open_invoices,
                    "list_sales_orders": self.list_sales_orders, "list_invoice_payments": self.list_invoice_payments,
                    "receivable_balances": self.receivable_balances, "cancel_sales_order": self.cancel_sales_order,
-                   "refund_payment": self.refund_payment}
+                   "refund_payment": self.refund_payment, "invoice_fulfilled": self.invoice_fulfilled}
         return {**native, **neutral}
 
     def resources(self) -> frozenset[str]:
@@ -168,6 +168,21 @@ class OdooConnector(Connector):
             self.call("account.move", "action_post", [move["id"]], action="post_invoice")
             move = self.find_invoice({"id": move["id"]}, action="post_invoice")
         return mapping.invoice_from_odoo(move, system=self.name)
+
+    def invoice_fulfilled(self, fulfillment: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
+        """The invoice of a shipped order (``{order_number}``), posted: made with Odoo's invoicing
+        wizard when the sale order has none yet, for the whole order (partial shipments are not
+        invoiced apart here); a posted one is answered as it is. → ``{sale, order_number, invoice}``."""
+        number, action = fulfillment["order_number"], "invoice_fulfilled"
+        sale = self.sales.find_any(number, action=action)
+        if not sale["invoice_ids"]:
+            wizard_context = {"context": {"active_model": "sale.order", "active_ids": [sale["id"]]}}
+            [wizard] = self.call("sale.advance.payment.inv", "create", [{"advance_payment_method": "delivered"}],
+                                 action=action, **wizard_context)
+            self.call("sale.advance.payment.inv", "create_invoices", [wizard], action=action, **wizard_context)
+        move = self.find_invoice({"order_number": number}, action=action)
+        invoice = self.post_invoice({"id": move["id"]}, context)
+        return {"sale": sale["name"], "order_number": number, "invoice": invoice}
 
     def find_invoice(self, ref: Mapping[str, Any], *, action: str) -> dict[str, Any]:
         """The customer invoice ``{id}``, ``{number}`` or ``{order_number}`` (the order's first
