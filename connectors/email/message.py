@@ -20,7 +20,7 @@ SUBJECT_CHARS = 78  # a subject derived from the text is cut to one readable hea
 
 
 class AttachmentLike(Protocol):
-    """A file to attach (``hub.o2c.einvoice.delivery.Attachment`` is one)."""
+    """A file to attach (``hub.o2c.einvoice.delivery.Attachment`` is one); text is UTF-8."""
 
     filename: str
     content_type: str  # "application/xml"
@@ -73,6 +73,6 @@ def build_message(
         message.add_alternative(html, subtype="html")
     for attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
-        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
-                               filename=attachment.filename)
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                               params={"charset": "utf-8"} if maintype == "text" else None)
     return message
