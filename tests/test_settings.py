@@ -75,7 +75,7 @@ def test_environment_values_and_defaults_are_substituted(tmp_path):
 def test_the_example_config_loads_as_shipped():
     settings = load_settings(ROOT / "config.example.yaml", REGISTRY, environ={})
     assert set(settings.connections) == {"shop", "erp", "slack", "shopify", "stripe", "salesforce", "hubspot",
-                                         "ledger"}
+                                         "ledger", "mail"}
     assert [p.name for p in settings.recipe_paths()] == sorted(
         p.name for p in (ROOT / "recipes").glob("*.yaml"))
 

@@ -93,8 +93,24 @@ class Invoices:
         rows = self.client.read("account.invoice", ids, INVOICE_FIELDS, action=action)
         lines = self.by_invoice("account.invoice.line", ids, mapping.INVOICE_LINE_FIELDS, action=action)
         taxes = self.by_invoice("account.invoice.tax", ids, mapping.INVOICE_TAX_FIELDS, action=action)
-        return [self.to_canonical(row, action=action, lines=lines.get(row["id"], []), taxes=taxes.get(row["id"], []))
+        credited = self.credited_invoices(lines, action=action)
+        return [self.to_canonical(row, action=action, lines=lines.get(row["id"], []), taxes=taxes.get(row["id"], []),
+                                  credits_invoice=credited.get(row["id"]))
                 for row in rows]
+
+    def credited_invoices(self, lines: Mapping[int, list[Mapping[str, Any]]], *, action: str) -> dict[int, str]:
+        """For each credit note among ``lines``' invoices, the number of the invoice it credits
+        (where its lines came from), read in one call for all of them."""
+        origins = {invoice_id: mapping.credited_line_ids(rows) for invoice_id, rows in lines.items()}
+        wanted = sorted({line_id for ids in origins.values() for line_id in ids})
+        numbers = {row["id"]: (row.get("invoice.") or {}).get("number")
+                   for row in self.client.read("account.invoice.line", wanted, ["invoice.number"], action=action)}
+        found = {}
+        for invoice_id, ids in origins.items():
+            credited = next((numbers[i] for i in ids if numbers.get(i)), None)
+            if credited:
+                found[invoice_id] = credited
+        return found
 
     def by_invoice(self, model: str, ids: list[int], fields: list[str], *,
                    action: str) -> dict[int, list[dict[str, Any]]]:
@@ -108,7 +124,7 @@ class Invoices:
         return grouped
 
     def to_canonical(self, invoice: Mapping[str, Any], *, action: str, lines: list[Mapping[str, Any]] = (),
-                     taxes: list[Mapping[str, Any]] = ()) -> dict[str, Any]:
+                     taxes: list[Mapping[str, Any]] = (), credits_invoice: str | None = None) -> dict[str, Any]:
         """One ``account.invoice`` read, with its line and tax rows, → canonical invoice."""
         currency, = self.client.read("currency.currency", [invoice["currency"]], ["code"], action=action)
         party, = self.client.read("party.party", [invoice["party"]], ["name", "email"], action=action)
@@ -116,7 +132,7 @@ class Invoices:
         invoice = {**invoice, "due_date": self.due_date(invoice, action=action)}
         return mapping.invoice_from_tryton(invoice, currency=currency["code"], customer=customer,
                                            order_number=self.order_number(invoice["id"], action=action),
-                                           lines=lines, taxes=taxes)
+                                           lines=lines, taxes=taxes, credits_invoice=credits_invoice)
 
     def due_date(self, invoice: Mapping[str, Any], *, action: str) -> Any:
         """The earliest maturity of the lines to pay (Tryton keeps due dates there, set by the

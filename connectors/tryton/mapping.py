@@ -172,30 +172,33 @@ def sale_result(sale: Mapping[str, Any]) -> dict[str, Any]:
 
 def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: Mapping[str, Any],
                         order_number: str | None = None, lines: Sequence[Mapping[str, Any]] = (),
-                        taxes: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+                        taxes: Sequence[Mapping[str, Any]] = (), credits_invoice: str | None = None) -> dict[str, Any]:
     """A canonical invoice from an ``account.invoice`` read (Decimal and date values), with its
     ``account.invoice.line`` rows (``lines``) and ``account.invoice.tax`` rows (``taxes``) as read
     with ``INVOICE_LINE_FIELDS`` and ``INVOICE_TAX_FIELDS``.
 
-    The header amounts keep Tryton's sign (a credit note's are negative; the credit-note code
-    turns them, ``connectors.tryton.refunds.credit_note_record``); its lines and tax lines say
-    what the document bills or credits, so a credit note lists the quantities it credits.
+    Tryton keeps a credit note as an invoice with negative amounts; the canonical credit note
+    has kind credit_note, the amounts it credits (positive, its amount due what is still to
+    be refunded), its lines the quantities it credits, and ``credits_invoice``, the number of
+    the invoice its lines came from (``CREDITS_UNKNOWN`` when Tryton does not say: a credit
+    note made by hand, not from an invoice).
     """
     total, due = invoice["total_amount"], invoice.get("amount_to_pay")
     sign = -1 if total < 0 else 1
     record = {
         "number": invoice.get("number") or f"draft-{invoice['id']}",
         "kind": "credit_note" if total < 0 else "invoice",
+        "credits_invoice": (credits_invoice or CREDITS_UNKNOWN) if total < 0 else None,
         "customer": {key: value for key, value in customer.items() if value},
         "currency": currency,
         "issue_date": iso(invoice.get("invoice_date")),
         "due_date": iso(invoice.get("due_date")),
         "order_number": order_number,
         "status": invoice_status(invoice["state"], total, due),
-        "subtotal": quantize(invoice["untaxed_amount"], currency),
-        "tax_total": quantize(invoice["tax_amount"], currency),
-        "total": quantize(total, currency),
-        "amount_due": quantize(due if due is not None else total, currency),
+        "subtotal": quantize(sign * invoice["untaxed_amount"], currency),
+        "tax_total": quantize(sign * invoice["tax_amount"], currency),
+        "total": quantize(sign * total, currency),
+        "amount_due": quantize(sign * (due if due is not None else total), currency),
         "lines": invoice_lines_from_tryton(lines, currency=currency, sign=sign) if lines else None,
         "tax_lines": invoice_taxes_from_tryton(taxes, currency=currency, sign=sign) if taxes else None,
         "external_refs": [_ref(invoice)],
@@ -204,7 +207,18 @@ def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: 
 
 
 INVOICE_LINE_FIELDS = ["invoice", "sequence", "type", "product.code", "description", "quantity", "unit_price",
-                       "amount", "taxes.name", "taxes.type", "taxes.rate", "taxes.amount"]
+                       "amount", "taxes.name", "taxes.type", "taxes.rate", "taxes.amount", "origin"]
+CREDITS_UNKNOWN = "unknown"
+
+
+def credited_line_ids(rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The invoice lines a credit note's lines were made from (their ``origin``)."""
+    ids = []
+    for row in rows:
+        model, _, record_id = str(row.get("origin") or "").partition(",")
+        if model == "account.invoice.line" and record_id.isdigit():
+            ids.append(int(record_id))
+    return ids
 INVOICE_TAX_FIELDS = ["invoice", "sequence", "description", "amount", "tax.name", "tax.type", "tax.rate"]
 
 

@@ -60,10 +60,9 @@ class InvoiceDesk(Protocol):
 
 
 def credit_note_record(note: Mapping[str, Any], *, credits_invoice: str) -> dict[str, Any]:
-    """A Tryton credit note (canonical, negative amounts) as the hub keeps credit notes:
-    kind credit_note, positive amounts, the number of the invoice it credits."""
-    flipped = {key: -note[key] for key in ("subtotal", "tax_total", "total", "amount_due") if key in note}
-    return {**note, **flipped, "kind": "credit_note", "credits_invoice": credits_invoice}
+    """A Tryton credit note (canonical: kind credit_note, positive amounts) naming the invoice
+    it credits, as the caller knows it."""
+    return {**note, "kind": "credit_note", "credits_invoice": credits_invoice}
 
 
 def tax_groups(lines: list[Mapping[str, Any]], rates: Mapping[int, Decimal]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.base import ActionContext
+from hub.o2c.canonical import check
 
 pytestmark = pytest.mark.e2e
 
@@ -118,6 +119,10 @@ def test_cancel_after_posting_credits_the_invoice_to_the_cent(erp):
     assert [n["total_amount"] for n in credit_notes_of(erp, sale["party"])] == [-TOTAL]
     assert receivable_balance(erp, sale["party"]) == 0
     assert sale["state"] == "done" and result["cancelled_invoices"] == []
+    # the poll reads the credit note as the hub stores it: positive amounts, the invoice it credits
+    polled, = erp.invoices.canonical([n["id"] for n in credit_notes_of(erp, sale["party"])], action="poll")
+    assert check("invoice", polled)["credits_invoice"] == note["credits_invoice"]
+    assert (polled["kind"], polled["total"], polled["tax_total"]) == ("credit_note", TOTAL, Decimal("22.30"))
 
 
 def test_cancelling_twice_changes_nothing(erp):

@@ -104,6 +104,23 @@ def test_invoice_from_tryton_is_canonical_and_partially_paid():
     }
 
 
+def test_a_credit_note_is_canonical_with_the_amounts_it_credits_and_the_invoice_it_credits():
+    note = {**fixture("invoice.json"), "number": "CN-2", "total_amount": Decimal("-59.50"),
+            "untaxed_amount": Decimal("-50.00"), "tax_amount": Decimal("-9.50"), "amount_to_pay": Decimal("-59.50")}
+    record = mapping.invoice_from_tryton(note, currency="EUR", customer={"name": "Bob"}, credits_invoice="INV-7")
+    assert (record["kind"], record["credits_invoice"], record["status"]) == ("credit_note", "INV-7", "open")
+    assert [record[k] for k in ("subtotal", "tax_total", "total", "amount_due")] == [
+        Decimal("50.00"), Decimal("9.50"), Decimal("59.50"), Decimal("59.50")]
+    by_hand = mapping.invoice_from_tryton(note, currency="EUR", customer={"name": "Bob"})
+    assert by_hand["credits_invoice"] == mapping.CREDITS_UNKNOWN
+    assert "credits_invoice" not in mapping.invoice_from_tryton(fixture("invoice.json"), currency="EUR", customer={})
+
+
+def test_credited_lines_are_read_from_the_origin_of_invoice_lines_only():
+    rows = [{"origin": "account.invoice.line,45"}, {"origin": "sale.line,3"}, {"origin": None}, {}]
+    assert mapping.credited_line_ids(rows) == [45]
+
+
 @pytest.mark.parametrize(("state", "due", "status"), [
     ("draft", None, "draft"), ("validated", None, "draft"), ("posted", "119.00", "open"),
     ("posted", "0", "paid"), ("paid", "0", "paid"), ("cancelled", None, "void"),
