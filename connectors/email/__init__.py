@@ -70,9 +70,11 @@ _SELLER = {
         "address": _prop("object", "Address", "Postal address; country is an ISO 3166-1 alpha-2 code.",
                          [{"line1": "Chausseestr. 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}],
                          required=["country"], additionalProperties=False, properties={
-                             "line1": {"type": "string"}, "city": {"type": "string"},
-                             "postal_code": {"type": "string"},
-                             "country": {"type": "string", "pattern": "^[A-Z]{2}$"}}),
+                             "line1": _prop("string", "Street", "Street and number.", ["Chausseestr. 1"]),
+                             "city": _prop("string", "City", "City or town.", ["Berlin"]),
+                             "postal_code": _prop("string", "Postal code", "Postal code.", ["10115"]),
+                             "country": _prop("string", "Country", "ISO 3166-1 alpha-2 country code.", ["DE"],
+                                              pattern="^[A-Z]{2}$")}),
     },
 }
 
