@@ -65,9 +65,10 @@ class Flows(HubProcess):
                          # created at the same moment collide ("The code on party must be unique").
                          extra_config={"workers": 1})
 
-    def post_shopify_order(self, order: dict, *, webhook_id: str, signature: str | None = None) -> requests.Response:
+    def post_shopify_order(self, order: dict, *, webhook_id: str, signature: str | None = None,
+                           topic: str = "orders/create") -> requests.Response:
         body = jsonutil.dumps(order).encode()
-        headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
+        headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic,
                    "X-Shopify-Webhook-Id": webhook_id,
                    "X-Shopify-Hmac-Sha256": signature if signature is not None else shopify_sign(body, SHOPIFY_SECRET)}
         return requests.post(self.url + "/webhooks/shopify", data=body, headers=headers, timeout=10)

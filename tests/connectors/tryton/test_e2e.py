@@ -123,7 +123,7 @@ def test_poll_sales_and_invoices_since_a_cursor(sale):
     assert str(result["id"]) in [record.id for record in sales]
     assert all(record.updated_at >= start for record in sales)
     invoices = list(erp.poll("invoices", Cursor(start=start)))
-    assert any(record.data["order_number"] == "SO-E2E-1" for record in invoices)
+    assert any(record.data.get("order_number") == "SO-E2E-1" for record in invoices)  # others: credit notes
     future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
     assert list(erp.poll("sales", Cursor(start=future))) == []
 
