@@ -13,13 +13,12 @@ from typing import Any
 
 from hub.money import quantize, to_decimal
 from hub.o2c.orders.net_lines import NetLine
+from hub.o2c.settlement import credit_reference, payout_reference
 
 INVOICE_FIELDS = ["name", "state", "payment_state", "move_type", "partner_id", "currency_id", "invoice_date",
                   "invoice_date_due", "invoice_origin", "amount_untaxed", "amount_tax", "amount_total",
                   "amount_residual", "write_date"]
 PAYMENT_STATUS = {"paid": "paid", "in_payment": "paid", "partial": "partially_paid", "reversed": "credited"}
-OVERPAYMENT = " (overpayment)"
-PAID_OUT = " (refund paid out)"
 
 
 def exact(value: Any, currency: str) -> Decimal:
@@ -130,16 +129,8 @@ def tax_percent(rate: Decimal) -> Decimal:
     return (to_decimal(rate) * 100).normalize()
 
 
-def split_payment(amount: Decimal, due: Decimal, currency: str) -> tuple[Decimal, Decimal]:
-    """(applied, credit): the invoice takes up to what it still has to pay, the rest is credit."""
-    amount, due = quantize(amount, currency), quantize(max(due, Decimal(0)), currency)
-    applied = min(amount, due)
-    return applied, amount - applied
 
 
-def credit_memo(reference: str) -> str:
-    """The memo of the customer payment keeping the rest of payment ``reference`` as credit."""
-    return reference + OVERPAYMENT
 
 
 def wizard_values(payment: Mapping[str, Any], amount: Decimal, *, currency_id: int,
@@ -156,13 +147,10 @@ def credit_payment_values(payment: Mapping[str, Any], amount: Decimal, *, partne
     """account.payment values of an inbound customer payment left unreconciled: the customer's credit."""
     values = {"payment_type": "inbound", "partner_type": "customer", "partner_id": partner_id, "amount": amount,
               "currency_id": currency_id, "date": payment_date(payment),
-              reference_field: credit_memo(payment["reference"]), "journal_id": journal_id}
+              reference_field: credit_reference(payment["reference"]), "journal_id": journal_id}
     return {k: v for k, v in values.items() if v is not None}
 
 
-def payout_memo(reference: str) -> str:
-    """The memo of the outbound payment paying back what no credit note of refund ``reference`` took."""
-    return reference + PAID_OUT
 
 
 def payout_values(payment: Mapping[str, Any], amount: Decimal, *, partner_id: int, currency_id: int,
@@ -170,7 +158,7 @@ def payout_values(payment: Mapping[str, Any], amount: Decimal, *, partner_id: in
     """account.payment values of money paid back to the customer outside any credit note."""
     values = {"payment_type": "outbound", "partner_type": "customer", "partner_id": partner_id, "amount": amount,
               "currency_id": currency_id, "date": payment_date(payment),
-              reference_field: payout_memo(payment["reference"]), "journal_id": journal_id}
+              reference_field: payout_reference(payment["reference"]), "journal_id": journal_id}
     return {k: v for k, v in values.items() if v is not None}
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from connectors.odoo import mapping
 from hub.errors import FatalError
 from hub.money import quantize
+from hub.o2c.settlement import credit_reference, split_payment
 
 PAYMENT_FIELDS = ["amount", "state"]
 LIVE = ("state", "not in", ["cancel", "canceled", "rejected"])
@@ -42,14 +43,14 @@ class Payments:
         amount, created = quantize(payment["amount"], currency), False
         applied_row = self.find(payment["reference"], action=action)
         if applied_row is None:
-            due, _ = mapping.split_payment(amount, mapping.exact(move.get("amount_residual"), currency), currency)
+            due, _ = split_payment(amount, mapping.exact(move.get("amount_residual"), currency), currency)
             if due:
                 applied_row, created = self.apply(move, payment, due, action=action), True
         applied = mapping.exact(applied_row["amount"] if applied_row else 0, currency)
         credit = max(amount - applied, mapping.exact(0, currency))
         credit_row = None
         if credit:
-            credit_row = self.find(mapping.credit_memo(payment["reference"]), action=action)
+            credit_row = self.find(credit_reference(payment["reference"]), action=action)
             if credit_row is None:
                 credit_row, created = self.book_credit(move, payment, credit, action=action), True
             elif credit_row["state"] == "draft":

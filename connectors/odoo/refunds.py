@@ -45,6 +45,7 @@ from connectors.odoo import mapping
 from connectors.odoo.payments import LIVE, Payments
 from hub.errors import FatalError
 from hub.money import quantize, to_decimal
+from hub.o2c.settlement import payout_reference, proportional_shares
 
 CANCELLATION = "Cancellation of order "
 REFUND = "Refund "
@@ -74,11 +75,8 @@ def tax_groups(lines: list[Mapping[str, Any]], rates: Mapping[int, Decimal]) -> 
 def proportional_lines(amount: Decimal, groups: list[dict[str, Any]], currency: str, description: str,
                        price_step: Decimal) -> list[dict[str, Any]]:
     """Credit-note lines crediting ``amount`` (with tax) in the proportion of ``groups``."""
-    total = sum((group["gross"] for group in groups), Decimal(0))
-    lines, left = [], amount
-    for index, group in enumerate(groups):
-        share = left if index == len(groups) - 1 else quantize(amount * group["gross"] / total, currency)
-        left -= share
+    lines = []
+    for group, share in zip(groups, proportional_shares(amount, [group["gross"] for group in groups], currency)):
         net = (share / (1 + group["rate"])).quantize(price_step)
         lines.append(_line(group["line"], description, Decimal(1), net, group["taxes"]))
     return lines
@@ -294,7 +292,7 @@ class CreditNotes:
                  amount: Decimal, *, action: str) -> int | None:
         """Book ``amount`` paid back: on the credit notes that owe the customer, the rest as an
         outbound payment on the receivable (booked last, so finding it means the notes were done)."""
-        memo = mapping.payout_memo(payment["reference"])
+        memo = payout_reference(payment["reference"])
         found = self.payments.find(memo, action=action)
         left = Decimal(0) if found else self.pay_out(notes, payment, amount, action=action)
         if found:

@@ -32,27 +32,13 @@ from typing import Any
 
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
-from hub.money import quantize
-
-OVERPAYMENT = " (overpayment)"
-PAID_OUT = " (refund paid out)"
+from hub.o2c.settlement import credit_reference, payout_reference
 
 
-def split_payment(amount: Decimal, amount_to_pay: Decimal, currency: str) -> tuple[Decimal, Decimal]:
-    """(applied, credit): the invoice takes up to what it still has to pay, the rest is credit."""
-    amount, due = quantize(amount, currency), quantize(max(amount_to_pay, Decimal(0)), currency)
-    applied = min(amount, due)
-    return applied, amount - applied
 
 
-def credit_description(reference: str) -> str:
-    """The description of the credit move of payment ``reference``."""
-    return reference + OVERPAYMENT
 
 
-def payout_description(reference: str) -> str:
-    """The description of the move paying refund ``reference`` back."""
-    return reference + PAID_OUT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +97,7 @@ class CustomerCredits:
     def book(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], amount: Decimal, *,
              method: Mapping[str, Any], date: dt.date, action: str) -> int:
         """The posted credit move of ``payment`` (``amount`` in the invoice's currency)."""
-        description = credit_description(payment["reference"])
+        description = credit_reference(payment["reference"])
         found = self.find(description, company_id=invoice["company"], action=action)
         move_id = found["id"] if found else self.create(invoice, amount, method=method, date=date,
                                                         description=description, action=action)
@@ -123,7 +109,7 @@ class CustomerCredits:
                     method: Mapping[str, Any], date: dt.date, action: str) -> int:
         """The posted move paying ``amount`` of refund ``payment`` back to ``invoice``'s customer
         (``method``: the payment method with its credit account)."""
-        description = payout_description(payment["reference"])
+        description = payout_reference(payment["reference"])
         found = self.find(description, company_id=invoice["company"], action=action)
         move_id = found["id"] if found else self.create(
             invoice, amount, method={**method, "debit_account": method["credit_account"]}, date=date,

@@ -26,6 +26,7 @@ from connectors.tryton import credits, mapping, refunds
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
 from hub.money import quantize
+from hub.o2c.settlement import payout_reference, split_payment
 
 INVOICE_FIELDS = ["number", "state", "invoice_date", "untaxed_amount", "tax_amount", "total_amount",
                   "amount_to_pay", "currency", "party", "write_date", "create_date", "lines_to_pay"]
@@ -164,7 +165,7 @@ class Invoices:
         amount = quantize(payment["amount"], currency)
         line = self.payment_line(invoice, payment["reference"], action=action)
         if line is None:
-            applied, _ = credits.split_payment(amount, invoice["amount_to_pay"] or 0, currency)
+            applied, _ = split_payment(amount, invoice["amount_to_pay"] or 0, currency)
             line = self.apply(invoice, payment, applied, action=action) if applied else None
         applied = self.line_amount(line, invoice, currency, action=action) if line else quantize(0, currency)
         credit = amount - applied
@@ -206,7 +207,7 @@ class Invoices:
                  amount: Decimal, *, action: str) -> int | None:
         """Book ``amount`` paid back: on the credit notes that owe the customer, the rest as a
         move on the receivable (booked last, so finding it means the notes were done)."""
-        found = self.credits.find(credits.payout_description(payment["reference"]), company_id=invoice["company"],
+        found = self.credits.find(payout_reference(payment["reference"]), company_id=invoice["company"],
                                   action=action)
         left = Decimal(0) if found else self.credit_notes.pay_out(notes, payment, amount, action=action)
         if not (found or left > 0):

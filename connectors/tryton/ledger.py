@@ -27,9 +27,9 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.tryton.client import TrytonClient
-from connectors.tryton.credits import OVERPAYMENT
 from hub.errors import FatalError
 from hub.money import quantize, to_decimal
+from hub.o2c.settlement import OVERPAYMENT
 
 PAGE = 500
 SALE_FIELDS = ["reference", "state", "untaxed_amount", "tax_amount", "total_amount", "currency"]

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
 from hub.money import quantize, to_decimal
+from hub.o2c.settlement import proportional_shares
 
 REFUND = "Refund "
 CANCELLATION = "Cancellation of order "
@@ -82,11 +83,8 @@ def tax_groups(lines: list[Mapping[str, Any]], rates: Mapping[int, Decimal]) -> 
 def proportional_lines(amount: Decimal, groups: list[dict[str, Any]], currency: str,
                        description: str) -> list[dict[str, Any]]:
     """Credit-note lines crediting ``amount`` (with tax) in the proportion of ``groups``."""
-    total = sum((group["gross"] for group in groups), Decimal(0))
-    lines, left = [], amount
-    for index, group in enumerate(groups):
-        share = left if index == len(groups) - 1 else quantize(amount * group["gross"] / total, currency)
-        left -= share
+    lines = []
+    for group, share in zip(groups, proportional_shares(amount, [group["gross"] for group in groups], currency)):
         net = (share / (1 + group["rate"])).quantize(PRICE_DIGITS)
         source = group["line"]
         lines.append({"type": "line", "description": description, "quantity": -1.0, "unit": source["unit"],

@@ -213,7 +213,7 @@ def test_a_yen_overpayment_books_whole_yen_and_its_euro_value(erp, yen):
     ("1235", "1200", "JPY", ("1200", "35")),
 ], ids=["full", "partial", "over", "paid", "credit-note", "yen"])
 def test_split_payment(amount, due, currency, expected):
-    from connectors.tryton.credits import split_payment
+    from hub.o2c.settlement import split_payment
 
     applied, credit = split_payment(Decimal(amount), Decimal(due), currency)
     assert (str(applied), str(credit)) == expected
