@@ -116,7 +116,8 @@ class _Builder:
         if kind == "poll":
             return model.PollTrigger(connection=spec["connection"], resource=spec["resource"], mark=mark,
                                      every=model.parse_duration(spec["every"]),
-                                     overlap=model.parse_duration(spec.get("overlap", "2m")))
+                                     overlap=model.parse_duration(spec.get("overlap", "2m")),
+                                     start=model.parse_poll_start(spec["start"]) if "start" in spec else None)
         if kind == "schedule":
             return model.ScheduleTrigger(cron=spec["cron"], timezone=spec.get("timezone", "UTC"), mark=mark)
         return model.ManualTrigger(mark=mark)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 _UNITS = {"ms": "milliseconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -26,6 +26,34 @@ def parse_duration(value: int | str) -> timedelta:
     if match is None:
         raise ValueError(f"{value!r} is not a duration (e.g. 30s, 5m, 1h)")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+#: A poll trigger's ``start: now``: from the moment the recipe was first loaded.
+START_NOW = "now"
+
+PollStart = datetime | Literal["now"] | None
+
+
+def parse_poll_start(text: str) -> datetime | Literal["now"]:
+    """``"now"``, a date (``"2026-12-01"``, midnight UTC) or an ISO 8601 date-time with its
+    time zone -> ``"now"`` or an aware datetime; ValueError says what is wrong."""
+    text = text.strip()
+    if text == START_NOW:
+        return START_NOW
+    if len(text) == 10:
+        try:
+            return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a date: {exc}") from None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        reason = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time{reason}: write e.g. "
+                         "2026-12-01T08:00:00+01:00") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} needs a time zone, e.g. {moment.isoformat()}Z or {moment.isoformat()}+01:00")
+    return moment
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,13 +98,18 @@ class WebhookTrigger:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PollTrigger:
-    """``poll: {connection: crm, resource: accounts, every: 5m, overlap: 2m}``."""
+    """``poll: {connection: crm, resource: accounts, every: 5m, overlap: 2m, start: now}``.
+
+    ``start`` is where the first poll reads from: ``"now"`` (when the recipe was first
+    loaded), a moment, or None for the source's whole history.
+    """
 
     connection: str
     resource: str
     every: timedelta
     overlap: timedelta
     mark: Mark
+    start: PollStart = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ What is checked (each problem becomes one Issue at the place it is written):
 
 - connections exist; actions exist on them; a notify connection has a ``notify`` action;
   a webhook trigger's connection receives webhooks; a poll resource exists on its connection;
+  a poll start is a real date or a date-time with its time zone;
 - cron expressions and time zones; canonical entity names;
 - step ids are unique across the recipe (nested steps included) and not a built-in name;
 - JMESPath parses and calls only known functions; Jinja templates parse;
@@ -34,6 +35,7 @@ from jmespath.exceptions import IncompleteExpressionError, LexerError, ParseErro
 from connectors.base import Connector
 from hub.errors import Issue
 from hub.pipeline.functions import function_names
+from hub.recipe.model import parse_poll_start
 from hub.store.queries import queryable_columns
 from hub.yamldoc import Document, join_path
 
@@ -170,6 +172,14 @@ class _Checker:
         if conn is not None and resource not in conn.resources():
             known = ", ".join(sorted(conn.resources())) or "it has none"
             self.report((*path, "resource"), f"connection {conn.name!r} has no resource {resource!r} (known: {known})")
+        if "start" in self.value(path):
+            self.poll_start((*path, "start"))
+
+    def poll_start(self, path: Path) -> None:
+        try:
+            parse_poll_start(self.value(path))
+        except ValueError as exc:
+            self.report(path, str(exc))
 
     def schedule(self, path: Path) -> None:
         zone = self.value(path).get("timezone", "UTC")

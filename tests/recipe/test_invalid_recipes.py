@@ -264,6 +264,75 @@ steps:
         """\
 recipe: r
 trigger:
+  poll: {connection: crm, resource: accounts, every: 5m, start: yesterday}
+steps:
+  - {id: a, filter: event.ok}
+""",
+        [
+            "r.yaml:3:65: trigger/poll/start: 'yesterday' is not a poll start: write now, a date (2026-12-01) or a date-time with its time zone (2026-12-01T08:00:00+01:00)",
+        ],
+        id="poll_start_word",
+    ),
+    pytest.param(
+        """\
+recipe: r
+trigger:
+  poll: {connection: crm, resource: accounts, every: 5m, start: 2026-13-01}
+steps:
+  - {id: a, filter: event.ok}
+""",
+        [
+            "r.yaml:3:65: trigger/poll/start: '2026-13-01' is not a date: month must be in 1..12",
+        ],
+        id="poll_start_month",
+    ),
+    pytest.param(
+        """\
+recipe: r
+trigger:
+  poll: {connection: crm, resource: accounts, every: 5m, start: "2026-12-01T08:00"}
+steps:
+  - {id: a, filter: event.ok}
+""",
+        [
+            "r.yaml:3:65: trigger/poll/start: '2026-12-01T08:00' needs a time zone, e.g. 2026-12-01T08:00:00Z or 2026-12-01T08:00:00+01:00",
+        ],
+        id="poll_start_no_zone",
+    ),
+    pytest.param(
+        """\
+recipe: r
+trigger:
+  poll:
+    connection: crm
+    resource: accounts
+    every: 5m
+    start: 2026-12-01T25:00:00Z
+steps:
+  - {id: a, filter: event.ok}
+""",
+        [
+            "r.yaml:7:12: trigger/poll/start: '2026-12-01T25:00:00Z' is not an ISO 8601 date-time (hour must be in 0..23): write e.g. 2026-12-01T08:00:00+01:00",
+        ],
+        id="poll_start_hour",
+    ),
+    pytest.param(
+        """\
+recipe: r
+trigger:
+  poll: {connection: crm, resource: accounts, every: 5m, start: 1}
+steps:
+  - {id: a, filter: event.ok}
+""",
+        [
+            "r.yaml:3:65: trigger/poll/start: must be a string, not a number",
+        ],
+        id="poll_start_number",
+    ),
+    pytest.param(
+        """\
+recipe: r
+trigger:
   webhook: {connection: crm}
 steps:
   - {id: a, filter: event.ok}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -113,6 +113,20 @@ steps:
     assert recipe.retry == model.RetryPolicy()
     assert recipe.steps[0].source.text == "event" and recipe.steps[0].into is None
     assert recipe.description == "" and recipe.on_failure == () and dict(recipe.tables) == {}
+
+
+POLL = "recipe: r\ntrigger: {{poll: {{connection: crm, resource: accounts, every: 1m{start}}}}}\nsteps: [{{id: a, filter: event}}]\n"
+
+
+@pytest.mark.parametrize(("start", "expected"), [
+    ("", None),
+    (", start: now", "now"),
+    (", start: 2026-12-01", datetime(2026, 12, 1, tzinfo=timezone.utc)),
+    (', start: "2026-12-01T08:00:00+01:00"', datetime(2026, 12, 1, 7, tzinfo=timezone.utc)),
+    (", start: 2026-12-01T08:00:00Z", datetime(2026, 12, 1, 8, tzinfo=timezone.utc)),
+], ids=["default-whole-history", "now", "date", "date-time-offset", "date-time-z"])
+def test_poll_trigger_start(start, expected, connections):
+    assert parse(POLL.format(start=start), connections).trigger.start == expected
 
 
 def test_schedule_trigger_defaults_to_utc(connections):
