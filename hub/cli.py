@@ -20,7 +20,7 @@ import logging
 import sys
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -31,6 +31,7 @@ from hub.errors import ConfigError, HubError
 from hub.cli_common import fail as _fail
 from hub.cli_common import hub_from as _hub
 from hub.hub import Hub
+from hub.recipe.model import START_NOW, parse_poll_start
 from hub.registry import ConnectorRegistry
 from hub.runs import queue
 from hub.runs.executor import execute
@@ -307,25 +308,29 @@ def cursors_list(ctx) -> None:
     hub = _hub(ctx)
     with hub.sessions() as session:
         rows = session.scalars(select(PollCursor).order_by(PollCursor.recipe)).all()
-    click.echo(f"{'RECIPE':<28} {'CONNECTION':<14} {'RESOURCE':<16} {'LAST SEEN AT':<26} LAST ID")
+    click.echo(f"{'RECIPE':<28} {'CONNECTION':<14} {'RESOURCE':<16} {'START':<32} {'LAST SEEN AT':<32} LAST ID")
     for r in rows:
+        start = r.start_at.isoformat() if r.start_at else "-"
         seen = r.last_seen_at.isoformat() if r.last_seen_at else "-"
-        click.echo(f"{r.recipe:<28} {r.connection:<14} {r.resource:<16} {seen:<26} {r.last_seen_id or '-'}")
+        click.echo(f"{r.recipe:<28} {r.connection:<14} {r.resource:<16} {start:<32} {seen:<32} {r.last_seen_id or '-'}")
 
 
 @cursors.command("reset")
 @click.argument("recipe")
-@click.option("--to", "to", help="ISO 8601 timestamp to read from again (default: from the start).")
+@click.option("--to", "to", help="Read from this date (midnight UTC), ISO 8601 date-time with its time zone, "
+                                  "or now (default: the source's whole history).")
 @click.pass_context
 def cursors_reset(ctx, recipe: str, to: str | None) -> None:
-    """Make RECIPE's poll read again from --to (or from the beginning)."""
+    """Make RECIPE's poll read again from --to (or from the beginning); a recipe that has
+    not polled yet starts there instead of at its trigger's start."""
     hub = _hub(ctx)
-    when = datetime.fromisoformat(to) if to else None
-    if when is not None and when.tzinfo is None:
-        _fail("--to needs a timezone, e.g. 2026-01-31T00:00:00+00:00")
-    count = reset_cursor(hub, recipe, when)
+    try:
+        when = parse_poll_start(to) if to else None
+    except ValueError as exc:
+        _fail(f"--to: {exc}")
+    count = reset_cursor(hub, recipe, datetime.now(timezone.utc) if when == START_NOW else when)
     if not count:
-        _fail(f"recipe {recipe!r} has no poll cursor yet")
+        _fail(f"recipe {recipe!r} is not a polling recipe of this configuration and has no poll cursor")
     click.echo(f"reset {count} cursor(s) of {recipe} to {to or 'the beginning'}")
 
 

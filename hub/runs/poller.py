@@ -1,23 +1,29 @@
 """Poll triggers: read what changed since the cursor, store each record version as an event,
 then move the cursor. The cursor only moves past records already stored, so a crash repeats
 a little work (deduplicated) and loses none.
+
+A cursor is created with the trigger's ``start`` (``now``: when the recipe was first loaded,
+i.e. the first recorded version of it; a moment; or nothing, for the whole history) and keeps
+it: no poll reads before it, and no record changed before it becomes an event, whatever
+precision the source's change filter has.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from connectors.base import Cursor, PolledRecord
 from hub import jsonutil
-from hub.recipe.model import PollTrigger
+from hub.recipe.model import START_NOW, PollTrigger
 from hub.runs.inbox import NewEvent, accept
 from hub.store.base import utcnow
-from hub.store.platform import PollCursor
+from hub.store.platform import PollCursor, RecipeVersion
 
 if TYPE_CHECKING:
     from hub.hub import Hub
@@ -36,10 +42,10 @@ def poll_once(hub: Hub, built: BuiltRecipe) -> PollResult:
     """One poll of ``built``'s trigger: store new record versions and queue their runs."""
     trigger: PollTrigger = built.recipe.trigger
     row = _cursor_row(hub, built.slug, trigger)
-    start = row.last_seen_at - trigger.overlap if row.last_seen_at else None
-    cursor = Cursor(start=start, last_seen_at=row.last_seen_at, last_seen_id=row.last_seen_id)
     seen = new = 0
-    for record in hub.connections[trigger.connection].poll(trigger.resource, cursor):
+    for record in hub.connections[trigger.connection].poll(trigger.resource, _cursor(row, trigger.overlap)):
+        if row.start_at is not None and record.updated_at < row.start_at:
+            continue
         accepted = accept(hub.sessions, _event(built.slug, trigger, record),
                           [(built.slug, built.recipe.hash)])
         seen, new = seen + 1, new + (not accepted.duplicate)
@@ -50,6 +56,14 @@ def poll_once(hub: Hub, built: BuiltRecipe) -> PollResult:
     if new:
         hub.wake()
     return PollResult(seen=seen, new=new)
+
+
+def _cursor(row: PollCursor, overlap: timedelta) -> Cursor:
+    """From the last seen change less the overlap, never before the cursor's start."""
+    start = row.last_seen_at - overlap if row.last_seen_at else None
+    if row.start_at is not None and (start is None or start < row.start_at):
+        start = row.start_at
+    return Cursor(start=start, last_seen_at=row.last_seen_at, last_seen_id=row.last_seen_id)
 
 
 def _event(slug: str, trigger: PollTrigger, record: PolledRecord) -> NewEvent:
@@ -75,7 +89,7 @@ def _cursor_row(hub: Hub, slug: str, trigger: PollTrigger) -> PollCursor:
             with hub.sessions.begin() as session:
                 row = session.scalars(select(PollCursor).filter_by(**where)).first()
                 if row is None:
-                    row = PollCursor(**where)
+                    row = PollCursor(**where, start_at=_first_start(session, slug, trigger))
                     session.add(row)
                     session.flush()
                 session.expunge(row)
@@ -83,6 +97,15 @@ def _cursor_row(hub: Hub, slug: str, trigger: PollTrigger) -> PollCursor:
         except IntegrityError:  # created by the other poll meanwhile: read it
             continue
     raise RuntimeError(f"the poll cursor of {slug} could not be read")
+
+
+def _first_start(session: Session, slug: str, trigger: PollTrigger) -> datetime | None:
+    """Where a new cursor starts: ``now`` is when the recipe was first loaded (its first
+    recorded version), so the moment does not move with a restart before the first poll."""
+    if trigger.start != START_NOW:
+        return trigger.start
+    loaded = session.scalar(select(func.min(RecipeVersion.first_seen_at)).filter_by(recipe=slug))
+    return loaded or utcnow()
 
 
 def _save(hub: Hub, row: PollCursor) -> None:
@@ -93,9 +116,13 @@ def _save(hub: Hub, row: PollCursor) -> None:
 
 
 def reset_cursor(hub: Hub, slug: str, to: datetime | None = None) -> int:
-    """Move ``slug``'s cursors back to ``to`` (None: read everything again); returns how many."""
+    """Make ``slug``'s poll read again from ``to`` (None: the whole history); returns how many
+    cursors were reset. A polling recipe that has not polled yet gets its cursor now."""
+    built = hub.recipes.get(slug)
+    if built is not None and isinstance(built.recipe.trigger, PollTrigger):
+        _cursor_row(hub, slug, built.recipe.trigger)
     with hub.sessions.begin() as session:
         rows = session.scalars(select(PollCursor).filter_by(recipe=slug)).all()
         for row in rows:
-            row.last_seen_at, row.last_seen_id, row.updated_at = to, None, utcnow()
+            row.start_at, row.last_seen_at, row.last_seen_id, row.updated_at = to, None, None, utcnow()
         return len(rows)

@@ -121,7 +121,12 @@ class Effect(Base):
 
 
 class PollCursor(Base):
-    """How far a poll trigger has read, per (recipe, connection, resource)."""
+    """How far a poll trigger has read, per (recipe, connection, resource).
+
+    ``start_at`` is where reading begins (None: the source's whole history): fixed from the
+    trigger's ``start`` when the cursor is created, moved only by a reset. No poll reads
+    before it, not even through the overlap window.
+    """
 
     __tablename__ = "poll_cursors"
     __table_args__ = (UniqueConstraint("recipe", "connection", "resource"),)
@@ -130,6 +135,7 @@ class PollCursor(Base):
     recipe: Mapped[str] = mapped_column(String(120))
     connection: Mapped[str] = mapped_column(String(120))
     resource: Mapped[str] = mapped_column(String(120))
+    start_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     last_seen_id: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
