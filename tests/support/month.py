@@ -28,12 +28,12 @@ import json
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from hub.money import quantize
+from tests.support.fixtures import FIXTURES
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "shopify" / "order.json"
+SAMPLE = FIXTURES / "shopify" / "order.json"
 
 # region → (currency, taxes included, line rates, shipping taxed, shipping price, country)
 REGIONS = {
