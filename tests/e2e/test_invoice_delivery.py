@@ -4,7 +4,8 @@ through a real SMTP server (aiosmtpd), exactly once, with the UBL and the HTML c
 
 The ERP is a small JSON endpoint serving canonical invoices as the ERP connectors' `invoices`
 resource reports them (totals only, credit notes negative), read by the http connector; the
-recipe is the shipped one with a one-second poll.
+recipe is the shipped one with a one-second poll. It starts at `now`, so the invoices a test
+posts are stamped with the time it posts them, after the hub process started.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -28,7 +30,9 @@ from tests.support.hubproc import HubProcess
 RECIPE = "invoice-delivery"
 
 
-def version(record: dict, stamp: str) -> dict:
+def version(record: dict, seconds: float = 0) -> dict:
+    """``record`` as changed in the ERP now (plus ``seconds``)."""
+    stamp = (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat()
     return {**record, "external_refs": [{**record["external_refs"][0], "version": stamp}]}
 
 
@@ -61,8 +65,7 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture
-def hub(tmp_path, ledger, smtp, slack):
+def start_hub(tmp_path, ledger, smtp, slack) -> HubProcess:
     connections = {
         "ledger": {"connector": "http", "base_url": ledger.url, "timeout": 5, "resources": {"invoices": {
             "path": "/invoices", "record_path": "", "id_field": "external_refs.0.id",
@@ -73,6 +76,12 @@ def hub(tmp_path, ledger, smtp, slack):
     proc = HubProcess(tmp_path, erp_url=ledger.url, slack_url=slack.url, connections=connections,
                       recipes={"invoice-delivery.yaml": bundled_recipe("invoice-delivery.yaml")})
     proc.start()
+    return proc
+
+
+@pytest.fixture
+def hub(tmp_path, ledger, smtp, slack):
+    proc = start_hub(tmp_path, ledger, smtp, slack)
     yield proc
     proc.stop()
 
@@ -104,9 +113,9 @@ def delivered_step(hub, run_id: int) -> dict:
 
 
 def test_each_posted_invoice_is_emailed_once_with_its_documents(hub, ledger, smtp, slack, ubl_schemas):  # noqa: F811
-    posted, note = version(erp_invoice(), "2024-03-01T10:00:00+00:00"), version(erp_credit_note(), "2024-03-02T10:00:00+00:00")
+    posted, note = version(erp_invoice(), 1), version(erp_credit_note(), 2)
     note["external_refs"][0]["id"] = "43"
-    draft = version(erp_invoice(number="draft-44", status="draft"), "2024-03-01T09:00:00+00:00")
+    draft = version(erp_invoice(number="draft-44", status="draft"))
     draft["external_refs"][0]["id"] = "44"
     ledger.invoices.update({"42": posted, "43": note, "44": draft})
 
@@ -138,7 +147,7 @@ def test_each_posted_invoice_is_emailed_once_with_its_documents(hub, ledger, smt
     assert "please find attached" not in str(output)
 
     # paid in the ERP: a new version, a new run, and the delivery is reused; so is a replay
-    ledger.invoices["42"] = version({**posted, "status": "paid", "amount_due": "0.00"}, "2024-03-05T10:00:00+00:00")
+    ledger.invoices["42"] = version({**posted, "status": "paid", "amount_due": "0.00"}, 5)
     later = settled(hub, 4)
     [paid_run] = [r for r in later if r["id"] not in {f["id"] for f in first}]
     assert paid_run["status"] == "succeeded" and delivered_step(hub, paid_run["id"])["status"] == "reused"
@@ -153,7 +162,7 @@ def test_each_posted_invoice_is_emailed_once_with_its_documents(hub, ledger, smt
 
 
 def test_an_invoice_without_customer_email_is_dead_lettered_with_one_alert(hub, ledger, smtp, slack):
-    missing = version(erp_invoice(number="INV/2024/0050", customer={"name": "Nomail Ltd"}), "2024-03-03T10:00:00+00:00")
+    missing = version(erp_invoice(number="INV/2024/0050", customer={"name": "Nomail Ltd"}))
     missing["external_refs"][0]["id"] = "50"
     ledger.invoices["50"] = missing
 
@@ -167,3 +176,19 @@ def test_an_invoice_without_customer_email_is_dead_lettered_with_one_alert(hub, 
     assert text.startswith("Invoice INV/2024/0050 was not e-mailed to the customer: ")
     assert "add the customer's billing contact e-mail in the ERP and replay this run" in text
     assert smtp.inbox.messages == []
+
+
+def test_invoices_posted_before_the_recipe_was_first_loaded_are_not_emailed(tmp_path, ledger, smtp, slack):
+    old = version(erp_invoice(number="INV/2024/0040"), -1)
+    old["external_refs"][0]["id"] = "40"
+    ledger.invoices["40"] = old
+    hub = start_hub(tmp_path, ledger, smtp, slack)
+    try:
+        ledger.invoices["42"] = version(erp_invoice())
+        [run] = settled(hub, 1)
+        assert run["status"] == "succeeded"
+        assert [m["Subject"] for m in smtp.inbox.messages] == ["Invoice INV/2024/0042 from Hub Trading GmbH"]
+        time.sleep(2.5)  # more polls: the older invoice stays unsent
+        assert len(runs(hub)) == 1 and len(smtp.inbox.messages) == 1
+    finally:
+        hub.stop()
