@@ -11,6 +11,7 @@ from connectors.base import Action, ActionContext, Connector, Cursor, PolledReco
 from connectors.http.client import HttpClient
 from connectors.odoo import mapping
 from connectors.odoo.client import Json2Client, JsonRpcClient, OdooClient
+from connectors.odoo.invoices import Invoices
 from connectors.odoo.payments import Payments
 from connectors.odoo.refunds import CANCELLATION, MOVE_FIELDS, CreditNotes
 from connectors.odoo.sales import ADJUSTMENT_CODE, SHIPPING_CODE, SaleOrders, sale_result
@@ -74,6 +75,7 @@ class OdooConnector(Connector):
                                 adjustment_code=config.get("adjustment_product", ADJUSTMENT_CODE))
         self.payments = Payments(self.call, connection=name, reference_field=self.reference_field,
                                  journal_id=config.get("payment_journal_id"))
+        self.invoices = Invoices(self.call, system=name)
         self.credit_notes = CreditNotes(self.call, connection=name, system=name, payments=self.payments,
                                         price_digits=lambda action: self.sales.price_digits(action=action))
 
@@ -142,24 +144,19 @@ class OdooConnector(Connector):
     # --- invoices and payments --------------------------------------------------------------
 
     def read_invoices(self, payload: Mapping[str, Any] | None = None, context: ActionContext | None = None) -> list[dict]:
-        """Customer invoices changed since ``payload.since`` (ISO date-time), as canonical invoices."""
+        """Customer invoices and credit notes changed since ``payload.since`` (ISO date-time), as
+        canonical invoices, oldest first."""
         since = (payload or {}).get("since")
-        domain = [("move_type", "=", "out_invoice")] + ([("write_date", ">=", since.replace("T", " ")[:19])] if since else [])
-        rows = self.call("account.move", "search_read", domain, mapping.INVOICE_FIELDS, action="read_invoices",
-                         order="write_date asc, id asc")
-        return [mapping.invoice_from_odoo(row, system=self.name) for row in rows]
+        start = mapping.odoo_datetime(since[:19]) if since else None
+        cursor = Cursor(start=start, last_seen_at=None, last_seen_id=None)
+        return [record.data for record in self.invoices.poll(cursor, action="read_invoices")]
 
     def poll(self, resource: str, cursor: Cursor) -> Iterator[PolledRecord]:
-        """``invoices``: customer invoices written at or after the cursor, oldest first."""
+        """``invoices``: customer invoices and credit notes written at or after the cursor,
+        oldest first, read a page at a time (connectors.odoo.invoices)."""
         if resource != "invoices":
             raise FatalError(f"unknown resource {resource!r} (known: invoices)", connection=self.name)
-        domain = [("move_type", "=", "out_invoice")]
-        if cursor.start is not None:
-            domain.append(("write_date", ">=", mapping.odoo_timestamp(cursor.start)))
-        rows = self.call("account.move", "search_read", domain, mapping.INVOICE_FIELDS, action="poll", order="write_date asc, id asc")
-        for row in rows:
-            yield PolledRecord(id=str(row["id"]), updated_at=mapping.odoo_datetime(row["write_date"]),
-                               data=mapping.invoice_from_odoo(row, system=self.name))
+        return self.invoices.poll(cursor)
 
     def post_invoice(self, payload: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
         """Post a draft invoice (``{id}`` or ``{number}``); a posted one is left as it is."""
@@ -167,7 +164,7 @@ class OdooConnector(Connector):
         if move["state"] == "draft":
             self.call("account.move", "action_post", [move["id"]], action="post_invoice")
             move = self.find_invoice({"id": move["id"]}, action="post_invoice")
-        return mapping.invoice_from_odoo(move, system=self.name)
+        return self.invoices.one(move, action="post_invoice")
 
     def invoice_fulfilled(self, fulfillment: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
         """The invoice of a shipped order (``{order_number}``), posted: made with Odoo's invoicing
@@ -226,7 +223,7 @@ class OdooConnector(Connector):
         move = self.find_invoice(invoice, action="record_payment")
         done = self.payments.record(move, payment, action="record_payment")
         move = self.find_invoice({"id": move["id"]}, action="record_payment")
-        return {**done, "invoice": mapping.invoice_from_odoo(move, system=self.name)}
+        return {**done, "invoice": self.invoices.one(move, action="record_payment")}
 
     # --- cancellations and refunds (the same contract as the tryton connector's) ------------------
 
@@ -247,8 +244,8 @@ class OdooConnector(Connector):
         sale = self.sales.read(sale["id"], action=action)
         currency = mapping.many2one_name(sale["currency_id"])
         return {"sale": {**sale_result(sale, currency), "number": sale.get("name")}, "state": "cancelled",
-                "cancelled_invoices": [mapping.invoice_from_odoo(row, system=self.name) for row in cancelled
-                                       if row["state"] == "cancel"],
+                "cancelled_invoices": self.invoices.canonical([row for row in cancelled if row["state"] == "cancel"],
+                                                              action=action),
                 "credit_notes": notes, "shipped": []}
 
     def refund_payment(self, payload: Mapping[str, Any], context: ActionContext | None = None) -> dict[str, Any]:
@@ -261,14 +258,14 @@ class OdooConnector(Connector):
         invoice = self.credit_notes.move(invoice["id"], action=action)
         done = self.credit_notes.refund(invoice, payload["payment"], action=action)
         after = self.find_invoice({"id": invoice["id"]}, action=action)
-        return {"invoice": mapping.invoice_from_odoo(after, system=self.name), **done}
+        return {"invoice": self.invoices.one(after, action=action), **done}
 
     def list_open_invoices(self, payload: Mapping[str, Any] | None = None,
                            context: ActionContext | None = None) -> list[dict[str, Any]]:
         """Posted customer invoices not fully paid, as canonical invoices, oldest first."""
         rows = self.call("account.move", "search_read", [("move_type", "=", "out_invoice"), ("state", "=", "posted")],
                          mapping.INVOICE_FIELDS, action="list_open_invoices", order="invoice_date asc, id asc")
-        invoices = [mapping.invoice_from_odoo(row, system=self.name) for row in rows]
+        invoices = self.invoices.canonical(rows, action="list_open_invoices")
         return [invoice for invoice in invoices if invoice["status"] in ("open", "partially_paid")]
 
     # --- read-only lists for reconciliation (the same shapes as the tryton connector's) ---------
@@ -290,13 +287,13 @@ class OdooConnector(Connector):
         ``[{invoice, order_number, currency, total, paid, amount_due, payments: [{reference, amount, credit}]}]``."""
         by_invoice, credits = self.customer_payments(action="list_invoice_payments")
         domain = [("move_type", "=", "out_invoice"), ("state", "=", "posted"), *_since(payload)]
-        fields = ["name", "invoice_origin", "currency_id", "amount_total", "amount_residual"]
+        fields = ["name", "move_type", "ref", "invoice_origin", "currency_id", "amount_total", "amount_residual"]
         invoices = []
         for row in self.pages("account.move", domain, fields, action="list_invoice_payments"):
             payments = [{"reference": ref, "amount": _money(amount, row), "credit": _money(credits.get(ref, 0), row)}
                         for ref, amount in by_invoice.get(row["id"], [])]
             total, due = _money(row["amount_total"], row), _money(row["amount_residual"], row)
-            invoices.append({"invoice": row["name"], "order_number": row.get("invoice_origin") or None,
+            invoices.append({"invoice": row["name"], "order_number": mapping.order_number_of(row),
                              "currency": _code(row), "total": total, "paid": total - due, "amount_due": due,
                              "payments": payments})
         return invoices

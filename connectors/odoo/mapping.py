@@ -6,7 +6,7 @@ quantized to the currency), so 0.1 + 0.2 never becomes 0.30000000000000004.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -17,7 +17,10 @@ from hub.o2c.settlement import credit_reference, payout_reference
 
 INVOICE_FIELDS = ["name", "state", "payment_state", "move_type", "partner_id", "currency_id", "invoice_date",
                   "invoice_date_due", "invoice_origin", "amount_untaxed", "amount_tax", "amount_total",
-                  "amount_residual", "write_date"]
+                  "amount_residual", "write_date", "invoice_line_ids", "reversed_entry_id", "ref"]
+INVOICE_LINE_FIELDS = ["move_id", "sequence", "display_type", "product_id", "name", "quantity", "price_unit",
+                       "price_subtotal", "tax_ids"]
+INVOICE_TAX_FIELDS = ["name", "amount", "amount_type", "price_include"]
 PAYMENT_STATUS = {"paid": "paid", "in_payment": "paid", "partial": "partially_paid", "reversed": "credited"}
 
 
@@ -177,22 +180,86 @@ def payment_date(payment: Mapping[str, Any]) -> str | None:
     return str(value)[:10] if value else None
 
 
-def invoice_from_odoo(move: Mapping[str, Any], *, system: str) -> dict[str, Any]:
-    """A canonical invoice from an account.move read."""
+def invoice_from_odoo(move: Mapping[str, Any], *, system: str, email: str | None = None,
+                      lines: Sequence[Mapping[str, Any]] = (), products: Mapping[int, str] | None = None,
+                      taxes: Mapping[int, Mapping[str, Any]] | None = None,
+                      order_number: str | None = None) -> dict[str, Any]:
+    """A canonical invoice from an account.move read, with the partner's ``email`` and the
+    move's invoice lines (``account.move.line`` rows read with ``INVOICE_LINE_FIELDS``; SKUs
+    from ``products``: id → default_code, taxes from ``taxes``: id → account.tax row).
+    ``order_number`` is a credit note's: that of the invoice it reverses."""
     currency = _name(move.get("currency_id")) or "EUR"
+    credit_note = move.get("move_type") == "out_refund"
     record = {
         "number": move.get("name") if move.get("name") not in (None, False, "/") else f"draft-{move['id']}",
-        "kind": "credit_note" if move.get("move_type") == "out_refund" else "invoice",
-        "customer": {"name": _name(move.get("partner_id")), "external_refs": _ref(system, move.get("partner_id"))},
+        "kind": "credit_note" if credit_note else "invoice",
+        "credits_invoice": _name(move.get("reversed_entry_id")) if credit_note else None,
+        "customer": {"name": _name(move.get("partner_id")), "email": email or None,
+                     "external_refs": _ref(system, move.get("partner_id"))},
         "currency": currency, "issue_date": move.get("invoice_date") or None, "due_date": move.get("invoice_date_due") or None,
-        "order_number": move.get("invoice_origin") or None, "status": invoice_status(move),
+        "order_number": order_number or order_number_of(move), "status": invoice_status(move),
         "subtotal": exact(move.get("amount_untaxed"), currency), "tax_total": exact(move.get("amount_tax"), currency),
         "total": exact(move.get("amount_total"), currency), "amount_due": exact(move.get("amount_residual"), currency),
+        "lines": invoice_lines_from_odoo(lines, currency=currency, products=products or {}, taxes=taxes or {}) or None,
         "external_refs": [_versioned({"system": system, "id": str(move["id"])}, move.get("write_date"))],
     }
     record["customer"] = {k: v for k, v in record["customer"].items() if v}
     # "is not" rather than "in": Decimal("0.00") == False, and a paid invoice's zero is news.
     return {k: v for k, v in record.items() if v is not None and v is not False}
+
+
+def order_number_of(move: Mapping[str, Any]) -> str | None:
+    """The storefront order number an invoice bills: Odoo's invoicing copies the sale order's
+    customer reference (client_order_ref, where orders are booked under their number) into the
+    invoice's ``ref``; ``invoice_origin`` (the sale order's own name) for an invoice without one.
+    A credit note's ``ref`` says what it reverses, not an order."""
+    if move.get("move_type") != "out_refund" and move.get("ref"):
+        return move["ref"]
+    return move.get("invoice_origin") or None
+
+
+def invoice_lines_from_odoo(rows: Sequence[Mapping[str, Any]], *, currency: str, products: Mapping[int, str],
+                            taxes: Mapping[int, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Canonical lines of one move's invoice lines in Odoo's order (sequence, then id); section
+    and note lines carry no amount and are left out."""
+    billed = sorted((row for row in rows if (row.get("display_type") or "product") == "product"),
+                    key=lambda row: (row.get("sequence") or 0, row["id"]))
+    return [invoice_line_from_odoo(row, number, currency=currency, products=products, taxes=taxes)
+            for number, row in enumerate(billed, 1)]
+
+
+def invoice_line_from_odoo(row: Mapping[str, Any], number: int, *, currency: str, products: Mapping[int, str],
+                           taxes: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """One invoice line: SKU = the product's internal reference, its amount before tax, and each
+    percent tax's share of it as Odoo rounds per line (price-excluded taxes on the line's base)."""
+    subtotal = exact(row.get("price_subtotal"), currency)
+    found = [taxes[tax_id] for tax_id in row.get("tax_ids") or [] if tax_id in taxes]
+    line = {
+        "line_number": number,
+        "sku": products.get(_id(row.get("product_id"))) or None,
+        "description": row.get("name") or None,
+        "quantity": _plain_number(row.get("quantity")),
+        "unit_price": _plain_number(row.get("price_unit")),
+        "line_total": subtotal,
+        "tax_lines": [_line_tax(tax, subtotal, currency) for tax in found if tax.get("amount_type") == "percent"],
+    }
+    return {key: value for key, value in line.items() if value not in (None, [])}
+
+
+def _line_tax(tax: Mapping[str, Any], base: Decimal, currency: str) -> dict[str, Any]:
+    rate = to_decimal(tax.get("amount") or 0) / 100
+    return {"name": tax.get("name") or f"{tax_percent(rate):f}%", "rate": rate.normalize(),
+            "amount": quantize(base * rate, currency)}
+
+
+def _plain_number(value: Any) -> Decimal:
+    """An Odoo float (quantity, unit price) as the shortest exact Decimal: 2.0 → 2, 4.93 → 4.93."""
+    number = Decimal(str(value or 0))
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+
+
+def _id(many2one: Any) -> Any:
+    return many2one[0] if isinstance(many2one, (list, tuple)) and many2one else many2one
 
 
 def invoice_status(move: Mapping[str, Any]) -> str:

@@ -49,7 +49,7 @@ from hub.o2c.settlement import payout_reference, proportional_shares
 
 CANCELLATION = "Cancellation of order "
 REFUND = "Refund "
-MOVE_FIELDS = [*mapping.INVOICE_FIELDS, "ref", "invoice_line_ids", "reversed_entry_id"]
+MOVE_FIELDS = mapping.INVOICE_FIELDS
 LINE_FIELDS = ["product_id", "name", "quantity", "price_unit", "tax_ids", "price_total", "display_type"]
 
 

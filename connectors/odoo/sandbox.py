@@ -85,6 +85,7 @@ class OdooStore:
         with self.lock:
             self.models: dict[str, dict[int, dict[str, Any]]] = {}
             self.ids = itertools.count(1)
+            self.sequences: dict[tuple[str, str], int] = {}
             self.seed()
         self.faults.replace([])
 
@@ -115,16 +116,19 @@ class OdooStore:
             return handler(model, *args, **kwargs)
 
     def m_search_read(self, model, domain=(), fields=None, limit=None, order=None, offset=0, context=None):
-        rows = [r for r in self.table(model).values() if _matches(r, domain)]
-        rows.sort(key=lambda r: (r.get("write_date") or "", r["id"]))
+        rows = _ordered([r for r in self.table(model).values() if _matches(r, domain)], order)
         rows = rows[offset: offset + limit if limit else None]
-        return [{k: v for k, v in r.items() if not fields or k in fields or k == "id"} for r in rows]
+        return [_fields(r, fields) for r in rows]
 
-    def m_search(self, model, domain=(), limit=None, order=None, context=None):
-        return [r["id"] for r in self.m_search_read(model, domain, ["id"], limit)]
+    def m_search(self, model, domain=(), limit=None, order=None, offset=0, context=None):
+        return [r["id"] for r in self.m_search_read(model, domain, ["id"], limit, order, offset)]
 
     def m_read(self, model, ids, fields=None, context=None):
-        return [{k: v for k, v in self.table(model)[i].items() if not fields or k in fields or k == "id"} for i in ids]
+        missing = [i for i in ids if i not in self.table(model)]
+        if missing:
+            raise OdooError(f"Record does not exist or has been deleted.\n(Record: {model}({missing[0]},))",
+                            "odoo.exceptions.MissingError")
+        return [_fields(self.table(model)[i], fields) for i in ids]
 
     def m_create(self, model, vals_list, context=None):
         return [self.insert(model, dict(values), context or {}) for values in vals_list]
@@ -133,6 +137,8 @@ class OdooStore:
         vals = dict(vals)
         commands = vals.pop("order_line", [])
         move_commands = vals.pop("invoice_line_ids", []) if model == "account.move" else []
+        if model == "account.move" and vals.get("invoice_date") and "invoice_date_due" not in vals:
+            vals["invoice_date_due"] = vals["invoice_date"]  # no payment term: due on the invoice date
         for i in ids:
             record = self.table(model)[i]
             record.update(self.many2ones(_decimals(vals)), write_date=self.now())
@@ -358,13 +364,20 @@ class OdooStore:
             if model == "account.payment":
                 record.update(state="in_process", write_date=self.now())  # posted, not reconciled: open credit
                 continue
-            prefix = "RINV" if record.get("move_type") == "out_refund" else "INV"
-            record.update(state="posted", name=f"{prefix}/2024/{i:05d}", payment_state="not_paid", write_date=self.now())
+            day = record.get("invoice_date") or self.now()[:10]
+            record.update(state="posted", name=self.next_name(record, day), payment_state="not_paid", invoice_date=day,
+                          date=day, invoice_date_due=record.get("invoice_date_due") or day, write_date=self.now())
             line_id = next(self.ids)  # the receivable line other moves can be reconciled with
             self.table("account.move.line")[line_id] = {"id": line_id, "move_id": [i, record["name"]],
                                                         "display_type": "payment_term", "reconciled": False}
             record["_receivable_line"] = [line_id]
         return True
+
+    def next_name(self, move: dict[str, Any], day: str) -> str:
+        """The journal's next number in the invoice date's year: INV/2026/00001 (RINV for credit notes)."""
+        prefix = "RINV" if move.get("move_type") == "out_refund" else "INV"
+        number = self.sequences[(prefix, day[:4])] = self.sequences.get((prefix, day[:4]), 0) + 1
+        return f"{prefix}/{day[:4]}/{number:05d}"
 
     def m_action_create_payments(self, model, ids, context=None):
         wizard = self.table(model)[ids[0]]
@@ -441,6 +454,28 @@ def _command_ids(value: Any) -> list[int]:
 def _decimals(values: dict[str, Any]) -> dict[str, Any]:
     """Floats (from Python callers; JSON numbers arrive as Decimal already) as exact Decimals."""
     return {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in values.items()}
+
+
+def _fields(record: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    """The ``fields`` of a record as Odoo reads them: a field never set reads False."""
+    if not fields:
+        return dict(record)
+    return {"id": record["id"], **{name: record.get(name, False) for name in fields}}
+
+
+def _ordered(rows: list[dict[str, Any]], order: str | None) -> list[dict[str, Any]]:
+    """``rows`` sorted by an Odoo ``order`` ("write_date asc, id desc"); by id when none is
+    given. Empty values sort last ascending, as PostgreSQL puts NULLs."""
+    rows = sorted(rows, key=lambda r: r["id"])
+    for term in reversed([t.split() for t in (order or "id").split(",") if t.strip()]):
+        field, descending = term[0], len(term) > 1 and term[1].lower() == "desc"
+        rows.sort(key=lambda r: _sort_key(r.get(field)), reverse=descending)
+    return rows
+
+
+def _sort_key(value: Any) -> tuple:
+    value = _plain(value)
+    return (value is None or value is False, value if value is not None and value is not False else 0)
 
 
 def _matches(record: dict[str, Any], domain: Any) -> bool:
