@@ -1,8 +1,9 @@
 """Customer taxes by rate: the ``account.tax`` a storefront tax line stands for.
 
 A canonical tax line names its rate (0.19 for 19 %). The Tryton tax is a top-level percentage
-tax of the company with exactly that rate, the oldest first. A rate Tryton does not know yet
-is created as "Sales tax 19%" with the tax accounts of the company's existing customer taxes,
+sales tax (no tax group, or a group for sales) of the company with exactly that rate, the
+oldest first; a purchase tax of the same rate is never taken. A rate Tryton does not know yet
+is created as "Sales tax 19%" with the tax accounts and group of the company's first sales tax,
 so a new rate (a new country, a changed law) books its tax where the others go instead of
 stopping the order; with no tax to take the accounts from, the order is refused with a message
 that says what to set up.
@@ -15,7 +16,9 @@ from decimal import Decimal
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
 
-TAX_FIELDS = ["rate", "invoice_account", "credit_note_account"]
+TAX_FIELDS = ["rate", "invoice_account", "credit_note_account", "group"]
+SALE_TAX_DOMAIN = [("type", "=", "percentage"), ("parent", "=", None),
+                   ["OR", ("group", "=", None), ("group.kind", "in", ["sale", "both"])]]
 
 
 class Taxes:
@@ -45,8 +48,10 @@ class Taxes:
             self.known[Decimal(tax["rate"]).normalize()] = tax["id"]
 
     def percentage_taxes(self, *, action: str) -> list[dict]:
-        return self.client.search_read("account.tax", [("type", "=", "percentage"), ("parent", "=", None)],
-                                       TAX_FIELDS, order=[("id", "ASC")], action=action)
+        """Top-level percentage taxes a sale line may carry (Tryton's own domain on sale lines:
+        no group, or a group of kind sale or both), oldest first; never a purchase tax."""
+        return self.client.search_read("account.tax", SALE_TAX_DOMAIN, TAX_FIELDS, order=[("id", "ASC")],
+                                       action=action)
 
     def create(self, rate: Decimal, *, action: str) -> int:
         """A percentage tax of ``rate`` booked on the accounts of the first existing one."""
@@ -57,7 +62,7 @@ class Taxes:
                              action=action)
         name = f"Sales tax {percent(rate)}"
         tax_id, = self.client.create("account.tax", [{
-            "name": name, "description": name, "type": "percentage", "rate": rate,
+            "name": name, "description": name, "type": "percentage", "rate": rate, "group": model[0]["group"],
             "invoice_account": model[0]["invoice_account"], "credit_note_account": model[0]["credit_note_account"],
         }], action=action)
         return tax_id

@@ -72,9 +72,22 @@ def net_amount(amount: Any, taxed: Mapping[str, Any], currency: str, included: b
 
 
 def tax_rates(taxed: Mapping[str, Any]) -> tuple[Decimal, ...]:
-    """The distinct non-zero rates of a line's taxes, in their order."""
-    rates = (to_decimal(tax["rate"]) for tax in taxed.get("tax_lines") or [] if tax.get("rate") is not None)
-    return tuple(dict.fromkeys(rate for rate in rates if rate))
+    """The non-zero rates of a line's taxes, in their order, each rate once.
+
+    An ERP attaches a tax to a line once, so two taxes of the same rate on one line (a county
+    and a city tax of 1 % each) are booked as one tax of their combined rate (2 %), never as
+    one of them: the tax amount stays what the storefront charged.
+    """
+    rates = [to_decimal(tax["rate"]) for tax in taxed.get("tax_lines") or [] if tax.get("rate") is not None]
+    combined: dict[Decimal, Decimal] = {}
+    for rate in (rate for rate in rates if rate):
+        combined[rate] = combined.get(rate, Decimal(0)) + rate
+    while len(set(combined.values())) < len(combined):  # a combined rate met another: merge again
+        merged: dict[Decimal, Decimal] = {}
+        for rate in combined.values():
+            merged[rate] = merged.get(rate, Decimal(0)) + rate
+        combined = merged
+    return tuple(combined.values())
 
 
 def total_difference(order: Mapping[str, Any], erp_total: Decimal) -> Decimal:

@@ -97,3 +97,25 @@ def test_the_invoice_tryton_makes_has_the_storefront_total(erp, booked, placed):
     invoice, = call(erp, "post_invoice", {"order_number": placed["number"]})
     assert invoice["total"] == Decimal(placed["totals"]["total"])
     assert invoice["currency"] == placed["currency"] and invoice["status"] == "open"
+
+
+def test_a_purchase_tax_of_the_rate_is_never_put_on_a_sale_line(booked, tryton_server):
+    erp = TrytonConnector.from_config("erp", {"url": tryton_server.url, "database": tryton_server.database,
+                                              "username": tryton_server.user, "password": tryton_server.password})
+    sales_tax, = erp.client.search_read("account.tax", [("name", "=", "VAT 19%")], ["invoice_account"])
+    group, = erp.client.create("account.tax.group", [{"name": "Input VAT", "code": "IN", "kind": "purchase"}])
+    erp.client.create("account.tax", [{"name": "Input VAT 6.5%", "description": "Input VAT 6.5%",
+                                       "type": "percentage", "rate": Decimal("0.065"), "group": group,
+                                       "invoice_account": sales_tax["invoice_account"],
+                                       "credit_note_account": sales_tax["invoice_account"]}])
+    placed = {**ORDERS[4], "number": "AMT-PURCHASE-TAX", "lines": [
+        {"sku": "AMT-F1", "quantity": "2", "unit_price": "50.00", "line_total": "100.00",
+         "tax_lines": [{"rate": "0.065", "amount": "6.50"}]}], "totals": {"total": "106.50", "tax_total": "6.50"}}
+    sale = call(erp, "create_sale", placed)
+    line, = [line for line in sale_lines(erp, sale["id"]) if line["code"] == "AMT-F1"]
+    header, = erp.client.read("sale.sale", [sale["id"]], ["lines"])
+    taxes = erp.client.read("sale.line", header["lines"][:1], ["taxes"])[0]["taxes"]
+    tax, = erp.client.read("account.tax", taxes, ["name", "group"])
+    assert (tax["name"], tax["group"]) == ("Sales tax 6.5%", None) and line["rates"] == [Decimal("0.065")]
+    assert sale["total_amount"] == Decimal("106.50")
+    erp.close()

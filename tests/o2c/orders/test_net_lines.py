@@ -58,3 +58,15 @@ def test_the_total_difference_is_measured_at_the_minor_unit():
     assert total_difference({"currency": "JPY", "totals": {"total": "6440"}}, Decimal("6441")) == Decimal("-1")
     assert total_difference({"currency": "KWD", "totals": {"total": "10.125"}}, Decimal("10.1245")) == Decimal("0.001")
     assert total_difference({"currency": "EUR"}, Decimal("3.00")) == 0
+
+
+@pytest.mark.parametrize("rates, booked", [
+    (["0.06", "0.01", "0.01"], ["0.06", "0.02"]),
+    (["0.02", "0.01", "0.01"], ["0.04"]),
+    (["0.19", "0"], ["0.19"]),
+    ([], []),
+], ids=["county-and-city-at-one-percent", "combined-meets-another", "zero-rate-dropped", "exempt"])
+def test_taxes_of_the_same_rate_on_one_line_are_booked_as_one_tax_of_their_combined_rate(rates, booked):
+    line = {"quantity": "1", "line_total": "100.00", "tax_lines": [{"rate": r, "amount": "1.00"} for r in rates]}
+    net, = net_lines({"currency": "USD", "lines": [line]}, shipping_sku="SHIP")
+    assert net.tax_rates == tuple(Decimal(r) for r in booked)
