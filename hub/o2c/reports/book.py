@@ -8,6 +8,9 @@ and void invoices never count), is
     + applications to it (applied, write_off, discount) dated after D
     + credit notes crediting it issued after D
 
+and never more than its total less what settled it up to D, nor less than 0 (a credit note
+of a paid invoice is paid back as a refund; it never lowered what the invoice owed).
+
 On or after the day of the last settlement the hub knows, that is exactly the amount still due
 the ERP reports; earlier days add back what was settled since. A settlement the hub never saw
 (a payment entered in the ERP) counts as made before every day of the report.
@@ -80,9 +83,13 @@ class Book:
         issued = day_of(invoice.get("issue_date"))
         if issued is not None and issued > day:
             return self.money(0)
-        later = sum((amount for when, amount in self._settled.get(invoice["number"], ())
-                     if when is not None and when > day), Decimal(0))
-        return self.money(amount_still_due(invoice) + later)
+        settled = self._settled.get(invoice["number"], ())
+        later = sum((amount for when, amount in settled if when is not None and when > day), Decimal(0))
+        until = sum((amount for when, amount in settled if when is None or when <= day), Decimal(0))
+        # never more than the invoice less what settled it by then: a credit note paid back as
+        # a refund (not taken off the amount due) must not count as owed on earlier days
+        owed = min(amount_still_due(invoice) + later, Decimal(invoice["total"]) - until)
+        return self.money(max(owed, Decimal(0)))
 
     def open_items(self, day: date) -> list[tuple[Record, Decimal]]:
         """(invoice, balance) of every invoice with something owed at the end of ``day``."""

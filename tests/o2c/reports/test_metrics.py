@@ -140,3 +140,13 @@ def test_minor_units_follow_the_currency():
                                                      "issue_date": "2024-03-01", "due_date": "2024-03-10",
                                                      "status": "open"})])
     assert aging(yen, AS_OF)["1-30"] == D("1000")
+
+
+def test_a_refund_credit_note_of_a_paid_invoice_never_counts_as_owed_on_earlier_days():
+    # 100.00 paid on 2 January, then 30.00 credited on 10 January and paid back as a refund:
+    # the invoice owed 100.00 before the payment and nothing after it, never 130.00 or 30.00
+    paid = inv("R1", "2024-01-01", "2024-01-31", "100.00", "0.00", "paid")
+    note = inv("RC1", "2024-01-10", "2024-01-10", "30.00", "0.00", "paid", kind="credit_note", credits_invoice="R1")
+    refund_book = Book.of("EUR", invoices=[paid, note], applications=[app("PR", "R1", "100.00", "2024-01-02")])
+    assert [refund_book.balance(paid, date(2024, 1, day)) for day in (1, 5, 12)] == [D("100.00"), D("0.00"),
+                                                                                   D("0.00")]
