@@ -1,7 +1,8 @@
 """Stripe → canonical O2C records, and canonical → Stripe parameters. Pure: no I/O.
 
     event_to_payment(event)                    payment_intent.succeeded, charge.succeeded,
-                                               charge.refunded, refund.created, invoice.paid → payment
+                                               charge.refunded, refund.created, refund.updated,
+                                               invoice.paid → payment
     payment_intent_to_payment / charge_to_payment / refund_to_payment / invoice_to_payment
     balance_transaction_to_payment(txn)        a balance line (fee and value date included)
     customer_to_customer / invoice_to_invoice / credit_note_to_invoice
@@ -14,9 +15,12 @@ Stripe's API representation differs from ISO 4217 (ISK is sent with two decimals
 
 Payment reference: the PaymentIntent id when there is one, else the charge id (or the invoice
 id), so the PaymentIntent, its charge and the paid invoice all describe ONE payment. Refunds are
-negative payments referenced by the refund id (``re_...``); ``charge.refunded`` maps its newest
-refund. A metadata invoice number (``invoice_number``/``invoice``) or the paid invoice's number
-becomes the payment's ``remittance_info``, which cash application matches on.
+negative payments referenced by the refund id (``re_...``), each for its own amount:
+``refund.created`` and ``refund.updated`` carry one refund each. ``charge.refunded`` maps its
+newest refund only where the charge still lists them (API versions before 2022-11-15); a newer
+charge lists none and maps to the charge itself, its ``amount_refunded`` a running total that
+names no single refund. A metadata invoice number (``invoice_number``/``invoice``) or the paid
+invoice's number becomes the payment's ``remittance_info``, which cash application matches on.
 
 Versions: Stripe objects carry no time of their last change, and their ``created`` never
 changes, so a record mapped from a bare object has no ``version``. A record mapped from an event
@@ -119,35 +123,37 @@ def charge_to_payment(charge: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def charge_refunded_to_payment(charge: Mapping[str, Any]) -> dict[str, Any]:
-    """``charge.refunded``: the newest refund when the charge lists them, else the whole refunded amount.
+    """``charge.refunded``: the newest refund when the charge lists them, else the charge itself.
 
     A refund without metadata of its own carries the charge's, so the invoice number the
-    payment named (``invoice_number``) names the invoice the refund credits.
+    payment named (``invoice_number``) names the invoice the refund credits. Since API version
+    2022-11-15 a charge lists no refunds and its ``amount_refunded`` adds up every refund so
+    far: booked as a refund, a second partial refund would repeat the first. Such a charge maps
+    to the payment it is (``attributes.amount_refunded`` the running total); each refund comes
+    from its own ``refund.created`` event.
     """
     refunds = (charge.get("refunds") or {}).get("data") if isinstance(charge.get("refunds"), Mapping) else None
-    if refunds:
-        refund = {**refunds[0], "charge": charge["id"]}
-        refund["metadata"] = refund.get("metadata") or charge.get("metadata") or {}
-        return refund_to_payment(refund, charge=charge)
-    currency = charge["currency"].upper()
-    return _payment(
-        charge, reference=f"{charge['id']}:refunded:{charge.get('amount_refunded', 0)}",
-        amount=-amount_of(charge.get("amount_refunded") or 0, currency), currency=currency, status="refunded",
-        method=_method((charge.get("payment_method_details") or {}).get("type")),
-        payer=_payer(charge.get("billing_details"), charge.get("receipt_email")),
-        extra={"stripe_charge": charge["id"], "refunded_payment": _id_of(charge.get("payment_intent")) or charge["id"]},
-    )
+    if not refunds:
+        return charge_to_payment(charge)
+    refund = {**refunds[0], "charge": charge["id"]}
+    refund["metadata"] = refund.get("metadata") or charge.get("metadata") or {}
+    return refund_to_payment(refund, charge=charge)
 
 
 def refund_to_payment(refund: Mapping[str, Any], *, charge: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A refund as a negative payment referenced by the refund id."""
+    """A refund as a negative payment referenced by the refund id, for its own amount.
+
+    ``attributes.refunded_payment`` is the reference of the payment it pays back (the
+    PaymentIntent, else the charge): the hub finds that payment's invoice by it.
+    """
     currency = refund["currency"].upper()
     refunded = _id_of(refund.get("payment_intent")) or _id_of(refund.get("charge"))
     return _payment(
         refund, reference=refund["id"], amount=-amount_of(refund["amount"], currency), currency=currency,
         status=REFUND_STATUS.get(refund.get("status"), "pending"), method=None,
         payer=_payer((charge or {}).get("billing_details"), None),
-        extra={"refunded_payment": refunded, "reason": refund.get("reason")},
+        extra={"refunded_payment": refunded, "stripe_charge": _id_of(refund.get("charge")),
+               "reason": refund.get("reason")},
     )
 
 

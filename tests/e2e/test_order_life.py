@@ -3,7 +3,9 @@ recipes, Slack is its sandbox, the ERP is a real trytond, webhooks are signed an
 real sockets. A cancelled order is taken back in Tryton (its draft invoice and its shipment
 cancelled, nothing left to invoice), the hub's order turns cancelled, and a second delivery of
 the cancellation changes nothing. A refund of one line credits that line in Tryton and books the
-money paid back; the hub keeps the refund as a negative payment and the credit note."""
+money paid back; the hub keeps the refund as a negative payment and the credit note. Two partial
+Stripe refunds of one card payment are credited and paid back in Tryton for exactly their own
+amounts, once each, however often Stripe delivers them."""
 
 from __future__ import annotations
 
@@ -16,18 +18,28 @@ import requests
 from connectors.shopify.webhooks import sign as shopify_sign
 from hub import jsonutil
 from tests.e2e.test_used_by_flows import (  # noqa: F401  (fixtures)
-    erp, sandboxes, shopify_order, tryton_server, tryton_sale, unique,
+    erp, open_invoice, payment_intent, sandboxes, shopify_order, tryton_server, tryton_sale, unique,
 )
 from tests.support.flows import SHOPIFY_SECRET, Flows
 
 pytestmark = pytest.mark.e2e
 
 RECIPES = ("shopify-order-to-erp.yaml", "shopify-order-cancelled-to-erp.yaml", "shopify-refund-to-erp.yaml")
+STRIPE_RECIPES = ("shopify-order-to-erp.yaml", "erp-invoices-to-hub.yaml", "stripe-payment-to-invoice.yaml",
+                  "stripe-refund-to-erp.yaml")
 
 
 @pytest.fixture
 def flows(tmp_path, tryton_server, sandboxes):  # noqa: F811
     hub = Flows(tmp_path, tryton_server, {name: s.url for name, s in sandboxes.items()}, recipes=RECIPES)
+    hub.start(timeout=30)
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def stripe_flows(tmp_path, tryton_server, sandboxes):  # noqa: F811
+    hub = Flows(tmp_path, tryton_server, {name: s.url for name, s in sandboxes.items()}, recipes=STRIPE_RECIPES)
     hub.start(timeout=30)
     yield hub
     hub.stop()
@@ -98,3 +110,51 @@ def test_a_shopify_refund_of_one_line_credits_it_in_tryton_and_is_kept_in_the_hu
     assert sandboxes["slack"].state.messages[-1]["message"]["text"].startswith(
         f"Refund of EUR 12.90 on order #{number}: credit note {notes[0]['number']} (EUR 12.90) for invoice "
         f"{invoice['number']}")
+
+
+def stripe_refund(refund_id: str, intent: dict, cents: int, status: str = "succeeded") -> dict:
+    """A refund as refund.created carries it (API 2022-11-15 and later): no metadata of its own."""
+    return {"id": refund_id, "object": "refund", "amount": cents, "currency": "eur", "status": status,
+            "charge": intent["latest_charge"], "payment_intent": intent["id"], "created": int(time.time()),
+            "metadata": {}, "reason": "requested_by_customer"}
+
+
+def test_two_partial_stripe_refunds_are_credited_and_paid_back_once_each(stripe_flows, sandboxes, erp):
+    flows = stripe_flows
+    invoice = open_invoice(flows, erp)
+    intent = payment_intent(invoice, unique("pi_"))
+    paid = flows.wait_run(flows.post_stripe_event("payment_intent.succeeded", intent, event_id=unique("evt_"))
+                          .json()["runs"][0], timeout=60)
+    assert paid["status"] == "succeeded", paid
+
+    first, second = stripe_refund(unique("re_"), intent, 3000), stripe_refund(unique("re_"), intent, 2000)
+    for refund in (first, second):
+        run = run_of(flows, flows.post_stripe_event("refund.created", refund, event_id=unique("evt_")))
+        assert run["status"] == "succeeded", run
+    # the charge's own event repeats the running total (30.00, then 50.00): it books nothing
+    charge = {"id": intent["latest_charge"], "object": "charge", "amount": intent["amount"], "currency": "eur",
+              "payment_intent": intent["id"], "status": "succeeded", "captured": True, "refunded": False,
+              "amount_refunded": 5000, "created": int(time.time()), "metadata": intent["metadata"]}
+    assert flows.post_stripe_event("charge.refunded", charge, event_id=unique("evt_")).json()["runs"] == []
+    # Stripe delivers the first refund again as a new event: the ERP's answer is reused
+    again = run_of(flows, flows.post_stripe_event("refund.created", first, event_id=unique("evt_")))
+    assert again["status"] == "succeeded", again
+    assert {step["step"]: step["status"] for step in again["steps"]}["erp_refund"] == "reused"
+    # a refund still pending stops before the ERP
+    pending = run_of(flows, flows.post_stripe_event("refund.created", stripe_refund(unique("re_"), intent, 1000,
+                                                                                   status="pending"),
+                                                    event_id=unique("evt_")))
+    assert {step["step"]: step["status"] for step in pending["steps"]}["succeeded"] == "filtered"
+
+    (row,) = erp.client.read("account.invoice", [int(invoice["external_refs"][0]["id"])], ["party"])
+    notes = erp.client.search_read("account.invoice", [("party", "=", row["party"]), ("total_amount", "<", 0)],
+                                   ["description", "state", "total_amount", "payment_lines"])
+    assert sorted((n["description"], n["total_amount"], n["state"]) for n in notes) == sorted([
+        (f"Refund {first['id']}", Decimal("-30.00"), "paid"), (f"Refund {second['id']}", Decimal("-20.00"), "paid")])
+    paid_back = erp.client.read("account.move.line", [i for n in notes for i in n["payment_lines"]], ["debit", "credit"])
+    assert sum(line["debit"] - line["credit"] for line in paid_back) == Decimal("50.00")
+    assert sorted(flows.rows("SELECT reference, amount FROM payments")) == sorted([
+        (intent["id"], 119.5), (first["id"], -30.0), (second["id"], -20.0)])
+    assert sorted(flows.rows("SELECT total FROM invoices WHERE kind = 'credit_note'")) == [(20.0,), (30.0,)]
+    texts = [m["message"]["text"] for m in sandboxes["slack"].state.messages if "Stripe refund" in m["message"]["text"]]
+    assert len(texts) == 2 and all(f"on invoice {invoice['number']}" in text for text in texts)

@@ -86,10 +86,63 @@ def test_charge_refunded_names_the_invoice_of_the_charge_when_the_refund_names_n
     assert record["attributes"]["invoice_number"] == "INV-8"
 
 
-def test_charge_refunded_without_the_refund_list_refunds_the_refunded_amount():
-    charge = {**fixture("charge.json"), "refunded": True, "amount_refunded": 60}
-    record = canonical.check("payment", mapping.event_to_payment(event("charge.refunded", charge)))
-    assert (record["amount"], record["reference"]) == (Decimal("-0.60"), "ch_1PgafuB7WZ01zgkWXYmPNZs8:refunded:60")
+def test_charge_refunded_without_the_refund_list_is_the_charge_not_a_refund():
+    # since API version 2022-11-15 a charge lists no refunds; amount_refunded is a running total
+    first = {**fixture("charge.json"), "payment_intent": "pi_1", "captured": True, "refunded": False,
+             "amount_refunded": 30}
+    second = {**first, "amount_refunded": 50}
+    records = [canonical.check("payment", mapping.event_to_payment(event("charge.refunded", charge)))
+               for charge in (first, second)]
+    assert [(r["reference"], r["amount"], r["status"]) for r in records] == [
+        ("pi_1", Decimal("1.00"), "received"), ("pi_1", Decimal("1.00"), "received")]
+    assert [r["attributes"]["amount_refunded"] for r in records] == [Decimal("0.30"), Decimal("0.50")]
+    whole = mapping.event_to_payment(event("charge.refunded", {**first, "refunded": True, "amount_refunded": 100}))
+    assert (whole["amount"], whole["status"]) == (Decimal("1.00"), "refunded")
+
+
+def refund(refund_id: str, amount: int, currency: str = "eur", status: str = "succeeded", **extra) -> dict:
+    """A refund object as refund.created carries it (API 2022-11-15 and later)."""
+    return {**fixture("refund.json"), "id": refund_id, "amount": amount, "currency": currency, "status": status,
+            "charge": "ch_1", "payment_intent": "pi_1", "created": 1700000000, **extra}
+
+
+def test_refund_created_is_the_whole_refund_as_a_negative_payment_of_its_payment_intent():
+    record = canonical.check("payment", mapping.event_to_payment(
+        event("refund.created", refund("re_full", 11900), created=1700000001)))
+    assert (record["reference"], record["amount"], record["currency"], record["status"]) == (
+        "re_full", Decimal("-119.00"), "EUR", "refunded")
+    assert (record["attributes"]["refunded_payment"], record["attributes"]["stripe_charge"]) == ("pi_1", "ch_1")
+    assert record["external_refs"] == [{"system": "stripe", "id": "re_full", "version": "1700000001"}]
+    assert "invoice_number" not in record["attributes"]  # a refund's metadata is usually empty
+
+
+def test_two_partial_refunds_are_two_payments_each_of_its_own_amount():
+    records = [canonical.check("payment", mapping.event_to_payment(event("refund.created", obj)))
+               for obj in (refund("re_a", 3000), refund("re_b", 2000))]
+    assert [(r["reference"], r["amount"]) for r in records] == [("re_a", Decimal("-30.00")), ("re_b", Decimal("-20.00"))]
+    assert {r["attributes"]["refunded_payment"] for r in records} == {"pi_1"}
+
+
+def test_a_pending_refund_is_pending_until_refund_updated_says_it_succeeded():
+    pending = canonical.check("payment", mapping.event_to_payment(event("refund.created", refund("re_p", 500, status="pending"))))
+    done = canonical.check("payment", mapping.event_to_payment(event("refund.updated", refund("re_p", 500))))
+    assert (pending["reference"], pending["status"]) == ("re_p", "pending")
+    assert (done["reference"], done["amount"], done["status"]) == ("re_p", Decimal("-5.00"), "refunded")
+    failed = mapping.event_to_payment(event("refund.updated", refund("re_p", 500, status="failed")))
+    assert failed["status"] == "failed"
+
+
+def test_a_yen_refund_has_no_minor_unit_and_names_the_invoice_of_its_metadata():
+    record = canonical.check("payment", mapping.event_to_payment(event("refund.created", refund(
+        "re_jpy", 1500, currency="jpy", metadata={"invoice_number": "INV-JP-1"}))))
+    assert (record["amount"], record["currency"]) == (Decimal("-1500"), "JPY")
+    assert str(record["amount"]) == "-1500"
+    assert record["attributes"]["invoice_number"] == "INV-JP-1"
+
+
+def test_a_refund_of_a_charge_without_payment_intent_refunds_the_charge():
+    record = mapping.event_to_payment(event("refund.created", refund("re_c", 100, payment_intent=None)))
+    assert record["attributes"]["refunded_payment"] == "ch_1"
 
 
 def test_invoice_paid_carries_the_invoice_number():
