@@ -45,6 +45,9 @@ ODOO_CONFIG_SCHEMA: dict[str, Any] = {
         "payment_reference_field": _prop("string", "Payment reference field", "account.payment field holding the "
                                          "payment reference: memo (Odoo 18+) or ref (older).", ["memo", "ref"], default="memo"),
         "timeout": _prop("number", "Timeout", "Read timeout in seconds.", [30], default=30, exclusiveMinimum=0),
+        "poll_settle": _prop("number", "Poll settle time", "Seconds after an invoice's write date before the "
+                             "invoices poll reports it: Odoo's write dates are whole seconds, so the second must be "
+                             "over (and the clocks of Odoo and the hub may differ).", [2], default=2, minimum=0),
         "shipping_product": _prop("string", "Shipping product", "default_code of the service product shipping "
                                   "charges are sold as (created when missing).", ["SHIPPING"], default=SHIPPING_CODE),
         "adjustment_product": _prop("string", "Adjustment product", "default_code of the service product of the "
@@ -75,7 +78,7 @@ class OdooConnector(Connector):
                                 adjustment_code=config.get("adjustment_product", ADJUSTMENT_CODE))
         self.payments = Payments(self.call, connection=name, reference_field=self.reference_field,
                                  journal_id=config.get("payment_journal_id"))
-        self.invoices = Invoices(self.call, system=name)
+        self.invoices = Invoices(self.call, system=name, settle=float(config.get("poll_settle", 2)))
         self.credit_notes = CreditNotes(self.call, connection=name, system=name, payments=self.payments,
                                         price_digits=lambda action: self.sales.price_digits(action=action))
 
@@ -272,14 +275,20 @@ class OdooConnector(Connector):
 
     def list_sales_orders(self, payload: Mapping[str, Any] | None = None,
                           context: ActionContext | None = None) -> list[dict[str, Any]]:
-        """Live sale orders with a client_order_ref (the storefront order number):
-        ``[{number, total, untaxed, tax, currency, state}]``; ``{since}`` keeps those created since."""
-        domain = [("client_order_ref", "!=", False), ("state", "!=", "cancel"), *_since(payload)]
+        """One sale order per client_order_ref (the storefront order number): the live one, else
+        the last cancelled one (a storefront order cancelled after its import stays an order of
+        the shop, as on the tryton connector): ``[{number, total, untaxed, tax, currency, state}]``;
+        ``{since}`` keeps those created since."""
+        domain = [("client_order_ref", "!=", False), *_since(payload)]
         fields = ["client_order_ref", "amount_total", "amount_untaxed", "amount_tax", "currency_id", "state"]
+        chosen: dict[str, dict[str, Any]] = {}
+        for row in self.pages("sale.order", domain, fields, action="list_sales_orders"):
+            held = chosen.get(row["client_order_ref"])
+            if held is None or held["state"] == "cancel":  # pages come in id order: the later one wins
+                chosen[row["client_order_ref"]] = row
         return [{"number": row["client_order_ref"], "total": _money(row["amount_total"], row),
                  "untaxed": _money(row["amount_untaxed"], row), "tax": _money(row["amount_tax"], row),
-                 "currency": _code(row), "state": row["state"]}
-                for row in self.pages("sale.order", domain, fields, action="list_sales_orders")]
+                 "currency": _code(row), "state": row["state"]} for row in chosen.values()]
 
     def list_invoice_payments(self, payload: Mapping[str, Any] | None = None,
                               context: ActionContext | None = None) -> list[dict[str, Any]]:

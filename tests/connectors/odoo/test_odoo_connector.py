@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -34,7 +34,8 @@ def sandbox():
 
 @pytest.fixture(params=["json2", "jsonrpc"])
 def odoo(request, sandbox) -> OdooConnector:
-    config = {"url": sandbox.url, "database": "sandbox", "api": request.param, "login": "hub", "api_key": "k3y", "timeout": 5}
+    config = {"url": sandbox.url, "database": "sandbox", "api": request.param, "login": "hub", "api_key": "k3y", "timeout": 5,
+              "poll_settle": 0}
     connector = OdooConnector.from_config("erp", config)
     yield connector
     connector.close()
@@ -159,3 +160,33 @@ def test_polled_invoices_carry_their_write_date_as_version(odoo, sandbox):
     _invoice(sandbox, partner_id=[1, "Acme"], amount_total=10)
     (record,) = odoo.poll("invoices", Cursor(start=None))
     assert record.data["external_refs"][0]["version"] == record.updated_at.isoformat()
+
+
+def test_the_poll_reports_an_invoice_once_the_second_of_its_write_date_is_over(sandbox):
+    """Odoo's write dates are whole seconds: two changes in one second are one version, so the
+    poll leaves an invoice written less than ``poll_settle`` seconds ago for the next poll."""
+    config = {"url": sandbox.url, "database": "sandbox", "api": "jsonrpc", "login": "hub", "api_key": "k3y",
+              "timeout": 5, "poll_settle": 60}
+    odoo = OdooConnector.from_config("erp", config)
+    _invoice(sandbox, partner_id=[1, "Acme"], amount_total=10)
+    assert list(odoo.poll("invoices", Cursor(start=None))) == []
+    odoo.invoices.settle = timedelta(0)
+    assert len(list(odoo.poll("invoices", Cursor(start=None)))) == 1
+    odoo.close()
+
+
+def test_polled_invoices_name_the_customer_email_the_order_and_their_lines(odoo, sandbox):
+    """An invoice made from a sale order by Odoo's invoicing wizard, polled: the partner's e-mail,
+    the storefront order number (the sale's customer reference) and every line (this order's
+    have no taxes; the month end to end checks taxed lines)."""
+    sale = odoo.create_sale_order(ORDER, CTX)
+    context = {"context": {"active_model": "sale.order", "active_ids": [sale["id"]]}}
+    [wizard] = odoo.call("sale.advance.payment.inv", "create", [{"advance_payment_method": "delivered"}],
+                         action="test", **context)
+    odoo.call("sale.advance.payment.inv", "create_invoices", [wizard], action="test", **context)
+    (record,) = odoo.poll("invoices", Cursor(start=None))
+    invoice = record.data
+    assert invoice["customer"]["email"] == "ap@acme.example" and invoice["order_number"] == "#1001"
+    assert [(line["sku"], line["quantity"], line["unit_price"], line["line_total"], line.get("tax_lines"))
+            for line in invoice["lines"]] == [("WIDGET-1", Decimal(2), Decimal("19.99"), Decimal("39.98"), None),
+                                              ("GADGET-2", Decimal(1), Decimal("5"), Decimal("5.00"), None)]
