@@ -15,6 +15,12 @@ invoice that is not posted or has nothing left to pay, and an amount above what 
 leaves the invoice paid (never a negative residual) with the excess open on the payment; on a
 credit note the wizard pays the customer back (an outbound payment).
 
+Reads answer every field asked (False when never set) and MissingError for an unknown id;
+searches sort by the ``order`` given (by id without one). ``action_post`` dates an invoice
+today unless it has an invoice date, numbers it in its journal's sequence for that year
+(INV/2026/00001, RINV/... for credit notes) and, without a payment term, makes it due on its
+invoice date.
+
 Cancelling and crediting, as Odoo 17+ does: ``sale.order.action_cancel`` cancels the order and
 its draft invoices, but only with ``disable_cancel_warning`` in the context or while the order
 is a quotation (else it answers the sale.order.cancel wizard's action and changes nothing).

@@ -10,7 +10,7 @@ the invoices fall due in the past. Every figure is read back from where a user r
 Odoo: the sale order's amount_total, the invoice's amount_total, amount_residual,
 payment_state and due date, the partner's open receivable and outstanding payments.
 
-The size is ``O2C_MONTH_ORDERS`` (40 by default).
+The size is ``O2C_MONTH_ORDERS`` (60 by default).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from tests.support.month import Month
 
 pytestmark = pytest.mark.e2e
 
-ORDERS = int(os.environ.get("O2C_MONTH_ORDERS", "40"))
+ORDERS = int(os.environ.get("O2C_MONTH_ORDERS", "60"))
 ODOO_KEY = "odoo-month-key"
 # How Odoo's invoice list shows an invoice, as the hub's canonical statuses.
 PAYMENT_STATES = {"not_paid": "open", "partial": "partially_paid", "in_payment": "paid", "paid": "paid",
