@@ -7,14 +7,23 @@
 
 ``number`` is the sale's reference (the storefront order number); a sale without one, or a
 cancelled one, is left out. A payment's ``reference`` is the description of its payment line
-(the hub's payment reference), ``amount`` what the invoice took, ``credit`` what was kept as the
-customer's credit under the same reference (connectors.tryton.credits). ``receivable_balances``
+(the hub's payment reference), ``amount`` what the invoice took (a refund paid back on a credit
+note: negative), ``credit`` what its settlement moves (connectors.tryton.credits) left on the
+customer's receivable under the same reference: the credit an overpayment kept (positive), less
+money paid back that no credit note took (``<ref> (refund paid out)``), counted once per
+reference. A payment no invoice took at all (one on an invoice already paid is all credit; a
+refund of an invoice with nothing left to credit is all paid out) has no payment line: it comes
+after the invoices as an entry with ``invoice`` None and one payment, ``amount`` 0 and its
+settlement as ``credit``, so ``amount + credit`` is what the hub records for every payment
+(positive for a payment, negative for a refund). ``receivable_balances``
 is, per currency, Σ amount to pay of the posted customer invoices minus the open customer
 credit: the unreconciled lines on receivable accounts that belong to no invoice (not a line to
 pay, not a payment line), such as overpayments, credit − debit.
 
-Records are searched in pages of ``PAGE`` ids (ordered by id) and read a page at a time; a read
-answer is paired with its ids by id, never by position. Amounts are Decimals quantized to
+Records are searched in pages of ``PAGE`` ids, each page the ids after the last one read
+(``id > last``, ordered by id), and read a page at a time: a record that leaves the result
+while it is read (a line reconciled in between) moves no other record to an earlier page. A
+read answer is paired with its ids by id, never by position. Amounts are Decimals quantized to
 their currency.
 """
 
@@ -29,7 +38,7 @@ from typing import Any
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
 from hub.money import quantize, to_decimal
-from hub.o2c.settlement import OVERPAYMENT
+from hub.o2c.settlement import OVERPAYMENT, PAID_OUT
 
 PAGE = 500
 SALE_FIELDS = ["reference", "state", "untaxed_amount", "tax_amount", "total_amount", "currency"]
@@ -37,6 +46,7 @@ INVOICE_FIELDS = ["number", "currency", "total_amount", "amount_to_pay", "paymen
 LINE_FIELDS = ["description", "move_description_used", "debit", "credit", "amount_second_currency",
                "second_currency", "move"]
 INVOICE_STATES = ("posted", "paid")
+SETTLEMENT_SUFFIXES = (OVERPAYMENT, PAID_OUT)
 
 
 class Ledger:
@@ -56,23 +66,28 @@ class Ledger:
 
     def invoice_payments(self, payload: Mapping[str, Any] | None, *,
                          action: str = "list_invoice_payments") -> list[dict]:
-        """Posted and paid customer invoices (created on or after ``since``) with their payments."""
+        """Posted and paid customer invoices (created on or after ``since``) with their payments,
+        then the payments no invoice took (settled on or after ``since``)."""
         domain = [("type", "=", "out"), ("state", "in", INVOICE_STATES), *since_domain(payload)]
+        settlements = self.settlements(payload, action=action)
         invoices = []
         for rows in self.pages("account.invoice", domain, INVOICE_FIELDS, action=action):
-            invoices.extend(self.with_payments(rows, action=action))
+            invoices.extend(self.with_payments(rows, settlements, action=action))
+        invoices.extend(unattached_view(reference, currency, amount)
+                        for reference, (currency, amount) in sorted(settlements.items()))
         return invoices
 
-    def with_payments(self, rows: list[dict], *, action: str) -> Iterator[dict]:
-        """One page of invoices with their order numbers, payment lines and credits."""
+    def with_payments(self, rows: list[dict], settlements: dict[str, tuple[str, Decimal]], *,
+                      action: str) -> Iterator[dict]:
+        """One page of invoices with their order numbers and payment lines; a payment line takes
+        the settlement of its reference out of ``settlements`` (the first line of it only)."""
         codes = self.currency_codes({row["currency"] for row in rows}, action=action)
         orders = self.order_numbers([row["id"] for row in rows], action=action)
         lines = self.read_by_id("account.move.line", [i for row in rows for i in row["payment_lines"]],
                                 LINE_FIELDS, action=action)
-        credits = self.credits_of({reference(line) for line in lines.values()} - {None}, action=action)
         for row in rows:
             code = codes[row["currency"]]
-            payments = [payment_view(lines[i], row["currency"], code, credits) for i in row["payment_lines"]
+            payments = [payment_view(lines[i], row["currency"], code, settlements) for i in row["payment_lines"]
                         if i in lines]
             yield invoice_view(row, code, orders.get(row["id"]), payments)
 
@@ -107,17 +122,19 @@ class Ledger:
     # --- reading --------------------------------------------------------------------------
 
     def pages(self, model: str, domain: list, fields: list[str], *, action: str) -> Iterator[list[dict]]:
-        """The records matching ``domain``, ``PAGE`` at a time, in id order."""
-        offset = 0
+        """The records matching ``domain``, ``PAGE`` at a time, in id order, each page after the
+        last id read."""
+        last = 0
         while True:
-            ids = self.client.model(model, "search", domain, offset, PAGE, [("id", "ASC")], action=action)
+            ids = self.client.model(model, "search", [*domain, ("id", ">", last)], 0, PAGE, [("id", "ASC")],
+                                    action=action)
             if not ids:
                 return
             found = self.read_by_id(model, ids, fields, action=action)
             yield [found[i] for i in ids if i in found]  # one deleted in between is left out
             if len(ids) < PAGE:
                 return
-            offset += PAGE
+            last = max(ids)
 
     def read_by_id(self, model: str, ids: Iterable[int], fields: list[str], *, action: str) -> dict[int, dict]:
         """``fields`` of the records ``ids``, by id."""
@@ -147,22 +164,24 @@ class Ledger:
         wanted = set(invoice_ids)
         return {i: sale["reference"] for sale in sales for i in sale["invoices"] if i in wanted and sale["reference"]}
 
-    def credits_of(self, references: set[str], *, action: str) -> dict[str, Decimal]:
-        """payment reference → the customer credit booked for it (in the credit's currency)."""
-        if not references:
-            return {}
-        descriptions = sorted(ref + OVERPAYMENT for ref in references)
-        domain = [("move.description", "in", descriptions), ("move.state", "=", "posted"),
-                  ("account.type.receivable", "=", True), ("credit", ">", 0)]
-        rows = self.client.search_read("account.move.line", domain, LINE_FIELDS, action=action)
-        moves = self.read_by_id("account.move", {row["move"] for row in rows}, ["description"], action=action)
-        codes = self.currency_codes({row["second_currency"] for row in rows} - {None}, action=action)
-        company = self.company_currency(action=action) if rows else ""
-        credits: dict[str, Decimal] = defaultdict(Decimal)
-        for row in rows:
-            credits[moves[row["move"]]["description"].removesuffix(OVERPAYMENT)] += \
-                line_amount(row, codes.get(row["second_currency"]), company)[1]
-        return credits
+    def settlements(self, payload: Mapping[str, Any] | None, *, action: str) -> dict[str, tuple[str, Decimal]]:
+        """payment reference → (currency, credit − debit) of the posted customer lines its
+        settlement moves left on receivable accounts (``<ref> (overpayment)``: the credit kept;
+        ``<ref> (refund paid out)``: money paid back that no credit note took)."""
+        domain = [("account.type.receivable", "=", True), ("move.state", "=", "posted"), ("party", "!=", None),
+                  ["OR", *(("move.description", "like", "%" + suffix) for suffix in SETTLEMENT_SUFFIXES)],
+                  *since_domain(payload)]
+        found: dict[str, tuple[str, Decimal]] = {}
+        company = None
+        for rows in self.pages("account.move.line", domain, LINE_FIELDS, action=action):
+            company = company or self.company_currency(action=action)
+            moves = self.read_by_id("account.move", {row["move"] for row in rows}, ["description"], action=action)
+            codes = self.currency_codes({row["second_currency"] for row in rows} - {None}, action=action)
+            for row in rows:
+                code, amount = line_amount(row, codes.get(row["second_currency"]), company)
+                reference = settled_reference(moves[row["move"]]["description"])
+                found[reference] = (code, found.get(reference, (code, Decimal(0)))[1] + amount)
+        return found
 
 
 # --- pure reshaping ------------------------------------------------------------------------
@@ -196,13 +215,31 @@ def line_amount(line: Mapping[str, Any], second_currency: str | None, company_cu
     return company_currency, quantize(to_decimal(line["credit"]) - to_decimal(line["debit"]), company_currency)
 
 
+def settled_reference(description: str) -> str:
+    """The payment reference a settlement move's description names."""
+    for suffix in SETTLEMENT_SUFFIXES:
+        if description.endswith(suffix):
+            return description.removesuffix(suffix)
+    return description
+
+
 def payment_view(line: Mapping[str, Any], invoice_currency_id: int, currency: str,
-                 credits: Mapping[str, Decimal]) -> dict[str, Any]:
-    """One payment line of an invoice → ``{reference, amount, credit}`` in the invoice's currency."""
+                 settlements: dict[str, tuple[str, Decimal]]) -> dict[str, Any]:
+    """One payment line of an invoice → ``{reference, amount, credit}`` in the invoice's currency;
+    the settlement of its reference is taken out of ``settlements``, so it is counted once."""
     second = currency if line.get("second_currency") == invoice_currency_id else None
     _, amount = line_amount(line, second, currency)
     ref = reference(line)
-    return {"reference": ref, "amount": amount, "credit": quantize(credits.get(ref or "", 0), currency)}
+    _, settled = settlements.pop(ref or "", (currency, 0))
+    return {"reference": ref, "amount": amount, "credit": quantize(settled, currency)}
+
+
+def unattached_view(reference_: str, currency: str, settled: Decimal) -> dict[str, Any]:
+    """A payment no invoice took: an entry without invoice, all of it settlement (``credit``)."""
+    zero = quantize(0, currency)
+    return {"invoice": None, "order_number": None, "currency": currency, "total": zero, "paid": zero,
+            "amount_due": zero, "payments": [{"reference": reference_, "amount": zero,
+                                              "credit": quantize(settled, currency)}]}
 
 
 def invoice_view(invoice: Mapping[str, Any], currency: str, order_number: str | None,
