@@ -1,14 +1,20 @@
-"""The Flask app factory: webhooks, the admin API and health, each a blueprint."""
+"""The Flask app factory: webhooks, the admin API and health, each a blueprint.
+
+The app has no static route (nothing is served from the working directory); every answer
+carries the headers of ``hub.web.edge``; ids in URLs use the ``id`` converter of
+``hub.web.inputs``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify
+from flask import Flask
 from flask.json.provider import JSONProvider
-from werkzeug.exceptions import HTTPException
 
 from hub import jsonutil
+from hub.web import edge
+from hub.web.inputs import IdConverter
 
 if TYPE_CHECKING:
     from hub.hub import Hub
@@ -30,20 +36,18 @@ def create_app(hub: Hub) -> Flask:
     """A WSGI app serving ``hub``."""
     from hub.web import api, cashapp, credit, health, orders, reports, webhooks
 
-    app = Flask("o2c_hub")
+    app = Flask("o2c_hub", static_folder=None)
+    app.url_map.converters["id"] = IdConverter
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["o2c_hub"] = hub
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(health.admin_bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(cashapp.bp)
     app.register_blueprint(credit.bp)
     app.register_blueprint(orders.bp)
-    app.register_error_handler(HTTPException, _http_error)
+    edge.init_app(app)
     return app
-
-
-def _http_error(exc: HTTPException):
-    return jsonify(error=exc.description or exc.name), exc.code

@@ -1,7 +1,8 @@
 """The admin API under /api/v1, behind ``Authorization: Bearer <admin token>``.
 
     GET  /api/v1/recipes                 loaded recipes
-    GET  /api/v1/runs?status=&recipe=    runs, newest first (limit, before_id to page)
+    GET  /api/v1/runs?status=&recipe=    runs, newest first (limit 1-500, before_id to page)
+    GET  /api/v1/health                  database state, recipes loaded, runs by status
     GET  /api/v1/runs/<id>               one run: its event, every step of every attempt
     POST /api/v1/runs/<id>/replay        queue a replay (202 with the new run id)
 """
@@ -16,6 +17,7 @@ from hub.runs.report import list_runs, run_detail, run_summary
 from hub.store.platform import Run
 from hub.web.auth import protect
 from hub.web.context import current_hub
+from hub.web.inputs import query_int
 
 bp = protect(Blueprint("api", __name__, url_prefix="/api/v1"))
 
@@ -27,15 +29,15 @@ def recipes():
 
 @bp.get("/runs")
 def runs():
-    limit = min(request.args.get("limit", 50, type=int), 500)
+    limit = query_int("limit", 50, high=500)
+    before_id = query_int("before_id", None)
     with current_hub().sessions() as session:
         found = list_runs(session, status=request.args.get("status"),
-                          recipe=request.args.get("recipe"),
-                          before_id=request.args.get("before_id", type=int), limit=limit)
+                          recipe=request.args.get("recipe"), before_id=before_id, limit=limit)
         return jsonify(runs=[run_summary(r) for r in found])
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get("/runs/<id:run_id>")
 def run(run_id: int):
     hub = current_hub()
     with hub.sessions() as session:
@@ -45,7 +47,7 @@ def run(run_id: int):
         return jsonify(run_detail(found, hub.redactor))
 
 
-@bp.post("/runs/<int:run_id>/replay")
+@bp.post("/runs/<id:run_id>/replay")
 def replay_run(run_id: int):
     hub = current_hub()
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}

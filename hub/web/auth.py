@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, abort, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
 
 from hub.web.context import current_hub
 
@@ -21,4 +23,5 @@ def require_admin() -> None:
         abort(503, "the admin API is disabled: set admin.token in the config file")
     given = request.headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        abort(401, "a valid 'Authorization: Bearer <admin token>' header is required")
+        raise Unauthorized("a valid 'Authorization: Bearer <admin token>' header is required",
+                           www_authenticate=WWWAuthenticate("Bearer", {"realm": "o2c-hub admin API"}))

@@ -25,6 +25,7 @@ from hub.o2c.cashapp.views import outcome_view, proposal_view
 from hub.store.o2c_cash import MatchProposal
 from hub.web.auth import protect
 from hub.web.context import current_hub
+from hub.web.inputs import json_object, query_int
 
 bp = protect(Blueprint("cashapp", __name__, url_prefix="/api/v1/cash-application"))
 
@@ -32,23 +33,24 @@ bp = protect(Blueprint("cashapp", __name__, url_prefix="/api/v1/cash-application
 @bp.get("/proposals")
 def proposals():
     status = request.args.get("status", "proposed")
-    query = select(MatchProposal).order_by(MatchProposal.id).limit(min(request.args.get("limit", 100, type=int), 1000))
+    limit = query_int("limit", 100, high=1000)
+    query = select(MatchProposal).order_by(MatchProposal.id).limit(limit)
     if status != "all":
         query = query.where(MatchProposal.status == status)
     with current_hub().sessions() as session:
         return jsonify(proposals=[proposal_view(p) for p in session.scalars(query)])
 
 
-@bp.post("/proposals/<int:proposal_id>/accept")
+@bp.post("/proposals/<id:proposal_id>/accept")
 def accept(proposal_id: int):
     with _decision() as session:
         return jsonify(outcome_view(CashApplication(session).accept(proposal_id, who="admin API")))
 
 
-@bp.post("/proposals/<int:proposal_id>/reject")
+@bp.post("/proposals/<id:proposal_id>/reject")
 def reject(proposal_id: int):
-    reason = (request.get_json(silent=True) or {}).get("reason")
-    if not reason:
+    reason = json_object().get("reason")
+    if not isinstance(reason, str) or not reason.strip():
         abort(400, "a reject needs a reason: {\"reason\": \"...\"}")
     with _decision() as session:
         return jsonify(proposal_view(CashApplication(session).reject(proposal_id, reason=reason, who="admin API")))
@@ -56,7 +58,7 @@ def reject(proposal_id: int):
 
 @bp.post("/apply")
 def apply():
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     entity = next((name for name in ("payment", "bank_transaction") if name in body), None)
     if entity is None:
         abort(400, "send {\"payment\": {...}} or {\"bank_transaction\": {...}}")

@@ -15,6 +15,7 @@ from hub.o2c.credit.service import APPROVED, REJECTED, CreditDecisionError, chec
 from hub.o2c.reconcile import exception_view, list_exceptions
 from hub.web.auth import protect
 from hub.web.context import current_hub
+from hub.web.inputs import json_object, query_int
 
 bp = protect(Blueprint("credit", __name__, url_prefix="/api/v1"))
 
@@ -45,7 +46,7 @@ def reject(order: str):
 
 
 def _decide(order: str, decision: str):
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     reason = str(body.get("reason") or "").strip()
     if not reason:
         abort(400, "a reason is required: {\"reason\": \"...\"}")
@@ -66,5 +67,5 @@ def exceptions():
     with current_hub().sessions() as session:
         rows = list_exceptions(session, status=None if status == "all" else status,
                                reconciliation=request.args.get("reconciliation"),
-                               limit=min(request.args.get("limit", 200, type=int), 1000))
+                               limit=query_int("limit", 200, high=1000))
         return jsonify(exceptions=[exception_view(r) for r in rows])

@@ -1,19 +1,36 @@
-"""``GET /healthz``: the process answers and its database does too."""
+"""Health: ``GET /healthz`` for anyone, ``GET /api/v1/health`` with the admin token.
+
+``/healthz`` says only whether the process and its database answer (200 ``{"status": "ok"}``
+or 503 ``{"status": "unavailable"}``); the counts of recipes and runs by status are for the
+admin API.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.store.platform import Run
+from hub.web.auth import protect
 from hub.web.context import current_hub
 
 bp = Blueprint("health", __name__)
+admin_bp = protect(Blueprint("health_admin", __name__, url_prefix="/api/v1"))
 
 
 @bp.get("/healthz")
 def healthz():
+    try:
+        with current_hub().sessions() as session:
+            session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@admin_bp.get("/health")
+def health_detail():
     hub = current_hub()
     try:
         with hub.sessions() as session:

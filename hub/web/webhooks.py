@@ -1,9 +1,20 @@
 """``POST /webhooks/<connection>[/<path>]``: verify, store durably, then answer.
 
     202  accepted: stored with one queued run per matching recipe
+    202  accepted but unusable (``"dead_letter": "<reason>"``): stored, each run dead at once
     200  a redelivery of a delivery already stored: nothing new happens
     401  the signature did not verify: only an audit line is written
     404  no connection of that name receives webhooks
+
+A signed body is unusable when it is not UTF-8, not JSON, JSON that is neither an object nor
+an array (HubSpot sends arrays), or nests more than ``MAX_JSON_DEPTH`` (64) arrays and objects.
+It is stored like any other delivery, so nothing signed is lost and the sender stops
+retrying, and each of its runs is stored dead with the reason (``error_class`` FatalError),
+never executed. When the recipes' topic cannot be read from a too-deep body, every webhook
+recipe of the connection gets its dead run.
+
+Connectors check the signature over the raw bytes before they parse them, so a body too deep
+for the JSON parser to read (RecursionError) has already been verified when that happens.
 
 The embedded server (hub/server.py) installs a group-commit writer as the app extension
 ``o2c_inbox``; without it (tests, other WSGI servers) each request commits on its own.
@@ -11,12 +22,19 @@ The embedded server (hub/server.py) installs a group-commit writer as the app ex
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, current_app, jsonify, request
 
-from connectors.base import InboundWebhook
+from connectors.base import InboundWebhook, WebhookDelivery
+from hub import jsonutil
 from hub.errors import SignatureError
+from hub.recipe.model import WebhookTrigger
 from hub.runs.inbox import NewEvent, accept, audit
+from hub.store.base import utcnow
+from hub.store.platform import Run
 from hub.web.context import current_hub
+from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth
 
 bp = Blueprint("webhooks", __name__)
 
@@ -32,6 +50,7 @@ def receive(connection: str, subpath: str):
         return jsonify(error=f"no connection named {connection!r} receives webhooks"), 404
     inbound = InboundWebhook(connection=connection, path=subpath, headers=request.headers,
                              body=request.get_data(cache=False), remote_addr=request.remote_addr)
+    too_deep = nesting_depth(inbound.body) > MAX_JSON_DEPTH
     try:
         delivery = conn.verify_webhook(inbound)
     except SignatureError as exc:
@@ -39,17 +58,70 @@ def receive(connection: str, subpath: str):
         audit(hub.sessions, "webhook_rejected", reason, connection=connection,
               remote_addr=request.remote_addr)
         return jsonify(error=f"webhook rejected: {reason}"), 401
-    recipes = hub.recipes_for_webhook(connection, delivery.topic)
+    except RecursionError:
+        if not too_deep:
+            raise
+        delivery = None  # verified, then too deep for the parser (see the module docstring)
+    problem = f"the body nests deeper than {MAX_JSON_DEPTH} levels" if too_deep else unusable(inbound.body)
+    return _store(connection, inbound, delivery, problem)
+
+
+def unusable(body: bytes) -> str | None:
+    """Why a signed body (no deeper than the limit) cannot be processed, or None."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    try:
+        payload = jsonutil.loads(text) if text.strip() else None
+    except ValueError:
+        return "the body is not JSON"
+    if not isinstance(payload, (dict, list)):
+        return "the body is JSON but neither an object nor an array"
+    return None
+
+
+def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery | None,
+           problem: str | None):
+    hub = current_hub()
+    if delivery is None:
+        delivery_id, topic = "sha256:" + hashlib.sha256(inbound.body).hexdigest(), inbound.path or None
+        recipes = [b for b in hub.recipes.values()
+                   if isinstance(b.recipe.trigger, WebhookTrigger) and b.recipe.trigger.connection == connection]
+    else:
+        delivery_id, topic = delivery.delivery_id, delivery.topic
+        recipes = hub.recipes_for_webhook(connection, topic)
     event = NewEvent(
-        source="webhook", connection=connection, topic=delivery.topic, body=inbound.body,
-        dedupe_key=f"webhook:{connection}:{delivery.delivery_id}",
+        source="webhook", connection=connection, topic=topic, body=inbound.body,
+        dedupe_key=f"webhook:{connection}:{delivery_id}",
         headers=hub.redactor.value(dict(request.headers)),
     )
     targets = [(r.slug, r.recipe.hash) for r in recipes]
     inbox = current_app.extensions.get(INBOX_EXTENSION)
-    accepted = inbox.accept(event, targets) if inbox else accept(hub.sessions, event, targets)
-    if not accepted.duplicate:
+    accepted = _accept(inbox, event, [] if problem else targets)
+    run_ids = list(accepted.run_ids)
+    if problem and not accepted.duplicate:
+        run_ids = dead_letter(accepted.event_id, targets, problem)
+    elif not accepted.duplicate:
         hub.wake()
-    body = {"event_id": accepted.event_id, "runs": list(accepted.run_ids),
-            "duplicate": accepted.duplicate}
+    body = {"event_id": accepted.event_id, "runs": run_ids, "duplicate": accepted.duplicate}
+    if problem:
+        body["dead_letter"] = problem
     return jsonify(body), 200 if accepted.duplicate else 202
+
+
+def _accept(inbox, event: NewEvent, targets: list[tuple[str, str]]):
+    return inbox.accept(event, targets) if inbox else accept(current_hub().sessions, event, targets)
+
+
+def dead_letter(event_id: int, targets: list[tuple[str, str]], reason: str) -> list[int]:
+    """Store one run per recipe for the stored event, dead with ``reason``: no worker claims it."""
+    now = utcnow()
+    runs = [Run(recipe=slug, recipe_hash=digest, event_id=event_id, status="dead", attempt=0,
+                next_attempt_at=now, created_at=now, finished_at=now,
+                error_class="FatalError", error_message=f"unusable webhook: {reason}")
+            for slug, digest in targets]
+    with current_hub().sessions.begin() as session:
+        session.add_all(runs)
+        session.flush()
+        return [r.id for r in runs]
