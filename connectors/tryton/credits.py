@@ -18,6 +18,12 @@ the other way round, described with the refund reference + " (refund paid out)":
     debit   invoice's receivable account        amount      (party = the customer)
     credit  payment method's credit account     amount
 
+A credit note applied to an invoice (connectors.tryton.refunds) moves the amount within the
+customer's receivable, described as the application::
+
+    debit   invoice's receivable account        amount      (party = the customer; pays the note)
+    credit  invoice's receivable account        amount      (party = the customer; pays the invoice)
+
 In a foreign currency the lines carry the amount in the invoice's currency as second currency
 and its counter-value in the company's currency at Tryton's rate of the payment date.
 """
@@ -79,6 +85,16 @@ def payout_move_values(booking: CreditBooking) -> dict[str, Any]:
             line["debit"], line["credit"] = line["credit"], line["debit"]
             if "amount_second_currency" in line:
                 line["amount_second_currency"] = -line["amount_second_currency"]
+    return values
+
+
+def transfer_move_values(booking: CreditBooking) -> dict[str, Any]:
+    """``account.move`` create values moving the amount within the party's receivable
+    (``debit_account_id`` is the receivable): both lines carry the party."""
+    values = credit_move_values(booking)
+    for _command, lines in values["lines"]:
+        for line in lines:
+            line["party"] = booking.party_id
     return values
 
 

@@ -174,34 +174,48 @@ class Invoices:
                 "applied": applied, "credit": credit, "credit_move": credit_move}
 
     def refund(self, payload: Mapping[str, Any], *, action: str = "refund_payment") -> dict[str, Any]:
-        """Credit ``payload["invoice"]`` for refund ``payload["payment"]`` (a negative payment)
-        and book the money paid back, once per refund reference.
+        """Credit the invoices of refund ``payload["payment"]`` (a negative payment) and book the
+        money paid back, once per refund reference.
 
-        Returns ``{invoice, credit_note, credited, paid_out, payout_move}``: the credit note made
-        for this refund (None when the invoice had nothing left to credit) as the hub keeps credit
-        notes, what it credits, and the refunded amount.
+        ``payload["invoice"]`` names one invoice, or the order whose posted invoices share the
+        refund (connectors.tryton.refunds). Returns ``{invoice, credit_note, credit_notes,
+        credited, paid_out, payout_move}``: the invoice credited first, the credit notes made for
+        this refund as the hub keeps credit notes (``credit_note`` the first, None when nothing
+        was left to credit), what they credit together, and the refunded amount.
         """
-        payment, invoice_id = payload["payment"], self.find(payload["invoice"], action=action)[0]
-        invoice = self.credit_notes.header(invoice_id, action=action)
-        amount = self.check_refundable(invoice, payment, action=action)
+        payment = payload["payment"]
+        invoices = self.refunded_invoices(payload["invoice"], action=action)
+        amount = self.check_refundable(invoices[0], payment, action=action)
         description = refunds.REFUND + payment["reference"]
-        notes = self.credit_notes.of_invoice(invoice_id, invoice["lines"], action=action)
-        note = self.credit_notes.find(notes, description)
-        if note is None:
-            credited = min(amount, self.credit_notes.creditable(invoice, notes))
-            if credited > 0:
-                self.credit_notes.credit_amount(invoice, credited, description, action=action,
-                                                refunded_lines=(payment.get("attributes") or {}).get("lines") or [])
-                notes = self.credit_notes.of_invoice(invoice_id, invoice["lines"], action=action)
-                note = self.credit_notes.find(notes, description)
-        elif note["state"] == "draft":  # a crash between creating and posting it
-            self.client.model("account.invoice", "post", [note["id"]], action=action)
-        ordered = sorted(notes, key=lambda row: (note is None or row["id"] != note["id"], row["id"]))
-        payout_move = self.pay_back(invoice, ordered, payment, amount, action=action)
-        record = self.credit_notes.records([note["id"]], invoice["number"], action=action)[0] if note else None
-        return {"invoice": self.canonical([invoice_id], action=action)[0], "credit_note": record,
-                "credited": record["total"] if record else quantize(0, invoice["currency_code"]),
+        refunded = (payment.get("attributes") or {}).get("lines") or []
+        shares, _left = self.credit_notes.shares(invoices, amount, description, refunded, action=action)
+        made = [(share, self.credit_notes.credit_share(share, description, action=action)) for share in shares]
+        made = [(share, note_id) for share, note_id in made if note_id is not None]
+        notes = [row for share in shares for row in self.credit_notes.of_invoice(
+            share.invoice["id"], share.invoice["lines"], action=action)]
+        ids = [note_id for _share, note_id in made]
+        ordered = sorted(notes, key=lambda row: (row["id"] not in ids, row["id"]))
+        first = made[0][0].invoice if made else invoices[0]
+        payout_move = self.pay_back(first, ordered, payment, amount, action=action)
+        records = [self.credit_notes.records([note_id], share.invoice["number"], action=action)[0]
+                   for share, note_id in made]
+        return {"invoice": self.canonical([first["id"]], action=action)[0],
+                "credit_note": records[0] if records else None, "credit_notes": records,
+                "credited": sum((record["total"] for record in records), quantize(0, first["currency_code"])),
                 "paid_out": amount, "payout_move": payout_move}
+
+    def refunded_invoices(self, ref: Mapping[str, Any], *, action: str) -> list[dict[str, Any]]:
+        """The invoice ``ref`` names, or the posted and paid invoices of the order it names
+        (oldest first, credit notes and cancelled invoices left out), as credit-note headers."""
+        if not ref.get("order_number") or ref.get("id") is not None or ref.get("number"):
+            return [self.credit_notes.header(self.find(ref, action=action)[0], action=action)]
+        ids = self.client.search("account.invoice", [
+            ("type", "=", "out"), ("id", "in", self.sale_invoices(ref["order_number"], action=action)),
+            ("state", "in", PAYABLE_STATES), ("total_amount", ">", 0)], order=[("id", "ASC")], action=action)
+        if not ids:
+            raise FatalError(f"order {ref['order_number']} has no posted invoice to refund against",
+                             connection=self.client.connection, action=action)
+        return [self.credit_notes.header(invoice_id, action=action) for invoice_id in ids]
 
     def pay_back(self, invoice: Mapping[str, Any], notes: list[Mapping[str, Any]], payment: Mapping[str, Any],
                  amount: Decimal, *, action: str) -> int | None:
@@ -218,8 +232,11 @@ class Invoices:
                                         action=action)
 
     def check_refundable(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], *, action: str) -> Decimal:
-        """The refunded amount (positive); refuse a draft invoice and another currency."""
+        """The refunded amount (positive); refuse a draft or cancelled invoice and another currency."""
         name, currency = invoice.get("number") or invoice["id"], invoice["currency_code"]
+        if invoice["state"] == "cancelled":
+            raise FatalError(f"invoice {name} is cancelled: there is nothing to refund against it",
+                             connection=self.client.connection, action=action)
         if invoice["state"] in ("draft", "validated"):
             raise FatalError(f"invoice {name} is {invoice['state']}: post it before refunding against it",
                              connection=self.client.connection, action=action)
@@ -250,22 +267,27 @@ class Invoices:
         return {"cancelled_invoices": self.canonical(cancelled, action=action), "credit_notes": notes}
 
     def credit_rest(self, invoice_id: int, description: str, *, action: str) -> list[dict[str, Any]]:
-        """The credit note ``description`` of what is still creditable on a posted invoice."""
+        """The credit note ``description`` of what is still creditable on a posted invoice,
+        applied to what the invoice still has to pay."""
         invoice = self.credit_notes.header(invoice_id, action=action)
         notes = self.credit_notes.of_invoice(invoice_id, invoice["lines"], action=action)
         note = self.credit_notes.find(notes, description)
+        others = [row for row in notes if note is None or row["id"] != note["id"]]
+        rest = self.credit_notes.creditable(invoice, others)
         if note is None:
-            rest = self.credit_notes.creditable(invoice, notes)
             if rest <= 0:
                 return []
             if invoice["state"] == "posted" and not notes and not self.has_payments(invoice_id, action=action):
                 note_id = self.credit_notes.credit_all(invoice, description, action=action)
-            else:
-                note_id = self.credit_notes.credit_amount(invoice, rest, description, action=action)
+                return self.credit_notes.records([note_id], invoice["number"], action=action)
+            note_id = self.credit_notes.credit_amount(invoice, rest, description, action=action)
         else:
             note_id = note["id"]
             if note["state"] == "draft":
-                self.client.model("account.invoice", "post", [note_id], action=action)
+                self.credit_notes.complete(note_id, invoice, rest, description, action=action)
+        applied = self.credit_notes.of_invoice(invoice_id, invoice["lines"], action=action)
+        self.credit_notes.apply(invoice, sorted(applied, key=lambda row: (row["id"] != note_id, row["id"])),
+                                action=action)
         return self.credit_notes.records([note_id], invoice["number"], action=action)
 
     def has_payments(self, invoice_id: int, *, action: str) -> bool:

@@ -13,7 +13,9 @@ from decimal import Decimal
 import pytest
 
 from connectors.base import ActionContext
+from hub.errors import FatalError, RetriableError
 from hub.o2c.canonical import check
+from hub.o2c.settlement import payout_reference
 
 pytestmark = pytest.mark.e2e
 
@@ -179,3 +181,120 @@ def test_a_paid_order_cancelled_then_refunded_ends_at_zero_with_one_credit_note(
                                             "payment": refund("re-paidcxl", "132.30")})
     assert refunded["credit_note"] is None and refunded["payout_move"] is None
     assert len(credit_notes_of(erp, party)) == 1 and receivable_balance(erp, party) == 0
+
+
+def fulfilment(number: str, name: str, **shipped) -> dict:
+    return {"order_number": number, "number": name, "status": "shipped",
+            "lines": [{"sku": sku, "quantity": str(quantity)} for sku, quantity in shipped.items()]}
+
+
+def exact(name: str, currency: str = "EUR") -> dict:
+    """The order with the storefront total its lines make (152.30), so Tryton books no adjustment."""
+    return {**placed(name), "currency": currency, "totals": {"total": "152.30", "tax_total": "22.30"}}
+
+
+def shipped_in_two(erp, name: str) -> tuple[dict, dict, dict]:
+    """The order invoiced in two fulfilments: the lamps with shipping (130.90), then the book (21.40)."""
+    order = exact(name)
+    call(erp, "create_sale", order)
+    first = call(erp, "invoice_fulfilled", fulfilment(order["number"], f"{name}.1", **{"CR-A": 2}))["invoice"]
+    second = call(erp, "invoice_fulfilled", fulfilment(order["number"], f"{name}.2", **{"CR-B": 1}))["invoice"]
+    assert (first["total"], second["total"]) == (Decimal("130.90"), Decimal("21.40"))
+    for invoice in (first, second):
+        call(erp, "record_payment", {"invoice": {"number": invoice["number"]},
+                                     "payment": {"reference": f"pay-{invoice['number']}", "amount": str(invoice["total"]),
+                                                 "currency": "EUR", "value_date": TODAY}})
+    return order, first, second
+
+
+def test_a_refund_of_goods_billed_by_the_second_invoice_credits_that_invoice(erp):
+    order, first, second = shipped_in_two(erp, "SPLIT")
+    result = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                          "payment": refund("re-split", "21.40", [{"sku": "CR-B", "quantity": "1"}])})
+    note = result["credit_note"]
+    assert note["credits_invoice"] == second["number"] and result["invoice"]["number"] == second["number"]
+    assert (note["subtotal"], note["tax_total"], note["total"]) == (Decimal("20.00"), Decimal("1.40"), Decimal("21.40"))
+    assert [(line["sku"], line["quantity"]) for line in note["lines"]] == [("CR-B", Decimal("1"))]
+    assert result["payout_move"] is None
+    assert note["status"] == "paid"  # the money paid back settles it
+    assert receivable_balance(erp, sale_row(erp, order["number"])["party"]) == 0
+    assert call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                        "payment": refund("re-split", "21.40", [{"sku": "CR-B", "quantity": "1"}])}
+                ) == result
+
+
+def test_a_refund_of_an_amount_is_spread_over_the_order_invoices_oldest_first(erp):
+    order, first, second = shipped_in_two(erp, "SPREAD")
+    result = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                          "payment": refund("re-spread", "140.00")})
+    assert [(note["credits_invoice"], note["total"]) for note in result["credit_notes"]] == [
+        (first["number"], Decimal("130.90")), (second["number"], Decimal("9.10"))]
+    assert result["credited"] == Decimal("140.00") and result["payout_move"] is None
+    assert receivable_balance(erp, sale_row(erp, order["number"])["party"]) == 0
+
+
+def test_a_refund_by_order_leaves_a_cancelled_invoice_out(erp):
+    order = booked(erp, "CXLONLY", post=True)
+    call(erp, "cancel_sales_order", order)
+    with pytest.raises(FatalError, match="order CR-CXLONLY has no posted invoice to refund against"):
+        call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                     "payment": refund("re-cxlonly", "10.00")})
+    number = erp.client.read("account.invoice", sale_row(erp, order["number"])["invoices"], ["number"])[0]["number"]
+    with pytest.raises(FatalError, match=f"invoice {number} is cancelled"):
+        call(erp, "refund_payment", {"invoice": {"number": number}, "payment": refund("re-cxlonly", "10.00")})
+
+
+def test_cancelling_a_partly_paid_order_settles_its_invoice_with_the_credit_note(erp):
+    order = booked(erp, "PARTCXL", post=True)
+    call(erp, "record_payment", {"invoice": {"order_number": order["number"]},
+                                 "payment": {"reference": "pay-partcxl", "amount": "40.00", "currency": "EUR",
+                                             "value_date": TODAY}})
+    result = call(erp, "cancel_sales_order", order)
+    sale = sale_row(erp, order["number"])
+    invoice, = invoice_rows(erp, sale["invoices"])
+    assert (invoice["state"], invoice["amount_to_pay"]) == ("paid", 0)
+    note, = result["credit_notes"]
+    assert note["total"] == TOTAL and note["amount_due"] == Decimal("40.00")  # what the customer paid
+    assert receivable_balance(erp, sale["party"]) == Decimal("-40.00")
+    assert call(erp, "cancel_sales_order", order) == result
+    refunded = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                            "payment": refund("re-partcxl", "40.00")})
+    assert refunded["credit_note"] is None and refunded["payout_move"] is None
+    assert [n["state"] for n in credit_notes_of(erp, sale["party"])] == ["paid"]
+    assert receivable_balance(erp, sale["party"]) == 0
+
+
+def test_a_foreign_currency_refund_delivered_twice_pays_back_once(erp):
+    order = exact("USD", "USD")
+    call(erp, "create_sale", order)
+    call(erp, "post_invoice", {"order_number": order["number"]})
+    call(erp, "record_payment", {"invoice": {"order_number": order["number"]},
+                                 "payment": {"reference": "pay-usd", "amount": "152.30", "currency": "USD",
+                                             "value_date": TODAY}})
+    payload = {"invoice": {"order_number": order["number"]}, "payment": {**refund("re-usd", "50.00"), "currency": "USD"}}
+    first = call(erp, "refund_payment", payload)
+    second = call(erp, "refund_payment", payload)
+    assert first["credit_note"]["total"] == Decimal("50.00") and first["credit_note"]["status"] == "paid"
+    assert second == first and second["payout_move"] is None
+    assert erp.client.search("account.move", [("description", "=", payout_reference("re-usd"))]) == []
+    assert receivable_balance(erp, sale_row(erp, order["number"])["party"]) == 0
+
+
+def test_a_refund_note_left_in_draft_by_a_crash_is_completed_before_it_is_posted(erp, monkeypatch):
+    order = booked(erp, "HALF", paid=True)
+    payload = {"invoice": {"order_number": order["number"]},
+               "payment": refund("re-half", "70.00", [{"sku": "CR-A", "quantity": "1"}])}
+
+    def crash(*args, **kwargs):
+        raise RetriableError("connection lost")
+
+    monkeypatch.setattr(erp.invoices.credit_notes, "add_lines", crash)
+    with pytest.raises(RetriableError):
+        call(erp, "refund_payment", payload)
+    party = sale_row(erp, order["number"])["party"]
+    assert [(n["state"], n["total_amount"]) for n in credit_notes_of(erp, party)] == [("draft", Decimal("-59.50"))]
+    monkeypatch.undo()
+    result = call(erp, "refund_payment", payload)
+    assert result["credit_note"]["total"] == Decimal("70.00") and result["payout_move"] is None
+    assert [(n["state"], n["total_amount"]) for n in credit_notes_of(erp, party)] == [("paid", Decimal("-70.00"))]
+    assert receivable_balance(erp, party) == 0
