@@ -148,13 +148,14 @@ def test_two_partial_stripe_refunds_are_credited_and_paid_back_once_each(stripe_
 
     (row,) = erp.client.read("account.invoice", [int(invoice["external_refs"][0]["id"])], ["party"])
     notes = erp.client.search_read("account.invoice", [("party", "=", row["party"]), ("total_amount", "<", 0)],
-                                   ["description", "state", "total_amount", "payment_lines"])
+                                   ["number", "description", "state", "total_amount", "payment_lines"])
     assert sorted((n["description"], n["total_amount"], n["state"]) for n in notes) == sorted([
         (f"Refund {first['id']}", Decimal("-30.00"), "paid"), (f"Refund {second['id']}", Decimal("-20.00"), "paid")])
     paid_back = erp.client.read("account.move.line", [i for n in notes for i in n["payment_lines"]], ["debit", "credit"])
     assert sum(line["debit"] - line["credit"] for line in paid_back) == Decimal("50.00")
     assert sorted(flows.rows("SELECT reference, amount FROM payments")) == sorted([
         (intent["id"], 119.5), (first["id"], -30.0), (second["id"], -20.0)])
-    assert sorted(flows.rows("SELECT total FROM invoices WHERE kind = 'credit_note'")) == [(20.0,), (30.0,)]
+    stored = flows.rows("SELECT number, total FROM invoices WHERE kind = 'credit_note'")  # other tests' too
+    assert sorted(total for number, total in stored if number in {n["number"] for n in notes}) == [20, 30]
     texts = [m["message"]["text"] for m in sandboxes["slack"].state.messages if "Stripe refund" in m["message"]["text"]]
     assert len(texts) == 2 and all(f"on invoice {invoice['number']}" in text for text in texts)
