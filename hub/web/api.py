@@ -4,7 +4,11 @@
     GET  /api/v1/runs?status=&recipe=    runs, newest first (limit 1-500, before_id to page)
     GET  /api/v1/health                  database state, recipes loaded, runs by status
     GET  /api/v1/runs/<id>               one run: its event, every step of every attempt
-    POST /api/v1/runs/<id>/replay        queue a replay (202 with the new run id)
+    POST /api/v1/runs/<id>/replay        queue a replay (202 with the new run id; 409 when the
+                                         event's body nests too deep to process)
+
+A stored body nested deeper than ``MAX_JSON_DEPTH`` (a dead-lettered webhook) is shown as a
+``payload_unreadable`` reason instead of its payload.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from flask import Blueprint, abort, jsonify, request
 
 from hub.recipe.model import PollTrigger, ScheduleTrigger, WebhookTrigger
 from hub.runs.replay import ReplayError, RunNotFound, replay
-from hub.runs.report import list_runs, run_detail, run_summary
-from hub.store.platform import Run
+from hub.runs.report import list_runs, run_detail, run_summary, step_view
+from hub.store.platform import Event, Run
 from hub.web.auth import protect
 from hub.web.context import current_hub
-from hub.web.inputs import query_int
+from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth, query_int
 
 bp = protect(Blueprint("api", __name__, url_prefix="/api/v1"))
 
@@ -44,12 +48,18 @@ def run(run_id: int):
         found = session.get(Run, run_id)
         if found is None:
             abort(404, f"there is no run {run_id}")
+        if _too_deep(found.event):
+            return jsonify(_detail_without_payload(found, hub.redactor))
         return jsonify(run_detail(found, hub.redactor))
 
 
 @bp.post("/runs/<id:run_id>/replay")
 def replay_run(run_id: int):
     hub = current_hub()
+    with hub.sessions() as session:
+        found = session.get(Run, run_id)
+        if found is not None and _too_deep(found.event):
+            abort(409, f"run {run_id}'s event nests deeper than {MAX_JSON_DEPTH} levels: a replay cannot process it")
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
     try:
         new_id = replay(hub.sessions, run_id, hashes, who="admin API")
@@ -59,6 +69,26 @@ def replay_run(run_id: int):
         abort(409, str(exc))
     hub.wake()
     return jsonify(run_id=new_id, replay_of=run_id), 202
+
+
+def _too_deep(event: Event) -> bool:
+    return nesting_depth(event.body or b"") > MAX_JSON_DEPTH
+
+
+def _detail_without_payload(run: Run, redactor) -> dict:
+    """``run_detail`` for an event whose body the JSON parser cannot read."""
+    event = run.event
+    return {
+        **run_summary(run),
+        "event": {
+            "id": event.id, "source": event.source, "connection": event.connection,
+            "topic": event.topic, "dedupe_key": event.dedupe_key,
+            "received_at": event.received_at.isoformat(), "headers": redactor.value(event.headers),
+            "payload": None,
+            "payload_unreadable": f"the body ({len(event.body)} bytes) nests deeper than {MAX_JSON_DEPTH} levels",
+        },
+        "steps": [step_view(s) for s in run.steps],
+    }
 
 
 def recipe_view(recipe) -> dict:

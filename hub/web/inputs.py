@@ -31,7 +31,7 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 class IdConverter(BaseConverter):
     """``<id:name>``: a row id from 1 to 2^63-1; anything else does not match the route (404)."""
 
-    regex = r"\d{1,19}"
+    regex = r"[0-9]{1,19}"  # ASCII only: \d would take other scripts' digits
 
     def to_python(self, value: str) -> int:
         number = int(value)

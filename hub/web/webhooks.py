@@ -6,7 +6,7 @@
     401  the signature did not verify: only an audit line is written
     404  no connection of that name receives webhooks
 
-A signed body is unusable when it is not UTF-8, not JSON, JSON that is neither an object nor
+A signed body is unusable when it is not UTF-8, empty, not JSON, JSON that is neither an object nor
 an array (HubSpot sends arrays), or nests more than ``MAX_JSON_DEPTH`` (64) arrays and objects.
 It is stored like any other delivery, so nothing signed is lost and the sender stops
 retrying, and each of its runs is stored dead with the reason (``error_class`` FatalError),
@@ -72,8 +72,10 @@ def unusable(body: bytes) -> str | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return "the body is not UTF-8"
+    if not text.strip():
+        return "the body is empty"
     try:
-        payload = jsonutil.loads(text) if text.strip() else None
+        payload = jsonutil.loads(text)
     except ValueError:
         return "the body is not JSON"
     if not isinstance(payload, (dict, list)):
