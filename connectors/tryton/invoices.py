@@ -227,7 +227,7 @@ class Invoices:
         if not (found or left > 0):
             return None
         method, = self.client.read("account.invoice.payment.method", [self.method_id(action=action)],
-                                   ["credit_account"], action=action)
+                                   ["journal", "credit_account"], action=action)
         return self.credits.book_payout(invoice, payment, left, method=method, date=mapping.payment_date(payment),
                                         action=action)
 

@@ -298,3 +298,14 @@ def test_a_refund_note_left_in_draft_by_a_crash_is_completed_before_it_is_posted
     assert result["credit_note"]["total"] == Decimal("70.00") and result["payout_move"] is None
     assert [(n["state"], n["total_amount"]) for n in credit_notes_of(erp, party)] == [("paid", Decimal("-70.00"))]
     assert receivable_balance(erp, party) == 0
+
+
+def test_a_refund_beyond_what_is_left_to_credit_is_paid_out_on_the_receivable(erp):
+    order = booked(erp, "BEYOND", paid=True)
+    call(erp, "refund_payment", {"invoice": {"order_number": order["number"]}, "payment": refund("re-beyond-1", "132.30")})
+    result = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
+                                          "payment": refund("re-beyond-2", "10.00")})
+    assert result["credit_note"] is None and result["credited"] == 0
+    move, = erp.client.search_read("account.move", [("description", "=", payout_reference("re-beyond-2"))], ["state"])
+    assert move["id"] == result["payout_move"] and move["state"] == "posted"
+    assert receivable_balance(erp, sale_row(erp, order["number"])["party"]) == Decimal("10.00")
