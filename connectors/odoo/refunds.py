@@ -229,7 +229,8 @@ class CreditNotes:
         ordered = sorted(notes, key=lambda row: (note is None or row["id"] != note["id"], row["id"]))
         payout = self.pay_back(invoice, ordered, payment, amount, action=action)
         record = self.record(note["id"], invoice, action=action) if note else None
-        return {"credit_note": record, "credited": record["total"] if record else quantize(0, currency),
+        return {"credit_note": record, "credit_notes": [record] if record else [],
+                "credited": record["total"] if record else quantize(0, currency),
                 "paid_out": amount, "payout_move": payout}
 
     def check_refundable(self, invoice: Mapping[str, Any], payment: Mapping[str, Any], *, action: str) -> Decimal:
