@@ -2,7 +2,7 @@
 after its invoice is posted, twice; a partial refund of one taxed line, a full refund of a paid
 invoice, a refund delivered twice, and a cancellation of a paid order followed by its refund.
 
-Each order: 2 × 50.00 at 19 %, 1 × 20.00 at 7 %, shipping 10.00 at 19 % = 132.30 (tax 22.30).
+Each order: 2 × 50.00 at 19 %, 1 × 20.00 at 7 %, shipping 10.00 at 19 % = 152.30 (tax 22.30).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 CTX = ActionContext(idempotency_key="test")
 TODAY = dt.date.today().isoformat()
-TOTAL = Decimal("132.30")
+TOTAL = Decimal("152.30")
 
 
 def call(erp, action: str, payload):
@@ -38,19 +38,19 @@ def placed(name: str) -> dict:
                       {"line_number": 2, "sku": "CR-B", "description": "Book", "quantity": "1", "unit_price": "20.00",
                        "line_total": "20.00", "tax_lines": [{"rate": "0.07", "amount": "1.40"}]}],
             "shipping_lines": [{"description": "DHL", "amount": "10.00", "tax_lines": [{"rate": "0.19", "amount": "1.90"}]}],
-            "totals": {"total": "132.30", "tax_total": "22.30"}}
+            "totals": {"total": "152.30", "tax_total": "22.30"}}
 
 
 def booked(erp, name: str, *, post: bool = False, paid: bool = False) -> dict:
     order = placed(name)
     sale = call(erp, "create_sale", order)
-    assert sale["state"] == "processing" and sale["total_amount"] == TOTAL
+    assert sale["state"] == "processing" and sale["total_amount"] == TOTAL and sale["adjustment"] == 0
     if post or paid:
         invoice, = call(erp, "post_invoice", {"order_number": order["number"]})
         assert invoice["total"] == TOTAL
     if paid:
         call(erp, "record_payment", {"invoice": {"order_number": order["number"]},
-                                     "payment": {"reference": f"pay-{name}", "amount": "132.30", "currency": "EUR",
+                                     "payment": {"reference": f"pay-{name}", "amount": "152.30", "currency": "EUR",
                                                  "value_date": TODAY}})
     return order
 
@@ -146,15 +146,15 @@ def test_partial_refund_of_one_taxed_line_credits_that_line_to_the_cent(erp):
     assert result["paid_out"] == Decimal("59.50") and result["payout_move"] is None
     assert note["status"] == "paid" and note["amount_due"] == 0  # the money paid back settles it
     party = sale_row(erp, order["number"])["party"]
-    assert receivable_balance(erp, party) == 0  # paid 132.30, credited and paid back 59.50
+    assert receivable_balance(erp, party) == 0  # paid 152.30, credited and paid back 59.50
 
 
 def test_full_refund_of_a_paid_invoice_credits_everything_and_pays_it_back(erp):
     order = booked(erp, "FULL", paid=True)
     result = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
-                                          "payment": refund("re-full", "132.30")})
+                                          "payment": refund("re-full", "152.30")})
     note = result["credit_note"]
-    assert (note["subtotal"], note["tax_total"], note["total"]) == (Decimal("110.00"), Decimal("22.30"), TOTAL)
+    assert (note["subtotal"], note["tax_total"], note["total"]) == (Decimal("130.00"), Decimal("22.30"), TOTAL)
     party = sale_row(erp, order["number"])["party"]
     assert receivable_balance(erp, party) == 0
     notes = credit_notes_of(erp, party)
@@ -178,7 +178,7 @@ def test_a_paid_order_cancelled_then_refunded_ends_at_zero_with_one_credit_note(
     assert cancelled["credit_notes"][0]["total"] == TOTAL
     assert receivable_balance(erp, party) == -TOTAL  # the customer's credit until the money goes back
     refunded = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
-                                            "payment": refund("re-paidcxl", "132.30")})
+                                            "payment": refund("re-paidcxl", "152.30")})
     assert refunded["credit_note"] is None and refunded["payout_move"] is None
     assert len(credit_notes_of(erp, party)) == 1 and receivable_balance(erp, party) == 0
 
@@ -302,7 +302,7 @@ def test_a_refund_note_left_in_draft_by_a_crash_is_completed_before_it_is_posted
 
 def test_a_refund_beyond_what_is_left_to_credit_is_paid_out_on_the_receivable(erp):
     order = booked(erp, "BEYOND", paid=True)
-    call(erp, "refund_payment", {"invoice": {"order_number": order["number"]}, "payment": refund("re-beyond-1", "132.30")})
+    call(erp, "refund_payment", {"invoice": {"order_number": order["number"]}, "payment": refund("re-beyond-1", "152.30")})
     result = call(erp, "refund_payment", {"invoice": {"order_number": order["number"]},
                                           "payment": refund("re-beyond-2", "10.00")})
     assert result["credit_note"] is None and result["credited"] == 0
