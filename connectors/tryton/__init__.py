@@ -22,14 +22,17 @@ Actions (payloads are canonical records; every one is idempotent by a stable key
 ``read_invoice``        ``{id | number | order_number}`` → canonical invoice
 ``list_open_invoices``  ``{}`` → canonical invoices posted and not paid
 ``record_payment``      ``{invoice: {id | number | order_number}, payment: canonical payment}`` →
-                        ``{payment_line, invoice}``; key: payment reference
+                        ``{payment_line, invoice, applied, credit, credit_move}``: the invoice takes
+                        up to what it still has to pay, the rest is a posted credit move on the
+                        party's receivable; key: payment reference
 ``cancel_sales_order``  sales_order or ``{number}`` → ``{sale, state, cancelled_invoices, credit_notes,
                         shipped}``: a draft or quoted sale cancelled; a processing one has its draft
                         invoices and open shipments cancelled, its posted invoices credited and its
                         exceptions handled (connectors.tryton.sales); key: order number
 ``refund_payment``      ``{invoice: {id | number | order_number}, payment: negative canonical payment}``
-                        → ``{invoice, credit_note, credited, paid_out, payout_move}``: a credit note
-                        for the refunded lines or amount, the money paid back booked
+                        → ``{invoice, credit_note, credit_notes, credited, paid_out, payout_move}``:
+                        credit notes for the refunded lines (on the invoices that billed them) or
+                        amount, the money paid back booked
                         (connectors.tryton.refunds); key: refund reference
 ``invoice_fulfilled``   fulfillment (``{order_number, number, lines}``) → ``{sale, order_number, invoice}``:
                         the sale's draft invoice, written down to the goods shipped when it bills
