@@ -65,7 +65,7 @@ class Hub:
             b for b in self.recipes.values()
             if isinstance(b.recipe.trigger, WebhookTrigger)
             and b.recipe.trigger.connection == connection
-            and b.recipe.trigger.topic in (None, topic)
+            and b.recipe.trigger.takes(topic)
         ]
 
     def run_url(self, run_id: int) -> str:

@@ -112,7 +112,9 @@ class _Builder:
         kind, spec = next(iter(self.data["trigger"].items()))
         mark = self.mark(("trigger", kind))
         if kind == "webhook":
-            return model.WebhookTrigger(connection=spec["connection"], topic=spec.get("topic"), mark=mark)
+            topic = spec.get("topic")
+            topics = None if topic is None else tuple([topic] if isinstance(topic, str) else topic)
+            return model.WebhookTrigger(connection=spec["connection"], topics=topics, mark=mark)
         if kind == "poll":
             return model.PollTrigger(connection=spec["connection"], resource=spec["resource"], mark=mark,
                                      every=model.parse_duration(spec["every"]),

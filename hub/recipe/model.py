@@ -89,11 +89,16 @@ class Template:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookTrigger:
-    """``webhook: {connection: shop, topic: orders/create}`` — topic None means every topic."""
+    """``webhook: {connection: shop, topic: orders/create}`` (or ``topic: [a, b]``) — no topics
+    means every topic."""
 
     connection: str
-    topic: str | None
+    topics: tuple[str, ...] | None
     mark: Mark
+
+    def takes(self, topic: str | None) -> bool:
+        """Whether a delivery of ``topic`` starts the recipe."""
+        return self.topics is None or topic in self.topics
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

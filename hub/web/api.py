@@ -102,7 +102,9 @@ def recipe_view(recipe) -> dict:
 
 def trigger_view(trigger) -> dict:
     if isinstance(trigger, WebhookTrigger):
-        return {"webhook": {"connection": trigger.connection, "topic": trigger.topic}}
+        topics = list(trigger.topics or ()) or None  # as written: one topic, or the list
+        return {"webhook": {"connection": trigger.connection,
+                            "topic": topics[0] if topics and len(topics) == 1 else topics}}
     if isinstance(trigger, PollTrigger):
         return {"poll": {"connection": trigger.connection, "resource": trigger.resource,
                          "every_seconds": trigger.every.total_seconds()}}

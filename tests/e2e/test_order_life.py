@@ -140,22 +140,28 @@ def test_two_partial_stripe_refunds_are_credited_and_paid_back_once_each(stripe_
     again = run_of(flows, flows.post_stripe_event("refund.created", first, event_id=unique("evt_")))
     assert again["status"] == "succeeded", again
     assert {step["step"]: step["status"] for step in again["steps"]}["erp_refund"] == "reused"
-    # a refund still pending stops before the ERP
-    pending = run_of(flows, flows.post_stripe_event("refund.created", stripe_refund(unique("re_"), intent, 1000,
-                                                                                   status="pending"),
-                                                    event_id=unique("evt_")))
+    # a refund still pending stops before the ERP; refund.updated brings its success, once
+    late = stripe_refund(unique("re_"), intent, 1000, status="pending")
+    pending = run_of(flows, flows.post_stripe_event("refund.created", late, event_id=unique("evt_")))
     assert {step["step"]: step["status"] for step in pending["steps"]}["succeeded"] == "filtered"
+    done = run_of(flows, flows.post_stripe_event("refund.updated", {**late, "status": "succeeded"},
+                                                 event_id=unique("evt_")))
+    assert done["status"] == "succeeded", done
+    repeated = run_of(flows, flows.post_stripe_event("refund.updated", {**late, "status": "succeeded"},
+                                                     event_id=unique("evt_")))
+    assert {step["step"]: step["status"] for step in repeated["steps"]}["erp_refund"] == "reused"
 
     (row,) = erp.client.read("account.invoice", [int(invoice["external_refs"][0]["id"])], ["party"])
     notes = erp.client.search_read("account.invoice", [("party", "=", row["party"]), ("total_amount", "<", 0)],
                                    ["number", "description", "state", "total_amount", "payment_lines"])
     assert sorted((n["description"], n["total_amount"], n["state"]) for n in notes) == sorted([
-        (f"Refund {first['id']}", Decimal("-30.00"), "paid"), (f"Refund {second['id']}", Decimal("-20.00"), "paid")])
+        (f"Refund {first['id']}", Decimal("-30.00"), "paid"), (f"Refund {second['id']}", Decimal("-20.00"), "paid"),
+        (f"Refund {late['id']}", Decimal("-10.00"), "paid")])
     paid_back = erp.client.read("account.move.line", [i for n in notes for i in n["payment_lines"]], ["debit", "credit"])
-    assert sum(line["debit"] - line["credit"] for line in paid_back) == Decimal("50.00")
+    assert sum(line["debit"] - line["credit"] for line in paid_back) == Decimal("60.00")
     assert sorted(flows.rows("SELECT reference, amount FROM payments")) == sorted([
-        (intent["id"], 119.5), (first["id"], -30.0), (second["id"], -20.0)])
+        (intent["id"], 119.5), (first["id"], -30.0), (second["id"], -20.0), (late["id"], -10.0)])
     stored = flows.rows("SELECT number, total FROM invoices WHERE kind = 'credit_note'")  # other tests' too
-    assert sorted(total for number, total in stored if number in {n["number"] for n in notes}) == [20, 30]
+    assert sorted(total for number, total in stored if number in {n["number"] for n in notes}) == [10, 20, 30]
     texts = [m["message"]["text"] for m in sandboxes["slack"].state.messages if "Stripe refund" in m["message"]["text"]]
-    assert len(texts) == 2 and all(f"on invoice {invoice['number']}" in text for text in texts)
+    assert len(texts) == 3 and all(f"on invoice {invoice['number']}" in text for text in texts)

@@ -343,6 +343,17 @@ steps:
         id="no_webhooks",
     ),
     pytest.param(
+        """\
+recipe: r
+trigger:
+  webhook: {connection: shop, topic: []}
+steps:
+  - {id: a, filter: event.ok}
+""",
+        ["r.yaml:3:38: trigger/webhook/topic: must not be empty"],
+        id="webhook_no_topics",
+    ),
+    pytest.param(
         HEAD + """\
   - id: a
     notify: {connection: erp, text: hello}

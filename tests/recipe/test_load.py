@@ -62,7 +62,7 @@ def test_full_recipe_builds_the_model(connections):
     recipe = parse(FULL, connections)
     assert recipe.slug == "storefront-order-import"
     assert recipe.trigger == model.WebhookTrigger(
-        connection="shop", topic="orders/create", mark=model.Mark(file="recipes/orders.yaml", line=4, col=12))
+        connection="shop", topics=("orders/create",), mark=model.Mark(file="recipes/orders.yaml", line=4, col=12))
     assert [type(s).__name__ for s in recipe.steps] == [
         "MapStep", "ValidateStep", "FilterStep", "UpsertStep", "CallStep", "NotifyStep", "ForEachStep"]
     order = recipe.steps[0]
@@ -127,6 +127,17 @@ POLL = "recipe: r\ntrigger: {{poll: {{connection: crm, resource: accounts, every
 ], ids=["default-whole-history", "now", "date", "date-time-offset", "date-time-z"])
 def test_poll_trigger_start(start, expected, connections):
     assert parse(POLL.format(start=start), connections).trigger.start == expected
+
+
+@pytest.mark.parametrize(("topic", "takes", "skips"), [
+    ("", ["orders/create", "anything", None], []),
+    (", topic: orders/create", ["orders/create"], ["orders/updated", None]),
+    (", topic: [refund.created, refund.updated]", ["refund.created", "refund.updated"], ["charge.refunded"]),
+], ids=["every-topic", "one-topic", "topic-list"])
+def test_a_webhook_trigger_takes_its_topics(topic, takes, skips, connections):
+    trigger = parse(f"recipe: r\ntrigger: {{webhook: {{connection: shop{topic}}}}}\nsteps: [{{id: a, filter: event}}]\n",
+                    connections).trigger
+    assert all(trigger.takes(t) for t in takes) and not any(trigger.takes(t) for t in skips)
 
 
 def test_schedule_trigger_defaults_to_utc(connections):
