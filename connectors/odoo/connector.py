@@ -352,15 +352,16 @@ class OdooConnector(Connector):
         return known[currency]
 
     def pages(self, model: str, domain: list, fields: list[str], *, action: str) -> Iterator[dict[str, Any]]:
-        """search_read ``PAGE`` records at a time, in id order."""
-        offset = 0
+        """search_read ``PAGE`` records at a time, in id order, each page after the last id seen
+        (an offset would skip a record when one before it leaves the domain between two pages)."""
+        last = 0
         while True:
-            rows = self.call(model, "search_read", domain, fields, action=action, offset=offset, limit=PAGE,
-                             order="id asc")
+            rows = self.call(model, "search_read", [*domain, ("id", ">", last)], fields, action=action,
+                             limit=PAGE, order="id asc")
             yield from rows
             if len(rows) < PAGE:
                 return
-            offset += PAGE
+            last = rows[-1]["id"]
 
 
 PAGE = 500

@@ -72,3 +72,23 @@ def test_list_invoice_payments_and_receivable_balances(odoo, sandbox):
         {"reference": "pi_2", "amount": Decimal("50.00"), "credit": Decimal("10.00")}]
     assert odoo.actions()["receivable_balances"]({}, CTX) == [
         {"currency": "EUR", "invoices": Decimal("60.00"), "credit": Decimal("10.00"), "balance": Decimal("50.00")}]
+
+
+def test_pages_continue_after_the_last_id_so_a_record_leaving_the_domain_skips_no_other(monkeypatch):
+    import connectors.odoo.connector as module
+    from connectors.odoo import OdooConnector
+
+    monkeypatch.setattr(module, "PAGE", 2)
+    erp = OdooConnector.from_config("erp", {"url": "http://odoo.test", "database": "db", "api_key": "k"})
+    open_ids = [1, 2, 3, 4, 5]
+
+    def call(model, method, domain, fields, *, action, limit, order):
+        after = next(value for field, op, value in (d for d in domain if isinstance(d, tuple)) if field == "id")
+        rows = [{"id": i} for i in open_ids if i > after][:limit]
+        if after == 0:
+            open_ids.remove(1)  # reconciled while the first page is read: it leaves the domain
+        return rows
+
+    monkeypatch.setattr(erp, "call", call)
+    assert [row["id"] for row in erp.pages("account.move.line", [("reconciled", "=", False)], ["id"],
+                                           action="t")] == [1, 2, 3, 4, 5]
