@@ -27,6 +27,7 @@ def test_demo_plays_the_day_and_stops():
                           capture_output=True, text=True, timeout=240, env=env, cwd=ROOT)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr[-3000:]
+    assert "(recipe invoice-delivery is not played: it e-mails invoices over SMTP" in out
     assert "→ 3 customers synced to the ERP (3 partners in Odoo)" in out
     assert re.search(r"→ order #1042 → ERP sale S\d+ \(EUR 141\.37\)\n", out)
     assert re.search(r"→ order #1043 → ERP sale S\d+ \(EUR 25\.80\)  \(ERP answered 503, retried, "
