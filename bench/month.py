@@ -36,9 +36,10 @@ def main() -> int:
         elapsed = time.monotonic() - started
         rows = json.loads(report.read_text()) if report.exists() else {}
     print(f"\nmonth of {args.orders} orders, {elapsed:.0f} s ({args.orders / elapsed:.2f} orders/s end to end)")
-    print(f"{'check':<62} {'exact':>7} {'differ':>7}")
+    width = max([len("check"), *map(len, rows)])
+    print(f"{'check':<{width}} {'exact':>7} {'differ':>7}")
     for check, (exact, differ) in rows.items():
-        print(f"{check:<62} {exact:>7} {differ:>7}")
+        print(f"{check:<{width}} {exact:>7} {differ:>7}")
     return done.returncode
 
 
