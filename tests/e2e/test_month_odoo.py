@@ -32,7 +32,8 @@ from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
 from connectors.stripe.sandbox import create_app as stripe_app
 from hub.money import quantize
-from tests.e2e.test_month import (BUCKET_NAMES, RECIPES, counted, failures, hub_invoices, intent, payment_plan,
+from hub.o2c.reports import BUCKETS
+from tests.e2e.test_month import (RECIPES, counted, failures, hub_invoices, intent, payment_plan,
                                   sent_per_invoice, table)
 from tests.support.flows import STRIPE_KEY, STRIPE_WHSEC, Flows, bundled_recipe, connections
 from tests.support.hubproc import HubProcess
@@ -362,7 +363,7 @@ def test_the_hub_aging_equals_odoo_open_receivable_per_currency(world, invoiced,
         current = odoo_invoice(erp, number)
         open_items[current["currency"]] = open_items.get(current["currency"], Decimal(0)) + current["amount_due"]
     aging = hub.api("GET", "/reports/aging").json()["currencies"]
-    hub_open = {currency: sum((Decimal(str(v)) for k, v in buckets.items() if k in BUCKET_NAMES), Decimal(0))
+    hub_open = {currency: sum((Decimal(str(v)) for k, v in buckets.items() if k in BUCKETS), Decimal(0))
                 for currency, buckets in aging.items()}
     hub_side = {c: a for c, a in hub_open.items() if a}
     erp_side = {c: a for c, a in open_items.items() if a}
