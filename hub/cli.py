@@ -109,7 +109,7 @@ def worker(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, once: bool) -> None:
     """Run the hub with every system as a local sandbox and play an O2C day through it
-    (config.example.yaml as shipped)."""
+    (hub/starter/config.yaml as shipped)."""
     from hub.demo import run_demo
 
     def build() -> Hub:

@@ -1,7 +1,7 @@
-"""``o2c-hub demo``: the hub with every system of config.example.yaml as a local sandbox, and an
+"""``o2c-hub demo``: the hub with every system of hub/starter/config.yaml as a local sandbox, and an
 order-to-cash day played through it.
 
-Each sandbox speaks its vendor's real API shape on the port config.example.yaml points at:
+Each sandbox speaks its vendor's real API shape on the port hub/starter/config.yaml points at:
 
     ERP (generic JSON API) 9200   Slack 9201   Shopify 9202   Stripe 9203
     Salesforce 9210   HubSpot 9211   Odoo (the ERP of the bundled recipes) 9269
@@ -42,7 +42,7 @@ from connectors.shopify.sandbox import send_webhook
 from connectors.slack.sandbox import create_app as slack_sandbox
 from connectors.stripe.sandbox import create_app as stripe_sandbox
 from connectors.stripe.sandbox import make_event, send_event
-from hub import ROOT, jsonutil
+from hub import STARTER, jsonutil
 from hub.hub import Hub
 from hub.runs.poller import poll_once
 from hub.scheduler import fire_schedule
@@ -114,7 +114,7 @@ def run_demo(hub_factory: Callable[[], Hub], *, once: bool = False) -> int:
 
 def _forget_previous_demo() -> None:
     for suffix in ("", "-wal", "-shm"):
-        Path(ROOT / "var" / f"demo.db{suffix}").unlink(missing_ok=True)
+        Path("var", f"demo.db{suffix}").unlink(missing_ok=True)
 
 
 def _quiet_logs() -> None:
@@ -195,7 +195,7 @@ class DemoDay:
 
     def storefront_orders(self) -> list[dict[str, Any]]:
         say("\n10:30  Two orders arrive from the Shopify store as signed orders/create webhooks.")
-        first = jsonutil.loads((ROOT / "samples" / "order-created.json").read_bytes())
+        first = jsonutil.loads((STARTER / "samples" / "order-created.json").read_bytes())
         second = _second_order(first)
         done = [self.order(first)]
         say("       The ERP is having a bad moment: it answers 503 to the next call.")

@@ -1,7 +1,7 @@
 """The hub's configuration file: read, validated (file:line:col, all problems at once),
 ``${ENV_VAR}`` secrets substituted, and every connection built from its connector.
 
-The reference for every key is schemas/config.schema.json; config.example.yaml shows them all.
+The reference for every key is hub/schemas/config.schema.json; hub/starter/config.yaml shows them all.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from hub import ROOT
+from hub import STARTER
 from hub.cli import main
 from tests.support.fixtures import FIXTURES
 
@@ -38,7 +38,7 @@ def cli(*args: str, config=None):
 
 
 def test_validate_accepts_the_bundled_recipes():
-    result = cli("validate", str(ROOT / "recipes"), config=ROOT / "config.example.yaml")
+    result = cli("validate", str(STARTER / "recipes"), config=STARTER / "config.yaml")
     assert result.exit_code == 0, result.output
     assert "recipe file(s) valid" in result.output
 
@@ -47,7 +47,7 @@ def test_validate_reports_every_problem_and_exits_1(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("recipe: Bad Name\ntrigger:\n  webhook: {connection: nowhere}\nsteps:\n"
                    "  - id: a\n    mapp: x\n")
-    result = cli("validate", str(bad), config=ROOT / "config.example.yaml")
+    result = cli("validate", str(bad), config=STARTER / "config.yaml")
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[-1] == "3 problem(s) in 1 of 1 file(s)"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub import ROOT
+from hub import STARTER
 from hub.errors import ConfigError
 from hub.registry import ConnectorRegistry
 from hub.settings import load_settings
@@ -73,11 +73,11 @@ def test_environment_values_and_defaults_are_substituted(tmp_path):
 
 
 def test_the_example_config_loads_as_shipped():
-    settings = load_settings(ROOT / "config.example.yaml", REGISTRY, environ={})
+    settings = load_settings(STARTER / "config.yaml", REGISTRY, environ={})
     assert set(settings.connections) == {"shop", "erp", "slack", "shopify", "stripe", "salesforce", "hubspot",
                                          "ledger", "mail"}
     assert [p.name for p in settings.recipe_paths()] == sorted(
-        p.name for p in (ROOT / "recipes").glob("*.yaml"))
+        p.name for p in (STARTER / "recipes").glob("*.yaml"))
 
 
 def test_a_missing_file_is_one_clear_error(tmp_path):

@@ -6,7 +6,7 @@ normalization to exact values.
     └── normalize(entity, record)         money → Decimal at the currency's minor unit,
                                           quantities → Decimal, dates → ISO strings
 
-The schemas live in ``schemas/o2c/*.schema.json`` and are the reference documentation of each
+The schemas live in ``hub/schemas/o2c/*.schema.json`` and are the reference documentation of each
 entity. They are read once per process into a :class:`Catalog` (a ``referencing`` registry plus
 one compiled validator per entity).
 
@@ -32,14 +32,14 @@ import jsonschema
 import referencing
 from referencing.jsonschema import DRAFT202012
 
-from hub import jsonutil
+from hub import SCHEMAS, jsonutil
 from hub.errors import InvalidRecordError
 from hub.money import quantize, to_decimal
 
 if TYPE_CHECKING:
     from referencing._core import Resolver
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "o2c"
+SCHEMA_DIR = SCHEMAS / "o2c"
 _COMMON = "common.schema.json"
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

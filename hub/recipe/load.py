@@ -29,12 +29,12 @@ Path = tuple[str | int, ...]
 
 @lru_cache(maxsize=1)
 def recipe_schema() -> dict[str, Any]:
-    """schemas/recipe.schema.json (do not modify the returned dict)."""
+    """hub/schemas/recipe.schema.json (do not modify the returned dict)."""
     return json.loads((SCHEMAS / "recipe.schema.json").read_text(encoding="utf-8"))
 
 
 def known_entities() -> frozenset[str]:
-    """Canonical entity names: the stems of schemas/o2c/*.schema.json (except ``common``)."""
+    """Canonical entity names: the stems of hub/schemas/o2c/*.schema.json (except ``common``)."""
     stems = (p.name.removesuffix(".schema.json") for p in (SCHEMAS / "o2c").glob("*.schema.json"))
     return frozenset(s for s in stems if s != "common")
 

@@ -1,4 +1,4 @@
-"""A validated recipe as frozen values (see schemas/recipe.schema.json for the YAML form).
+"""A validated recipe as frozen values (see hub/schemas/recipe.schema.json for the YAML form).
 
 Expressions and templates are kept as text with the place they were written (``Mark``), so the
 build stage can compile them and still point at the recipe line when something goes wrong.

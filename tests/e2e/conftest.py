@@ -10,7 +10,7 @@ import pytest
 from connectors.http.sandbox import create_app as erp_app
 from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
-from hub import ROOT
+from hub import STARTER
 from tests.support.hubproc import HubProcess
 
 FAST_RETRY = "retry: {max_attempts: 3, backoff: exponential, initial: 300ms, max_delay: 1s, jitter: false}"
@@ -18,7 +18,7 @@ FAST_RETRY = "retry: {max_attempts: 3, backoff: exponential, initial: 300ms, max
 
 def order_recipe(retry: str = FAST_RETRY) -> str:
     """The bundled order-import recipe, with a retry policy fit for a test's patience."""
-    text = (ROOT / "recipes" / "order-webhook-to-erp.yaml").read_text()
+    text = (STARTER / "recipes" / "order-webhook-to-erp.yaml").read_text()
     return re.sub(r"^retry: .*$", retry, text, flags=re.MULTILINE)
 
 

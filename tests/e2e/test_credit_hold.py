@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from hub import ROOT, jsonutil
+from hub import STARTER, jsonutil
 from hub.store.base import make_engine, make_sessionmaker
 from hub.store.upsert import upsert
 from tests.e2e.conftest import FAST_RETRY
 from tests.support.hubproc import HubProcess
 
-ORDER = {**jsonutil.loads((ROOT / "samples" / "order-created.json").read_bytes()), "financial_status": "pending"}
+ORDER = {**jsonutil.loads((STARTER / "samples" / "order-created.json").read_bytes()), "financial_status": "pending"}
 
 def credit_recipe() -> str:
     """The bundled credit-checked import, started by storefront webhooks, with quick retries."""
-    text = (ROOT / "recipes" / "order-with-credit-check.yaml").read_text()
+    text = (STARTER / "recipes" / "order-with-credit-check.yaml").read_text()
     text = text.replace("trigger:\n  manual: {}", "trigger:\n  webhook: {connection: shop, topic: orders/create}")
     return re.sub(r"^retry: .*$", FAST_RETRY, text, flags=re.MULTILINE)
 

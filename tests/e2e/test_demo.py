@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from hub import ROOT
+from hub import STARTER
 from hub.demo import SANDBOXES
 from tests.support.services import reachable
 
@@ -23,7 +23,7 @@ def test_demo_plays_the_day_and_stops():
         message = f"ports {taken} are in use (is `make run` running?)"
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     env = {k: v for k, v in os.environ.items() if k != "O2C_DATABASE_URL"}
-    done = subprocess.run([sys.executable, "-m", "hub", "--config", str(ROOT / "config.example.yaml"), "demo", "--once"],
+    done = subprocess.run([sys.executable, "-m", "hub", "--config", str(STARTER / "config.yaml"), "demo", "--once"],
                           capture_output=True, text=True, timeout=240, env=env, cwd=ROOT)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr[-3000:]

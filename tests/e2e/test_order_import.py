@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import pytest
 
-from hub import ROOT, jsonutil
+from hub import STARTER, jsonutil
 from tests.e2e.conftest import order_recipe
 from tests.support.hubproc import ADMIN_TOKEN, SHOP_SECRET
 
-ORDER = jsonutil.loads((ROOT / "samples" / "order-created.json").read_bytes())
+ORDER = jsonutil.loads((STARTER / "samples" / "order-created.json").read_bytes())
 
 EXPECTED_ERP_DOCUMENT = {
     "order_number": "1042",

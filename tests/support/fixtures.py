@@ -6,6 +6,4 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hub import ROOT
-
-FIXTURES = Path(os.environ.get("O2C_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+FIXTURES = Path(os.environ.get("O2C_FIXTURES", Path(__file__).resolve().parents[3] / "shared" / "fixtures"))

@@ -20,7 +20,7 @@ import requests
 from connectors.shopify.webhooks import sign as shopify_sign
 from connectors.stripe.sandbox import make_event
 from connectors.stripe.webhooks import signature_header
-from hub import ROOT, jsonutil
+from hub import STARTER, jsonutil
 from tests.support.hubproc import HubProcess
 
 SHOPIFY_SECRET = "shopify-app-secret"
@@ -32,13 +32,13 @@ FAST_RETRY = "retry: {max_attempts: 3, backoff: exponential, initial: 300ms, max
 
 def bundled_recipe(name: str, *, every: str = "1s") -> str:
     """A bundled recipe as shipped, with a poll interval and retry policy fit for a test."""
-    text = (ROOT / "recipes" / name).read_text()
+    text = (STARTER / "recipes" / name).read_text()
     text = re.sub(r"every: \w+", f"every: {every}", text)
     return re.sub(r"^retry: .*$", FAST_RETRY, text, flags=re.MULTILINE)
 
 
 def connections(tryton, urls: dict[str, str]) -> dict[str, Any]:
-    """The vendor connections of config.example.yaml, aimed at the test's sandboxes and Tryton."""
+    """The vendor connections of hub/starter/config.yaml, aimed at the test's sandboxes and Tryton."""
     return {
         "shopify": {"connector": "shopify", "shop_url": "http://127.0.0.1:9", "client_secret": SHOPIFY_SECRET},
         "stripe": {"connector": "stripe", "api_key": STRIPE_KEY, "webhook_secret": STRIPE_WHSEC,

@@ -1,6 +1,6 @@
 """Dunning: policies of levels, a pure planner, and a run that sends each notice once.
 
-    policy.py   the ``dunning:`` YAML file → Policy (schemas/dunning.schema.json)
+    policy.py   the ``dunning:`` YAML file → Policy (hub/schemas/dunning.schema.json)
     planner.py  plan(invoices, history, policy, as_of, collections) → [PlannedNotice]   (pure)
     state.py    history, disputes, promises to pay and credit holds in the store
     runner.py   run_dunning(sessions, connections, policy, as_of): send through ``notify``

@@ -1,6 +1,6 @@
 """``o2c-hub dunning``: run a policy, and record disputes and promises to pay.
 
-    o2c-hub dunning run --policies dunning/policy.example.yaml --policy standard [--as-of DATE]
+    o2c-hub dunning run --policies hub/starter/dunning.yaml --policy standard [--as-of DATE]
     o2c-hub dunning dispute INV-2026-0042 --reason "goods damaged"   (--resolved to close)
     o2c-hub dunning promise INV-2026-0042 --until 2026-12-15         (--withdraw to drop)
 """

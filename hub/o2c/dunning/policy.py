@@ -9,7 +9,7 @@
           - {name: first_notice, days: 7, channel: email, min_amount: "50.00", min_days_between: 7}
           - {name: final_notice, days: 30, channel: email, action: credit_hold}
 
-The file is checked against ``schemas/dunning.schema.json``, then for meaning (levels in
+The file is checked against ``hub/schemas/dunning.schema.json``, then for meaning (levels in
 increasing order of days, unique names, a connection for every channel used); every problem is
 reported at once as ``file:line:col: path: message`` (ConfigError).
 """
@@ -23,11 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from hub import ROOT
+from hub import SCHEMAS
 from hub.errors import ConfigError, Issue
 from hub.yamldoc import Document, load_document, schema_issues, sort_issues
 
-SCHEMA_PATH = ROOT / "schemas" / "dunning.schema.json"
+SCHEMA_PATH = SCHEMAS / "dunning.schema.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

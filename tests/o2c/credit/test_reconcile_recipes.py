@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.base import Connector
-from hub import ROOT
+from hub import STARTER
 from hub.registry import ConnectorRegistry
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept
@@ -44,7 +44,7 @@ class Chat(Connector):
 
 def bundled(name: str, *, read_limit: int | None = None) -> str:
     """A bundled recipe; ``read_limit`` stands in for its store read limit of 10000."""
-    text = (ROOT / "recipes" / name).read_text()
+    text = (STARTER / "recipes" / name).read_text()
     return text.replace("10000", str(read_limit)) if read_limit else text
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from hub import ROOT
+from hub import STARTER
 from hub.errors import ConfigError
 from hub.o2c.dunning import load_policies, parse_policies
 
@@ -14,7 +14,7 @@ HEAD = "dunning:\n  p:\n    connections: {slack: s}\n    levels:\n"
 
 
 def test_the_example_file_loads():
-    policies = load_policies(ROOT / "dunning" / "policy.example.yaml")
+    policies = load_policies(STARTER / "dunning.yaml")
     assert sorted(policies) == ["late_payment_alert", "standard"]
     alert = policies["late_payment_alert"]
     assert [(lv.name, lv.days, lv.channel) for lv in alert.levels] == [("late", 1, "slack")]
