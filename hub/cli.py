@@ -26,7 +26,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from hub import jsonutil
+from hub import __version__, jsonutil
 from hub.errors import ConfigError, HubError
 from hub.cli_common import fail as _fail
 from hub.cli_common import hub_from as _hub
@@ -46,6 +46,7 @@ FINAL = ("succeeded", "dead", "retrying")
 
 
 @click.group()
+@click.version_option(__version__, prog_name="o2c-hub")
 @click.option("--config", "config_path", envvar="O2C_HUB_CONFIG", default="config.yaml",
               show_default=True, type=click.Path(dir_okay=False), help="The config file.")
 @click.pass_context
@@ -342,8 +343,9 @@ def _register_groups() -> None:
     from hub.o2c.einvoice.cli import einvoice
     from hub.o2c.orders_cli import order
     from hub.o2c.reports_cli import ar
+    from hub.init_cli import init
 
-    for group in (ar, cashapp, credit, dunning, einvoice, exceptions, order):
+    for group in (ar, cashapp, credit, dunning, einvoice, exceptions, init, order):
         main.add_command(group)
 
 
