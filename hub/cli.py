@@ -39,7 +39,7 @@ from hub.runs.inbox import NewEvent, accept
 from hub.runs.poller import reset_cursor
 from hub.runs.replay import replay as queue_replay
 from hub.runs.report import list_runs, run_detail
-from hub.settings import load_settings
+from hub.settings import demo_secrets_message, load_settings
 from hub.store.platform import PollCursor, Run
 
 FINAL = ("succeeded", "dead", "retrying")
@@ -90,6 +90,7 @@ def run(ctx: click.Context) -> None:
     from hub.server import serve
 
     hub = _hub(ctx)
+    _refuse_demo_secrets(hub)
     _logging(hub)
     serve(hub)
 
@@ -101,6 +102,7 @@ def worker(ctx: click.Context) -> None:
     from hub.workerproc import run_worker
 
     hub = _hub(ctx)
+    _refuse_demo_secrets(hub)
     _logging(hub)
     run_worker(hub)
 
@@ -119,6 +121,13 @@ def demo(ctx: click.Context, once: bool) -> None:
         return hub
 
     sys.exit(run_demo(build, once=once))
+
+
+def _refuse_demo_secrets(hub: Hub) -> None:
+    """Exit 1 naming every secret still set to a value published in the starter config."""
+    problem = demo_secrets_message(hub.settings)
+    if problem:
+        _fail(problem)
 
 
 def _logging(hub: Hub) -> None:

@@ -1,5 +1,10 @@
 """The hub's configuration file: read, validated (file:line:col, all problems at once),
-``${ENV_VAR}`` secrets substituted, and every connection built from its connector.
+``${ENV_VAR}`` secrets substituted (or read from the file ``ENV_VAR_FILE`` names, the
+container-secrets convention), and every connection built from its connector.
+
+Every secret is known by its config key (``admin/token``, ``connections/shop/webhook/secret``):
+:func:`demo_secrets` lists those still holding a value published in hub/starter/config.yaml,
+which ``o2c-hub run`` refuses.
 
 The reference for every key is hub/schemas/config.schema.json; hub/starter/config.yaml shows them all.
 """
@@ -10,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -18,15 +23,24 @@ from types import MappingProxyType
 from typing import Any
 
 from connectors.base import Connector
-from hub import SCHEMAS
+from hub import SCHEMAS, STARTER
 from hub.errors import ConfigError, Issue
-from hub.redact import secret_values
+from hub.redact import secret_fields, url_secrets
 from hub.registry import ConnectorRegistry
 from hub.yamldoc import Document, load_document, schema_issues, sort_issues
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretField:
+    """One secret of the configuration: its key, its value and the variables it is read from."""
+
+    key: str  # e.g. connections/shop/webhook/secret
+    value: str = field(repr=False)
+    variables: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +61,7 @@ class Settings:
     log_level: str
     connections: Mapping[str, Connector] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
+    secret_fields: tuple[SecretField, ...] = ()
 
     def recipe_paths(self) -> list[Path]:
         """Every recipe file the globs name, relative to the config file, sorted."""
@@ -70,14 +85,16 @@ def load_settings(path: str | Path, registry: ConnectorRegistry,
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
     doc = load_document(text, str(path))
     issues = list(doc.issues)
-    data = _substitute(doc, doc.data, (), os.environ if environ is None else environ, issues)
+    env = _Environment(os.environ if environ is None else environ)
+    data = _substitute(doc, doc.data, (), env, issues)
     if not isinstance(data, Mapping):
         raise ConfigError([doc.issue((), "the config file must be a mapping of keys")])
     issues += schema_issues(data, config_schema(), doc, doc.file)
     connections, secrets = _connections(doc, data.get("connections") or {}, registry, issues)
     if issues:
         raise ConfigError(sort_issues(issues))
-    return _settings(path, data, connections, secrets)
+    settings = _settings(path, data, connections, [value for _, value in secrets])
+    return _with_secret_fields(settings, secrets, env)
 
 
 def _settings(path: Path, data: Mapping[str, Any], connections: dict[str, Connector],
@@ -111,10 +128,58 @@ def _database_url(url: str, config_path: Path) -> str:
     return url
 
 
+def _with_secret_fields(settings: Settings, found: list[tuple[tuple, str]],
+                       env: _Environment) -> Settings:
+    """``settings`` knowing every secret by key, plus the database password and file values."""
+    if settings.admin_token:
+        found = [(("admin", "token"), settings.admin_token), *found]
+    found += [(("database",), value) for value in url_secrets(settings.database_url)]
+    fields = tuple(SecretField(key="/".join(map(str, path)), value=value,
+                               variables=tuple(env.names.get(path, ())))
+                   for path, value in found)
+    secrets = dict.fromkeys([*settings.secrets, *(f.value for f in fields), *env.from_files])
+    return replace(settings, secrets=tuple(secrets), secret_fields=fields)
+
+
+@cache
+def published_defaults() -> frozenset[str]:
+    """Every ``${VAR:-default}`` default in hub/starter/config.yaml: values anyone can read."""
+    text = (STARTER / "config.yaml").read_text()
+    strings = _strings(load_document(text, "config.yaml").data)
+    return frozenset(d for s in strings for _, d in _ENV_REF.findall(s) if d)
+
+
+def demo_secrets(settings: Settings) -> list[SecretField]:
+    """The secrets of ``settings`` that still hold a value published in the starter config."""
+    published = published_defaults()
+    return [f for f in settings.secret_fields if f.value in published]
+
+
+def demo_secrets_message(settings: Settings) -> str | None:
+    """One line refusing the published demo secrets of ``settings`` (None when it has none)."""
+    found = demo_secrets(settings)
+    if not found:
+        return None
+    where = ", ".join(
+        f"{f.key} (set {' and '.join(f.variables)})" if f.variables else f"{f.key} (written in the file)"
+        for f in found)
+    return (f"{settings.path}: refusing to start with the demo secrets published in the starter "
+            f"config: {where}. Give each a secret of your own (or a file holding it in <VARIABLE>_FILE); "
+            "only `o2c-hub demo` runs with them.")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
 def _connections(doc: Document, raw: Mapping[str, Any], registry: ConnectorRegistry,
-                 issues: list[Issue]) -> tuple[dict[str, Connector], list[str]]:
+                 issues: list[Issue]) -> tuple[dict[str, Connector], list[tuple[tuple, str]]]:
     built: dict[str, Connector] = {}
-    secrets: list[str] = []
+    secrets: list[tuple[tuple, str]] = []
     if not isinstance(raw, Mapping):
         return built, secrets
     for name, spec in raw.items():
@@ -131,7 +196,7 @@ def _connections(doc: Document, raw: Mapping[str, Any], registry: ConnectorRegis
         issues += [_prefix_path(i, where) for i in found]
         if not found:
             built[name] = kind.from_config(name, body)
-            secrets += secret_values(body, kind.config_schema)
+            secrets += secret_fields(body, kind.config_schema, where)
     return built, secrets
 
 
@@ -154,24 +219,54 @@ def _prefix_path(issue: Issue, prefix: tuple) -> Issue:
                  message=issue.message)
 
 
-def _substitute(doc: Document, value: Any, path: tuple, environ: Mapping[str, str],
+class _Environment:
+    """Where ``${VAR}`` comes from: the variable, else the file ``VAR_FILE`` names, else the
+    default. Remembers the variables each config key names and every value read from a file
+    (all secrets: nobody keeps a URL in a secrets file)."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self.environ = environ
+        self.names: dict[tuple, list[str]] = {}
+        self.from_files: list[str] = []
+
+    def value(self, path: tuple, name: str, default: str | None) -> str:
+        """The value of ``name`` for the key at ``path``; LookupError says why there is none."""
+        self.names.setdefault(path, []).append(name)
+        if name in self.environ:
+            return self.environ[name]
+        if f"{name}_FILE" in self.environ:
+            return self._read(f"{name}_FILE")
+        if default is not None:
+            return default
+        raise LookupError(f"environment variable {name} is not set")
+
+    def _read(self, variable: str) -> str:
+        file = self.environ[variable]
+        try:
+            value = Path(file).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise LookupError(f"environment variable {variable} names {file}, which cannot be read: {why}") from None
+        self.from_files.append(value)
+        return value
+
+
+def _substitute(doc: Document, value: Any, path: tuple, env: _Environment,
                 issues: list[Issue]) -> Any:
     """Replace ``${VAR}`` / ``${VAR:-default}`` in every string with the environment's value."""
     if isinstance(value, Mapping):
-        return {k: _substitute(doc, v, (*path, k), environ, issues) for k, v in value.items()}
+        return {k: _substitute(doc, v, (*path, k), env, issues) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(doc, v, (*path, i), environ, issues) for i, v in enumerate(value)]
+        return [_substitute(doc, v, (*path, i), env, issues) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
 
     def one(match: re.Match) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in environ:
-            return environ[name]
-        if default is not None:
-            return default
-        issues.append(doc.issue(path, f"environment variable {name} is not set"))
-        return ""
+        try:
+            return env.value(path, match.group(1), match.group(2))
+        except LookupError as exc:
+            issues.append(doc.issue(path, str(exc.args[0])))
+            return ""
 
     return _ENV_REF.sub(one, value)
 

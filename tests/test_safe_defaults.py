@@ -1,0 +1,151 @@
+"""Safe by default: the published demo secrets refused outside the demo, secrets read from
+``*_FILE`` files, and every configured credential (the database password too) masked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from hub import STARTER
+from hub.cli import main
+from hub.errors import ConfigError
+from hub.redact import Redactor
+from hub.registry import ConnectorRegistry
+from hub.settings import demo_secrets, load_settings, published_defaults
+
+REGISTRY = ConnectorRegistry.from_entry_points()
+OWN = "an-admin-token-of-our-own"
+
+
+def write(tmp_path: Path, config: dict) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"database": "sqlite:///hub.db", "recipes": [], **config}))
+    return path
+
+
+def load(tmp_path: Path, config: dict, environ: dict | None = None):
+    return load_settings(write(tmp_path, config), REGISTRY, environ=environ or {})
+
+
+def test_the_published_defaults_are_read_from_the_starter_config():
+    published = published_defaults()
+    assert {"demo-admin-token", "demo-shop-secret", "whsec_sandbox", "xoxb-demo"} <= published
+    assert "default" not in published  # the ${ENV_VAR:-default} of its comments is no value
+
+
+def test_the_starter_config_as_shipped_holds_only_demo_secrets():
+    settings = load_settings(STARTER / "config.yaml", REGISTRY, environ={})
+    keys = [f.key for f in demo_secrets(settings)]
+    assert keys[0] == "admin/token"
+    assert {"connections/shop/webhook/secret", "connections/stripe/webhook_secret",
+            "connections/shopify/client_secret", "connections/erp/auth/bearer/token",
+            "connections/mail/password"} <= set(keys)
+    assert len(keys) == len(settings.secret_fields)
+
+
+@pytest.mark.parametrize("config, key, hint", [
+    ({"admin": {"token": "${O2C_ADMIN_TOKEN:-demo-admin-token}"}}, "admin/token", "(set O2C_ADMIN_TOKEN)"),
+    ({"admin": {"token": OWN}, "connections": {"shop": {
+        "connector": "http", "base_url": "http://127.0.0.1:9",
+        "webhook": {"secret": "${SHOP_WEBHOOK_SECRET:-demo-shop-secret}"}}}},
+     "connections/shop/webhook/secret", "(set SHOP_WEBHOOK_SECRET)"),
+    ({"admin": {"token": OWN}, "connections": {"stripe": {
+        "connector": "stripe", "api_key": "sk_test_ours", "webhook_secret": "whsec_sandbox"}}},
+     "connections/stripe/webhook_secret", "(written in the file)"),
+    ({"admin": {"token": OWN}, "connections": {"erp": {
+        "connector": "http", "base_url": "http://127.0.0.1:9",
+        "auth": {"bearer": {"token": "${MY_ERP_TOKEN}"}}}}},
+     "connections/erp/auth/bearer/token", "(set MY_ERP_TOKEN)"),
+], ids=["admin-token", "webhook-secret", "literal-in-file", "connection-secret-from-env"])
+@pytest.mark.parametrize("command", ["run", "worker"])
+def test_run_and_worker_refuse_a_published_demo_secret(tmp_path, config, key, hint, command):
+    path = write(tmp_path, config)
+    env = {"O2C_ADMIN_TOKEN": None, "SHOP_WEBHOOK_SECRET": None, "MY_ERP_TOKEN": "demo-erp-token"}
+    result = CliRunner(env=env).invoke(main, ["--config", str(path), command], catch_exceptions=False)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert f"{key} {hint}" in lines[0]
+    assert "refusing to start with the demo secrets" in lines[0]
+    for secret in ("demo-admin-token", "demo-shop-secret", "whsec_sandbox", "demo-erp-token"):
+        assert secret not in result.output
+
+
+def test_own_secrets_are_no_demo_secrets(tmp_path):
+    settings = load(tmp_path, {"admin": {"token": "${O2C_ADMIN_TOKEN:-demo-admin-token}"}, "connections": {
+        "shop": {"connector": "http", "base_url": "http://127.0.0.1:9202",  # a published URL is no secret
+                 "webhook": {"secret": "${SHOP_WEBHOOK_SECRET:-demo-shop-secret}"}}}},
+        environ={"O2C_ADMIN_TOKEN": OWN, "SHOP_WEBHOOK_SECRET": "our-shop-secret"})
+    assert [f.key for f in settings.secret_fields] == ["admin/token", "connections/shop/webhook/secret"]
+    assert demo_secrets(settings) == []
+
+
+# -- secrets from files ------------------------------------------------------------------------
+
+def test_an_unset_variable_is_read_from_the_file_its_FILE_variable_names(tmp_path):
+    secret_file = tmp_path / "admin_token"
+    secret_file.write_text("token-from-a-file\n")
+    settings = load(tmp_path, {"admin": {"token": "${O2C_ADMIN_TOKEN:-demo-admin-token}"}},
+                    environ={"O2C_ADMIN_TOKEN_FILE": str(secret_file)})
+    assert settings.admin_token == "token-from-a-file"
+    assert "token-from-a-file" in settings.secrets
+    assert demo_secrets(settings) == []
+
+
+def test_the_variable_itself_wins_over_its_file(tmp_path):
+    settings = load(tmp_path, {"admin": {"token": "${O2C_ADMIN_TOKEN}"}},
+                    environ={"O2C_ADMIN_TOKEN": OWN, "O2C_ADMIN_TOKEN_FILE": str(tmp_path / "absent")})
+    assert settings.admin_token == OWN
+
+
+def test_every_value_read_from_a_file_is_masked(tmp_path):
+    (tmp_path / "user").write_text("ar-bot-from-file\r\n")
+    settings = load(tmp_path, {"connections": {"mail": {
+        "connector": "email", "host": "127.0.0.1", "username": "${SMTP_USERNAME}", "password": "pw-123456",
+        "from": "ar@hub.example"}}}, environ={"SMTP_USERNAME_FILE": str(tmp_path / "user")})
+    assert Redactor(settings.secrets).text("login ar-bot-from-file") == "login ***"
+
+
+@pytest.mark.parametrize("make, why", [
+    (lambda d: d / "missing", "No such file or directory"),
+    (lambda d: d, "Is a directory"),
+], ids=["missing", "directory"])
+def test_an_unreadable_secret_file_is_one_config_error_naming_the_variable(tmp_path, make, why):
+    named = make(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, {"admin": {"token": "${O2C_ADMIN_TOKEN}"}}, environ={"O2C_ADMIN_TOKEN_FILE": str(named)})
+    assert [str(i) for i in caught.value.issues] == [
+        f"{tmp_path / 'config.yaml'}:2:10: admin/token: environment variable O2C_ADMIN_TOKEN_FILE "
+        f"names {named}, which cannot be read: {why}"]
+
+
+# -- masking -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url, hidden", [
+    ("postgresql+psycopg://u:s3cret@127.0.0.1:1/x", ["s3cret"]),
+    ("postgresql+psycopg://u:p%40ss-w0rd@db/x", ["p%40ss-w0rd", "p@ss-w0rd"]),
+    ("postgresql+psycopg://u@db/x?password=qs-s3cret&sslmode=require", ["qs-s3cret"]),
+], ids=["plain", "percent-encoded", "query"])
+def test_the_database_password_is_a_secret(tmp_path, url, hidden):
+    settings = load(tmp_path, {"database": url})
+    masked = Redactor(settings.secrets).text(f"cannot reach {url} ({hidden[-1]})")
+    assert not any(h in masked for h in hidden), masked
+
+
+def test_headers_of_an_http_connection_are_secrets(tmp_path):
+    settings = load(tmp_path, {"connections": {"erp": {
+        "connector": "http", "base_url": "http://127.0.0.1:9", "headers": {"X-Api-Key": "hdr-s3cret"}}}})
+    assert "hdr-s3cret" in settings.secrets
+
+
+def test_db_upgrade_never_prints_the_database_password(tmp_path):
+    path = write(tmp_path, {"database": "postgresql+psycopg://u:s3cret@127.0.0.1:1/x"})
+    done = subprocess.run([sys.executable, "-m", "hub", "--config", str(path), "db", "upgrade"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "s3cret" not in done.stdout + done.stderr
