@@ -13,7 +13,7 @@ through ``hub.jsonutil.loads`` (fractions as Decimal). Every failure is classifi
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +22,7 @@ from requests.auth import AuthBase
 from requests.sessions import merge_setting
 from requests.utils import get_environ_proxies
 
+from connectors.common.urls import Origin, checked_url, origin_of
 from connectors.http.errors import classify, excerpt, network_error
 from connectors.http.pagination import Page, Paginator, dig
 from hub import jsonutil
@@ -32,7 +33,13 @@ IDEMPOTENT_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class _Session(requests.Session):
-    """A requests.Session that reads the proxy environment once per host, not on every call.
+    """A requests.Session that sends only to its connection's origins, and reads the proxy
+    environment once per host, not on every call.
+
+    Every request, a redirect's included, passes :meth:`send`, which refuses a URL outside
+    ``origins()`` (see :mod:`connectors.common.urls`). requests drops ``Authorization`` on a
+    redirect to another host, but not an API-key header or a signed body; refusing the hop
+    keeps every credential with its host.
 
     requests scans ``os.environ`` for ``*_proxy`` and ``no_proxy`` twice per request; for a
     connection that calls one host on every run that was a measurable share of the run's CPU.
@@ -40,9 +47,14 @@ class _Session(requests.Session):
     is what ``requests.Session.merge_environment_settings`` does.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, origins: Callable[[], frozenset[Origin]], connection: str | None) -> None:
         super().__init__()
         self._env_proxies: dict[tuple[str, str], dict[str, str]] = {}
+        self._origins, self._connection = origins, connection
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # noqa: D102 - requests' hook
+        checked_url(request.url or "", self._origins(), connection=self._connection)
+        return super().send(request, **kwargs)
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: D102 - requests' hook
         if not self.trust_env or proxies != {}:  # explicit proxies: requests' own way
@@ -72,9 +84,14 @@ class HttpClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.connection = connection
-        self.session = _Session()
+        self.session = _Session(self.origins, connection)
         self.session.auth = auth
         self.session.headers.update({"Accept": "application/json", **(default_headers or {})})
+
+    def origins(self) -> frozenset[Origin]:
+        """Where this connection's requests may go: the base URL's scheme, host and port."""
+        origin = origin_of(self.base_url)
+        return frozenset({origin}) if origin else frozenset()
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` (kept as is when already absolute)."""
@@ -153,6 +170,7 @@ class HttpClient:
         seen: set[tuple] = set()
         while page is not None and page.key() not in seen:
             seen.add(page.key())
+            checked_url(page.url, self.origins(), connection=self.connection, action=action)
             response = self.send("GET", page.url, params=page.params, action=action)
             data = self.parse(response, action=action)
             records = self.records_of(data, record_path, action=action)

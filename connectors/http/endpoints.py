@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from connectors.base import ActionContext, Cursor, PolledRecord
+from connectors.common.urls import path_segment
 from connectors.http.client import IDEMPOTENT_BODY_METHODS, HttpClient
 from connectors.http.pagination import NoPagination, Paginator, dig, paginator_from_config
 from hub.errors import FatalError
@@ -57,7 +57,11 @@ class HttpAction:
 
 
 def fill_path(template: str, payload: Any, *, connection: str | None, action: str | None) -> str:
-    """``/orders/{number}`` with ``number`` taken from the payload (dotted names allowed), URL-quoted."""
+    """``/orders/{number}`` with ``number`` taken from the payload (dotted names allowed).
+
+    Each value becomes one percent-encoded path segment (see ``path_segment``): an id of
+    ``../admin`` reaches ``/orders/..%2Fadmin``, never ``/admin``.
+    """
     parts = []
     for literal, name, _spec, _conv in string.Formatter().parse(template):
         parts.append(literal)
@@ -66,7 +70,7 @@ def fill_path(template: str, payload: Any, *, connection: str | None, action: st
         value = dig(payload, name)
         if value is None:
             raise FatalError(f"path {template!r} needs {name!r} in the payload", connection=connection, action=action)
-        parts.append(quote(str(value), safe=""))
+        parts.append(path_segment(value, name=f"{name!r} of path {template!r}", connection=connection, action=action))
     return "".join(parts)
 
 

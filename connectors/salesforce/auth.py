@@ -114,8 +114,10 @@ class SalesforceAuth(AuthBase):
 
     def _fetch(self) -> None:
         try:
+            # no redirects: a 307 would send the client secret or the assertion on to its target
             response = self._session.post(self.login_url + TOKEN_PATH, data=self.grant.form(),
-                                          headers={"Accept": "application/json"}, timeout=self.timeout)
+                                          headers={"Accept": "application/json"}, timeout=self.timeout,
+                                          allow_redirects=False)
         except requests.RequestException as error:
             raise network_error(error, connection=None, action="token") from None
         self.classify(response)

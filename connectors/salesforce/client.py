@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from connectors.common.urls import Origin, origin_of
 from connectors.http.client import DEFAULT_TIMEOUT, HttpClient
 from connectors.http.errors import excerpt, network_error, retry_after_of
 from connectors.http.pagination import Page, Paginator
@@ -91,6 +92,14 @@ class SalesforceClient(HttpClient):
         super().__init__(auth.login_url, auth=auth, timeout=timeout, default_headers=headers,
                          connection=connection)
         self.auth, self.api_version = auth, api_version
+
+    def origins(self) -> frozenset[Origin]:
+        """The instance the token answer named (or the configured one): the REST API's only host.
+
+        ``nextRecordsUrl`` is followed only there, so a page pointing elsewhere is refused
+        before the bearer token is sent."""
+        origin = origin_of(self.auth.instance_url())
+        return frozenset({origin}) if origin else frozenset()
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` under the instance URL (fetches a token when needed)."""

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 from connectors.base import Action, ActionContext, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
+from connectors.common.urls import path_segment
 from connectors.http.endpoints import as_utc
 from connectors.stripe import mapping
 from connectors.stripe.client import DEFAULT_BASE_URL, StripeClient
@@ -109,7 +110,8 @@ class StripeConnector(Connector):
             object_id = payload.get("id") if isinstance(payload, Mapping) else payload
             if not object_id:
                 raise FatalError(f"{action} needs an id", connection=self.name, action=action)
-            return self.client.get(path + str(object_id), action=action)
+            segment = path_segment(object_id, name=f"the id given to {action}", connection=self.name, action=action)
+            return self.client.get(path + segment, action=action)
         return get
 
     def create_refund(self, payload: Any, context: ActionContext) -> Any:

@@ -219,7 +219,9 @@ class TrytonClient:
     def _post(self, method: str, params: list[Any], action: str | None, *, renew: bool = False) -> Any:
         body = codec.dumps({"id": next(self._ids), "method": method, "params": params})
         try:
-            response = self.session.post(self.endpoint, data=body.encode(), timeout=self.timeout)
+            # no redirects: a 307 would carry the login's password, or the session key, elsewhere
+            response = self.session.post(self.endpoint, data=body.encode(), timeout=self.timeout,
+                                         allow_redirects=False)
         except requests.RequestException as error:
             raise network_error(error, connection=self.connection, action=action) from None
         if renew and response.status_code in AUTH_STATUSES:
