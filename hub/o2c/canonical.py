@@ -10,9 +10,12 @@ The schemas live in ``hub/schemas/o2c/*.schema.json`` and are the reference docu
 entity. They are read once per process into a :class:`Catalog` (a ``referencing`` registry plus
 one compiled validator per entity).
 
-Schemas may carry an ``errorMessage`` next to ``anyOf``, ``pattern``, ``format`` or ``required``:
-that text replaces the validator's own wording, so a finance admin reads
-"currency: must be a three-letter ISO 4217 currency code" instead of a regular expression.
+Schemas may carry an ``errorMessage`` next to ``anyOf``, ``pattern``, ``format``, ``not``, a lower
+bound or an upper bound: that text replaces the validator's own wording, so a finance admin reads
+"currency: must be a three-letter ISO 4217 currency code" instead of a regular expression, and
+"quantity: must be more than zero" instead of "-5 is less than or equal to the minimum of 0".
+Money, quantities and ids have their bounds in ``common.schema.json`` (``amount``,
+``non_negative_amount``, ``quantity``, ``signed_quantity``, ``external_id``).
 A rule such as "a name or an email" sits in its own ``allOf`` entry, so its message never
 replaces the ``required`` message of the object around it.
 """
@@ -218,9 +221,13 @@ def _describe(error: jsonschema.ValidationError) -> list[str]:
     if kind == "additionalProperties":
         known = error.schema.get("properties", {})
         return [f"{_join(path, k)}: is not a known field" for k in error.instance if k not in known]
-    if custom and kind in ("anyOf", "oneOf", "pattern", "format"):
+    if custom and kind in _CUSTOMIZABLE:
         return [f"{path or '/'}: {custom}"]
     return [f"{path or '/'}: {_wording(error)}"]
+
+
+_CUSTOMIZABLE = frozenset({"anyOf", "oneOf", "pattern", "format", "not", "minimum", "exclusiveMinimum",
+                           "exclusiveMaximum"})
 
 
 def _wording(error: jsonschema.ValidationError) -> str:
@@ -233,6 +240,8 @@ def _wording(error: jsonschema.ValidationError) -> str:
         return "must be one of: " + ", ".join(str(v) for v in value)
     if kind == "minLength":
         return "must not be empty"
+    if kind == "maxLength":
+        return f"must be at most {value} characters long"
     if kind == "minItems":
         return "must have at least one item" if value == 1 else f"must have at least {value} items"
     if kind == "minimum":
@@ -266,17 +275,17 @@ class _Normalizer:
             return {k: self.walk(v, props[k]) if k in props else v for k, v in value.items()}
         if isinstance(value, list) and isinstance(schema.get("items"), dict):
             return [self.walk(v, schema["items"]) for v in value]
-        if schema.get("type") == ["string", "integer"] and isinstance(value, int):
-            return str(value)  # external ids: numbers kept as text
         return value
 
     def convert(self, kind: str | None, value: Any) -> Any:
         """The exact value of a leaf of a known common kind, or _UNCHANGED."""
-        if kind == "amount":
+        if kind in _MONEY:
             amount = _exact(value)
             return quantize(amount, self.currency) if self.currency else amount
-        if kind == "decimal":
+        if kind in _NUMBERS:
             return _exact(value)
+        if kind == "external_id":
+            return str(value)  # numbers kept as text
         if kind == "date":
             return _parse_date(value).isoformat()
         if kind == "datetime":
@@ -287,6 +296,8 @@ class _Normalizer:
 
 
 _UNCHANGED = object()
+_MONEY = frozenset({"amount", "non_negative_amount"})
+_NUMBERS = frozenset({"decimal", "quantity", "signed_quantity"})
 
 
 def _exact(value: Any) -> Decimal:
