@@ -25,7 +25,7 @@ The hub calls, and only calls, these hooks:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -44,6 +44,30 @@ class ActionContext:
 
 
 Action = Callable[[Any, ActionContext], Any]
+
+
+class RenderedText(str):
+    """A text rendered from a recipe's template, that knows which parts the template wrote.
+
+    It is the plain text wherever a ``str`` is expected (e-mail bodies, run records). A channel
+    with a markup of its own (Slack's ``<url|label>``, ``<!channel>``) reads ``parts``, each
+    ``(is_value, text)``, and escapes the values only: the links and mentions the recipe's author
+    wrote keep working, and data (a customer's name, a note) cannot add any. A plain ``str``
+    sent to such a channel is data throughout.
+    """
+
+    parts: tuple[tuple[bool, str], ...]
+
+    def __new__(cls, text: str = "", parts: Iterable[tuple[bool, str]] | None = None) -> RenderedText:
+        self = super().__new__(cls, text)
+        self.parts = tuple(parts) if parts is not None else ((True, str(text)),)
+        return self
+
+    @classmethod
+    def of(cls, parts: Iterable[tuple[bool, str]]) -> RenderedText:
+        """The text of ``parts`` joined, keeping them."""
+        kept = tuple((bool(is_value), text) for is_value, text in parts if text)
+        return cls("".join(text for _, text in kept), kept)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,8 @@
 Actions ``notify`` and ``post_message`` (the same call) take ``{text, channel?, blocks?,
 attachments?}`` or a plain string. The channel is the payload's, else the step option
 ``channel``, else the connection's. When both token and webhook_url are set the token wins.
+Texts are escaped for Slack (see ``connectors.slack.mrkdwn``): a notify step's template keeps
+its own links and mentions, while every value from data, and any other text, shows as text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from connectors.base import Action, ActionContext, Connector
 from connectors.slack.client import IncomingWebhookSender, WebApiSender
+from connectors.slack.mrkdwn import escape_attachments, escape_blocks, slack_text
 from hub.errors import FatalError
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
@@ -86,9 +89,22 @@ class SlackConnector(Connector):
         """The message fields to send, with the channel resolved."""
         fields = {"text": payload} if isinstance(payload, str) else dict(payload or {})
         message = {k: fields[k] for k in MESSAGE_FIELDS if fields.get(k) is not None}
+        message.update(_escaped(message))
         channel = message.pop("channel", None) or context.options.get("channel") or self.default_channel
         if not self.sender.uses_channel:
             return message  # an incoming webhook posts to the channel it was created for
         if not channel:
             raise FatalError("no channel: set it in the payload, the step or the connection", connection=self.name)
         return {**message, "channel": channel}
+
+
+def _escaped(message: Mapping[str, Any]) -> dict[str, Any]:
+    """Text, blocks and attachments escaped for Slack, so data cannot mention or link."""
+    escaped: dict[str, Any] = {}
+    if isinstance(message.get("text"), str):
+        escaped["text"] = slack_text(message["text"])
+    if "blocks" in message:
+        escaped["blocks"] = escape_blocks(message["blocks"])
+    if "attachments" in message:
+        escaped["attachments"] = escape_attachments(message["attachments"])
+    return escaped

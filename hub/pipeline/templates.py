@@ -1,4 +1,13 @@
-"""Notification text: Jinja templates in the sandbox, so a recipe can format but never execute."""
+"""Notification text: Jinja templates in the sandbox, so a recipe can format but never execute.
+
+What the template's author wrote and what the run's data put in are kept apart: every
+``{{ … }}`` output is marked while rendering, and :func:`render` returns a
+:class:`connectors.base.RenderedText` whose ``parts`` say which is which. The channel escapes
+the values for its own markup (Slack: ``&``, ``<``, ``>``), so a customer named
+``<!channel>`` pings nobody while ``<{{ run.url }}|the run>`` in the template stays a link.
+Text that a macro or a ``{% set %}`` block builds and a ``{{ … }}`` then outputs counts as a
+value as a whole.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,11 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from connectors.base import RenderedText
 from hub.errors import FatalError
+
+# Private-use characters around each substituted value while rendering; never in the result.
+VALUE_START, VALUE_END = "\ue000", "\ue001"
 
 
 def _money(value: Any, places: int = 2) -> str:
@@ -17,8 +30,17 @@ def _money(value: Any, places: int = 2) -> str:
     return f"{amount:,}"
 
 
+def _unmarked(text: str) -> str:
+    return text.replace(VALUE_START, "").replace(VALUE_END, "")
+
+
+def _mark_value(value: Any) -> str:
+    """Jinja's ``finalize``: every ``{{ … }}`` output, framed as a value."""
+    return VALUE_START + _unmarked(str(value)) + VALUE_END
+
+
 def make_environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_mark_value)
     env.filters["money"] = _money
     return env
 
@@ -28,12 +50,24 @@ _ENV = make_environment()
 
 def compile_template(text: str) -> Template:
     """Compile once at build time (syntax errors are caught earlier, by recipe validation)."""
-    return _ENV.from_string(text)
+    return _ENV.from_string(_unmarked(text))
 
 
-def render(template: Template, data: dict[str, Any]) -> str:
+def render(template: Template, data: dict[str, Any]) -> RenderedText:
     """Render with the run's data; a missing value is a FatalError naming it."""
     try:
-        return template.render(data)
+        marked = template.render(data)
     except TemplateError as exc:
         raise FatalError(f"notification text could not be rendered: {exc}") from exc
+    return RenderedText.of(split_values(marked))
+
+
+def split_values(marked: str) -> list[tuple[bool, str]]:
+    """``(is_value, text)`` parts of a marked rendering. A value whose end mark a filter cut
+    off runs to the end, so an unbalanced mark errs on the side of escaping."""
+    head, *chunks = marked.split(VALUE_START)
+    parts = [(False, _unmarked(head))]
+    for chunk in chunks:
+        value, _, literal = chunk.partition(VALUE_END)
+        parts += [(True, value), (False, _unmarked(literal))]
+    return parts
