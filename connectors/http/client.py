@@ -84,14 +84,15 @@ class HttpClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.connection = connection
+        origin = origin_of(self.base_url)
+        self._origins = frozenset({origin}) if origin else frozenset()
         self.session = _Session(self.origins, connection)
         self.session.auth = auth
         self.session.headers.update({"Accept": "application/json", **(default_headers or {})})
 
     def origins(self) -> frozenset[Origin]:
         """Where this connection's requests may go: the base URL's scheme, host and port."""
-        origin = origin_of(self.base_url)
-        return frozenset({origin}) if origin else frozenset()
+        return self._origins
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` (kept as is when already absolute)."""
