@@ -7,6 +7,7 @@
         ├── RetriableError     try again later (timeouts, 5xx, 429); may carry retry_after seconds
         ├── FatalError         retrying cannot help (4xx, bad data): dead-letter at once
         │   └── InvalidRecordError   a record does not match its canonical schema
+        │       └── OrderDoesNotAddUpError   an order's lines, shipping and taxes miss its total
         └── SkippableRecordError     drop this record, carry on with the rest
 
 Errors carry context (connection, action, step, HTTP status, a short excerpt of the
@@ -16,6 +17,7 @@ response) and never a secret: messages are built from redacted values only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +108,16 @@ class InvalidRecordError(FatalError):
     def __init__(self, message: str, *, problems: list[str] | None = None, **context):
         super().__init__(message, **context)
         self.problems = problems or []
+
+
+class OrderDoesNotAddUpError(InvalidRecordError):
+    """An order's lines, shipping and taxes come to more or less than its total, beyond
+    rounding: a data problem for a person, held as an exception with both figures."""
+
+    def __init__(self, message: str, *, number: str, currency: str, parts: Decimal,
+                 total: Decimal, **context):
+        super().__init__(message, problems=[message], **context)
+        self.number, self.currency, self.parts, self.total = number, currency, parts, total
 
 
 class SkippableRecordError(ConnectorError):

@@ -6,7 +6,8 @@ Every step returns its output, which later steps see under the step's id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Template
@@ -14,6 +15,7 @@ from jinja2 import Template
 from connectors.base import Action, ActionContext
 from hub.errors import FatalError
 from hub.o2c import canonical
+from hub.o2c.orders.held import hold_unless_adds_up
 from hub.pipeline import templates
 from hub.pipeline.context import RunContext
 from hub.pipeline.functions import search
@@ -69,19 +71,38 @@ class MapStep(Step):
         return canonical.check(self.into, result) if self.into else result
 
 
+#: What a validate step checks beyond the schema, by entity (looked up once, when built).
+_RULES: dict[str, Callable[..., Exception | None]] = {"sales_order": hold_unless_adds_up}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ValidateStep(Step):
-    """``validate: {schema: sales_order, from: order}`` checks and normalizes a record."""
+    """``validate: {schema: sales_order, from: order}`` checks and normalizes a record.
+
+    A sales order must also add up: when its lines, shipping and taxes miss its total beyond
+    rounding, an open ``order-totals`` exception keeps both figures and the run is
+    dead-lettered (OrderDoesNotAddUpError) before a later step can send the order on.
+    """
 
     schema: str
     source: Expression
+    rule: Callable[..., Exception | None] | None = field(init=False, default=None)
     kind = "validate"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rule", _RULES.get(self.schema))
 
     def prepare(self, ctx: RunContext) -> Any:
         return self.source(ctx.data)
 
     def execute(self, ctx: RunContext, given: Any) -> Any:
-        return canonical.check(self.schema, given)
+        record = canonical.check(self.schema, given)
+        if self.rule is not None:
+            with ctx.sessions.begin() as session:
+                problem = self.rule(session, record, run_id=ctx.run_id)
+            if problem is not None:  # raised once committed: the exception row stays
+                raise problem
+        return record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
