@@ -135,7 +135,7 @@ def _context(hub: Hub, run: Row, attempt: int) -> RunContext:
     return RunContext(
         run_id=run.id, recipe=run.recipe, attempt=attempt, business_key=run.dedupe_key,
         data=data, sessions=hub.sessions, redactor=hub.redactor,
-        ledger=EffectLedger(hub.sessions, run_id=run.id, recipe=run.recipe),
+        ledger=EffectLedger(hub.sessions, run_id=run.id, recipe=run.recipe, redactor=hub.redactor),
     )
 
 

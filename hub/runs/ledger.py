@@ -8,6 +8,9 @@ same key gets the stored result back and performs nothing. A ``pending`` row lef
 crash (before or after the effect) is taken over by the next attempt, which calls again
 with the same idempotency key, so a remote system that honours Idempotency-Key still sees
 one effect.
+
+A result is stored masked (secret values of the configuration, credential-looking keys such as
+``access_token``): a reused result carries ``***`` where the remote system answered a secret.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import RetriableError
+from hub.redact import Redactor
 from hub.store.base import utcnow
 from hub.store.platform import Effect, Run
 
@@ -51,8 +55,10 @@ class Outcome:
 class EffectLedger:
     """Effects of one run, recorded in the ``effects`` table."""
 
-    def __init__(self, sessions: sessionmaker, *, run_id: int, recipe: str):
+    def __init__(self, sessions: sessionmaker, *, run_id: int, recipe: str,
+                 redactor: Redactor | None = None):
         self._sessions = sessions
+        self._redactor = redactor or Redactor()
         self.run_id = run_id
         self.recipe = recipe
         self._performed: dict[str, tuple[Any, Any]] = {}  # key -> (result, when), not yet settled
@@ -71,7 +77,8 @@ class EffectLedger:
     def settle(self, session: Session) -> None:
         """Mark every effect performed since the last settle ``done``, in ``session``'s transaction."""
         for key, (result, when) in self._performed.items():
-            session.execute(_SETTLE, {"effect_key": key, "status": "done", "result": result, "done_at": when})
+            session.execute(_SETTLE, {"effect_key": key, "status": "done",
+                                      "result": self._redactor.value(result), "done_at": when})
         self._performed.clear()
 
     def _claim(self, key: str, step_id: str) -> Outcome | None:

@@ -16,6 +16,11 @@ recipe of the connection gets its dead run.
 Connectors check the signature over the raw bytes before they parse them, so a body too deep
 for the JSON parser to read (RecursionError) has already been verified when that happens.
 
+Only the request headers of :data:`STORED_HEADERS` are stored with the event (what the body is,
+which delivery and topic it is, which shop sent it), plus the delivery id, topic and timestamp
+headers a connection's ``webhook:`` config names. Everything else is dropped: credentials a
+proxy adds (``Authorization``, ``Cookie``, ``X-Forwarded-Auth``...), signatures, anything unknown.
+
 The embedded server (hub/server.py) installs a group-commit writer as the app extension
 ``o2c_inbox``; without it (tests, other WSGI servers) each request commits on its own.
 """
@@ -23,10 +28,11 @@ The embedded server (hub/server.py) installs a group-commit writer as the app ex
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 from flask import Blueprint, current_app, jsonify, request
 
-from connectors.base import InboundWebhook, WebhookDelivery
+from connectors.base import Connector, InboundWebhook, WebhookDelivery
 from hub import jsonutil
 from hub.errors import SignatureError
 from hub.recipe.model import WebhookTrigger
@@ -39,6 +45,18 @@ from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth
 bp = Blueprint("webhooks", __name__)
 
 INBOX_EXTENSION = "o2c_inbox"
+
+#: Request headers stored with a webhook's event (compared without regard to case).
+STORED_HEADERS = frozenset(name.lower() for name in (
+    "Content-Type", "User-Agent",
+    # Shopify (connectors/shopify/webhooks.py): topic, delivery id, shop, API version
+    "X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Event-Id", "X-Shopify-Shop-Domain",
+    "X-Shopify-API-Version", "X-Shopify-Triggered-At",
+    # HubSpot (connectors/hubspot/webhooks.py): when it was sent
+    "X-HubSpot-Request-Timestamp",
+    # the http connector's default delivery id header (connectors/http/webhooks.py)
+    "X-Delivery-Id",
+))
 
 
 @bp.post("/webhooks/<connection>", defaults={"subpath": ""})
@@ -96,7 +114,7 @@ def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery |
     event = NewEvent(
         source="webhook", connection=connection, topic=topic, body=inbound.body,
         dedupe_key=f"webhook:{connection}:{delivery_id}",
-        headers=hub.redactor.value(dict(request.headers)),
+        headers=hub.redactor.value(stored_headers(request.headers, hub.connections[connection])),
     )
     targets = [(r.slug, r.recipe.hash) for r in recipes]
     inbox = current_app.extensions.get(INBOX_EXTENSION)
@@ -110,6 +128,15 @@ def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery |
     if problem:
         body["dead_letter"] = problem
     return jsonify(body), 200 if accepted.duplicate else 202
+
+
+def stored_headers(headers: Mapping[str, str], conn: Connector) -> dict[str, str]:
+    """The headers of :data:`STORED_HEADERS` and those the connection's webhook config names."""
+    keep = set(STORED_HEADERS)
+    hook = conn.config.get("webhook")
+    if isinstance(hook, Mapping):
+        keep |= {str(v).lower() for k, v in hook.items() if k.endswith("_header") and k != "signature_header"}
+    return {name: value for name, value in headers.items() if name.lower() in keep}
 
 
 def _accept(inbox, event: NewEvent, targets: list[tuple[str, str]]):
