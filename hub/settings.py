@@ -48,19 +48,19 @@ class Settings:
     """Everything the hub process needs to know, resolved and checked."""
 
     path: Path
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password
     host: str
     port: int
     threads: int
     workers: int
     worker_processes: int
     public_url: str
-    admin_token: str | None
+    admin_token: str | None = field(repr=False)
     recipe_globs: tuple[str, ...]
     shutdown_grace: timedelta
     log_level: str
     connections: Mapping[str, Connector] = field(default_factory=dict)
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     secret_fields: tuple[SecretField, ...] = ()
 
     def recipe_paths(self) -> list[Path]:

@@ -94,6 +94,7 @@ def test_an_unset_variable_is_read_from_the_file_its_FILE_variable_names(tmp_pat
                     environ={"O2C_ADMIN_TOKEN_FILE": str(secret_file)})
     assert settings.admin_token == "token-from-a-file"
     assert "token-from-a-file" in settings.secrets
+    assert "token-from-a-file" not in repr(settings)
     assert demo_secrets(settings) == []
 
 
