@@ -353,8 +353,9 @@ def _register_groups() -> None:
     from hub.o2c.orders_cli import order
     from hub.o2c.reports_cli import ar
     from hub.init_cli import init
+    from hub.retention_cli import erase, prune
 
-    for group in (ar, cashapp, credit, dunning, einvoice, exceptions, init, order):
+    for group in (ar, cashapp, credit, dunning, einvoice, erase, exceptions, init, order, prune):
         main.add_command(group)
 
 

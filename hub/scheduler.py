@@ -18,6 +18,7 @@ from hub import jsonutil
 from hub.recipe.model import PollTrigger, ScheduleTrigger
 from hub.runs.inbox import NewEvent, accept
 from hub.runs.poller import poll_once
+from hub.runs.retention import scheduled_prune
 from hub.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class Scheduler:
     def start(self) -> None:
         for built in self.hub.recipes.values():
             self._add(built)
+        pruning = IntervalTrigger(seconds=self.hub.settings.retention.every.total_seconds())
+        self._scheduler.add_job(scheduled_prune, pruning, args=[self.hub], id="retention:prune")
         self._scheduler.start()
 
     def stop(self) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from connectors.base import Connector
 from hub import SCHEMAS, STARTER
 from hub.errors import ConfigError, Issue
+from hub.recipe.model import RETENTION_KINDS, Retention
 from hub.redact import secret_fields, url_secrets
 from hub.registry import ConnectorRegistry
 from hub.yamldoc import Document, load_document, schema_issues, sort_issues
@@ -62,6 +63,7 @@ class Settings:
     connections: Mapping[str, Connector] = field(default_factory=dict)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     secret_fields: tuple[SecretField, ...] = ()
+    retention: Retention = field(default_factory=Retention)
 
     def recipe_paths(self) -> list[Path]:
         """Every recipe file the globs name, relative to the config file, sorted."""
@@ -114,6 +116,7 @@ def _settings(path: Path, data: Mapping[str, Any], connections: dict[str, Connec
         admin_token=admin_token,
         recipe_globs=tuple(data.get("recipes") or ("recipes/*.yaml",)),
         shutdown_grace=parse_duration(data.get("shutdown_grace", "30s")),
+        retention=_retention(data.get("retention") or {}),
         log_level=str(data.get("log_level", "INFO")).upper(),
         connections=MappingProxyType(connections),
         secrets=tuple(secrets + ([admin_token] if admin_token else [])),
@@ -269,6 +272,17 @@ def _substitute(doc: Document, value: Any, path: tuple, env: _Environment,
             return ""
 
     return _ENV_REF.sub(one, value)
+
+
+def _retention(spec: Mapping[str, Any]) -> Retention:
+    """``retention:`` of the config file over the defaults (``never``: kept for ever)."""
+    values: dict[str, Any] = {k: None if v == "never" else parse_duration(v)
+                              for k, v in spec.items() if k in RETENTION_KINDS}
+    if "batch_size" in spec:
+        values["batch_size"] = int(spec["batch_size"])
+    if "every" in spec:
+        values["every"] = parse_duration(spec["every"])
+    return Retention(**values)
 
 
 def parse_duration(value: Any) -> timedelta:

@@ -106,6 +106,8 @@ class _Builder:
             on_hold=self.handlers(data.get("on_hold", []), "on_hold"),
             tables=_freeze_tables(data.get("tables", {})), path=self.doc.file, text=self.text,
             hash=hashlib.sha256(self.text.encode("utf-8")).hexdigest(), mark=self.mark(()),
+            retention=MappingProxyType({kind: model.parse_retention(value)
+                                        for kind, value in data.get("retention", {}).items()}),
         )
 
     def trigger(self) -> model.Trigger:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Literal
@@ -315,6 +315,32 @@ class RetryPolicy:
     jitter: bool = True
 
 
+#: What a ``retention:`` setting keeps for a while: each a duration, or None for ever.
+RETENTION_KINDS = ("event_bodies", "step_data", "finished_runs", "audit")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retention:
+    """How long data is kept after its run finished (None: for ever); ``retention:`` in the
+    config sets it for the hub, a recipe's ``retention:`` overrides it for that recipe's runs."""
+
+    event_bodies: timedelta | None = timedelta(days=30)
+    step_data: timedelta | None = timedelta(days=30)
+    finished_runs: timedelta | None = timedelta(days=180)
+    audit: timedelta | None = timedelta(days=90)
+    batch_size: int = 500  # rows per pruning transaction (hub-wide only)
+    every: timedelta = timedelta(hours=1)  # how often the hub prunes (hub-wide only)
+
+    def overridden(self, overrides: Mapping[str, timedelta | None]) -> Retention:
+        """This retention with a recipe's own values in place of the hub's."""
+        return replace(self, **{k: v for k, v in overrides.items() if k in RETENTION_KINDS})
+
+
+def parse_retention(value: int | str) -> timedelta | None:
+    """A retention duration (``"30d"``, ``"12h"``, whole seconds) or ``"never"`` (None)."""
+    return None if value == "never" else parse_duration(value)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Recipe:
     """One recipe file, validated. ``hash`` (sha256 of ``text``) identifies the version run."""
@@ -331,3 +357,4 @@ class Recipe:
     hash: str
     mark: Mark
     on_hold: tuple[NotifyStep | CallStep, ...] = ()
+    retention: Mapping[str, timedelta | None] = field(default_factory=dict)  # overrides only

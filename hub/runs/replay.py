@@ -33,6 +33,9 @@ def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str 
         if original.status not in REPLAYABLE:
             raise ReplayError(f"run {run_id} is {original.status}; only finished runs "
                               f"({' or '.join(REPLAYABLE)}) can be replayed")
+        if original.event.pruned_at is not None:
+            raise ReplayError(f"the event of run {run_id} was pruned on {original.event.pruned_at:%Y-%m-%d} "
+                              "(retention: event_bodies): there is nothing left to replay")
         if original.recipe not in recipe_hashes:
             raise ReplayError(f"recipe {original.recipe!r} of run {run_id} is no longer loaded")
         new = Run(recipe=original.recipe, recipe_hash=recipe_hashes[original.recipe],

@@ -35,6 +35,7 @@ class Event(Base):
     """
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_unpruned", "pruned_at", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(20))  # webhook | poll | schedule | manual
@@ -44,6 +45,7 @@ class Event(Base):
     headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # secrets masked
     body: Mapped[bytes] = mapped_column(LargeBinary)  # raw bytes, as received
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    pruned_at: Mapped[datetime | None]  # body replaced by a marker (retention)
 
     runs: Mapped[list[Run]] = relationship(back_populates="event")
 
@@ -55,7 +57,8 @@ class Run(Base):
     """
 
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_runs_due", "status", "next_attempt_at"),
+                      Index("ix_runs_finished", "status", "finished_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipe: Mapped[str] = mapped_column(String(120), index=True)
@@ -68,7 +71,7 @@ class Run(Base):
     lease_until: Mapped[datetime | None]
     error_class: Mapped[str | None] = mapped_column(String(120))
     error_message: Mapped[str | None] = mapped_column(Text)
-    replay_of: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    replay_of: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -97,6 +100,7 @@ class StepRun(Base):
     output: Mapped[Any | None] = mapped_column(JSON)
     error_class: Mapped[str | None] = mapped_column(String(120))
     error_message: Mapped[str | None] = mapped_column(Text)
+    pruned_at: Mapped[datetime | None]  # input and output replaced by a marker (retention)
 
     run: Mapped[Run] = relationship(back_populates="steps")
 
@@ -115,9 +119,10 @@ class Effect(Base):
     step_id: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(20))  # pending | done
     result: Mapped[Any | None] = mapped_column(JSON)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+    pruned_at: Mapped[datetime | None]  # result replaced by a marker, the key kept (retention)
 
 
 class PollCursor(Base):

@@ -79,9 +79,20 @@ steps:
 retries: 3
 """,
         [
-            "r.yaml:6:1: retries: unknown key 'retries' (allowed: recipe, description, trigger, tables, steps, retry, on_failure, on_hold)",
+            "r.yaml:6:1: retries: unknown key 'retries' (allowed: recipe, description, trigger, tables, steps, retry, on_failure, on_hold, retention)",
         ],
         id="unknown_top_key",
+    ),
+    pytest.param(
+        HEAD + """\
+  - {id: a, filter: event.ok}
+retention: {step_data: a week, audit: 30d}
+""",
+        [
+            "r.yaml:6:24: retention/step_data: 'a week' is not a retention: write a whole number followed by s, m, h or d (e.g. 30d), or never",
+            "r.yaml:6:32: retention/audit: unknown key 'audit' (allowed: event_bodies, step_data, finished_runs)",
+        ],
+        id="bad_retention",
     ),
     pytest.param(
         HEAD + """\
