@@ -299,3 +299,20 @@ def test_an_inbox_accept_waits_for_one_prune_batch_at_most(sessions):
     assert longest_wait < elapsed / 4
     with sessions() as session:
         assert session.scalar(select(Event.id).where(Event.pruned_at.is_(None), Event.dedupe_key == "old-1")) is None
+
+
+def test_the_running_hub_prunes_on_its_interval(hub):
+    from hub.runs.retention import scheduled_prune
+    from hub.scheduler import Scheduler
+
+    scheduler = Scheduler(hub)
+    scheduler.start()
+    try:
+        job = scheduler._scheduler.get_job("retention:prune")
+        assert job is not None and job.trigger.interval == timedelta(hours=1)
+    finally:
+        scheduler.stop()
+    old = deliver(hub, "e", "1")[0]
+    run(hub, old, age=200 * DAY)
+    scheduled_prune(hub)
+    assert state(hub, old) == {"run": None}
