@@ -120,7 +120,7 @@ def demo(ctx: click.Context, once: bool) -> None:
         _logging(hub)
         return hub
 
-    sys.exit(run_demo(build, once=once))
+    sys.exit(run_demo(build, ctx.find_root().obj, once=once))
 
 
 def _refuse_demo_secrets(hub: Hub) -> None:

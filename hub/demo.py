@@ -1,12 +1,15 @@
-"""``o2c-hub demo``: the hub with every system of hub/starter/config.yaml as a local sandbox, and an
+"""``o2c-hub demo``: the hub with every system of its config file as a local sandbox, and an
 order-to-cash day played through it.
 
-Each sandbox speaks its vendor's real API shape on the port hub/starter/config.yaml points at:
+Each sandbox speaks its vendor's real API shape on the port its connection's URL names in the
+config file (as ``o2c-hub init`` writes it, overridable through the same environment variables):
 
     ERP (generic JSON API) 9200   Slack 9201   Shopify 9202   Stripe 9203
     Salesforce 9210   HubSpot 9211   Odoo (the ERP of the bundled recipes) 9269
 
-The hub serves on 8080 with a fresh demo database (var/demo.db), then the day is played in
+The hub serves on the config's port (8080) with the configured database, started afresh (see
+hub/demo_database.py: only a database the demo made itself is wiped, one demo at a time), so
+every other command run with the same config sees the demo's runs. Then the day is played in
 order: CRM accounts synced to the ERP, storefront orders imported (one while the ERP answers
 503, so it is retried), invoices posted in the ERP and polled, Stripe payments applied, overdue
 invoices announced on Slack. Then the hub keeps serving until Ctrl-C (``--once``: it stops).
@@ -22,12 +25,15 @@ import datetime as dt
 import logging
 import os
 import signal
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import select
@@ -43,32 +49,39 @@ from connectors.slack.sandbox import create_app as slack_sandbox
 from connectors.stripe.sandbox import create_app as stripe_sandbox
 from connectors.stripe.sandbox import make_event, send_event
 from hub import STARTER, jsonutil
+from hub.demo_database import DemoDatabase, DemoRefused
+from hub.errors import ConfigError
 from hub.hub import Hub
+from hub.registry import ConnectorRegistry
 from hub.runs.poller import poll_once
 from hub.scheduler import fire_schedule
+from hub.settings import Settings, load_settings
 from hub.store.platform import Run
 
 log = logging.getLogger("o2c_hub.demo")
 
-DEMO_DATABASE = "sqlite:///var/demo.db"  # relative to the config file, like the default one
 FINISHED = ("succeeded", "dead")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-SANDBOXES: dict[str, tuple[int, Callable[[], Any]]] = {
-    "erp": (9200, lambda: erp_sandbox(token=env("ERP_TOKEN", "demo-erp-token"))),
-    "slack": (9201, lambda: slack_sandbox(token=env("SLACK_TOKEN", "xoxb-demo"))),
-    "shopify": (9202, lambda: shopify_sandbox(token=env("SHOPIFY_ACCESS_TOKEN", "shpat_sandbox"),
-                                              secret=env("SHOPIFY_CLIENT_SECRET", "demo-shop-secret"))),
-    "stripe": (9203, lambda: stripe_sandbox(api_key=env("STRIPE_SECRET_KEY", "sk_test_sandbox"),
-                                            webhook_secret=env("STRIPE_WEBHOOK_SECRET", "whsec_sandbox"))),
-    "salesforce": (9210, lambda: salesforce_sandbox(client_id=env("SF_CLIENT_ID", "sandbox-client"),
-                                                    client_secret=env("SF_CLIENT_SECRET", "sandbox-secret"))),
-    "hubspot": (9211, lambda: hubspot_sandbox(token=env("HUBSPOT_TOKEN", "pat-sandbox"))),
-    "odoo": (9269, lambda: odoo_sandbox(database=env("ODOO_DATABASE", "sandbox"), key=env("ODOO_API_KEY", "sandbox-key"))),
+# Each sandbox stands in for one connection of the config: (connection, its URL key, the app).
+SANDBOXES: dict[str, tuple[str, str, Callable[[], Any]]] = {
+    "erp": ("erp", "base_url", lambda: erp_sandbox(token=env("ERP_TOKEN", "demo-erp-token"))),
+    "slack": ("slack", "base_url", lambda: slack_sandbox(token=env("SLACK_TOKEN", "xoxb-demo"))),
+    "shopify": ("shopify", "shop_url", lambda: shopify_sandbox(
+        token=env("SHOPIFY_ACCESS_TOKEN", "shpat_sandbox"), secret=env("SHOPIFY_CLIENT_SECRET", "demo-shop-secret"))),
+    "stripe": ("stripe", "base_url", lambda: stripe_sandbox(
+        api_key=env("STRIPE_SECRET_KEY", "sk_test_sandbox"),
+        webhook_secret=env("STRIPE_WEBHOOK_SECRET", "whsec_sandbox"))),
+    "salesforce": ("salesforce", "login_url", lambda: salesforce_sandbox(
+        client_id=env("SF_CLIENT_ID", "sandbox-client"), client_secret=env("SF_CLIENT_SECRET", "sandbox-secret"))),
+    "hubspot": ("hubspot", "base_url", lambda: hubspot_sandbox(token=env("HUBSPOT_TOKEN", "pat-sandbox"))),
+    "odoo": ("ledger", "url", lambda: odoo_sandbox(
+        database=env("ODOO_DATABASE", "sandbox"), key=env("ODOO_API_KEY", "sandbox-key"))),
 }
 
 
@@ -79,9 +92,13 @@ NOT_PLAYED = {"invoice-delivery": "it e-mails invoices over SMTP, and the demo h
 class Sandboxes(dict):
     """Every sandbox, started; ``state(name)`` is its in-memory system."""
 
-    def start(self) -> Sandboxes:
-        for name, (port, make) in SANDBOXES.items():
-            app = make()
+    def start(self, settings: Settings) -> Sandboxes:
+        """Start each sandbox on its connection's port (DemoRefused: one is not on this machine or not free)."""
+        ports = {name: sandbox_port(settings, name) for name in SANDBOXES}
+        for name, port in ports.items():
+            _port_is_free("127.0.0.1", port, f"the {name} sandbox")
+        for name, port in ports.items():
+            app = SANDBOXES[name][2]()
             self[name] = serve_sandbox(app, port=port)
             self[name].state = app.extensions.get("sandbox")
         return self
@@ -91,14 +108,33 @@ class Sandboxes(dict):
             server.stop()
 
 
-def run_demo(hub_factory: Callable[[], Hub], *, once: bool = False) -> int:
+def sandbox_port(settings: Settings, name: str) -> int:
+    """The port of the URL the config gives the connection ``name`` stands in for, on this machine."""
+    connection, key, _ = SANDBOXES[name]
+    found = settings.connections.get(connection)
+    url = str((found.config if found is not None else {}).get(key) or "")
+    parts = urlsplit(url)
+    if parts.hostname not in LOOPBACK or not parts.port:
+        raise DemoRefused(f"the demo stands in for connection {connection} on this machine, but its {key} is "
+                          f"{url or 'missing'}; run the demo with the config o2c-hub init writes")
+    return parts.port
+
+
+def run_demo(hub_factory: Callable[[], Hub], config_path: str | Path, *, once: bool = False) -> int:
     """Start the sandboxes and the hub, play the day, then serve (``once``: stop). Exit status."""
+    try:
+        settings = load_settings(config_path, ConnectorRegistry.from_entry_points())
+        with DemoDatabase(settings.database_url, settings.path):
+            _port_is_free(settings.host, settings.port, "the hub")
+            return _run(hub_factory, Sandboxes().start(settings), once)
+    except (DemoRefused, ConfigError) as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 1
+
+
+def _run(hub_factory: Callable[[], Hub], sandboxes: Sandboxes, once: bool) -> int:
     from hub.server import serve
 
-    os.environ.setdefault("O2C_DATABASE_URL", DEMO_DATABASE)
-    if os.environ["O2C_DATABASE_URL"] == DEMO_DATABASE:
-        _forget_previous_demo()
-    sandboxes = Sandboxes().start()
     outcome: dict[str, bool] = {}
     try:
         hub = hub_factory()
@@ -112,9 +148,15 @@ def run_demo(hub_factory: Callable[[], Hub], *, once: bool = False) -> int:
     return 0 if outcome.get("ok") else 1
 
 
-def _forget_previous_demo() -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path("var", f"demo.db{suffix}").unlink(missing_ok=True)
+def _port_is_free(host: str, port: int, what: str) -> None:
+    """Refuse in one line now rather than fail later (werkzeug exits the process on a taken port)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise DemoRefused(f"port {port} for {what} is not free ({exc.strerror}); "
+                              "is another demo or hub running?") from None
 
 
 def _quiet_logs() -> None:
@@ -137,14 +179,15 @@ def _play(hub: Hub, sandboxes: Sandboxes, once: bool, outcome: dict[str, bool]) 
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _wait_until_serving(hub: Hub, timeout: float = 30) -> None:
+def _wait_until_serving(hub: Hub, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{_hub_url(hub)}/healthz", timeout=1).ok:
+            if requests.get(f"{_hub_url(hub)}/healthz", timeout=5).ok:
                 return
-        except requests.ConnectionError:
-            time.sleep(0.1)
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
+            pass
+        time.sleep(0.1)
     raise TimeoutError("the hub did not start serving")
 
 
