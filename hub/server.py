@@ -18,7 +18,7 @@ from hub.runs.inbox import GroupCommit
 from hub.runs.worker import WorkerPool
 from hub.scheduler import Scheduler
 from hub.web import create_app
-from hub.web.webhooks import INBOX_EXTENSION
+from hub.web.webhooks import INBOX_EXTENSION, REJECTIONS_EXTENSION
 from hub.workerproc import start_workers, stop_workers
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ def serve(hub: Hub) -> None:
     server = create_server(app, host=hub.settings.host, port=hub.settings.port,
                            threads=hub.settings.threads, ident="o2c-hub")
     inbox.start()
+    rejections = app.extensions[REJECTIONS_EXTENSION]
+    rejections.start()
     workers = [] if in_process else start_workers(hub)
     if in_process:
         pool.start()
@@ -53,6 +55,7 @@ def serve(hub: Hub) -> None:
     finally:
         log.info("shutting down")
         inbox.stop()
+        rejections.stop()
         scheduler.stop()
         if in_process:
             pool.stop(hub.settings.shutdown_grace)

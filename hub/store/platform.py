@@ -147,13 +147,19 @@ class PollCursor(Base):
 
 
 class AuditEntry(Base):
-    """Security-relevant facts with no payload: rejected webhooks, replays, resets."""
+    """Security-relevant facts with no payload: rejected webhooks, replays, resets.
+
+    A row may stand for ``count`` occurrences of the same fact from ``first_at`` to ``at``
+    (rejected webhooks are tallied per window, see hub.runs.rejections).
+    """
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     kind: Mapped[str] = mapped_column(String(60))
     connection: Mapped[str | None] = mapped_column(String(120))
     detail: Mapped[str] = mapped_column(Text)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
+    first_at: Mapped[datetime | None]  # the first of ``count`` occurrences (``at``: the last)

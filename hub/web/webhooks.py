@@ -3,7 +3,8 @@
     202  accepted: stored with one queued run per matching recipe
     202  accepted but unusable (``"dead_letter": "<reason>"``): stored, each run dead at once
     200  a redelivery of a delivery already stored: nothing new happens
-    401  the signature did not verify: only an audit line is written
+    401  the signature did not verify: nothing is stored but a count, written to the audit log
+         once per window per (connection, reason, address) (hub.runs.rejections)
     404  no connection of that name receives webhooks
 
 A signed body is unusable when it is not UTF-8, empty, not JSON, JSON that is neither an object nor
@@ -36,7 +37,8 @@ from connectors.base import Connector, InboundWebhook, WebhookDelivery
 from hub import jsonutil
 from hub.errors import SignatureError
 from hub.recipe.model import WebhookTrigger
-from hub.runs.inbox import NewEvent, accept, audit
+from hub.runs.inbox import NewEvent, accept
+from hub.runs.rejections import RejectionTally
 from hub.store.base import utcnow
 from hub.store.platform import Run
 from hub.web.context import current_hub
@@ -45,6 +47,7 @@ from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth
 bp = Blueprint("webhooks", __name__)
 
 INBOX_EXTENSION = "o2c_inbox"
+REJECTIONS_EXTENSION = "o2c_rejections"
 
 #: Request headers stored with a webhook's event (compared without regard to case).
 STORED_HEADERS = frozenset(name.lower() for name in (
@@ -57,6 +60,12 @@ STORED_HEADERS = frozenset(name.lower() for name in (
     # the http connector's default delivery id header (connectors/http/webhooks.py)
     "X-Delivery-Id",
 ))
+
+
+@bp.record_once
+def _install_tally(state) -> None:
+    app = state.app
+    app.extensions.setdefault(REJECTIONS_EXTENSION, RejectionTally(app.extensions["o2c_hub"].sessions))
 
 
 @bp.post("/webhooks/<connection>", defaults={"subpath": ""})
@@ -73,8 +82,7 @@ def receive(connection: str, subpath: str):
         delivery = conn.verify_webhook(inbound)
     except SignatureError as exc:
         reason = hub.redactor.text(str(exc))
-        audit(hub.sessions, "webhook_rejected", reason, connection=connection,
-              remote_addr=request.remote_addr)
+        current_app.extensions[REJECTIONS_EXTENSION].count(connection, reason, request.remote_addr)
         return jsonify(error=f"webhook rejected: {reason}"), 401
     except RecursionError:
         if not too_deep:

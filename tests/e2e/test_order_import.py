@@ -103,7 +103,8 @@ def test_bad_signature_is_refused_and_stores_only_an_audit_line(hub, erp, signat
     time.sleep(0.5)
     assert db_rows(hub, "SELECT count(*) FROM events") == [(0,)]
     assert db_rows(hub, "SELECT count(*) FROM runs") == [(0,)]
-    assert db_rows(hub, "SELECT kind, connection FROM audit_log") == [("webhook_rejected", "shop")]
+    assert hub.stop() == 0  # rejections are tallied and written each window, and on shutdown
+    assert db_rows(hub, "SELECT kind, connection, count FROM audit_log") == [("webhook_rejected", "shop", 1)]
     assert erp_hits(erp) == []
 
 
