@@ -16,7 +16,6 @@ Every command reads the config file from --config (or $O2C_HUB_CONFIG, default c
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 import uuid
@@ -28,6 +27,7 @@ from sqlalchemy import select
 
 from hub import __version__, jsonutil
 from hub.errors import ConfigError, HubError
+from hub.cli_common import HubGroup
 from hub.cli_common import fail as _fail
 from hub.cli_common import hub_from as _hub
 from hub.hub import Hub
@@ -45,12 +45,14 @@ from hub.store.platform import PollCursor, Run
 FINAL = ("succeeded", "dead", "retrying")
 
 
-@click.group()
+@click.group(cls=HubGroup)
 @click.version_option(__version__, prog_name="o2c-hub")
 @click.option("--config", "config_path", envvar="O2C_HUB_CONFIG", default="config.yaml",
               show_default=True, type=click.Path(dir_okay=False), help="The config file.")
+@click.option("--debug", is_flag=True,
+              help="On a failure, show the traceback instead of the one-line reason.")
 @click.pass_context
-def main(ctx: click.Context, config_path: str) -> None:
+def main(ctx: click.Context, config_path: str, debug: bool) -> None:
     """o2c-hub: order-to-cash integration hub."""
     ctx.obj = config_path
 
@@ -131,8 +133,9 @@ def _refuse_demo_secrets(hub: Hub) -> None:
 
 
 def _logging(hub: Hub) -> None:
-    logging.basicConfig(level=hub.settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from hub.logs import configure
+
+    configure(hub.settings.log_level, hub.settings.log_format, hub.redactor)
     hub.install_log_redaction()
 
 

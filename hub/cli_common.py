@@ -1,4 +1,9 @@
-"""What every ``o2c-hub`` command group needs: the hub of --config, and a clean failure."""
+"""What every ``o2c-hub`` command group needs: the hub of --config, and a clean failure.
+
+A command that fails prints one line, ``o2c-hub: <what went wrong>``, on standard error and
+exits 1 (a config file with several problems prints one line per problem). ``o2c-hub --debug``
+lets the exception through instead, traceback and all.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,86 @@ import sys
 from typing import NoReturn
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
-from hub.errors import ConfigError
+from hub.errors import ConfigError, HubError
 from hub.hub import Hub
+from hub.redact import Redactor
+
+PROG = "o2c-hub"
+_HUB = "o2c_hub.hub"  # ctx.meta key: the hub the command built, for naming its database
+
+
+class InputError(HubError):
+    """A file or value given to a command cannot be used; the message names it and says why."""
 
 
 def hub_from(ctx: click.Context) -> Hub:
     """The hub configured by the root command's --config, its database up to date
-    (exit 1 listing config problems)."""
-    try:
-        hub = Hub.from_config(ctx.find_root().obj)
-    except ConfigError as exc:
-        fail(str(exc))
+    (ConfigError listing every config problem)."""
+    hub = Hub.from_config(ctx.find_root().obj)
+    ctx.meta[_HUB] = hub
     hub.migrate()
     return hub
 
 
 def fail(message: str) -> NoReturn:
-    """Print ``message`` to standard error and exit 1."""
-    click.echo(message, err=True)
+    """Print ``message`` to standard error as ``o2c-hub: message`` and exit 1."""
+    _print(message.splitlines() or [message])
     sys.exit(1)
+
+
+def _print(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"{PROG}: {line}", err=True)
+
+
+class HubGroup(click.Group):
+    """The root command: turns any exception out of a command into one line and exit 1,
+    unless --debug asked for the traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            _print(failure_lines(exc, ctx.meta.get(_HUB)))
+            ctx.exit(1)
+
+
+def failure_lines(exc: Exception, hub: Hub | None = None) -> list[str]:
+    """What to tell the admin about ``exc``: one line, or one per problem of a config file."""
+    redactor = hub.redactor if hub is not None else Redactor()
+    if isinstance(exc, ConfigError) and exc.issues:
+        return [str(issue) for issue in exc.issues]
+    if isinstance(exc, HubError):
+        return [redactor.text(_first_line(exc.describe()))]
+    if isinstance(exc, OperationalError):
+        return [database_unreachable(exc, hub.settings.database_url if hub else None)]
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return [redactor.text(f"{where}{exc.strerror}")]
+    return [f"unexpected error: {type(exc).__name__}: {redactor.text(_first_line(str(exc)))} "
+            f"(run with --debug for the traceback)"]
+
+
+def database_unreachable(exc: OperationalError, url: str | None) -> str:
+    """``cannot reach the database at <url, password masked>: <the driver's first line>``."""
+    reason = _first_line(str(exc.orig) if exc.orig is not None else str(exc))
+    if url is None:
+        return f"cannot reach the database: {reason}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"cannot reach the database: {reason}"
+    secrets = [parsed.password] if parsed.password else []
+    return (f"cannot reach the database at {parsed.render_as_string(hide_password=True)}: "
+            f"{Redactor(secrets).text(reason)}")
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")

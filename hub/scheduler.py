@@ -81,4 +81,5 @@ def _poll(hub: Hub, built: BuiltRecipe) -> None:
         log.warning("poll of %s failed: %s", built.slug, hub.redactor.text(str(exc)))
         return
     if result.new:
-        log.info("poll of %s: %d new of %d seen", built.slug, result.new, result.seen)
+        # DEBUG: each new record's run logs its own outcome line
+        log.debug("poll of %s: %d new of %d seen", built.slug, result.new, result.seen)

@@ -8,12 +8,15 @@ finish for ``shutdown_grace``, put any still going back in the queue, exit 0.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from waitress import create_server
 
+from hub.errors import HubError
 from hub.runs.inbox import GroupCommit
 from hub.runs.worker import WorkerPool
 from hub.scheduler import Scheduler
@@ -23,8 +26,13 @@ from hub.workerproc import start_workers, stop_workers
 
 if TYPE_CHECKING:
     from hub.hub import Hub
+    from hub.settings import Settings
 
 log = logging.getLogger("o2c_hub")
+
+
+class CannotListen(HubError):
+    """The server's address is taken or not allowed here: nothing was started."""
 
 
 def serve(hub: Hub) -> None:
@@ -37,8 +45,11 @@ def serve(hub: Hub) -> None:
     scheduler = Scheduler(hub)
     app = create_app(hub)
     inbox = app.extensions[INBOX_EXTENSION] = GroupCommit(hub.sessions)
-    server = create_server(app, host=hub.settings.host, port=hub.settings.port,
-                           threads=hub.settings.threads, ident="o2c-hub")
+    try:
+        server = create_server(app, host=hub.settings.host, port=hub.settings.port,
+                               threads=hub.settings.threads, ident="o2c-hub")
+    except OSError as exc:
+        raise CannotListen(_listen_problem(exc, hub.settings)) from exc
     inbox.start()
     rejections = app.extensions[REJECTIONS_EXTENSION]
     rejections.start()
@@ -62,6 +73,16 @@ def serve(hub: Hub) -> None:
         stop_workers(workers, hub.settings.shutdown_grace.total_seconds())
         hub.close()
         log.info("stopped")
+
+
+def _listen_problem(exc: OSError, settings: Settings) -> str:
+    """Why the server cannot listen, pointing at the config keys that say where."""
+    cwd = Path.cwd()
+    config = settings.path.relative_to(cwd) if settings.path.is_relative_to(cwd) else settings.path
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {settings.port} on {settings.host} is already in use (server.port in {config})"
+    return (f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc} "
+            f"(server.host and server.port in {config})")
 
 
 def _exit_on_signals() -> None:

@@ -60,6 +60,7 @@ class Settings:
     recipe_globs: tuple[str, ...]
     shutdown_grace: timedelta
     log_level: str
+    log_format: str = "text"
     connections: Mapping[str, Connector] = field(default_factory=dict)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     secret_fields: tuple[SecretField, ...] = ()
@@ -118,6 +119,7 @@ def _settings(path: Path, data: Mapping[str, Any], connections: dict[str, Connec
         shutdown_grace=parse_duration(data.get("shutdown_grace", "30s")),
         retention=_retention(data.get("retention") or {}),
         log_level=str(data.get("log_level", "INFO")).upper(),
+        log_format=str(data.get("log_format", "text")),
         connections=MappingProxyType(connections),
         secrets=tuple(secrets + ([admin_token] if admin_token else [])),
     )

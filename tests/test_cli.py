@@ -50,7 +50,7 @@ def test_validate_reports_every_problem_and_exits_1(tmp_path):
     result = cli("validate", str(bad), config=STARTER / "config.yaml")
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert lines[-1] == "3 problem(s) in 1 of 1 file(s)"
+    assert lines[-1] == "o2c-hub: 3 problem(s) in 1 of 1 file(s)"
     assert all(line.startswith(f"{bad}:") for line in lines[:-1])
     assert f"{bad}:1:9: recipe:" in lines[0]
     assert any("unknown connection 'nowhere'" in line for line in lines)

@@ -60,19 +60,41 @@ class Held(HubError):
 
 def execute(hub: Hub, claimed: Claimed) -> str:
     """Run one attempt of ``claimed``; return the run's new status."""
+    started = time.monotonic()
     with hub.sessions() as session:
         run = session.execute(_LOAD, {"run_id": claimed.run_id}).one()
+    status, error = _attempt(hub, claimed, run)
+    _log_outcome(claimed, run.recipe, status, error, started)
+    return status
+
+
+def _attempt(hub: Hub, claimed: Claimed, run: Row) -> tuple[str, HubError | None]:
     built = hub.recipes.get(run.recipe)
     ctx = _context(hub, run, claimed.attempt)
     if built is None:
-        return _fail(hub, claimed, ctx, HubError(f"recipe {run.recipe!r} is no longer loaded"), None)
+        error = HubError(f"recipe {run.recipe!r} is no longer loaded")
+        return _fail(hub, claimed, ctx, error, None), error
     error = _run(built.steps, ctx)
     if isinstance(error, Held):
-        return _hold(hub, claimed, ctx, error, built)
+        return _hold(hub, claimed, ctx, error, built), error
     if error is None:
         _finish(hub, claimed, ctx, status="succeeded", recipe_hash=built.recipe.hash)
-        return "succeeded"
-    return _fail(hub, claimed, ctx, error, built)
+        return "succeeded", None
+    return _fail(hub, claimed, ctx, error, built), error
+
+
+def _log_outcome(claimed: Claimed, recipe: str, status: str, error: HubError | None,
+                 started: float) -> None:
+    """One line per attempt's outcome: ids, status and timing only, never the event's data
+    or the error's message (those are in the run record). ``duration_ms`` runs from loading
+    the run to its outcome stored and its alerts sent."""
+    fields = {"run_id": claimed.run_id, "recipe": recipe, "status": status,
+              "attempt": claimed.attempt, "duration_ms": round((time.monotonic() - started) * 1000)}
+    if error is not None:
+        fields["error_class"] = type(error).__name__
+    log.info("run %s (%s) %s, attempt %s, %s ms%s", claimed.run_id, recipe, status, claimed.attempt,
+             fields["duration_ms"], f": {fields['error_class']}" if error is not None else "",
+             extra=fields)
 
 
 def _run(steps, ctx: RunContext) -> HubError | None:
@@ -91,7 +113,7 @@ def _fail(hub: Hub, claimed: Claimed, ctx: RunContext, error: HubError, built) -
         delay = retry_delay(built.recipe.retry, claimed.attempt, retry_after=error.retry_after)
         _finish(hub, claimed, ctx, status="retrying", error=error, delay=delay,
                 recipe_hash=built.recipe.hash)
-        log.info("run %s attempt %s failed (%s); retrying in %.1fs", claimed.run_id,
+        log.debug("run %s attempt %s failed (%s); retrying in %.1fs", claimed.run_id,
                  claimed.attempt, hub.redactor.text(error.describe()), delay.total_seconds())
         return "retrying"
     _finish(hub, claimed, ctx, status="dead", error=error,
@@ -105,7 +127,7 @@ def _fail(hub: Hub, claimed: Claimed, ctx: RunContext, error: HubError, built) -
 
 def _hold(hub: Hub, claimed: Claimed, ctx: RunContext, held: Held, built) -> str:
     _finish(hub, claimed, ctx, status="held", error=held, recipe_hash=built.recipe.hash)
-    log.info("run %s held: %s", claimed.run_id, hub.redactor.text(held.describe()))
+    log.debug("run %s held: %s", claimed.run_id, hub.redactor.text(held.describe()))
     handlers = getattr(built, "on_hold", ())
     if handlers:
         ctx.data["run"] = {**ctx.data["run"], "error": hub.redactor.text(str(held)), "hold": held.detail}

@@ -9,12 +9,14 @@ address: {line1, city, postal_code, country}}``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 import yaml
+from lxml import etree
 
-from hub.cli_common import fail, hub_from
+from hub.cli_common import InputError, fail, hub_from
 from hub.errors import InvalidRecordError
 from hub.o2c.canonical import check
 from hub.o2c.einvoice.cii import to_cii
@@ -24,6 +26,7 @@ from hub.store.queries import find_record
 from hub.store.upsert import upsert
 
 WRITERS = {"ubl": to_ubl, "cii": to_cii}
+_WHERE = re.compile(r", line \d+, column \d+$")  # lxml's own position suffix; we say it first
 
 
 @click.group("einvoice")
@@ -62,6 +65,8 @@ def import_(ctx, file):
     """Store the UBL invoice or credit note in FILE as a canonical invoice."""
     try:
         record = check("invoice", from_ubl(Path(file).read_bytes()))
+    except etree.XMLSyntaxError as exc:
+        raise _not_well_formed(file, exc) from exc
     except InvalidRecordError as exc:
         fail(f"{file}: {exc}")
     hub = hub_from(ctx)
@@ -69,6 +74,12 @@ def import_(ctx, file):
         result = upsert(session, "invoice", record)
     verb = "created" if result.created else "updated" if result.changed else "unchanged"
     click.echo(f"{record['kind']} {record['number']}: {verb} (id {result.id})")
+
+
+def _not_well_formed(file: str, exc: etree.XMLSyntaxError) -> InputError:
+    line, column = exc.position
+    reason = _WHERE.sub("", exc.msg)
+    return InputError(f"{file}: not well-formed XML at line {line}, column {column}: {reason}")
 
 
 def _seller(path: str) -> Seller:
