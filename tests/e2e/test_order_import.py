@@ -38,6 +38,15 @@ def erp_hits(erp) -> list[dict]:
     return [h for h in erp.state.hits if h["path"] == "/erp/orders"]
 
 
+def eventually(condition, what: str, timeout: float = 60):
+    """Poll ``condition()`` until it is truthy (a loaded machine may take its time)."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return found
+
+
 def db_rows(hub, sql: str) -> list[tuple]:
     with sqlite3.connect(hub.workdir / "hub.db") as conn:
         return conn.execute(sql).fetchall()
@@ -168,18 +177,18 @@ def test_replaying_a_dead_run_after_the_target_recovers_succeeds_once(hub, erp, 
 
 
 def test_sigkill_after_accepting_completes_the_run_once_after_restart(hub, erp, slack):
-    erp.state.faults.push({"status": 201, "delay": 3})  # the ERP is slow: kill mid-call
+    erp.state.faults.push({"status": 201, "delay": 5})  # the ERP is slow: kill mid-call
     response = hub.post_order(ORDER)
     assert response.status_code == 202
     run_id = response.json()["runs"][0]
-    time.sleep(1.0)
+    eventually(lambda: not erp.state.faults.pending(), "the call to reach the ERP")
     hub.kill()
     assert db_rows(hub, f"SELECT status FROM runs WHERE id = {run_id}") == [("running",)]
 
     hub.start()
-    run = hub.wait_run(run_id, timeout=30)
+    run = hub.wait_run(run_id, timeout=60)
     assert run["status"] == "succeeded"
-    time.sleep(2.5)  # the killed call lands at the ERP too
+    eventually(lambda: len(erp_hits(erp)) == 2, "the killed call to land at the ERP too")
     assert len(erp_orders(erp)) == 1, "the ERP created the order twice"
     assert len(slack.state.messages) == 1
 
@@ -187,7 +196,7 @@ def test_sigkill_after_accepting_completes_the_run_once_after_restart(hub, erp, 
 def test_sigterm_lets_the_run_in_progress_finish(hub, erp, slack):
     erp.state.faults.push({"status": 201, "delay": 2})
     run_id = hub.post_order(ORDER).json()["runs"][0]
-    time.sleep(0.5)
+    eventually(lambda: not erp.state.faults.pending(), "the call to reach the ERP")
     assert hub.stop() == 0
     assert db_rows(hub, f"SELECT status FROM runs WHERE id = {run_id}") == [("succeeded",)]
     assert "stopped" in hub.log.read_text()
@@ -239,19 +248,16 @@ def test_runs_execute_in_a_worker_process_that_dies_with_the_hub(hub_with_worker
     assert run["status"] == "succeeded" and len(erp_orders(erp)) == 1
     assert len(worker_pids(hub)) == 1
 
-    erp.state.faults.push({"status": 201, "delay": 3})  # the next order is mid-call when killed
+    erp.state.faults.push({"status": 201, "delay": 5})  # the next order is mid-call when killed
     second = dict(ORDER, id=820982911946154509, name="#1043")
     run_id = hub.post_order(second).json()["runs"][0]
-    time.sleep(1.0)
+    eventually(lambda: not erp.state.faults.pending(), "the call to reach the ERP")
     hub.kill()
-    deadline = time.monotonic() + 5
-    while worker_pids(hub) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert worker_pids(hub) == [], "the worker process outlived the killed hub"
+    eventually(lambda: not worker_pids(hub), "the worker process to die with the killed hub", timeout=30)
 
     hub.start()
-    assert hub.wait_run(run_id, timeout=30)["status"] == "succeeded"
-    time.sleep(2.5)  # the killed call lands at the ERP too
+    assert hub.wait_run(run_id, timeout=60)["status"] == "succeeded"
+    eventually(lambda: len(erp_hits(erp)) == 3, "the killed call to land at the ERP too")
     assert [o["json"]["order_number"] for o in erp_orders(erp)] == ["1042", "1043"]
     assert hub.stop() == 0
     assert worker_pids(hub) == []

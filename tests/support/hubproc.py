@@ -90,7 +90,7 @@ class HubProcess:
                               env=self.env, capture_output=True, text=True, timeout=120,
                               check=check, cwd=self.workdir)
 
-    def start(self, timeout: float = 20) -> HubProcess:
+    def start(self, timeout: float = 60) -> HubProcess:
         with self.log.open("a") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "hub", "--config", str(self.config), "run"],
@@ -100,10 +100,11 @@ class HubProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.proc.returncode}:\n{self.log.read_text()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
+                pass
+            time.sleep(0.1)
         raise RuntimeError(f"hub did not answer /healthz:\n{self.log.read_text()}")
 
     def kill(self) -> None:
@@ -114,7 +115,7 @@ class HubProcess:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(20)
+                self.proc.wait(60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
@@ -133,7 +134,7 @@ class HubProcess:
         return requests.request(method, self.url + "/api/v1" + path, headers=headers,
                                 timeout=10, **kwargs)
 
-    def wait_run(self, run_id: int, statuses=("succeeded", "dead"), timeout: float = 30) -> dict:
+    def wait_run(self, run_id: int, statuses=("succeeded", "dead"), timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             run = self.api("GET", f"/runs/{run_id}").json()
