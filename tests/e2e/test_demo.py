@@ -102,7 +102,7 @@ def test_demo_plays_the_day_in_the_configured_database_and_stops(site):
     assert "(recipe invoice-delivery is not played: it e-mails invoices over SMTP" in out
     assert "→ 3 customers synced to the ERP (3 partners in Odoo)" in out
     assert re.search(r"→ order #1042 → ERP sale S\d+ \(EUR 141\.37\)\n", out)
-    assert re.search(r"→ order #1043 → ERP sale S\d+ \(EUR 25\.80\)  \(ERP answered 503, retried, "
+    assert re.search(r"→ order #1043 → ERP sale S\d+ \(EUR 30\.70\)  \(ERP answered 503, retried, "
                      r"succeeded at attempt 2\)", out)
     assert "→ 3 invoices polled into the hub" in out
     assert re.search(r"→ payment pi_3DemoPaysInvoice1 applied to invoice \S+ \(now paid;", out)
