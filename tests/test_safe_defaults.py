@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from hub import STARTER
-from hub.cli import main
 from hub.errors import ConfigError
 from hub.redact import Redactor
 from hub.registry import ConnectorRegistry
@@ -64,16 +63,21 @@ def test_the_starter_config_as_shipped_holds_only_demo_secrets():
 ], ids=["admin-token", "webhook-secret", "literal-in-file", "connection-secret-from-env"])
 @pytest.mark.parametrize("command", ["run", "worker"])
 def test_run_and_worker_refuse_a_published_demo_secret(tmp_path, config, key, hint, command):
-    path = write(tmp_path, config)
-    env = {"O2C_ADMIN_TOKEN": None, "SHOP_WEBHOOK_SECRET": None, "MY_ERP_TOKEN": "demo-erp-token"}
-    result = CliRunner(env=env).invoke(main, ["--config", str(path), command], catch_exceptions=False)
-    assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
+    # an address nobody can listen on: a run that did not refuse would fail at once, not serve
+    path = write(tmp_path, {**config, "server": {"host": "256.0.0.1"}, "worker_processes": 0})
+    env = {k: v for k, v in os.environ.items() if k not in ("O2C_ADMIN_TOKEN", "SHOP_WEBHOOK_SECRET")}
+    # a subprocess with a timeout: a worker that did not refuse would wait for runs for ever
+    done = subprocess.run([sys.executable, "-m", "hub", "--config", str(path), command],
+                          env={**env, "MY_ERP_TOKEN": "demo-erp-token"}, capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
     assert f"{key} {hint}" in lines[0]
     assert "refusing to start with the demo secrets" in lines[0]
     for secret in ("demo-admin-token", "demo-shop-secret", "whsec_sandbox", "demo-erp-token"):
-        assert secret not in result.output
+        assert secret not in done.stderr
 
 
 def test_own_secrets_are_no_demo_secrets(tmp_path):
