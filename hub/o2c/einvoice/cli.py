@@ -1,10 +1,11 @@
 """``o2c-hub einvoice``: export a stored invoice as EN 16931 XML, import a UBL invoice.
 
-    o2c-hub einvoice export INV-2024-0001 --format ubl|cii --seller seller.yaml [-o FILE]
+    o2c-hub einvoice export INV-2024-0001 --format ubl|cii [--seller seller.yaml] [-o FILE]
     o2c-hub einvoice import invoice.xml
 
-The seller file holds the issuing company: ``{name, vat_id, iban, email,
-address: {line1, city, postal_code, country}}``.
+The seller is the issuing company: ``{name, vat_id, iban, email, address: {line1, city,
+postal_code, country}}``, from ``--seller FILE`` or else the ``seller:`` of the config's e-mail
+connection (the one that delivers invoices).
 """
 
 from __future__ import annotations
@@ -37,14 +38,16 @@ def einvoice() -> None:
 @einvoice.command("export")
 @click.argument("number")
 @click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="ubl", show_default=True)
-@click.option("--seller", "seller_file", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="YAML file with the seller's name, vat_id, iban and address.")
+@click.option("--seller", "seller_file", type=click.Path(exists=True, dir_okay=False),
+              help="YAML file with the seller's name, vat_id, iban and address "
+                   "(default: the seller of the config's e-mail connection).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
 @click.pass_context
 def export(ctx, number, fmt, seller_file, output):
     """Write invoice (or credit note) NUMBER as UBL or CII XML."""
-    seller = _seller(seller_file)
-    with hub_from(ctx).sessions() as session:
+    hub = hub_from(ctx)
+    seller = _seller(seller_file) if seller_file else _configured_seller(hub)
+    with hub.sessions() as session:
         found = find_record(session, "invoice", match={"number": number}) or \
             find_record(session, "invoice", match={"number": number, "kind": "credit_note"})
     if found is None:
@@ -80,6 +83,14 @@ def _not_well_formed(file: str, exc: etree.XMLSyntaxError) -> InputError:
     line, column = exc.position
     reason = _WHERE.sub("", exc.msg)
     return InputError(f"{file}: not well-formed XML at line {line}, column {column}: {reason}")
+
+
+def _configured_seller(hub) -> Seller:
+    sellers = [c.seller for c in hub.settings.connections.values() if getattr(c, "seller", None)]
+    if not sellers:
+        fail("no seller to issue the invoice: pass --seller FILE, or add seller: {name, vat_id, address} "
+             "to the config's e-mail connection")
+    return sellers[0]
 
 
 def _seller(path: str) -> Seller:

@@ -168,3 +168,23 @@ def test_cli_imports_and_exports(make_hub, tmp_path, ubl_schemas):
     assert ubl_schemas["invoice"].validate(etree.parse(str(out)))
     missing = runner.invoke(einvoice, ["export", "NOPE", "--seller", str(tmp_path / "seller.yaml")], obj=config)
     assert missing.exit_code == 1 and "no invoice or credit note numbered 'NOPE'" in missing.output
+
+
+def test_cli_exports_with_the_seller_of_the_mail_connection(make_hub, tmp_path, ubl_schemas):
+    mail = {"connector": "email", "host": "127.0.0.1", "port": 9, "from": "ar@hub.example", "seller": SELLER}
+    make_hub({"mail": mail}, {})
+    config = str(tmp_path / "config.yaml")
+    runner = CliRunner()
+    assert runner.invoke(einvoice, ["import", str(EXAMPLES / "ubl-tc434-example4.xml")], obj=config).exit_code == 0
+    out = tmp_path / "out.xml"
+    exported = runner.invoke(einvoice, ["export", read("ubl-tc434-example4.xml")["number"], "-o", str(out)], obj=config)
+    assert exported.exit_code == 0, exported.output
+    assert ubl_schemas["invoice"].validate(etree.parse(str(out)))
+    assert SELLER["vat_id"] in out.read_text()
+
+
+def test_cli_export_without_a_seller_says_where_to_give_one(make_hub, tmp_path):
+    make_hub({}, {})
+    exported = CliRunner().invoke(einvoice, ["export", "INV-1"], obj=str(tmp_path / "config.yaml"))
+    assert exported.exit_code == 1
+    assert "pass --seller FILE, or add seller:" in exported.output
