@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 import yaml
+from click.testing import CliRunner
 
-from hub.cli_common import failure_lines
+from hub.cli_common import HubGroup, failure_lines
 from hub.errors import ConfigError, Issue
 
 
@@ -85,6 +87,23 @@ def test_debug_shows_the_traceback(tmp_path, taken_port, case, expected):
     done = o2c_hub(tmp_path, "--debug", *case(tmp_path, taken_port))
     assert done.returncode == 1
     assert "Traceback (most recent call last)" in done.stderr
+
+
+def test_an_unexpected_error_in_a_command_is_one_line_unless_debug():
+    @click.group(cls=HubGroup)
+    @click.option("--debug", is_flag=True)
+    def cli(debug):
+        pass
+
+    @cli.command()
+    def broken():
+        raise KeyError("amount")
+
+    quiet = CliRunner().invoke(cli, ["broken"])
+    assert (quiet.exit_code, quiet.output) == (
+        1, "o2c-hub: unexpected error: KeyError: 'amount' (run with --debug for the traceback)\n")
+    loud = CliRunner().invoke(cli, ["--debug", "broken"])
+    assert loud.exit_code == 1 and isinstance(loud.exception, KeyError)
 
 
 def test_an_unexpected_error_names_its_type_and_the_debug_option():
