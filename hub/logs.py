@@ -35,7 +35,8 @@ class HubJsonFormatter(JsonFormatter):
         self.redactor = redactor or Redactor()
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        return self.redactor.value(log_data)
+        ordered = {"timestamp": log_data.pop("timestamp", None), **log_data}  # time first, as in text
+        return self.redactor.value(ordered)
 
 
 def configure(level: str, log_format: str, redactor: Redactor | None = None,

@@ -47,6 +47,7 @@ def test_json_lines_carry_timestamp_level_logger_message_and_fields(log_stream):
     [entry] = entries(log_stream)
     assert {k: entry[k] for k in ("level", "logger", "message", "run_id", "duration_ms")} == {
         "level": "INFO", "logger": "o2c_hub.runs", "message": "run 7 done", "run_id": 7, "duration_ms": 12}
+    assert list(entry)[:4] == ["timestamp", "level", "logger", "message"]
     assert entry["timestamp"].startswith("20") and "T" in entry["timestamp"]
 
 
