@@ -59,7 +59,7 @@ def test_signed_webhook_imports_the_order_once(hub, erp, slack):
 
     run = hub.wait_run(run_id)
     assert run["status"] == "succeeded", run
-    assert [s["step"] for s in run["steps"]] == ["not_test", "order", "saved", "erp_order", "told"]
+    assert [s["step"] for s in run["steps"]] == ["not_test", "order", "adds_up", "saved", "erp_order", "told"]
     assert {s["status"] for s in run["steps"]} == {"succeeded"}
     assert run["recipe_hash"] and run["event"]["dedupe_key"] == "webhook:shop:delivery-1"
 
