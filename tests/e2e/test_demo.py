@@ -29,24 +29,21 @@ ADMIN = {"Authorization": "Bearer demo-admin-token"}
 SANDBOX_URLS = {"ERP_URL": "{}", "SLACK_API_URL": "{}/api/", "SHOPIFY_URL": "{}", "SHOP_URL": "{}",
                 "STRIPE_API_URL": "{}", "SALESFORCE_LOGIN_URL": "{}", "HUBSPOT_API_URL": "{}", "ODOO_URL": "{}"}
 
-# The README's "See it work" commands, verbatim but for the ports (8080: the hub, 9200: the ERP).
-README_POST_ORDER = """
-body=$(cat samples/order-created.json)
-sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac demo-shop-secret -binary | base64)
-curl -s -X POST http://127.0.0.1:8080/webhooks/shop \\
-  -H 'Content-Type: application/json' -H 'X-Shopify-Topic: orders/create' \\
-  -H 'X-Shopify-Webhook-Id: demo-delivery-1' -H "X-Shopify-Hmac-Sha256: $sig" \\
-  --data-binary "$body"
-"""
-README_RETRY = """
-curl -s -w '\n' -X POST http://127.0.0.1:9200/_sandbox/faults -H 'Content-Type: application/json' -d '[503, 503]'
-body=$(sed -e 's/1042/2001/g' -e 's/820982911946154508/820982911946152001/g' samples/order-created.json)
-sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac demo-shop-secret -binary | base64)
-curl -s -X POST http://127.0.0.1:8080/webhooks/shop \\
-  -H 'Content-Type: application/json' -H 'X-Shopify-Topic: orders/create' \\
-  -H 'X-Shopify-Webhook-Id: demo-delivery-2' -H "X-Shopify-Hmac-Sha256: $sig" \\
-  --data-binary "$body"
-"""
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_snippet(marker: str) -> str:
+    """The README's "See it work" shell block holding ``marker``, up to the command that posts the
+    webhook (the lines after it only show what came of it): the test runs what the README says."""
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text("utf-8"), flags=re.S)
+    (block,) = [b for b in blocks if marker in b]
+    lines = block.splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("  --data-binary"))
+    return "\n".join(lines[:last + 1]) + "\n"
+
+
+README_POST_ORDER = readme_snippet("demo-delivery-1")
+README_RETRY = readme_snippet("demo-delivery-2")
 
 
 class Site:
