@@ -91,8 +91,8 @@ def run(ctx: click.Context) -> None:
     """Serve webhooks and the admin API; run the scheduler and the workers."""
     from hub.server import serve
 
+    _refuse_demo_secrets(ctx)
     hub = _hub(ctx)
-    _refuse_demo_secrets(hub)
     _logging(hub)
     serve(hub)
 
@@ -103,8 +103,8 @@ def worker(ctx: click.Context) -> None:
     """Execute queued runs only (the hub starts these itself when worker_processes > 0)."""
     from hub.workerproc import run_worker
 
+    _refuse_demo_secrets(ctx)
     hub = _hub(ctx)
-    _refuse_demo_secrets(hub)
     _logging(hub)
     run_worker(hub)
 
@@ -125,9 +125,10 @@ def demo(ctx: click.Context, once: bool) -> None:
     sys.exit(run_demo(build, ctx.find_root().obj, once=once))
 
 
-def _refuse_demo_secrets(hub: Hub) -> None:
-    """Exit 1 naming every secret still set to a value published in the starter config."""
-    problem = demo_secrets_message(hub.settings)
+def _refuse_demo_secrets(ctx: click.Context) -> None:
+    """Exit 1 naming every secret still set to a value published in the starter config, before
+    the database is touched."""
+    problem = demo_secrets_message(load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points()))
     if problem:
         _fail(problem)
 

@@ -78,6 +78,7 @@ def test_run_and_worker_refuse_a_published_demo_secret(tmp_path, config, key, hi
     assert "refusing to start with the demo secrets" in lines[0]
     for secret in ("demo-admin-token", "demo-shop-secret", "whsec_sandbox", "demo-erp-token"):
         assert secret not in done.stderr
+    assert not (tmp_path / "hub.db").exists(), "the refusal came after the database was touched"
 
 
 def test_own_secrets_are_no_demo_secrets(tmp_path):
