@@ -2,7 +2,7 @@
 
     dunning:
       standard:
-        connections: {email: smtp, slack: slack}
+        connections: {email: mail, slack: slack}
         slack_channel: "#ar-alerts"
         levels:
           - {name: reminder, days: -3, channel: email}

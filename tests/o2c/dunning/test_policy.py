@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import yaml
 
 from hub import STARTER
 from hub.errors import ConfigError
@@ -21,6 +22,12 @@ def test_the_example_file_loads():
     standard = policies["standard"]
     assert standard.levels[1].min_amount == Decimal("50.00")
     assert standard.levels[-1].action == "credit_hold"
+
+
+def test_the_example_file_names_connections_of_the_starter_config():
+    connections = yaml.safe_load((STARTER / "config.yaml").read_text())["connections"]
+    for name, policy in load_policies(STARTER / "dunning.yaml").items():
+        assert set(policy.connections.values()) <= set(connections), name
 
 
 @pytest.mark.parametrize("text, expected", [
