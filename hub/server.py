@@ -20,7 +20,7 @@ from hub.errors import HubError
 from hub.runs.inbox import GroupCommit
 from hub.runs.worker import WorkerPool
 from hub.scheduler import Scheduler
-from hub.web import create_app
+from hub.web import MAX_BODY, create_app
 from hub.web.webhooks import INBOX_EXTENSION, REJECTIONS_EXTENSION
 from hub.workerproc import start_workers, stop_workers
 
@@ -46,8 +46,11 @@ def serve(hub: Hub) -> None:
     app = create_app(hub)
     inbox = app.extensions[INBOX_EXTENSION] = GroupCommit(hub.sessions)
     try:
+        # waitress buffers a body before the app sees it: above twice the app's limit it answers
+        # 413 itself, so an oversized (or endless chunked) upload costs at most that much memory
         server = create_server(app, host=hub.settings.host, port=hub.settings.port,
-                               threads=hub.settings.threads, ident="o2c-hub")
+                               threads=hub.settings.threads, ident="o2c-hub",
+                               max_request_body_size=2 * MAX_BODY)
     except OSError as exc:
         raise CannotListen(_listen_problem(exc, hub.settings)) from exc
     inbox.start()
