@@ -7,6 +7,10 @@ the values for its own markup (Slack: ``&``, ``<``, ``>``), so a customer named
 ``<!channel>`` pings nobody while ``<{{ run.url }}|the run>`` in the template stays a link.
 Text that a macro or a ``{% set %}`` block builds and a ``{{ … }}`` then outputs counts as a
 value as a whole.
+
+A missing value fails the rendering wherever it is used (output, test, loop), so a recipe whose
+text names a field the event lacks fails clearly; a lookup into a missing value is still missing,
+so ``{{ event.customer.name | default('(no name)') }}`` works on any depth.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2 import ChainableUndefined, StrictUndefined, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from connectors.base import RenderedText
@@ -24,9 +28,19 @@ from hub.errors import FatalError
 VALUE_START, VALUE_END = "\ue000", "\ue001"
 
 
+class _Missing(ChainableUndefined, StrictUndefined):
+    """Strict when used, chainable when looked into: ``a.b.c`` of a missing ``a`` is missing
+    (and its error names ``a``), so ``default`` and ``is defined`` work on deep paths."""
+
+    __slots__ = ()
+
+
 def _money(value: Any, places: int = 2) -> str:
     """``{{ amount | money }}`` → 1,234.50 (exact: never through float)."""
-    amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    try:
+        amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    except ArithmeticError:
+        raise ValueError("the money filter was given something that is not an amount") from None
     return f"{amount:,}"
 
 
@@ -40,7 +54,7 @@ def _mark_value(value: Any) -> str:
 
 
 def make_environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_mark_value)
+    env = ImmutableSandboxedEnvironment(undefined=_Missing, autoescape=False, finalize=_mark_value)
     env.filters["money"] = _money
     return env
 
@@ -54,10 +68,10 @@ def compile_template(text: str) -> Template:
 
 
 def render(template: Template, data: dict[str, Any]) -> RenderedText:
-    """Render with the run's data; a missing value is a FatalError naming it."""
+    """Render with the run's data; a missing value, or any other failure, is a FatalError naming it."""
     try:
         marked = template.render(data)
-    except TemplateError as exc:
+    except Exception as exc:  # a missing value, a type error, a filter's complaint: all one failure
         raise FatalError(f"notification text could not be rendered: {exc}") from exc
     return RenderedText.of(split_values(marked))
 

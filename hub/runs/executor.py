@@ -22,6 +22,7 @@ from hub.errors import HubError, RetriableError
 from hub.pipeline.context import RunContext, StepRecord
 from hub.pipeline.runner import classify, run_steps
 from hub.pipeline.steps import Filtered
+from hub.runs import alerts
 from hub.runs.ledger import EffectLedger
 from hub.runs.queue import Claimed
 from hub.runs.retry import attempts_left, retry_delay
@@ -206,6 +207,7 @@ def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError) -> 
                        "error_class": type(error).__name__}
     ctx.business_key = f"run-{run_id}"
     ctx.records = []
+    handlers = alerts.guarded(handlers)  # a text that cannot be rendered must not lose the alert
     for tries in range(1, _ALERT_TRIES + 1):
         failure = _run(handlers, ctx)
         if not isinstance(failure, RetriableError) or tries == _ALERT_TRIES:
