@@ -29,12 +29,12 @@ import jmespath
 import yaml
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jmespath.exceptions import IncompleteExpressionError, LexerError, ParseError
 
 from connectors.base import Connector
 from hub.errors import Issue
 from hub.pipeline.functions import function_names
+from hub.pipeline.templates import make_environment
 from hub.recipe.model import parse_poll_start
 from hub.store.queries import queryable_columns
 from hub.yamldoc import Document, join_path
@@ -96,7 +96,7 @@ class _Checker:
         data = doc.data if isinstance(doc.data, dict) else {}
         self.all_ids = set(_all_ids(data.get("steps")))
         self.functions = function_names()
-        self.jinja = ImmutableSandboxedEnvironment()
+        self.jinja = make_environment()  # with the filters notify texts are rendered with
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -236,3 +236,14 @@ def test_schema_examples_are_valid_recipes_fragments():
 def test_relative_identifiers_are_not_step_references(expression, connections):
     text = f"recipe: r\ntrigger: {{manual: {{}}}}\nsteps:\n  - {{id: order, map: name}}\n  - id: x\n    filter: {json.dumps(expression)}\n"
     assert parse(text, connections).steps[1].condition.text == expression
+
+
+def test_notify_texts_may_use_the_money_filter(connections):
+    text = """\
+recipe: paid
+trigger: {manual: {}}
+steps:
+  - id: told
+    notify: {connection: slack, text: "Paid {{ event.amount | money(event.currency) }}"}
+"""
+    assert parse(text, connections).steps[0].id == "told"
