@@ -5,12 +5,22 @@
     dead      ─ a fatal error, or retries exhausted: on_failure handlers run, once
     held      ─ a step raised Held (an order waiting for credit approval): on_hold handlers
                 run once; the run waits, without retrying, until a person re-queues it
+
+A failure of the hub's own bookkeeping (loading the run, saving its step records, effects or
+status: a database error, text the database cannot store) is not a step's failure: the
+attempt's writes are rolled back and the run is ended dead in a fresh transaction with a
+:class:`RecordingError` naming what failed (no payload), so it is seen and can be replayed
+instead of staying ``running``. So is a run claimed ``_SPARE_CLAIMS`` times more than its
+retry policy allows (each claim that ended without an outcome, e.g. the process stopped).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("o2c_hub.runs")
 
 _ALERT_TRIES = 3
+_SPARE_CLAIMS = 3
 
 # Built once, as Core statements: every run loads itself and records its outcome with them,
 # and building them (or going through the ORM unit of work) cost more than the queries.
@@ -59,19 +70,70 @@ class Held(HubError):
         self.detail = detail or {}
 
 
+class RecordingError(HubError):
+    """The hub's own record keeping for a run failed: the run is stopped, dead, to be replayed.
+
+    :meth:`during` names what the hub was doing and the exception's type, never its text: a
+    database error's text can quote the values (payload) it was writing.
+    """
+
+    @classmethod
+    def during(cls, part: str, cause: BaseException) -> RecordingError:
+        return cls(f"the hub's own record keeping failed: {type(cause).__name__} while {part} "
+                   f"(nothing of this attempt was saved; replay the run once the cause is fixed)")
+
+
+@contextmanager
+def _bookkeeping(part: str) -> Iterator[None]:
+    """A failure inside is the hub's own, while doing ``part``: raised as a RecordingError."""
+    try:
+        yield
+    except RecordingError:
+        raise
+    except Exception as exc:
+        raise RecordingError.during(part, exc) from exc
+
+
 def execute(hub: Hub, claimed: Claimed) -> str:
     """Run one attempt of ``claimed``; return the run's new status."""
     started = time.monotonic()
-    with hub.sessions() as session:
-        run = session.execute(_LOAD, {"run_id": claimed.run_id}).one()
-    status, error = _attempt(hub, claimed, run)
-    _log_outcome(claimed, run.recipe, status, error, started)
+    recipe = "?"
+    try:
+        with _bookkeeping("loading the run"), hub.sessions() as session:
+            run = session.execute(_LOAD, {"run_id": claimed.run_id}).one()
+        recipe = run.recipe
+        status, error = _attempt(hub, claimed, run)
+    except Exception as exc:  # the hub's own bookkeeping failed: the run must not stay running
+        error = exc if isinstance(exc, RecordingError) else RecordingError.during("handling the run", exc)
+        status = _stop(hub, claimed, error)
+    _log_outcome(claimed, recipe, status, error, started)
     return status
+
+
+def _stop(hub: Hub, claimed: Claimed, error: RecordingError) -> str:
+    """End the claimed run dead with ``error``, in a fresh transaction; return its status
+    (unchanged when its outcome was already stored and only a later write failed)."""
+    cause = error.__cause__ or error
+    log.error("run %s: %s", claimed.run_id, error)
+    log.debug("run %s: where the bookkeeping failed (%s):\n%s", claimed.run_id, type(cause).__name__,
+              "".join(traceback.format_tb(cause.__traceback__)))
+    with hub.sessions.begin() as session:
+        stopped = session.execute(
+            update(_RUNS).where(_RUNS.c.id == claimed.run_id, _RUNS.c.status == "running",
+                                _RUNS.c.attempt == claimed.attempt)
+            .values(status="dead", lease_owner=None, lease_until=None, finished_at=utcnow(),
+                    error_class=type(error).__name__, error_message=error.describe())
+        ).rowcount
+        return "dead" if stopped else session.scalar(select(_RUNS.c.status).where(_RUNS.c.id == claimed.run_id))
 
 
 def _attempt(hub: Hub, claimed: Claimed, run: Row) -> tuple[str, HubError | None]:
     built = hub.recipes.get(run.recipe)
-    ctx = _context(hub, run, claimed.attempt)
+    if built is not None and claimed.attempt > built.recipe.retry.max_attempts + _SPARE_CLAIMS:
+        raise RecordingError(f"the run was started {claimed.attempt} times and never finished (the hub "
+                             f"stopped during each attempt); replay it once the cause is fixed")
+    with _bookkeeping("reading the run's event"):
+        ctx = _context(hub, run, claimed.attempt)
     if built is None:
         error = HubError(f"recipe {run.recipe!r} is no longer loaded")
         return _fail(hub, claimed, ctx, error, None), error
@@ -134,7 +196,7 @@ def _hold(hub: Hub, claimed: Claimed, ctx: RunContext, held: Held, built) -> str
         ctx.data["run"] = {**ctx.data["run"], "error": hub.redactor.text(str(held)), "hold": held.detail}
         ctx.business_key, ctx.records = f"run-{claimed.run_id}-hold", []
         failure = _run(handlers, ctx)
-        with hub.sessions.begin() as session:
+        with _bookkeeping("saving the hold notice's steps"), hub.sessions.begin() as session:
             ctx.ledger.settle(session)
             _insert_steps(session, claimed, ctx.records)
         if failure is not None:
@@ -183,9 +245,11 @@ def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: str,
         values["next_attempt_at"] = now + delay
     else:
         values["finished_at"] = now
-    with hub.sessions.begin() as session:
-        ctx.ledger.settle(session)
-        _insert_steps(session, claimed, ctx.records)
+    with _bookkeeping(f"saving the outcome ({status})"), hub.sessions.begin() as session:
+        with _bookkeeping("saving the effects"):
+            ctx.ledger.settle(session)
+        with _bookkeeping("saving the step records"):
+            _insert_steps(session, claimed, ctx.records)
         session.execute(_SET_RUN, {"run_id": claimed.run_id, **values})
 
 
@@ -217,7 +281,7 @@ def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError) -> 
 
 
 def _record_alert(hub: Hub, run_id: int, ctx: RunContext, failure) -> None:
-    with hub.sessions.begin() as session:
+    with _bookkeeping("saving the failure alert's steps"), hub.sessions.begin() as session:
         ctx.ledger.settle(session)
         run = session.get(Run, run_id)
         _insert_steps(session, Claimed(run_id, run.attempt), ctx.records)

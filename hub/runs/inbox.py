@@ -1,6 +1,10 @@
 """The durable inbox: a trigger firing becomes an event row and one queued run per recipe,
 in one transaction, before anyone is told it was accepted.
 
+An event whose body cannot be processed (its JSON escapes a surrogate that is not half of a
+pair: polled data or a manual payload can, see :func:`hub.jsonutil.unpaired_surrogate`) is
+stored the same way, but its runs are stored dead with the reason: no worker claims them.
+
 The event's ``dedupe_key`` is unique, so the same webhook delivery, polled record version or
 schedule tick stored twice is one event with one set of runs.
 
@@ -24,6 +28,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub import jsonutil
 from hub.store.base import utcnow
 from hub.store.platform import AuditEntry, Event, Run
 
@@ -62,7 +67,8 @@ def accept(sessions: sessionmaker, event: NewEvent, recipes: Sequence[tuple[str,
             received_at=event.received_at or utcnow(),
         )
         session.add(row)
-        runs = [Run(recipe=slug, recipe_hash=digest, event=row) for slug, digest in recipes]
+        state = _run_state(event) if recipes else {}
+        runs = [Run(recipe=slug, recipe_hash=digest, event=row, **state) for slug, digest in recipes]
         session.add_all(runs)
         try:
             session.commit()
@@ -70,6 +76,25 @@ def accept(sessions: sessionmaker, event: NewEvent, recipes: Sequence[tuple[str,
             session.rollback()
             return _existing(session, event.dedupe_key)
         return Accepted(event_id=row.id, run_ids=tuple(r.id for r in runs), duplicate=False)
+
+
+def _run_state(event: NewEvent) -> dict:
+    """The columns of a new run of ``event``: queued, or dead at once when it is unusable."""
+    now = utcnow()
+    state = {"status": "queued", "attempt": 0, "next_attempt_at": now, "created_at": now}
+    problem = _unusable(event.body)
+    if problem:
+        state.update(status="dead", finished_at=now, error_class="FatalError",
+                     error_message=f"unusable event: {problem}")
+    return state
+
+
+def _unusable(body: bytes) -> str | None:
+    """Why a body that parses cannot be processed, or None (a cheap test when it can)."""
+    if b"\\u" not in body:
+        return None
+    broken = jsonutil.invalid_unicode(body.decode("utf-8", errors="replace"))
+    return f"the body holds {broken}" if broken else None
 
 
 def _existing(session, dedupe_key: str) -> Accepted:
@@ -179,10 +204,10 @@ def _insert(session: Session, event: NewEvent, recipes: Sequence[tuple[str, str]
         dedupe_key=event.dedupe_key, headers=dict(event.headers or {}), body=event.body,
         received_at=event.received_at or now,
     ).returning(Event.id)).scalar_one()
+    state = _run_state(event) if recipes else {}
     run_ids = tuple(
         session.execute(insert(Run).values(
-            recipe=slug, recipe_hash=digest, event_id=event_id, status="queued", attempt=0,
-            next_attempt_at=now, created_at=now,
+            recipe=slug, recipe_hash=digest, event_id=event_id, **state,
         ).returning(Run.id)).scalar_one()
         for slug, digest in recipes
     )
