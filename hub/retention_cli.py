@@ -3,6 +3,7 @@
     o2c-hub prune              remove what is past the config's (and recipes') retention now
     o2c-hub prune --dry-run    count it, per kind, and change nothing
     o2c-hub erase customer REF replace one customer's personal data everywhere by [erased]
+                               (an e-mail by erased@erased.invalid), and no one else's
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def erase() -> None:
 @click.pass_context
 def erase_customer_command(ctx: click.Context, ref: str) -> None:
     """Replace the personal data of customer REF (canonical id, system:id, external id or
-    e-mail) by [erased] in events, runs, effects and canonical records; amounts stay."""
+    e-mail) by [erased] in events, runs, effects and canonical records; amounts stay. Other
+    customers' records keep their own data; only this customer's e-mail, name, phone or IBAN
+    is replaced where they name it."""
     hub = hub_from(ctx)
     try:
         report = erase_customer(hub.sessions, ref)
@@ -50,3 +53,5 @@ def erase_customer_command(ctx: click.Context, ref: str) -> None:
     for table, count in sorted(report.counts.items()):
         click.echo(f"  {table}: {count} record(s)")
     click.echo("erasure recorded in the audit log")
+    if report.on_disk:
+        click.echo(f"note: {report.on_disk}")

@@ -1,28 +1,37 @@
 """Erasure of one customer's personal data from every table (``o2c-hub erase customer REF``).
 
 The customer is found by canonical id, ``system:external id``, external id or e-mail. Their
-e-mail, names, phones, addresses and IBANs (hub.store.personal) are learned from the customer
-record, the records linked to it and every document that names them, then replaced by
-``[erased]`` in every text, JSON and raw-body column of every table: event bodies, step
-records, effect results, canonical records, audit lines. Amounts, ids, numbers and dates stay,
-so the books still add up. Where a column is a key (unique), personal data becomes a
-pseudonym ``[erased:<hash>]`` so keys stay distinct (an effect keyed on the e-mail is then no
-longer found by it: a new event for that e-mail performs its effect again, as for a new
-customer).
+e-mail, names, phones, addresses and IBANs (hub.store.personal) are learned only from what is
+theirs: their customer record, the orders, invoices and payments linked to it, and documents
+(event bodies, step records, effect results) whose customer is them. They are then replaced in
+every text, JSON and raw-body column of every table: by ``[erased]``, by ``erased@erased.invalid``
+where a whole value is the e-mail (so invoices still validate and export), and in a document of
+another customer only the e-mail, full name, phone and IBAN (the other customer's own name,
+e-mail and address stay, even when a field of theirs names this customer). Amounts, ids,
+numbers and dates stay, so the books still add up. Where a column is a key (unique), personal
+data becomes a pseudonym ``[erased:<hash>]`` so keys stay distinct (an effect keyed on the
+e-mail is then no longer found by it: a new event for that e-mail performs its effect again, as
+for a new customer). The customer row's own name and e-mail columns become ``[erased]``, so no
+later lookup by e-mail lands on it.
 
 Rows are read in batches and each batch of changes is written in its own short transaction.
-Running it again finds nothing left and changes nothing. One audit line (kind ``erasure``,
-kept by retention) records what was done, with counts and the canonical id, never the data.
+On SQLite those transactions run with ``secure_delete`` (old text is zeroed, not left in free
+space) and a ``wal_checkpoint(TRUNCATE)`` afterwards empties the -wal file of the old pages;
+PostgreSQL keeps old row versions until VACUUM, which the report says. Running it again finds
+nothing left and changes nothing. One audit line (kind ``erasure``, kept by retention) records
+what was done, with counts and the canonical id, never the data.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import JSON, Column, LargeBinary, String, Table, Text, cast, func, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -31,7 +40,7 @@ from hub import jsonutil
 from hub.errors import HubError
 from hub.store.base import Base
 from hub.store.o2c import Customer, ExternalRef, Invoice, Payment, SalesOrder
-from hub.store.personal import ERASED, Needles
+from hub.store.personal import ERASED, ERASED_EMAIL, Needles, Owner
 from hub.store.platform import AuditEntry, Event
 
 log = logging.getLogger("o2c_hub.erasure")
@@ -47,6 +56,7 @@ class CustomerNotFound(HubError):
 class ErasureReport:
     customer_ids: tuple[int, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)  # table -> rows changed
+    on_disk: str = ""  # what may still hold old copies of the data, and what to do about it
 
     def summary(self) -> str:
         """What was done, without the personal data: the audit line and the log line."""
@@ -61,7 +71,7 @@ def erase_customer(sessions: sessionmaker, ref: str) -> ErasureReport:
     with sessions() as session:
         ids, needles = _resolve(session, ref.strip())
         for record in _linked_documents(session, ids):
-            needles.learn(record)
+            needles.learn(record, Owner.THIS)
     columns = [c for t in Base.metadata.sorted_tables for c in _text_columns(t)]
     _learn_everywhere(sessions, columns, needles)
     report = ErasureReport(customer_ids=tuple(ids))
@@ -69,10 +79,34 @@ def erase_customer(sessions: sessionmaker, ref: str) -> ErasureReport:
     for column in columns:
         touched.setdefault(column.table.name, set()).update(_redact_column(sessions, column, needles))
     report.counts = {table: len(keys) for table, keys in touched.items() if keys}
-    with sessions.begin() as session:
+    with _writing(sessions) as session:
         session.add(AuditEntry(kind="erasure", detail=report.summary()))
+    report.on_disk = _clear_old_copies(sessions)
     log.info("%s", report.summary())
     return report
+
+
+@contextmanager
+def _writing(sessions: sessionmaker) -> Iterator[Session]:
+    """A write transaction; on SQLite with ``secure_delete``, so replaced text is zeroed on its
+    page instead of lingering in free space."""
+    with sessions.begin() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(sql_text("PRAGMA secure_delete=ON"))
+        yield session
+
+
+def _clear_old_copies(sessions: sessionmaker) -> str:
+    """Empty SQLite's -wal file of the pages as they were before; say what may remain."""
+    with sessions() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return ("PostgreSQL keeps the old row versions on disk until they are vacuumed: "
+                    "run VACUUM FULL on the tables listed to remove them now")
+        busy, _, _ = session.execute(sql_text("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+    if busy:
+        return ("the database was busy, so its -wal file may still hold old copies until the next "
+                "checkpoint: run this command again when the hub is idle")
+    return ""
 
 
 def _resolve(session: Session, ref: str) -> tuple[list[int], Needles]:
@@ -80,22 +114,28 @@ def _resolve(session: Session, ref: str) -> tuple[list[int], Needles]:
     needles = Needles()
     if "@" in ref:
         needles.add_phrase(ref)
+        needles.identity.add(email=ref)
         ids = list(session.scalars(select(Customer.id).where(func.lower(Customer.email) == ref.lower())))
     else:
         ids = _by_id_or_ref(session, ref)
         if not ids:
             raise CustomerNotFound(f"no customer has the id, external id or e-mail {ref!r}")
     for customer in session.scalars(select(Customer).where(Customer.id.in_(ids))):
+        needles.identity.add(email=customer.email, name=customer.name)
         for value in (customer.email, customer.name, (customer.data or {}).get("phone")):
             needles.add_phrase(value)
             needles.add_word(value)
+    refs = select(ExternalRef.system, ExternalRef.external_id).where(
+        ExternalRef.entity == "customer", ExternalRef.canonical_id.in_(ids))
+    for system, external_id in session.execute(refs):
+        needles.identity.add(ref=(system, external_id))
     return ids, needles
 
 
 def _erase_customer_columns(sessions: sessionmaker, ids: list[int]) -> list[int]:
     """The customer rows' own name and e-mail, however short (a phrase needs 4 letters)."""
     changed: set[int] = set()
-    with sessions.begin() as session:
+    with _writing(sessions) as session:
         for column in (Customer.name, Customer.email):
             changed.update(session.scalars(
                 update(Customer).where(Customer.id.in_(ids), column.is_not(None), column != ERASED)
@@ -205,7 +245,7 @@ def _redact_column(sessions: sessionmaker, column: Column, needles: Needles) -> 
         updates = [(k, new) for k, value in batch if (new := _redacted(column, value, needles)) != value]
         if not updates:
             continue
-        with sessions.begin() as session:
+        with _writing(sessions) as session:
             for k, new in updates:
                 session.execute(update(column.table).where(key == k).values({column.name: new}))
         changed += [k for k, _ in updates]
@@ -239,4 +279,4 @@ def _redacted_body(body: bytes, needles: Needles) -> bytes:
     return jsonutil.dumps(needles.redact_json(data)).encode("utf-8")
 
 
-__all__ = ["ERASED", "CustomerNotFound", "ErasureReport", "erase_customer"]
+__all__ = ["ERASED", "ERASED_EMAIL", "CustomerNotFound", "ErasureReport", "erase_customer"]

@@ -1,6 +1,7 @@
 """``o2c-hub erase customer REF``: a real Shopify order that went through the bundled order
 recipe leaves the customer's e-mail, name, street and phone nowhere in the database (every text
-column of every table scanned), while amounts, numbers and row counts stay as they were."""
+column of every table scanned), while amounts, numbers and row counts stay as they were; another
+customer whose order names this one keeps their own data; the SQLite -wal file keeps no copy."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from sqlalchemy import LargeBinary, func, select
 
 from connectors.base import Connector
 from hub import STARTER, jsonutil
+from hub.store.erasure import erase_customer
 from hub.cli import main
 from hub.registry import ConnectorRegistry
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept
 from hub.runs.queue import claim_run
 from hub.store.base import Base
-from hub.store.o2c import SalesOrder, SalesOrderLine
-from hub.store.personal import Needles
+from hub.store.o2c import Customer, Invoice, SalesOrder, SalesOrderLine
+from hub.store.personal import ERASED_EMAIL, Needles, Owner
 from hub.store.platform import AuditEntry, Run
 from hub.store.upsert import upsert
 from tests.support.fixtures import FIXTURES
@@ -62,12 +64,12 @@ def hub(make_hub):
                     {"order.yaml": recipe}, registry=registry)
 
 
-def import_order(hub) -> Run:
-    body = ORDER.read_bytes()
-    order = jsonutil.loads(body)["order"]
-    order["total_price"] = "608.94"  # the published sample's total leaves out one of its three lines
+def import_order(hub, order: dict | None = None) -> Run:
+    if order is None:
+        order = jsonutil.loads(ORDER.read_bytes())["order"]
+        order["total_price"] = "608.94"  # the published sample's total leaves out one of its three lines
     accepted = accept(hub.sessions, NewEvent(
-        source="webhook", connection="shopify", topic="orders/create", dedupe_key="shopify:webhook-1",
+        source="webhook", connection="shopify", topic="orders/create", dedupe_key=f"shopify:webhook-{order['id']}",
         body=jsonutil.dumps(order).encode()), [("shopify-order-to-erp", hub.recipes["shopify-order-to-erp"].recipe.hash)])
     execute(hub, claim_run(hub.sessions, "test", accepted.run_ids[0]))
     with hub.sessions() as session:
@@ -174,16 +176,145 @@ def test_an_unknown_customer_is_one_clear_line(hub):
     ({"note": "Order 1001 for Bob Norman booked"}, {"note": "Order 1001 for [erased] booked"}),
     ({"note": "Bob Normandy called"}, {"note": "Bob Normandy called"}),
     ({"email": "bob@x.example", "first_name": "Bob", "name": "#1001", "total": "9.99"},
-     {"email": "[erased]", "first_name": "[erased]", "name": "#1001", "total": "9.99"}),
+     {"email": ERASED_EMAIL, "first_name": "[erased]", "name": "#1001", "total": "9.99"}),
     ({"email": "someone@else.example", "first_name": "Bob"}, {"email": "someone@else.example", "first_name": "Bob"}),
-], ids=["phrase-in-text", "not-inside-a-word", "person-fields", "other-person"])
+    ({"customer": {"email": "jo@else.example", "first_name": "Jo"}, "contact_email": "Bob@x.example",
+      "billing_address": {"name": "Jo Else", "address1": "Main Street 5", "city": "Bobtown"}, "note": "cc Bob"},
+     {"customer": {"email": "jo@else.example", "first_name": "Jo"}, "contact_email": ERASED_EMAIL,
+      "billing_address": {"name": "Jo Else", "address1": "Main Street 5", "city": "Bobtown"}, "note": "cc Bob"}),
+    ({"customer": {"email": "jo@else.example"}, "shipping_address": {"name": "Bob Norman", "address1": "Main Street 5"}},
+     {"customer": {"email": "jo@else.example"}, "shipping_address": {"name": "[erased]", "address1": "Main Street 5"}}),
+], ids=["phrase-in-text", "not-inside-a-word", "person-fields", "other-person", "other-customer-names-this-email",
+        "this-street-in-another-customers-order"])
 def test_needles_replace_whole_words_of_this_person_only(document, expected):
     needles = Needles()
+    needles.identity.add(email="bob@x.example", name="Bob Norman")
     needles.add_phrase("bob@x.example")
     needles.add_phrase("Bob Norman")
+    needles.add_street("Main Street 5")
     needles.add_word("Bob")
     text = jsonutil.dumps(document)
     if needles.found_in(text):
         needles.learn(document)
         document = needles.redact_json(document)
     assert document == expected
+
+
+@pytest.mark.parametrize(("document", "owner"), [
+    ({"customer": {"email": "BOB@x.example"}}, Owner.THIS),
+    ({"customer": {"email": "jo@else.example", "name": "Bob Norman"}}, Owner.OTHER),
+    ({"customer": {"external_refs": [{"system": "shopify", "id": "77"}]}}, Owner.THIS),
+    ({"customer": {"id": 77, "first_name": "Jo"}}, Owner.THIS),
+    ({"customer": {"external_refs": [{"system": "shopify", "id": "78"}]}}, Owner.OTHER),
+    ({"customer": {"name": "bob  norman"}}, Owner.THIS),
+    ({"customer": "cus_other"}, Owner.OTHER),
+    ({"email": "bob@x.example", "party": "Bob"}, Owner.THIS),
+    ({"contact_email": "bob@x.example", "note": "Bob Norman"}, Owner.UNKNOWN),
+], ids=["email", "email-beats-name", "external-ref", "vendor-id", "unknown-ref", "name", "vendor-string", "own-email",
+        "mention-only"])
+def test_a_documents_customer_decides_whose_it_is(document, owner):
+    needles = Needles()
+    needles.identity.add(email="bob@x.example", name="Bob Norman", ref=("shopify", "77"))
+    assert needles.identity.owner(document) is owner
+
+
+SAMPLE = STARTER / "samples" / "order-created.json"
+MARIA = ("maria.lopez@example.org", "maría lópez", "maría", "lópez", "+34 600 111 222")
+JONAS = {"email": "jonas.berg@example.se", "first_name": "Jonas", "last_name": "Berg", "id": 7770001}
+
+
+def jonas_order(maria: dict) -> dict:
+    """The demo's second order: Jonas's, copied from María's, so its ``contact_email`` (and the
+    street of its billing address) are still María's."""
+    order = jsonutil.loads(jsonutil.dumps(maria))
+    order.update(id=maria["id"] + 1, name="#1043", order_number=1043, email=JONAS["email"],
+                 total_price="30.70", subtotal_price="25.80", total_tax="4.90")
+    order["customer"] = {**order["customer"], **JONAS}
+    order["line_items"] = [{**order["line_items"][0], "id": 99001, "quantity": 2}]
+    order["billing_address"] = {**order["billing_address"], "first_name": "Jonas", "last_name": "Berg",
+                                "name": "Jonas Berg"}
+    return order
+
+
+def invoice(number: str, email: str, name: str, street: str) -> dict:
+    return {"number": number, "customer": {"email": email, "name": name}, "currency": "EUR",
+            "issue_date": "2026-11-20", "billing_address": {"name": name, "line1": street, "city": "Madrid",
+                                                            "postal_code": "28013", "country": "ES"},
+            "lines": [{"description": "Green tea", "quantity": "2", "unit_price": "12.90", "line_total": "25.80"}],
+            "tax_lines": [{"name": "VAT 19%", "rate": "0.19", "amount": "4.90"}],
+            "total": "30.70", "amount_due": "30.70", "status": "open"}
+
+
+def export(hub, number: str):
+    seller = hub.settings.path.with_name("seller.yaml")
+    seller.write_text(yaml.safe_dump({"name": "Tea Shop SL", "vat_id": "ESB12345678",
+                                      "address": {"line1": "Calle Uno 1", "city": "Madrid", "country": "ES"}}))
+    config = hub.settings.path.with_name("admin.yaml")
+    config.write_text(yaml.safe_dump({"database": hub.settings.database_url, "recipes": ["no-recipes/*.yaml"]}))
+    return CliRunner().invoke(main, ["--config", str(config), "einvoice", "export", number, "--seller", str(seller)])
+
+
+def jonas_as_stored(hub) -> dict:
+    """Everything Jonas's records hold: his customer row, order, invoice, and his event body."""
+    with hub.sessions() as session:
+        order = session.scalars(select(SalesOrder).where(SalesOrder.number.contains("1043"))).one()
+        customer = order.customer_id and session.get(Customer, order.customer_id)
+        invoice_row = session.scalars(select(Invoice).where(Invoice.number == "INV/2026/00002")).one()
+        return {"customer": (customer.name, customer.email, customer.data), "order": order.data,
+                "invoice": invoice_row.data}
+
+
+def test_erasing_one_customer_leaves_another_whose_order_names_them(hub):
+    maria = jsonutil.loads(SAMPLE.read_bytes())
+    jonas = jonas_order(maria)
+    assert jonas["contact_email"] == MARIA[0]
+    with hub.sessions.begin() as session:
+        upsert(session, "customer", {"name": "María López", "email": MARIA[0], "phone": "+34 600 111 222",
+                                     "external_refs": [{"system": "shopify", "id": str(maria["customer"]["id"])}]})
+        upsert(session, "customer", {"name": "Jonas Berg", "email": JONAS["email"], "phone": "+46 70 123 45 67",
+                                     "external_refs": [{"system": "shopify", "id": str(JONAS["id"])}]})
+    for order in (maria, jonas):
+        assert import_order(hub, order).status == "succeeded"
+    with hub.sessions.begin() as session:
+        upsert(session, "invoice", invoice("INV/2026/00001", MARIA[0], "María López", "Calle Mayor 12"))
+        upsert(session, "invoice", invoice("INV/2026/00002", JONAS["email"], "Jonas Berg", "Storgatan 3"))
+    before = jonas_as_stored(hub)
+    body_before = next(e for e in every_text(hub) if e[0] == "events.body" and "#1043" in e[1])
+
+    result = erase(hub, MARIA[0])
+    assert result.exit_code == 0, result.output
+
+    assert {needle: where(hub, needle) for needle in MARIA} == dict.fromkeys(MARIA, [])
+    with hub.sessions() as session:
+        marias = [session.scalars(select(model.data).where(model.number.contains(number))).one()
+                  for model, number in ((SalesOrder, "1042"), (Invoice, "INV/2026/00001"))]
+    assert "calle mayor" not in jsonutil.dumps(marias).lower() and "28013" not in jsonutil.dumps(marias)
+    assert jonas_as_stored(hub) == before, "Jonas's own records changed"
+    assert where(hub, "jonas.berg@example.se") and where(hub, "jonas") and where(hub, "berg")
+    body = next(e for e in every_text(hub) if e[0] == "events.body" and "#1043" in e[1])
+    assert body[1] == body_before[1].replace(MARIA[0], ERASED_EMAIL), "more than María's e-mail changed"
+    assert '"first_name":"jonas"' in body[1].replace(" ", "") and "calle mayor 12" in body[1]
+
+    jonas_xml = export(hub, "INV/2026/00002")
+    assert jonas_xml.exit_code == 0, jonas_xml.output
+    assert "jonas.berg@example.se" in jonas_xml.output and "Jonas Berg" in jonas_xml.output
+    maria_xml = export(hub, "INV/2026/00001")
+    assert maria_xml.exit_code == 0, maria_xml.output
+    assert ERASED_EMAIL in maria_xml.output and "López" not in maria_xml.output
+
+
+def test_no_copy_of_an_erased_email_stays_in_the_sqlite_files(hub):
+    database = hub.settings.database_url.removeprefix("sqlite:///")
+    assert hub.settings.database_url.startswith("sqlite:///")
+    import_order(hub)
+    email = b"bob.norman@hostmail.com"
+    files = {path: open(path, "rb").read() for path in (database, f"{database}-wal")}
+    assert any(email in data for data in files.values()), "the order did not reach the files"
+
+    report = erase_customer(hub.sessions, email.decode())
+
+    assert report.on_disk == ""
+    with open(f"{database}-wal", "rb") as wal:
+        assert email not in wal.read()
+    with open(database, "rb") as main_file:
+        assert email not in main_file.read()
