@@ -173,6 +173,9 @@ def trigger(ctx: click.Context, recipe: str, payload, key: str | None, wait: boo
         jsonutil.loads(body)
     except ValueError as exc:
         _fail(f"{payload.name}: not valid JSON: {exc}")
+    broken = jsonutil.invalid_unicode(body.decode("utf-8", errors="replace"))
+    if broken:
+        _fail(f"{payload.name}: the payload holds {broken}")
     accepted = accept(hub.sessions, NewEvent(
         source="manual", topic="manual", body=body,
         dedupe_key=f"manual:{recipe}:{key or uuid.uuid4().hex}",

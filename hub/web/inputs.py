@@ -6,7 +6,9 @@ so nothing a client sends can reach SQLite or the JSON parser in a shape they ca
 * ids are whole numbers from 1 to 2^63-1 (SQLite's INTEGER); the ``id`` URL converter turns
   any other into 404, :func:`query_int` into 400;
 * a JSON body nests at most :data:`MAX_JSON_DEPTH` arrays and objects, measured on the raw
-  bytes without recursion, so the recursive parser is never handed a body it would overflow on.
+  bytes without recursion, so the recursive parser is never handed a body it would overflow on;
+* a JSON body's strings hold valid Unicode: an escaped surrogate that is not half of a pair
+  (``"\\ud800"``) has no UTF-8 form and could be neither stored nor shown.
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ def json_object() -> dict[str, Any]:
         abort(400, "the body is not JSON")
     if not isinstance(value, dict):
         abort(400, f"the body must be a JSON object, not {_kind(value)}")
+    broken = jsonutil.invalid_unicode(text)
+    if broken:
+        abort(400, f"the body holds {broken}")
     return value
 
 

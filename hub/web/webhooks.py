@@ -8,7 +8,9 @@
     404  no connection of that name receives webhooks
 
 A signed body is unusable when it is not UTF-8, empty, not JSON, JSON that is neither an object nor
-an array (HubSpot sends arrays), or nests more than ``MAX_JSON_DEPTH`` (64) arrays and objects.
+an array (HubSpot sends arrays), JSON whose strings escape a surrogate that is not half of a pair
+(``"\\ud800"``: text with no UTF-8 form), or nests more than ``MAX_JSON_DEPTH`` (64) arrays and
+objects.
 It is stored like any other delivery, so nothing signed is lost and the sender stops
 retrying, and each of its runs is stored dead with the reason (``error_class`` FatalError),
 never executed. When the recipes' topic cannot be read from a too-deep body, every webhook
@@ -106,7 +108,8 @@ def unusable(body: bytes) -> str | None:
         return "the body is not JSON"
     if not isinstance(payload, (dict, list)):
         return "the body is JSON but neither an object nor an array"
-    return None
+    broken = jsonutil.invalid_unicode(text)
+    return f"the body holds {broken}" if broken else None
 
 
 def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery | None,
