@@ -3,15 +3,18 @@ own bookkeeping never leave a run ``running``: the run ends dead with a reason, 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from connectors.base import Connector, Cursor, PolledRecord
 from hub import jsonutil
+from hub.cli import main
 from hub.registry import ConnectorRegistry
 from hub.runs import executor, queue
 from hub.runs.executor import execute
@@ -185,3 +188,18 @@ def test_a_polled_record_with_unusable_text_dead_letters_its_run_only(make_hub):
                       "(an unpaired surrogate \\ud800 at character 20)"),
         "2": ("queued", None),
     }
+
+
+def test_trigger_refuses_a_payload_with_unpaired_surrogates(tmp_path):
+    (tmp_path / "recipes").mkdir()
+    (tmp_path / "recipes" / "manual.yaml").write_text(RECIPE)
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({"database": f"sqlite:///{tmp_path / 'hub.db'}", "recipes": ["recipes/*.yaml"]}))
+    payload = tmp_path / "order.json"
+    payload.write_bytes(SURROGATE)
+    result = CliRunner().invoke(main, ["--config", str(config), "trigger", "manual-customer", "--payload", str(payload)])
+    assert result.exit_code == 1
+    assert result.output == (f"o2c-hub: {payload}: the payload holds text that is not valid Unicode "
+                             "(an unpaired surrogate \\ud800 at character 12)\n")
+    listed = CliRunner().invoke(main, ["--config", str(config), "runs", "list", "--json"])
+    assert json.loads(listed.output) == []
