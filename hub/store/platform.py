@@ -50,10 +50,14 @@ class Event(Base):
     runs: Mapped[list[Run]] = relationship(back_populates="event")
 
 
+RUN_STATUSES = ("queued", "running", "retrying", "held", "succeeded", "dead", "rejected")
+
+
 class Run(Base):
     """One execution of one recipe for one event, across all its attempts.
 
-    Status: queued → running → succeeded | retrying → running … | dead.
+    Status: queued → running → succeeded | retrying → running … | dead; a credit check may hold
+    a run (held) until it is approved (queued again) or rejected. Every status: RUN_STATUSES.
     """
 
     __tablename__ = "runs"

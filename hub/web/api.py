@@ -18,7 +18,7 @@ from flask import Blueprint, abort, jsonify, request
 from hub.recipe.model import PollTrigger, ScheduleTrigger, WebhookTrigger
 from hub.runs.replay import ReplayError, RunNotFound, replay
 from hub.runs.report import list_runs, run_detail, run_summary, step_view
-from hub.store.platform import Event, Run
+from hub.store.platform import RUN_STATUSES, Event, Run
 from hub.web.auth import protect
 from hub.web.context import current_hub
 from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth, query_int
@@ -35,8 +35,11 @@ def recipes():
 def runs():
     limit = query_int("limit", 50, high=500)
     before_id = query_int("before_id", None)
+    status = request.args.get("status") or None
+    if status is not None and status not in RUN_STATUSES:
+        abort(400, f"status must be one of {', '.join(RUN_STATUSES)}, not {status[:40]!r}")
     with current_hub().sessions() as session:
-        found = list_runs(session, status=request.args.get("status"),
+        found = list_runs(session, status=status,
                           recipe=request.args.get("recipe"), before_id=before_id, limit=limit)
         return jsonify(runs=[run_summary(r) for r in found])
 

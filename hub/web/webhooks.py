@@ -51,6 +51,10 @@ bp = Blueprint("webhooks", __name__)
 INBOX_EXTENSION = "o2c_inbox"
 REJECTIONS_EXTENSION = "o2c_rejections"
 
+MAX_TOPIC = 255  # events.topic
+MAX_DELIVERY_ID = 200  # a longer delivery id is kept as its SHA-256 (events.dedupe_key holds 512)
+MAX_HEADER_VALUE = 1024  # of a header kept with the event
+
 #: Request headers stored with a webhook's event (compared without regard to case).
 STORED_HEADERS = frozenset(name.lower() for name in (
     "Content-Type", "User-Agent",
@@ -122,6 +126,11 @@ def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery |
     else:
         delivery_id, topic = delivery.delivery_id, delivery.topic
         recipes = hub.recipes_for_webhook(connection, topic)
+    if topic is not None and len(topic) > MAX_TOPIC:
+        return jsonify(error=f"the webhook's topic is {len(topic)} characters long; at most {MAX_TOPIC} are "
+                             "accepted"), 400
+    if len(delivery_id) > MAX_DELIVERY_ID:  # still exact for deduplication, and fits the column
+        delivery_id = "sha256:" + hashlib.sha256(delivery_id.encode("utf-8", "surrogatepass")).hexdigest()
     event = NewEvent(
         source="webhook", connection=connection, topic=topic, body=inbound.body,
         dedupe_key=f"webhook:{connection}:{delivery_id}",
@@ -147,7 +156,7 @@ def stored_headers(headers: Mapping[str, str], conn: Connector) -> dict[str, str
     hook = conn.config.get("webhook")
     if isinstance(hook, Mapping):
         keep |= {str(v).lower() for k, v in hook.items() if k.endswith("_header") and k != "signature_header"}
-    return {name: value for name, value in headers.items() if name.lower() in keep}
+    return {name: value[:MAX_HEADER_VALUE] for name, value in headers.items() if name.lower() in keep}
 
 
 def _accept(inbox, event: NewEvent, targets: list[tuple[str, str]]):

@@ -33,6 +33,7 @@ CASES = [
     ("limit above cap", "GET", "/api/v1/runs?limit=501", None, 400),
     ("limit exponent", "GET", "/api/v1/runs?limit=1e3", None, 400),
     ("limit unicode digits", "GET", "/api/v1/runs?limit=%D9%A3", None, 400),
+    ("runs status unknown", "GET", "/api/v1/runs?status=bogus", None, 400),
     ("proposals limit text", "GET", "/api/v1/cash-application/proposals?limit=x", None, 400),
     ("exceptions limit 2^64", "GET", f"/api/v1/exceptions?limit={2**64}", None, 400),
     # report arguments

@@ -54,3 +54,27 @@ def test_the_headers_an_http_connection_names_are_stored_too(http_hub):
     assert stored_headers(http_hub, answer.get_json()["event_id"]) == {
         "Content-Type": "application/json", "User-Agent": "erp-hooks/1", "X-Hook-Id": "d-1",
         "X-Event": "invoice.posted"}
+
+
+def test_a_huge_delivery_id_is_kept_as_its_digest_and_still_deduplicates(hub, client):
+    body = b'{"id": 4343}'
+    delivery = "d" * 100_000
+    first = client.post("/webhooks/shop", data=body, headers=signed(body, delivery))
+    assert first.status_code == 202
+    with hub.sessions() as session:
+        event = session.get(Event, first.get_json()["event_id"])
+        assert len(event.dedupe_key) <= 512 and event.dedupe_key.startswith("webhook:shop:sha256:")
+        assert len(event.headers["X-Shopify-Webhook-Id"]) == 1024
+    again = client.post("/webhooks/shop", data=body, headers=signed(body, delivery))
+    assert again.get_json()["duplicate"] is True
+    other = client.post("/webhooks/shop", data=body, headers=signed(body, delivery[:-1] + "e"))
+    assert other.get_json()["duplicate"] is False
+
+
+def test_a_topic_longer_than_its_column_is_refused_and_nothing_stored(hub, client):
+    body = b'{"id": 4444}'
+    answer = client.post("/webhooks/shop", data=body, headers=signed(body, "long-topic", topic="t" * 300))
+    assert answer.status_code == 400
+    assert "topic is 300 characters long" in answer.get_json()["error"]
+    with hub.sessions() as session:
+        assert session.scalar(select(Event.id).where(Event.dedupe_key == "webhook:shop:long-topic")) is None
