@@ -16,6 +16,7 @@ Every command reads the config file from --config (or $O2C_HUB_CONFIG, default c
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 import uuid
@@ -27,7 +28,7 @@ from sqlalchemy import select
 
 from hub import __version__, jsonutil
 from hub.errors import ConfigError, HubError
-from hub.cli_common import HubGroup
+from hub.cli_common import ROW_ID, HubGroup
 from hub.cli_common import fail as _fail
 from hub.cli_common import hub_from as _hub
 from hub.hub import Hub
@@ -39,7 +40,7 @@ from hub.runs.inbox import NewEvent, accept
 from hub.runs.poller import reset_cursor
 from hub.runs.replay import replay as queue_replay
 from hub.runs.report import list_runs, run_detail
-from hub.settings import demo_secrets_message, load_settings
+from hub.settings import demo_secrets_message, load_settings, weak_admin_token_message
 from hub.store.platform import PollCursor, Run
 
 FINAL = ("succeeded", "dead", "retrying")
@@ -94,6 +95,9 @@ def run(ctx: click.Context) -> None:
     _refuse_demo_secrets(ctx)
     hub = _hub(ctx)
     _logging(hub)
+    if not hub.settings.admin_token:
+        logging.getLogger("o2c_hub").warning("admin/token is not set: the admin API is disabled "
+                                             "(it answers 503) until the config file gives one")
     serve(hub)
 
 
@@ -126,9 +130,10 @@ def demo(ctx: click.Context, once: bool) -> None:
 
 
 def _refuse_demo_secrets(ctx: click.Context) -> None:
-    """Exit 1 naming every secret still set to a value published in the starter config, before
-    the database is touched."""
-    problem = demo_secrets_message(load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points()))
+    """Exit 1 naming every secret still set to a value published in the starter config, or an
+    admin token short enough to guess, before the database is touched."""
+    settings = load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points())
+    problem = demo_secrets_message(settings) or weak_admin_token_message(settings)
     if problem:
         _fail(problem)
 
@@ -163,12 +168,16 @@ def upgrade(ctx: click.Context) -> None:
 @click.pass_context
 def trigger(ctx: click.Context, recipe: str, payload, key: str | None, wait: bool) -> None:
     """Run RECIPE now with the payload (a manual trigger)."""
+    from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth
+
     hub = _hub(ctx)
     hub.migrate()
     built = hub.recipes.get(recipe)
     if built is None:
         _fail(f"no recipe {recipe!r} is loaded (loaded: {', '.join(sorted(hub.recipes)) or 'none'})")
     body = payload.read() if payload else b"{}"
+    if nesting_depth(body) > MAX_JSON_DEPTH:  # the JSON parser recurses: refuse before it overflows
+        _fail(f"{payload.name}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         jsonutil.loads(body)
     except ValueError as exc:
@@ -228,7 +237,7 @@ def runs() -> None:
 @runs.command("list")
 @click.option("--status", type=click.Choice(["queued", "running", "retrying", "succeeded", "dead"]))
 @click.option("--recipe")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=ROW_ID, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.pass_context
 def runs_list(ctx, status, recipe, limit, as_json) -> None:
@@ -248,7 +257,7 @@ def runs_list(ctx, status, recipe, limit, as_json) -> None:
 
 
 @runs.command("show")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @click.pass_context
 def runs_show(ctx, run_id: int) -> None:
     """One run, with its event and every step of every attempt (JSON)."""
@@ -261,7 +270,7 @@ def runs_show(ctx, run_id: int) -> None:
 
 
 @main.command()
-@click.argument("run_ids", nargs=-1, type=int)
+@click.argument("run_ids", nargs=-1, type=ROW_ID)
 @click.option("--dead", "all_dead", is_flag=True,
               help="Replay every dead-lettered run not replayed yet (with --recipe: of that recipe).")
 @click.option("--recipe", help="With --dead: only this recipe's runs.")
@@ -274,8 +283,11 @@ def replay(ctx, run_ids: tuple[int, ...], all_dead: bool, recipe: str | None, wa
 
     hub = _hub(ctx)
     ids = list(run_ids) + (dead_run_ids(hub.sessions, recipe=recipe) if all_dead else [])
+    if not ids and all_dead:
+        click.echo("no dead-lettered runs to replay")
+        return
     if not ids:
-        _fail("name the runs to replay, or use --dead" if not all_dead else "no dead-lettered runs to replay")
+        _fail("name the runs to replay, or use --dead")
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
     replays = []
     for run_id in ids:
@@ -322,6 +334,7 @@ def cursors() -> None:
 @cursors.command("list")
 @click.pass_context
 def cursors_list(ctx) -> None:
+    """Each polling recipe's cursor: where its next poll starts and the last record it saw."""
     hub = _hub(ctx)
     with hub.sessions() as session:
         rows = session.scalars(select(PollCursor).order_by(PollCursor.recipe)).all()

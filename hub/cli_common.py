@@ -2,7 +2,11 @@
 
 A command that fails prints one line, ``o2c-hub: <what went wrong>``, on standard error and
 exits 1 (a config file with several problems prints one line per problem). ``o2c-hub --debug``
-lets the exception through instead, traceback and all.
+lets the exception through instead, traceback and all. A command typed wrong (an unknown option,
+a value click refuses) is one line too, naming the command's --help.
+
+Ids and counts given to a command are whole numbers from 1 to 2^63-1 (:data:`ROW_ID`), the
+range of SQLite's INTEGER, as at the web edge: a larger number is refused before any query.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from hub.redact import Redactor
 
 PROG = "o2c-hub"
 _HUB = "o2c_hub.hub"  # ctx.meta key: the hub the command built, for naming its database
+ROW_ID = click.IntRange(1, 2**63 - 1)  # an id or a count: what SQLite's INTEGER holds
 
 
 class InputError(HubError):
@@ -46,13 +51,42 @@ def _print(lines: list[str]) -> None:
         click.echo(f"{PROG}: {line}", err=True)
 
 
+class UsageFailure(click.ClickException):
+    """A command typed wrong: one line, ``o2c-hub: <click's message> (<command> --help)``, exit 1."""
+
+    exit_code = 1
+
+    def __init__(self, error: click.UsageError, ctx: click.Context):
+        where = error.ctx or ctx
+        super().__init__(f"{error.format_message()} ({where.command_path} --help)")
+
+    def show(self, file=None) -> None:
+        _print([self.message])
+
+
 class HubGroup(click.Group):
     """The root command: turns any exception out of a command into one line and exit 1,
-    unless --debug asked for the traceback."""
+    unless --debug asked for the traceback; usage errors too (--debug or not)."""
+
+    def main(self, args=None, prog_name: str | None = None, *rest, **extra):
+        """Named o2c-hub however started (``python -m hub`` too), in usage lines and messages."""
+        return super().main(args, prog_name or PROG, *rest, **extra)
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # no command given: click shows the help
+        except click.UsageError as exc:
+            raise UsageFailure(exc, exc.ctx) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            raise UsageFailure(exc, ctx) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:

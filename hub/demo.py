@@ -26,7 +26,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +48,7 @@ from connectors.slack.sandbox import create_app as slack_sandbox
 from connectors.stripe.sandbox import create_app as stripe_sandbox
 from connectors.stripe.sandbox import make_event, send_event
 from hub import STARTER, jsonutil
+from hub.cli_common import fail
 from hub.demo_database import DemoDatabase, DemoRefused
 from hub.errors import ConfigError
 from hub.hub import Hub
@@ -128,8 +128,7 @@ def run_demo(hub_factory: Callable[[], Hub], config_path: str | Path, *, once: b
             _port_is_free(settings.host, settings.port, "the hub")
             return _run(hub_factory, Sandboxes().start(settings), once)
     except (DemoRefused, ConfigError) as exc:
-        print(exc, file=sys.stderr, flush=True)
-        return 1
+        fail(str(exc))  # o2c-hub: <why>, as every command's failure
 
 
 def _run(hub_factory: Callable[[], Hub], sandboxes: Sandboxes, once: bool) -> int:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import ArgumentError
 
 from hub import PACKAGE
 from hub.errors import HubError
+from hub.store.base import create_private_file
 
 SQLITE_FILES = ("", "-wal", "-shm", "-journal")
 DEMO_MARK = int.from_bytes(b"o2cD", "big")  # PRAGMA application_id of a database the demo made
@@ -77,6 +78,7 @@ class DemoDatabase:
                               "point database: at another file or remove it")
         for suffix in SQLITE_FILES:
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        create_private_file(self.path)
         with closing(sqlite3.connect(self.path)) as conn:
             conn.execute(f"PRAGMA application_id = {DEMO_MARK}")
 

@@ -4,13 +4,14 @@ container-secrets convention), and every connection built from its connector.
 
 Every secret is known by its config key (``admin/token``, ``connections/shop/webhook/secret``):
 :func:`demo_secrets` lists those still holding a value published in hub/starter/config.yaml,
-which ``o2c-hub run`` refuses.
+which ``o2c-hub run`` refuses, as it refuses an admin token shorter than :data:`MIN_ADMIN_TOKEN`.
 
 The reference for every key is hub/schemas/config.schema.json; hub/starter/config.yaml shows them all.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from hub.yamldoc import Document, load_document, schema_issues, sort_issues
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_ADMIN_TOKEN = 24  # characters; `openssl rand -hex 32` gives 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,10 +69,11 @@ class Settings:
     retention: Retention = field(default_factory=Retention)
 
     def recipe_paths(self) -> list[Path]:
-        """Every recipe file the globs name, relative to the config file, sorted."""
+        """Every recipe file the globs name, sorted; a relative glob is relative to the config file."""
         base = self.path.parent
-        found = {p for g in self.recipe_globs for p in base.glob(g) if p.is_file()}
-        return sorted(found)
+        found = {Path(os.path.normpath(base / p))  # one name per file: site/../shared/x.yaml is shared/x.yaml
+                 for g in self.recipe_globs for p in glob.glob(g, root_dir=base, recursive=True)}
+        return sorted(p for p in found if p.is_file())
 
 
 @cache
@@ -171,6 +174,16 @@ def demo_secrets_message(settings: Settings) -> str | None:
     return (f"{settings.path}: refusing to start with the demo secrets published in the starter "
             f"config: {where}. Give each a secret of your own (or a file holding it in <VARIABLE>_FILE); "
             "only `o2c-hub demo` runs with them.")
+
+
+def weak_admin_token_message(settings: Settings) -> str | None:
+    """One line refusing an admin token shorter than :data:`MIN_ADMIN_TOKEN` (None when it is
+    long enough, or absent: no token disables the admin API)."""
+    token = settings.admin_token or ""
+    if not token or len(token) >= MIN_ADMIN_TOKEN:
+        return None
+    return (f"{settings.path}: admin/token is {len(token)} character{'s' if len(token) > 1 else ''}; "
+            f"use at least {MIN_ADMIN_TOKEN}, e.g. openssl rand -hex 32")
 
 
 def _strings(value: Any) -> list[str]:

@@ -43,7 +43,7 @@ def taken_port():
 
 
 def port_in_use(tmp_path, port):
-    write_config(tmp_path, server={"host": "127.0.0.1", "port": port})
+    write_config(tmp_path, server={"host": "127.0.0.1", "port": port}, admin={"token": "x" * 24})
     return ["--config", "config.yaml", "run"]
 
 
@@ -116,3 +116,75 @@ def test_a_config_error_is_one_line_per_problem():
               Issue(file="config.yaml", line=5, col=1, path="workers", message="must be an integer")]
     assert failure_lines(ConfigError(issues)) == [
         "config.yaml:2:3: server/port: must be an integer", "config.yaml:5:1: workers: must be an integer"]
+
+
+# -- a command typed wrong -----------------------------------------------------------------------
+
+HUGE = "9" * 26  # more than SQLite's INTEGER holds
+IN_RANGE = "is not in the range 1<=x<=9223372036854775807."
+
+USAGE_CASES = [
+    (["runs", "list", "--status", "bogus"], "Invalid value for '--status': 'bogus' is not one of 'queued', "
+     "'running', 'retrying', 'succeeded', 'dead'. (o2c-hub runs list --help)"),
+    (["exceptions", "list", "--status", "bogus"], "Invalid value for '--status': 'bogus' is not one of 'open', "
+     "'resolved', 'all'. (o2c-hub exceptions list --help)"),
+    (["einvoice", "import", "missing.xml"],
+     "Invalid value for 'FILE': File 'missing.xml' does not exist. (o2c-hub einvoice import --help)"),
+    (["runs", "show", HUGE], f"Invalid value for 'RUN_ID': {HUGE} {IN_RANGE} (o2c-hub runs show --help)"),
+    (["runs", "show", "0"], "Invalid value for 'RUN_ID': 0 is not in the range 1<=x<=9223372036854775807. "
+     "(o2c-hub runs show --help)"),
+    (["replay", "1", HUGE], f"Invalid value for '[RUN_IDS]...': {HUGE} {IN_RANGE} (o2c-hub replay --help)"),
+    (["runs", "list", "--limit", HUGE], f"Invalid value for '--limit': {HUGE} {IN_RANGE} (o2c-hub runs list --help)"),
+    (["cashapp", "accept", HUGE],
+     f"Invalid value for 'PROPOSAL_ID': {HUGE} {IN_RANGE} (o2c-hub cashapp accept --help)"),
+    (["cashapp", "reject", HUGE, "--reason", "x"],
+     f"Invalid value for 'PROPOSAL_ID': {HUGE} {IN_RANGE} (o2c-hub cashapp reject --help)"),
+    (["ar", "dso", "--period-days", "1000000"], "Invalid value for '--period-days': 1000000 is not in the range "
+     "1<=x<=36500. (o2c-hub ar dso --help)"),
+    (["nosuch"], "No such command 'nosuch'. (o2c-hub --help)"),
+    (["--bogus", "runs", "list"], "No such option '--bogus'. (o2c-hub --help)"),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), USAGE_CASES, ids=[
+    "runs-status", "exceptions-status", "missing-file", "run-id-huge", "run-id-zero", "replay-id-huge",
+    "limit-huge", "accept-id-huge", "reject-id-huge", "period-days-huge", "unknown-command", "unknown-option"])
+def test_a_command_typed_wrong_is_one_line_naming_its_help_and_exit_1(tmp_path, args, expected):
+    write_config(tmp_path)  # a usable config: a value let through would reach the database
+    done = o2c_hub(tmp_path, "--config", "config.yaml", *args)
+    assert (done.returncode, stderr_lines(done), done.stdout) == (1, [f"o2c-hub: {expected}"], "")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["runs", "list", "--help"]],
+                         ids=["help", "version", "command-help"])
+def test_help_and_version_still_answer_and_exit_0(tmp_path, args):
+    done = o2c_hub(tmp_path, *args)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("o2c-hub, version " if args == ["--version"] else "Usage: o2c-hub ")
+
+
+MANUAL_RECIPE = """\
+recipe: manual-note
+trigger: {manual: {}}
+steps:
+  - id: note
+    map: {expr: "{name: name}", into: customer}
+"""
+
+
+def test_a_payload_nested_too_deep_is_one_line(tmp_path):
+    write_config(tmp_path)
+    (tmp_path / "recipes" / "manual.yaml").write_text(MANUAL_RECIPE)
+    (tmp_path / "payload.json").write_text("[" * 100_000)
+    done = o2c_hub(tmp_path, "--config", "config.yaml", "trigger", "manual-note", "--payload", "payload.json")
+    assert (done.returncode, stderr_lines(done)) == (1, ["o2c-hub: payload.json: JSON nested deeper than 64 levels"])
+    assert "queued" not in done.stdout
+
+
+def test_a_demo_refusal_is_one_prefixed_line(tmp_path):
+    write_config(tmp_path, database="postgresql+psycopg://u:pw@127.0.0.1:1/x")
+    done = o2c_hub(tmp_path, "--config", "config.yaml", "demo", "--once")
+    assert done.returncode == 1
+    assert stderr_lines(done) == [
+        "o2c-hub: the demo wipes its database at every start, so it needs a SQLite file, and database: names "
+        "postgresql; point database: at a file, e.g. sqlite:///var/o2c-hub.db"]

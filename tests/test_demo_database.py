@@ -3,6 +3,7 @@ rows), refused when it is not a SQLite file or lies inside the package, one demo
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -47,6 +48,15 @@ def test_the_demo_creates_the_configured_database_and_wipes_it_next_time(here):
         add_row(db.path)
     with demo_db(here) as db:
         assert tables(db.path) == []
+
+
+def test_the_demos_database_is_readable_by_its_owner_only(here):
+    old_umask = os.umask(0o022)  # the usual umask: new files 0644
+    try:
+        with demo_db(here) as db:
+            assert db.path.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old_umask)
 
 
 def test_a_database_with_rows_the_demo_did_not_create_is_refused_and_kept(here):

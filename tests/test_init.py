@@ -101,7 +101,7 @@ def test_init_refuses_to_overwrite_and_writes_nothing(here, present, what):
 def test_init_refuses_a_file_for_a_folder(here):
     (here / "site").write_text("")
     result = cli("init", "site")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "'site' is a file" in result.output
 
 

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,67 @@ def test_db_upgrade_never_prints_the_database_password(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode != 0
     assert "s3cret" not in done.stdout + done.stderr
+
+
+# -- the admin token -----------------------------------------------------------------------------
+
+def run_with_admin_token(tmp_path: Path, command: str, token: str) -> subprocess.CompletedProcess:
+    # an address nobody can listen on: a run that did not refuse fails at once instead of serving
+    path = write(tmp_path, {"admin": {"token": "${O2C_ADMIN_TOKEN}"}, "server": {"host": "256.0.0.1"},
+                            "worker_processes": 0})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_ADMIN_TOKEN")}
+    return subprocess.run([sys.executable, "-m", "hub", "--config", str(path), command],
+                          env={**env, "O2C_ADMIN_TOKEN": token}, capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("token, said", [("a", "1 character"), ("x" * 23, "23 characters")], ids=["1", "23"])
+@pytest.mark.parametrize("command", ["run", "worker"])
+def test_run_and_worker_refuse_a_short_admin_token(tmp_path, command, token, said):
+    done = run_with_admin_token(tmp_path, command, token)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [f"o2c-hub: {tmp_path / 'config.yaml'}: admin/token is {said}; "
+                                        "use at least 24, e.g. openssl rand -hex 32"]
+    assert not (tmp_path / "hub.db").exists(), "the refusal came after the database was touched"
+
+
+def test_an_admin_token_of_24_characters_is_taken(tmp_path):
+    done = run_with_admin_token(tmp_path, "run", "x" * 24)
+    assert done.returncode == 1  # the address nobody can listen on, after the database was made
+    assert "admin/token" not in done.stderr and "admin API" not in done.stderr
+    assert (tmp_path / "hub.db").exists()
+
+
+def test_run_without_an_admin_token_warns_once_that_the_admin_api_is_disabled(tmp_path):
+    done = run_with_admin_token(tmp_path, "run", "")
+    warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and warnings[0].endswith(
+        "admin/token is not set: the admin API is disabled (it answers 503) until the config file gives one")
+    assert (tmp_path / "hub.db").exists()
+
+
+# -- the database file ---------------------------------------------------------------------------
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    path = write(tmp_path, {"database": "sqlite:///var/hub.db"})
+    done = subprocess.run([sys.executable, "-m", "hub", "--config", str(path), "db", "upgrade"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          preexec_fn=lambda: os.umask(0o022))  # the usual umask: new files 0644
+    assert done.returncode == 0, done.stderr
+    database = tmp_path / "var" / "hub.db"
+    assert database.stat().st_mode & 0o777 == 0o600
+    with closing(sqlite3.connect(database)) as conn:  # SQLite's -wal and -shm take the database's mode
+        conn.execute("CREATE TABLE probe (id INTEGER)")
+        conn.commit()
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        for suffix in ("-wal", "-shm"):
+            assert Path(f"{database}{suffix}").stat().st_mode & 0o777 == 0o600, suffix
+
+
+def test_an_existing_database_keeps_its_mode(tmp_path):
+    (tmp_path / "hub.db").touch(mode=0o640)
+    os.chmod(tmp_path / "hub.db", 0o640)  # touch's mode goes through the umask
+    done = subprocess.run([sys.executable, "-m", "hub", "--config", str(write(tmp_path, {})), "db", "upgrade"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "hub.db").stat().st_mode & 0o777 == 0o640

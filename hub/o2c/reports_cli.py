@@ -28,7 +28,7 @@ def ar() -> None:
 def _options(command):
     command = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(command)
     command = click.option("--currency", help="Only this currency (default: every currency).")(command)
-    command = click.option("--period-days", type=click.IntRange(min=1), default=90, show_default=True,
+    command = click.option("--period-days", type=click.IntRange(1, 36500), default=90, show_default=True,
                            help="Length of the period ending on the as-of date.")(command)
     return click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                         help="Report date (default: today).")(command)

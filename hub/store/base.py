@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Engine, Numeric, String, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -53,7 +55,7 @@ def make_engine(url: str) -> Engine:
     # JSON columns hold money: serialize Decimal as exact number literals, parse back to Decimal.
     json_args = {"json_serializer": jsonutil.dumps, "json_deserializer": jsonutil.loads}
     if url.startswith("sqlite"):
-        _ensure_sqlite_dir(url)
+        _create_sqlite_file(url)
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **json_args
         )
@@ -62,11 +64,24 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **json_args)
 
 
-def _ensure_sqlite_dir(url: str) -> None:
-    """SQLite creates the file but not its folder; create the folder."""
-    path = url.split(":///", 1)[-1].split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _create_sqlite_file(url: str) -> None:
+    """SQLite creates the file but not its folder; create the folder, and the file readable by
+    its owner only (SQLite would make it as the umask says, often readable by every local user)."""
+    parsed = make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or path.startswith("file:") or "uri" in parsed.query:
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(Path(path))
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists. A new SQLite database holds personal
+    data; SQLite gives its -wal and -shm files the database file's permissions."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

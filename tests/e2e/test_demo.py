@@ -119,8 +119,8 @@ def test_demo_refuses_a_config_inside_the_package_and_writes_nothing_there(site)
     before = sorted(STARTER.rglob("*"))
     done = site.o2c_hub("--config", str(STARTER / "config.yaml"), "demo", "--once", timeout=120)
     assert done.returncode == 1
-    assert done.stderr == (f"{STARTER / 'config.yaml'} is inside the installed o2c-hub package, where the demo "
-                           "must not write; make a folder of your own and run the demo there: "
+    assert done.stderr == (f"o2c-hub: {STARTER / 'config.yaml'} is inside the installed o2c-hub package, "
+                           "where the demo must not write; make a folder of your own and run the demo there: "
                            "o2c-hub init site && cd site && o2c-hub demo\n")
     assert sorted(STARTER.rglob("*")) == before
 
@@ -131,7 +131,7 @@ def test_demo_refuses_a_database_it_did_not_create(site):
         db.execute("INSERT INTO ledger VALUES ('kept')")
     done = site.o2c_hub("demo", "--once", timeout=120)
     assert done.returncode == 1
-    assert done.stderr == ("var/o2c-hub.db holds data the demo did not create; "
+    assert done.stderr == ("o2c-hub: var/o2c-hub.db holds data the demo did not create; "
                            "point database: at another file or remove it\n")
     with closing(sqlite3.connect(site.dir / "var" / "o2c-hub.db")) as db:
         assert db.execute("SELECT entry FROM ledger").fetchall() == [("kept",)]
@@ -179,7 +179,7 @@ def test_readme_commands_see_the_running_demos_runs(running):
 def test_a_second_demo_refuses_to_wipe_the_running_one(running):
     second = running.o2c_hub("demo", "--once", timeout=120)
     assert second.returncode == 1
-    assert second.stderr == f"a demo is already running (pid {running.demo.pid}) on var/o2c-hub.db\n"
+    assert second.stderr == f"o2c-hub: a demo is already running (pid {running.demo.pid}) on var/o2c-hub.db\n"
     assert running.get(f"{running.url}/healthz").ok
     assert running.get(f"{running.url}/api/v1/runs/1", headers=ADMIN).json()["status"] == "succeeded"
 

@@ -21,7 +21,7 @@ import yaml
 
 from hub import jsonutil
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-of-24-chars-or-more"
 SHOP_SECRET = "test-shop-secret"
 
 

@@ -15,7 +15,7 @@ import click
 from sqlalchemy import select
 
 from hub import jsonutil
-from hub.cli_common import fail, hub_from
+from hub.cli_common import ROW_ID, fail, hub_from
 from hub.o2c.cashapp.service import CashApplication, ProposalError
 from hub.o2c.cashapp.unapplied import report as cash_report
 from hub.o2c.cashapp.views import outcome_view, proposal_view
@@ -48,15 +48,18 @@ def proposals(ctx: click.Context, status: str) -> None:
     if status != "all":
         query = query.where(MatchProposal.status == status)
     with hub_from(ctx).sessions() as session:
-        for proposal in session.scalars(query):
+        found = session.scalars(query).all()
+        for proposal in found:
             click.echo(f"#{proposal.id} {proposal.status} {proposal.payment_reference} {proposal.amount} "
                        f"{proposal.currency} → {', '.join(proposal.invoices) or '-'} (score {proposal.score})")
             for reason in proposal.reasons:
                 click.echo(f"    - {reason}")
+    if not found:
+        click.echo("0 proposals")
 
 
 @cashapp.command("accept")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", type=ROW_ID)
 @click.pass_context
 def accept(ctx: click.Context, proposal_id: int) -> None:
     """Apply proposal PROPOSAL_ID and learn the payer's IBAN."""
@@ -69,7 +72,7 @@ def accept(ctx: click.Context, proposal_id: int) -> None:
 
 
 @cashapp.command("reject")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", type=ROW_ID)
 @click.option("--reason", required=True, help="Why the proposal is wrong.")
 @click.pass_context
 def reject(ctx: click.Context, proposal_id: int, reason: str) -> None:
