@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from hub import jsonutil
 from hub.recipe.model import PollTrigger, ScheduleTrigger
+from hub.runs.executor import announce_dead_runs
 from hub.runs.inbox import NewEvent, accept
 from hub.runs.poller import poll_once
 from hub.runs.retention import scheduled_prune
@@ -43,6 +44,7 @@ class Scheduler:
             self._add(built)
         pruning = IntervalTrigger(seconds=self.hub.settings.retention.every.total_seconds())
         self._scheduler.add_job(scheduled_prune, pruning, args=[self.hub], id="retention:prune")
+        self._scheduler.add_job(_announce, IntervalTrigger(seconds=60), args=[self.hub], id="alerts:sweep")
         self._scheduler.start()
 
     def stop(self) -> None:
@@ -59,6 +61,14 @@ class Scheduler:
             every = IntervalTrigger(seconds=trigger.every.total_seconds())
             self._scheduler.add_job(_poll, every, args=[self.hub, built], id=f"poll:{built.slug}",
                                     next_run_time=utcnow())
+
+
+def _announce(hub: Hub) -> None:
+    """Failure alerts still owed (see :func:`hub.runs.executor.announce_dead_runs`)."""
+    try:
+        announce_dead_runs(hub)
+    except Exception:  # the next sweep tries again; the scheduler must keep its other jobs
+        log.exception("the sweep for unannounced dead runs failed")
 
 
 def fire_schedule(hub: Hub, built: BuiltRecipe) -> None:

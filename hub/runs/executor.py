@@ -265,10 +265,11 @@ def _insert_steps(session: Session, claimed: Claimed, records: list[StepRecord])
         ])
 
 
-def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError) -> None:
+def alert(hub: Hub, run_id: int, handlers, ctx: RunContext, error: HubError,
+          error_class: str | None = None) -> None:
     """Run the recipe's on_failure handlers once for a dead-lettered run."""
     ctx.data["run"] = {**ctx.data["run"], "error": hub.redactor.text(error.describe()),
-                       "error_class": type(error).__name__}
+                       "error_class": error_class or type(error).__name__}
     ctx.business_key = f"run-{run_id}"
     ctx.records = []
     handlers = alerts.guarded(handlers)  # a text that cannot be rendered must not lose the alert
@@ -290,3 +291,34 @@ def _record_alert(hub: Hub, run_id: int, ctx: RunContext, failure) -> None:
     if failure is not None:
         log.error("run %s: the failure alert could not be sent: %s", run_id,
                   hub.redactor.text(str(failure)))
+
+
+#: A dead run is announced by the worker that dead-letters it; one without an alert after this
+#: long (dead-lettered where it was accepted, an alert that failed, a worker that stopped
+#: between the two) is announced by the sweep. Older than the horizon: left alone.
+ANNOUNCE_AFTER = timedelta(minutes=2)
+ANNOUNCE_HORIZON = timedelta(days=7)
+
+
+def announce_dead_runs(hub: Hub, *, limit: int = 20) -> int:
+    """Send the failure alert of dead runs that have none yet (oldest first, at most ``limit``);
+    how many were tried. Run by the scheduler; an alert that fails is tried at the next sweep."""
+    alerting = [slug for slug, built in hub.recipes.items() if built.on_failure]
+    if not alerting:
+        return 0
+    now = utcnow()
+    with hub.sessions() as session:
+        due = session.scalars(
+            select(Run.id).where(Run.status == "dead", Run.alerted_at.is_(None), Run.recipe.in_(alerting),
+                                 Run.finished_at < now - ANNOUNCE_AFTER,
+                                 Run.finished_at > now - ANNOUNCE_HORIZON)
+            .order_by(Run.id).limit(limit)).all()
+    for run_id in due:
+        with hub.sessions() as session:
+            row = session.execute(_LOAD, {"run_id": run_id}).one()
+            run = session.get(Run, run_id)
+            attempt, error_class, message = run.attempt, run.error_class, run.error_message
+        ctx = _context(hub, row, attempt)
+        alert(hub, run_id, hub.recipes[row.recipe].on_failure, ctx,
+              HubError(message or "the run is dead"), error_class=error_class)
+    return len(due)
