@@ -51,7 +51,7 @@ def serve(hub: Hub) -> None:
         server = create_server(app, host=hub.settings.host, port=hub.settings.port,
                                threads=hub.settings.threads, ident="o2c-hub",
                                max_request_body_size=2 * MAX_BODY)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: waitress cannot resolve server.host
         raise CannotListen(_listen_problem(exc, hub.settings)) from exc
     inbox.start()
     rejections = app.extensions[REJECTIONS_EXTENSION]
@@ -78,13 +78,13 @@ def serve(hub: Hub) -> None:
         log.info("stopped")
 
 
-def _listen_problem(exc: OSError, settings: Settings) -> str:
+def _listen_problem(exc: OSError | ValueError, settings: Settings) -> str:
     """Why the server cannot listen, pointing at the config keys that say where."""
     cwd = Path.cwd()
     config = settings.path.relative_to(cwd) if settings.path.is_relative_to(cwd) else settings.path
-    if exc.errno == errno.EADDRINUSE:
+    if getattr(exc, "errno", None) == errno.EADDRINUSE:
         return f"port {settings.port} on {settings.host} is already in use (server.port in {config})"
-    return (f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc} "
+    return (f"cannot listen on {settings.host}:{settings.port}: {getattr(exc, 'strerror', None) or exc} "
             f"(server.host and server.port in {config})")
 
 

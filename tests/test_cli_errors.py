@@ -47,6 +47,11 @@ def port_in_use(tmp_path, port):
     return ["--config", "config.yaml", "run"]
 
 
+def host_nobody_has(tmp_path, _port):
+    write_config(tmp_path, server={"host": "256.0.0.1", "port": 8080}, admin={"token": "x" * 24})
+    return ["--config", "config.yaml", "run"]
+
+
 def unreachable_postgres(tmp_path, _port):
     write_config(tmp_path, database="postgresql+psycopg://u:pw@127.0.0.1:1/x")
     return ["--config", "config.yaml", "runs", "list"]
@@ -64,6 +69,8 @@ def missing_config(tmp_path, _port):
 
 CASES = [
     (port_in_use, "o2c-hub: port {port} on 127.0.0.1 is already in use (server.port in config.yaml)"),
+    (host_nobody_has, "o2c-hub: cannot listen on 256.0.0.1:8080: Invalid host/port specified. "
+                      "(server.host and server.port in config.yaml)"),
     (unreachable_postgres, "o2c-hub: cannot reach the database at postgresql+psycopg://u:***@127.0.0.1:1/x: "
                            "connection failed: connection to server at \"127.0.0.1\", port 1 failed: "
                            "Connection refused"),
@@ -71,7 +78,7 @@ CASES = [
               "Opening and ending tag mismatch: ID line 3 and Invoice"),
     (missing_config, "o2c-hub: nowhere.yaml: cannot read the config file: No such file or directory"),
 ]
-IDS = ["port-in-use", "postgres-unreachable", "bad-xml", "missing-config"]
+IDS = ["port-in-use", "host-nobody-has", "postgres-unreachable", "bad-xml", "missing-config"]
 
 
 @pytest.mark.parametrize(("case", "expected"), CASES, ids=IDS)
