@@ -10,6 +10,7 @@
     o2c-hub replay RUN_ID... | --dead    re-run finished runs without repeating done effects
     o2c-hub cursors list | reset RECIPE  poll cursors
     o2c-hub bank import FILE...          store camt.053 / MT940 statement transactions
+    o2c-hub users add NAME --role R      web console users (add, list, remove)
 
 Every command reads the config file from --config (or $O2C_HUB_CONFIG, default config.yaml).
 """
@@ -374,8 +375,9 @@ def _register_groups() -> None:
     from hub.o2c.reports_cli import ar
     from hub.init_cli import init
     from hub.retention_cli import erase, prune
+    from hub.users_cli import users
 
-    for group in (ar, cashapp, credit, dunning, einvoice, erase, exceptions, init, order, prune):
+    for group in (ar, cashapp, credit, dunning, einvoice, erase, exceptions, init, order, prune, users):
         main.add_command(group)
 
 

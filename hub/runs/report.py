@@ -55,9 +55,9 @@ def step_view(step: StepRun) -> dict[str, Any]:
 
 
 def list_runs(session, *, status: str | None = None, recipe: str | None = None,
-              before_id: int | None = None, limit: int = 50) -> list[Run]:
-    """Newest first, filtered."""
-    query = select(Run).order_by(Run.id.desc()).limit(limit)
+              before_id: int | None = None, limit: int = 50, where: tuple = ()) -> list[Run]:
+    """Newest first, filtered (``where``: more SQL conditions on Run, all of them must hold)."""
+    query = select(Run).where(*where).order_by(Run.id.desc()).limit(limit)
     if status:
         query = query.where(Run.status == status)
     if recipe:

@@ -2,6 +2,7 @@
 
     Event ──< Run ──< StepRun          Effect (idempotency ledger, by key)
     RecipeVersion (text by content hash)   PollCursor   AuditEntry
+    ConsoleUser (people who log in to the console)   ConsoleKey (its signing key)
 """
 
 from __future__ import annotations
@@ -167,3 +168,28 @@ class AuditEntry(Base):
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(default=1, server_default="1")
     first_at: Mapped[datetime | None]  # the first of ``count`` occurrences (``at``: the last)
+
+
+class ConsoleUser(Base):
+    """A person who logs in to the web console, with one role (hub.users.ROLES).
+
+    Only a password hash is stored (werkzeug's scrypt), never the password.
+    """
+
+    __tablename__ = "console_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleKey(Base):
+    """The key signing console session cookies: made on first use, shared by every web process."""
+
+    __tablename__ = "console_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""The Flask app factory: webhooks, the admin API and health, each a blueprint.
+"""The Flask app factory: webhooks, the admin API, health and the web console, each a blueprint.
 
 The app has no static route (nothing is served from the working directory); every answer
 carries the headers of ``hub.web.edge``; ids in URLs use the ``id`` converter of
@@ -36,6 +36,8 @@ def create_app(hub: Hub) -> Flask:
     """A WSGI app serving ``hub``."""
     from hub.web import api, cashapp, credit, health, orders, reports, webhooks
 
+    from hub.web.console import init_console
+
     app = Flask("o2c_hub", static_folder=None)
     app.url_map.converters["id"] = IdConverter
     app.json = ExactJSONProvider(app)
@@ -49,5 +51,6 @@ def create_app(hub: Hub) -> Flask:
     app.register_blueprint(cashapp.bp)
     app.register_blueprint(credit.bp)
     app.register_blueprint(orders.bp)
+    init_console(app)
     edge.init_app(app)
     return app

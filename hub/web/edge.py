@@ -1,8 +1,9 @@
 """What every answer carries, and how errors become JSON answers.
 
 Every answer gets headers that keep browsers from sniffing, framing or leaking it; JSON
-answers get a Content-Security-Policy that allows nothing, and answers under /api/v1 are
-never cached. Errors are ``{"error": "<one line>"}`` with their status. An exception nothing
+answers get a Content-Security-Policy that allows nothing, console pages one that allows the
+hub's own CSS, JS and images only; answers under /api/v1 and console pages are never cached.
+Errors are ``{"error": "<one line>"}`` with their status. An exception nothing
 expected is logged (its class, the route, the frames, a masked message: never the body or
 the headers) and answered 500; each known bad input has its own 4xx check before that.
 """
@@ -25,6 +26,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# console pages: our own CSS, JS and images only, no inline script, forms post to the hub
+CONSOLE_CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def init_app(app: Flask) -> None:
@@ -39,6 +43,10 @@ def secure_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if response.mimetype == "application/json":
         response.headers.setdefault("Content-Security-Policy", JSON_CSP)
+    elif request.path.startswith("/console/"):
+        response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+        if not request.path.startswith("/console/static/"):
+            response.headers["Cache-Control"] = "no-store"
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
     return response
