@@ -1,0 +1,113 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright against a real
+``o2c-hub run`` process on a free port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.console.conftest import PASSWORD, RECIPE
+from tests.support.hubproc import HubProcess
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+if not shutil.which(CHROMIUM):
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it (apt-get install -y chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is part of the [test] extra")
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    hub = HubProcess(tmp_path_factory.mktemp("browser"), erp_url="http://127.0.0.1:9",
+                     slack_url="http://127.0.0.1:9", recipes={"orders.yaml": RECIPE})
+    for name in ("admin", "viewer"):
+        subprocess.run([sys.executable, "-m", "hub", "--config", str(hub.config), "users", "add", name,
+                        "--role", name, "--password-stdin"], input=PASSWORD + "\n", env=hub.env,
+                       cwd=hub.workdir, check=True, capture_output=True, text=True, timeout=120)
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="module")
+def dead_run(hub) -> int:
+    payload = hub.workdir / "order.json"
+    payload.write_text('{"name": "ACME", "email": 42, "order": "SO-9001"}')
+    queued = hub.cli("trigger", "orders", "--payload", str(payload), check=False).stdout
+    run_id = int(queued.splitlines()[0].rsplit(" ", 1)[1])  # "queued: run N"; it ends dead (exit 1)
+    assert hub.wait_run(run_id)["status"] == "dead"
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def logged_in(browser, hub, name: str):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(30_000)
+    page.goto(hub.url + "/")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/runs/")
+    return page
+
+
+def test_log_in_see_the_runs_and_open_one(browser, hub, dead_run):
+    page = logged_in(browser, hub, "admin")
+    assert page.locator("nav").inner_text().split() == ["Runs"]
+    page.click(f"a[href='/console/runs/{dead_run}']")
+    assert page.locator("#error-class").inner_text()
+    assert "SO-9001" in page.locator("#payload").inner_text()
+
+
+def test_a_viewer_has_no_replay_button_and_a_forged_post_is_refused(browser, hub, dead_run):
+    page = logged_in(browser, hub, "viewer")
+    page.goto(f"{hub.url}/console/runs/{dead_run}")
+    assert page.locator("#replay").count() == 0
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    answer = page.request.post(f"{hub.url}/console/runs/{dead_run}/replay",
+                               form={"reason": "forged", "csrf_token": token})
+    assert answer.status == 403
+
+
+def test_a_form_without_its_csrf_token_is_refused(browser, hub, dead_run):
+    page = logged_in(browser, hub, "admin")
+    page.goto(f"{hub.url}/console/runs/{dead_run}")
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
+    page.fill("input[name=reason]", "trying without a token")
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_response(f"**/console/runs/{dead_run}/replay") as answer:
+        page.click("#replay")
+    assert answer.value.status == 400
+    assert "security token" in page.locator("#error-message").inner_text()
+
+
+def test_edit_and_resubmit_a_dead_run_succeeds_once(browser, hub, dead_run):
+    page = logged_in(browser, hub, "admin")
+    page.goto(f"{hub.url}/console/runs/{dead_run}")
+    page.click("#edit")
+    page.fill("#payload", '{"name": "ACME", "email": "ap@acme.example", "order": "SO-9001"}')
+    page.fill("input[name=reason]", "the e-mail was a number")
+    page.click("#resubmit")
+    page.wait_for_url(lambda url: not url.endswith(f"/runs/{dead_run}/edit"))
+    new_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    assert new_id != dead_run
+    assert hub.wait_run(new_id)["status"] == "succeeded"
+    page.reload()
+    assert "succeeded" in page.locator("h1").inner_text()
+    assert hub.api("GET", f"/runs/{dead_run}").json()["status"] == "dead"  # the original is kept
+    resubmitted = [r for r in hub.api("GET", "/runs?recipe=orders").json()["runs"] if r["replay_of"] == dead_run]
+    assert [r["id"] for r in resubmitted] == [new_id]
