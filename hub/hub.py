@@ -14,6 +14,7 @@ from types import MappingProxyType
 from sqlalchemy import select
 
 from hub.errors import ConfigError, Issue
+from hub.metrics import HubMetrics
 from hub.o2c.canonical import known_entities
 from hub.recipe.build import BuiltRecipe, build_recipe
 from hub.recipe.load import load_recipe
@@ -38,6 +39,7 @@ class Hub:
         self.redactor = Redactor(settings.secrets)
         self.engine = make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
+        self.metrics = HubMetrics(self.sessions, self.recipes)  # served at /metrics
         self.wake: Callable[[], None] = lambda: None  # set by the worker pool when running
 
     @classmethod

@@ -67,6 +67,7 @@ class Settings:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     secret_fields: tuple[SecretField, ...] = ()
     retention: Retention = field(default_factory=Retention)
+    metrics_auth: str = "token"  # GET /metrics: "token" (the admin token) or "none"
 
     def recipe_paths(self) -> list[Path]:
         """Every recipe file the globs name, sorted; a relative glob is relative to the config file."""
@@ -121,6 +122,7 @@ def _settings(path: Path, data: Mapping[str, Any], connections: dict[str, Connec
         recipe_globs=tuple(data.get("recipes") or ("recipes/*.yaml",)),
         shutdown_grace=parse_duration(data.get("shutdown_grace", "30s")),
         retention=_retention(data.get("retention") or {}),
+        metrics_auth=str((data.get("metrics") or {}).get("auth", "token")),
         log_level=str(data.get("log_level", "INFO")).upper(),
         log_format=str(data.get("log_format", "text")),
         connections=MappingProxyType(connections),

@@ -102,11 +102,13 @@ def execute(hub: Hub, claimed: Claimed) -> str:
         with _bookkeeping("loading the run"), hub.sessions() as session:
             run = session.execute(_LOAD, {"run_id": claimed.run_id}).one()
         recipe = run.recipe
+        hub.metrics.attempt_started(recipe)
         status, error = _attempt(hub, claimed, run)
     except Exception as exc:  # the hub's own bookkeeping failed: the run must not stay running
         error = exc if isinstance(exc, RecordingError) else RecordingError.during("handling the run", exc)
         status = _stop(hub, claimed, error)
     _log_outcome(claimed, recipe, status, error, started)
+    hub.metrics.attempt_finished(recipe, status, time.monotonic() - started)
     return status
 
 

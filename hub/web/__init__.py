@@ -34,7 +34,7 @@ class ExactJSONProvider(JSONProvider):
 
 def create_app(hub: Hub) -> Flask:
     """A WSGI app serving ``hub``."""
-    from hub.web import api, cashapp, credit, health, orders, reports, webhooks
+    from hub.web import api, cashapp, credit, health, metrics, orders, reports, webhooks
 
     from hub.web.console import init_console
 
@@ -51,6 +51,7 @@ def create_app(hub: Hub) -> Flask:
     app.register_blueprint(cashapp.bp)
     app.register_blueprint(credit.bp)
     app.register_blueprint(orders.bp)
+    app.register_blueprint(metrics.bp)
     init_console(app)
     edge.init_app(app)
     return app

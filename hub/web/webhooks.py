@@ -89,6 +89,7 @@ def receive(connection: str, subpath: str):
     except SignatureError as exc:
         reason = hub.redactor.text(str(exc))
         current_app.extensions[REJECTIONS_EXTENSION].count(connection, reason, request.remote_addr)
+        hub.metrics.webhook(connection, "rejected")
         return jsonify(error=f"webhook rejected: {reason}"), 401
     except RecursionError:
         if not too_deep:
@@ -127,6 +128,7 @@ def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery |
         delivery_id, topic = delivery.delivery_id, delivery.topic
         recipes = hub.recipes_for_webhook(connection, topic)
     if topic is not None and len(topic) > MAX_TOPIC:
+        hub.metrics.webhook(connection, "rejected")
         return jsonify(error=f"the webhook's topic is {len(topic)} characters long; at most {MAX_TOPIC} are "
                              "accepted"), 400
     if len(delivery_id) > MAX_DELIVERY_ID:  # still exact for deduplication, and fits the column
@@ -147,6 +149,7 @@ def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery |
     body = {"event_id": accepted.event_id, "runs": run_ids, "duplicate": accepted.duplicate}
     if problem:
         body["dead_letter"] = problem
+    hub.metrics.webhook(connection, "duplicate" if accepted.duplicate else "accepted")
     return jsonify(body), 200 if accepted.duplicate else 202
 
 
