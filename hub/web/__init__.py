@@ -34,7 +34,7 @@ class ExactJSONProvider(JSONProvider):
 
 def create_app(hub: Hub) -> Flask:
     """A WSGI app serving ``hub``."""
-    from hub.web import api, cashapp, credit, health, metrics, orders, reports, webhooks
+    from hub.web import api, cashapp, credit, health, metrics, openapi, orders, reports, webhooks
 
     from hub.web.console import init_console
 
@@ -47,6 +47,7 @@ def create_app(hub: Hub) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(health.admin_bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(cashapp.bp)
     app.register_blueprint(credit.bp)
