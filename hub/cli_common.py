@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from hub.errors import ConfigError, HubError
 from hub.hub import Hub
-from hub.redact import Redactor
+from hub.redact import Redactor, url_secrets
 
 PROG = "o2c-hub"
 _HUB = "o2c_hub.hub"  # ctx.meta key: the hub the command built, for naming its database
@@ -121,9 +121,9 @@ def database_unreachable(exc: OperationalError, url: str | None) -> str:
         parsed = make_url(url)
     except ArgumentError:
         return f"cannot reach the database: {reason}"
-    secrets = [parsed.password] if parsed.password else []
-    return (f"cannot reach the database at {parsed.render_as_string(hide_password=True)}: "
-            f"{Redactor(secrets).text(reason)}")
+    masked = Redactor(url_secrets(url) + ([parsed.password] if parsed.password else []))
+    return (f"cannot reach the database at {masked.text(parsed.render_as_string(hide_password=True))}: "
+            f"{masked.text(reason)}")
 
 
 def _first_line(text: str) -> str:

@@ -57,6 +57,11 @@ def unreachable_postgres(tmp_path, _port):
     return ["--config", "config.yaml", "runs", "list"]
 
 
+def unreachable_postgres_query_password(tmp_path, _port):
+    write_config(tmp_path, database="postgresql+psycopg://u@127.0.0.1:1/x?password=Pg-S3cret-PW")
+    return ["--config", "config.yaml", "runs", "list"]
+
+
 def bad_xml(tmp_path, _port):
     write_config(tmp_path)
     (tmp_path / "invoice.xml").write_text("<?xml version='1.0'?>\n<Invoice>\n  <ID>1</Invoice>\n")
@@ -74,11 +79,15 @@ CASES = [
     (unreachable_postgres, "o2c-hub: cannot reach the database at postgresql+psycopg://u:***@127.0.0.1:1/x: "
                            "connection failed: connection to server at \"127.0.0.1\", port 1 failed: "
                            "Connection refused"),
+    (unreachable_postgres_query_password, "o2c-hub: cannot reach the database at "
+                                          "postgresql+psycopg://u@127.0.0.1:1/x?password=***: "
+                                          "connection failed: connection to server at \"127.0.0.1\", port 1 "
+                                          "failed: Connection refused"),
     (bad_xml, "o2c-hub: invoice.xml: not well-formed XML at line 3, column 18: "
               "Opening and ending tag mismatch: ID line 3 and Invoice"),
     (missing_config, "o2c-hub: nowhere.yaml: cannot read the config file: No such file or directory"),
 ]
-IDS = ["port-in-use", "host-nobody-has", "postgres-unreachable", "bad-xml", "missing-config"]
+IDS = ["port-in-use", "host-nobody-has", "postgres-unreachable", "postgres-query-password", "bad-xml", "missing-config"]
 
 
 @pytest.mark.parametrize(("case", "expected"), CASES, ids=IDS)
@@ -86,7 +95,7 @@ def test_a_failure_is_one_line_and_exit_1(tmp_path, taken_port, case, expected):
     done = o2c_hub(tmp_path, *case(tmp_path, taken_port))
     assert done.returncode == 1
     assert stderr_lines(done) == [expected.format(port=taken_port)]
-    assert "pw@" not in done.stderr + done.stdout
+    assert "pw@" not in done.stderr + done.stdout and "S3cret" not in done.stderr + done.stdout
 
 
 @pytest.mark.parametrize(("case", "expected"), CASES, ids=IDS)
