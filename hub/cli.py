@@ -41,7 +41,7 @@ from hub.runs.inbox import NewEvent, accept
 from hub.runs.poller import reset_cursor
 from hub.runs.replay import replay as queue_replay
 from hub.runs.report import list_runs, run_detail
-from hub.settings import demo_secrets_message, load_settings, weak_admin_token_message
+from hub.settings import demo_secrets_message, empty_secrets_message, load_settings, weak_admin_token_message
 from hub.store.platform import PollCursor, Run
 
 FINAL = ("succeeded", "dead", "retrying")
@@ -134,7 +134,8 @@ def _refuse_demo_secrets(ctx: click.Context) -> None:
     """Exit 1 naming every secret still set to a value published in the starter config, or an
     admin token short enough to guess, before the database is touched."""
     settings = load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points())
-    problem = demo_secrets_message(settings) or weak_admin_token_message(settings)
+    problem = (demo_secrets_message(settings) or empty_secrets_message(settings)
+               or weak_admin_token_message(settings))
     if problem:
         _fail(problem)
 

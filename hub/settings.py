@@ -178,6 +178,16 @@ def demo_secrets_message(settings: Settings) -> str | None:
             "only `o2c-hub demo` runs with them.")
 
 
+def empty_secrets_message(settings: Settings) -> str | None:
+    """One line refusing secrets that are empty (an unset variable, an empty ``*_FILE``): an empty
+    webhook secret would accept any sender's signature. None when there is none."""
+    empty = [f for f in settings.secret_fields if not f.value.strip()]
+    if not empty:
+        return None
+    where = ", ".join(f"{f.key} (set {' or '.join(f.variables)})" if f.variables else f.key for f in empty)
+    return f"{settings.path}: refusing to start with empty secrets: {where}"
+
+
 def weak_admin_token_message(settings: Settings) -> str | None:
     """One line refusing an admin token shorter than :data:`MIN_ADMIN_TOKEN` (None when it is
     long enough, or absent: no token disables the admin API)."""

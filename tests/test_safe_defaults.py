@@ -221,3 +221,22 @@ def test_an_existing_database_keeps_its_mode(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "hub.db").stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("how", ["empty-variable", "empty-file"])
+def test_run_refuses_an_empty_webhook_secret(tmp_path, how):
+    path = write(tmp_path, {"admin": {"token": OWN}, "server": {"host": "256.0.0.1"}, "connections": {"shop": {
+        "connector": "http", "base_url": "http://127.0.0.1:9", "webhook": {"secret": "${SHOP_HOOK_SECRET}"}}}})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOP_HOOK_SECRET")}
+    if how == "empty-variable":
+        env["SHOP_HOOK_SECRET"] = ""
+    else:
+        (tmp_path / "secret").write_text("\n")
+        env["SHOP_HOOK_SECRET_FILE"] = str(tmp_path / "secret")
+    done = subprocess.run([sys.executable, "-m", "hub", "--config", str(path), "run"], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"o2c-hub: {path}: refusing to start with empty secrets: "
+                           "connections/shop/webhook/secret (set SHOP_HOOK_SECRET")
+    assert not (tmp_path / "hub.db").exists()
