@@ -167,6 +167,7 @@ def _quiet_logs() -> None:
 def _play(hub: Hub, sandboxes: Sandboxes, once: bool, outcome: dict[str, bool]) -> None:
     try:
         _wait_until_serving(hub)
+        _console_login(hub)
         DemoDay(hub, sandboxes).play()
         outcome["ok"] = True
         say("\nThe hub keeps running" + (": stopping (--once)." if once else
@@ -176,6 +177,22 @@ def _play(hub: Hub, sandboxes: Sandboxes, once: bool, outcome: dict[str, bool]) 
         once = True
     if once:
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _console_login(hub: Hub) -> None:
+    """An admin for the web console, with a password made now and printed once (the demo's
+    database is new each time, so is the password; nothing published can log in to a hub)."""
+    import secrets
+
+    from hub.users import UserError, add_user
+
+    password = secrets.token_urlsafe(12)
+    try:
+        add_user(hub.sessions, "admin", "admin", password, who="o2c-hub demo")
+    except UserError:  # kept from an earlier demo in this database: its password stands
+        say(f"Web console: {_hub_url(hub)}/console/  (log in as admin)")
+        return
+    say(f"Web console: {_hub_url(hub)}/console/  (log in as admin, password {password}; shown only now)")
 
 
 def _wait_until_serving(hub: Hub, timeout: float = 120) -> None:
