@@ -89,7 +89,7 @@ retries: 3
 retention: {step_data: a week, audit: 30d}
 """,
         [
-            "r.yaml:6:24: retention/step_data: 'a week' is not a retention: write a whole number followed by s, m, h or d (e.g. 30d), or never",
+            "r.yaml:6:24: retention/step_data: 'a week' is not a retention: write a whole number above zero followed by s, m, h or d (at most 99999d, e.g. 30d), or never",
             "r.yaml:6:32: retention/audit: unknown key 'audit' (allowed: event_bodies, step_data, finished_runs)",
         ],
         id="bad_retention",

@@ -206,7 +206,12 @@ def test_the_prune_command_counts_in_a_dry_run_then_prunes(hub):
     ({"event_bodies": "a month"}, "retention/event_bodies:"),
     ({"finished_runs": "30 days"}, "retention/finished_runs:"),
     ({"logs": "30d"}, "retention/logs: unknown key 'logs'"),
-], ids=["words", "spaced", "unknown-key"])
+    ({"finished_runs": -1}, "retention/finished_runs: must be at least 1, not -1"),
+    ({"finished_runs": "0d"}, "retention/finished_runs: '0d' is not a retention"),
+    ({"step_data": "999999999d"}, "retention/step_data: '999999999d' is not a retention"),
+    ({"every": 0}, "retention/every: must be at least 1, not 0"),
+    ({"every": "never"}, "retention/every: 'never' is not an interval"),
+], ids=["words", "spaced", "unknown-key", "negative", "zero", "beyond-the-calendar", "every-zero", "every-never"])
 def test_a_bad_retention_in_the_config_is_reported_where_it_is(tmp_path, retention, message):
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({"retention": retention}))
