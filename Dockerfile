@@ -5,7 +5,9 @@
 #   docker build -t o2c-hub .
 #   docker run --rm -p 8080:8080 o2c-hub demo                 # the demo, every system a sandbox
 #   docker run -d -p 8080:8080 -v "$PWD/site:/etc/o2c-hub:ro" -v o2c-data:/var/lib/o2c-hub \
+#       -e O2C_DATABASE_URL=sqlite:////var/lib/o2c-hub/o2c-hub.db \
 #       -e O2C_ADMIN_TOKEN_FILE=/run/secrets/admin_token ... o2c-hub   # your site (o2c-hub init site)
+#   (a site mounted over /etc/o2c-hub hides the var/ link below, hence the database URL)
 #
 # The config is /etc/o2c-hub/config.yaml (O2C_HUB_CONFIG). The image ships the starter there, its
 # var/ (the default SQLite database) pointing into the data volume /var/lib/o2c-hub. Secrets come
