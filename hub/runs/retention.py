@@ -7,8 +7,8 @@
     step_data      a step's input and output, once its run finished ``step_data`` ago,
                    become the pruned marker
     event_bodies   an event's raw body becomes the pruned marker once every run of the event
-                   finished ``event_bodies`` ago; the row stays, so its dedupe key still
-                   makes a redelivery a duplicate
+                   finished ``event_bodies`` ago, and at the latest with the last of its runs;
+                   the row stays, so its dedupe key still makes a redelivery a duplicate
     effects        the result of a done effect with no run left, ``finished_runs`` after it
                    was done, becomes the pruned marker (its key stays)
     audit          audit lines older than ``audit`` are deleted, erasure records never
@@ -267,7 +267,16 @@ def _delete_runs(session: Session, ids: list[int], rules: Rules, stamp: dict,
     for column in _columns_pointing_at_runs():
         session.execute(update(column.table).where(column.in_(ids)).values({column.name: None}))
     report.step_rows_deleted += session.execute(delete(StepRun).where(StepRun.run_id.in_(ids))).rowcount
+    events = set(session.scalars(select(Run.event_id).where(Run.id.in_(ids))))
     session.execute(delete(Run).where(Run.id.in_(ids)))
+    # the body goes with the last run of its event: nothing is left to replay, and an event
+    # without runs would otherwise fall back to the hub-wide event_bodies, not its recipe's
+    orphaned = select(Event.id).where(Event.id.in_(events), Event.pruned_at.is_(None),
+                                      ~exists().where(Run.event_id == Event.id))
+    report.counts["event_bodies"] += session.execute(
+        update(Event).where(Event.id.in_(orphaned))
+        .values(body=jsonutil.dumps(stamp["marker"]).encode(), pruned_at=stamp["now"])
+        .execution_options(synchronize_session=False)).rowcount
     return len(ids)
 
 

@@ -126,6 +126,17 @@ def test_a_recipe_retention_overrides_the_hubs_and_a_shared_event_keeps_the_long
     assert state(hub, shared[1]) == {"run": "succeeded", "body_pruned": False, "steps_pruned": True}
 
 
+def test_the_body_goes_with_the_last_run_of_its_event_whatever_the_hub_default(hub):
+    gone = deliver(hub, "short-lived", "1")[0]
+    run(hub, gone, age=10 * DAY)
+    with hub.sessions() as session:
+        event_id = session.get(Run, gone).event_id
+    prune_hub(hub, finished_runs=timedelta(days=8), event_bodies=timedelta(days=30))
+    with hub.sessions() as session:
+        assert session.get(Run, gone) is None
+        assert session.get(Event, event_id).pruned_at is not None
+
+
 @pytest.mark.parametrize("status", ["queued", "running", "retrying", "held"])
 def test_an_unfinished_run_and_its_event_are_never_pruned(hub, status):
     done, waiting = deliver(hub, "e", "1", recipes=("orders", "orders-short"))
