@@ -159,9 +159,11 @@ def _plain(value: Any) -> Any:
 
 
 def list_exceptions(session: Session, *, status: str | None = "open", reconciliation: str | None = None,
-                    limit: int = 500) -> list[ReconciliationException]:
-    """Exceptions, newest first."""
+                    limit: int = 500, before_id: int | None = None) -> list[ReconciliationException]:
+    """Exceptions, newest first (those older than exception ``before_id`` when given)."""
     query = select(ReconciliationException).order_by(ReconciliationException.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(ReconciliationException.id < before_id)
     if status:
         query = query.where(ReconciliationException.status == status)
     if reconciliation:

@@ -91,9 +91,12 @@ def _person_decision(session: Session, order_number: str) -> CreditCheck | None:
     ).order_by(CreditCheck.decided_at.desc(), CreditCheck.id.desc()).limit(1)).first()
 
 
-def held_checks(session: Session) -> list[CreditCheck]:
-    """Checks waiting for a person, oldest first."""
-    return list(session.scalars(select(CreditCheck).where(CreditCheck.decision == HELD).order_by(CreditCheck.id)))
+def held_checks(session: Session, *, after_id: int | None = None, limit: int | None = None) -> list[CreditCheck]:
+    """Checks waiting for a person, oldest first (a page of ``limit`` after check ``after_id``)."""
+    query = select(CreditCheck).where(CreditCheck.decision == HELD).order_by(CreditCheck.id).limit(limit)
+    if after_id is not None:
+        query = query.where(CreditCheck.id > after_id)
+    return list(session.scalars(query))
 
 
 def checks_of(session: Session, order_number: str) -> list[CreditCheck]:
