@@ -1,7 +1,8 @@
 """Scheduled and polling recipes, fired by APScheduler 3.x inside the hub process.
 
 A schedule tick becomes an event keyed on the recipe and the minute it fired, so a tick
-fired twice (two processes, a restart within the minute) queues one run.
+fired twice (two processes, a restart within the minute) queues one run. The polls and ticks
+of a paused recipe (hub.runs.pauses) do not fire.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hub import jsonutil
 from hub.recipe.model import PollTrigger, ScheduleTrigger
 from hub.runs.executor import announce_dead_runs
 from hub.runs.inbox import NewEvent, accept
+from hub.runs.pauses import is_paused
 from hub.runs.poller import poll_once
 from hub.runs.retention import scheduled_prune
 from hub.store.base import utcnow
@@ -72,7 +74,9 @@ def _announce(hub: Hub) -> None:
 
 
 def fire_schedule(hub: Hub, built: BuiltRecipe) -> None:
-    """Queue one run of a scheduled recipe for this minute."""
+    """Queue one run of a scheduled recipe for this minute (none while it is paused)."""
+    if is_paused(hub.sessions, built.slug):
+        return
     minute = utcnow().replace(second=0, microsecond=0).isoformat()
     body = {"recipe": built.slug, "fired_at": minute, "cron": built.recipe.trigger.cron,
             "timezone": built.recipe.trigger.timezone}
@@ -86,6 +90,8 @@ def fire_schedule(hub: Hub, built: BuiltRecipe) -> None:
 
 def _poll(hub: Hub, built: BuiltRecipe) -> None:
     try:
+        if is_paused(hub.sessions, built.slug):
+            return
         result = poll_once(hub, built)
     except Exception as exc:  # a failed poll is retried at the next interval
         log.warning("poll of %s failed: %s", built.slug, hub.redactor.text(str(exc)))

@@ -2,7 +2,8 @@
 release it, and runs whose owner died are put back.
 
 A claim is one conditional UPDATE, so two workers (threads or processes) never take the
-same run; on PostgreSQL the candidates are also locked with SKIP LOCKED.
+same run; on PostgreSQL the candidates are also locked with SKIP LOCKED. Runs of a paused
+recipe (hub.runs.pauses) are not claimed: they wait, due, until it is resumed.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from hub.store.base import utcnow
-from hub.store.platform import Run
+from hub.store.platform import RecipePause, Run
 
 DUE = ("queued", "retrying")
 LEASE = timedelta(minutes=15)
+
+
+def _not_paused():
+    return Run.recipe.not_in(select(RecipePause.recipe))
 
 
 def new_owner() -> str:
@@ -39,7 +44,7 @@ def claim(sessions: sessionmaker, owner: str, limit: int) -> list[Claimed]:
     now = utcnow()
     with sessions.begin() as session:
         candidates = (
-            select(Run.id).where(Run.status.in_(DUE), Run.next_attempt_at <= now)
+            select(Run.id).where(Run.status.in_(DUE), Run.next_attempt_at <= now, _not_paused())
             .order_by(Run.next_attempt_at, Run.id).limit(limit)
         )
         if session.get_bind().dialect.name == "postgresql":
@@ -63,7 +68,7 @@ def claim(sessions: sessionmaker, owner: str, limit: int) -> list[Claimed]:
 def next_due_at(sessions: sessionmaker) -> datetime | None:
     """When the next waiting run becomes due (None if nothing waits)."""
     with sessions() as session:
-        return session.scalar(select(func.min(Run.next_attempt_at)).where(Run.status.in_(DUE)))
+        return session.scalar(select(func.min(Run.next_attempt_at)).where(Run.status.in_(DUE), _not_paused()))
 
 
 def requeue_owned(sessions: sessionmaker, owner: str) -> int:
@@ -118,7 +123,7 @@ def claim_run(sessions: sessionmaker, owner: str, run_id: int) -> Claimed | None
     now = utcnow()
     with sessions.begin() as session:
         result = session.execute(
-            update(Run).where(Run.id == run_id, Run.status.in_(DUE), Run.next_attempt_at <= now)
+            update(Run).where(Run.id == run_id, Run.status.in_(DUE), Run.next_attempt_at <= now, _not_paused())
             .values(status="running", lease_owner=owner, lease_until=now + LEASE,
                     attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now))
         )

@@ -46,10 +46,13 @@ def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str 
         return new.id
 
 
-def dead_run_ids(sessions, *, recipe: str | None = None) -> list[int]:
-    """Dead-lettered runs not yet replayed (oldest first), for resubmitting in bulk."""
+def dead_run_ids(sessions, *, recipe: str | None = None, where: tuple = (),
+                 limit: int | None = None) -> list[int]:
+    """Dead-lettered runs not yet replayed (oldest first), for resubmitting in bulk
+    (``where``: more SQL conditions on Run; ``limit``: at most that many)."""
     replayed = select(Run.replay_of).where(Run.replay_of.is_not(None))
-    query = select(Run.id).where(Run.status == "dead", Run.id.not_in(replayed)).order_by(Run.id)
+    query = (select(Run.id).where(Run.status == "dead", Run.id.not_in(replayed), *where)
+             .order_by(Run.id).limit(limit))
     if recipe:
         query = query.where(Run.recipe == recipe)
     with sessions() as session:

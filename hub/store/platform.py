@@ -3,6 +3,7 @@
     Event ──< Run ──< StepRun          Effect (idempotency ledger, by key)
     RecipeVersion (text by content hash)   PollCursor   AuditEntry
     ConsoleUser (people who log in to the console)   ConsoleKey (its signing key)
+    RecipePause (recipes an admin paused)
 """
 
 from __future__ import annotations
@@ -193,3 +194,16 @@ class ConsoleKey(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecipePause(Base):
+    """A recipe an admin paused: its webhooks are still stored and its runs queued, but no
+    worker claims them and its polls and schedules do not fire until it is resumed (the row
+    is deleted)."""
+
+    __tablename__ = "recipe_pauses"
+
+    recipe: Mapped[str] = mapped_column(String(120), primary_key=True)
+    paused_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)

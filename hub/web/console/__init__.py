@@ -35,6 +35,7 @@ SESSION_HOURS = 12
 def init_console(app: Flask) -> None:
     """Install the console on ``app``: session, CSRF, its blueprints and navigation."""
     from hub.web.console import credit, exceptions, orders, runs
+    from hub.web.console import connections, recipes
 
     app.config.update(
         SESSION_COOKIE_NAME="o2c_console", SESSION_COOKIE_PATH="/console",
@@ -49,7 +50,7 @@ def init_console(app: Flask) -> None:
     app.extensions["o2c_console_nav"] = nav
     app.register_blueprint(_core_blueprint())
     app.register_blueprint(auth.bp)
-    for area in (runs, orders, credit, exceptions):
+    for area in (runs, orders, credit, exceptions, recipes, connections):
         app.register_blueprint(area.bp)
         nav.add(area.NAV)
     app.add_url_rule("/", "root", lambda: redirect("/console/"))

@@ -6,6 +6,9 @@ the admin's actions on it.
     POST /console/runs/<id>/replay           queue a replay (admin; a reason is required)
     GET  /console/runs/<id>/edit             the payload in a form, to correct it
     POST /console/runs/<id>/resubmit         a new event with the edited payload (admin; a reason)
+    POST /console/runs/bulk-replay           ?recipe=&since=&until=&q=  replay every dead run not
+                                             replayed yet that matches (admin; a reason)
+    GET  /console/runs/bulk/<job>            its progress (the page reloads itself until done)
 
 ``q`` finds runs by id, by the event's delivery id (dedupe key), by a business key of their
 effects, or by text in the event's body (an order number).
@@ -15,13 +18,14 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import Integer, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from hub import jsonutil
-from hub.runs.replay import ReplayError, RunNotFound, replay
+from hub.runs.bulk import BulkReplays
+from hub.runs.replay import ReplayError, RunNotFound, dead_run_ids, replay
 from hub.runs.report import list_runs, run_detail, run_summary
 from hub.runs.resubmit import resubmit
 from hub.store.platform import RUN_STATUSES, Effect, Event, Run
@@ -37,6 +41,7 @@ NAV = NavItem(label="Runs", endpoint="console_runs.index", permission="read")
 PAGE = 50
 MAX_QUERY = 200
 MAX_REASON = 500
+MAX_BULK = 10_000
 
 
 @bp.get("/")
@@ -219,3 +224,36 @@ def _run(session, run_id: int) -> Run:
     if run is None:
         abort(404, f"there is no run {run_id}")
     return run
+
+
+@bp.post("/bulk-replay")
+@requires("operate")
+def bulk_replay():
+    hub = current_hub()
+    reason = _reason()
+    filters = {**_filters(), "status": "dead"}
+    ids = dead_run_ids(hub.sessions, recipe=filters["recipe"], where=_conditions(filters), limit=MAX_BULK)
+    if not ids:
+        flash("No dead run matching these filters is waiting for a replay.")
+        return redirect(url_for(".index", **request.args))
+    what = ", ".join(f"{k} {v}" for k, v in filters.items() if v)
+    hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
+    job = _bulk_replays().start(ids, hashes, what=what, who=actor(), reason=reason)
+    return redirect(url_for(".bulk_progress", job_id=job.id, **request.args))
+
+
+@bp.get("/bulk/<job_id>")
+@requires("read")
+def bulk_progress(job_id: str):
+    job = _bulk_replays().get(job_id)
+    if job is None:
+        abort(404, "this bulk replay is no longer followed (the hub restarted, or many were started "
+                   "since); dead runs not replayed yet can be replayed again from the Runs page")
+    page = render_template("console/runs/bulk.html", job=job, limit=MAX_BULK, filters=request.args)
+    return page, 200, ({} if job.finished else {"Refresh": "2"})
+
+
+def _bulk_replays() -> BulkReplays:
+    hub = current_hub()
+    return current_app.extensions.setdefault("o2c_console_bulk_replays",
+                                             BulkReplays(hub.sessions, lambda: hub.wake()))
