@@ -9,6 +9,7 @@
     o2c-hub runs list | runs show ID     inspect runs
     o2c-hub replay RUN_ID... | --dead    re-run finished runs without repeating done effects
     o2c-hub cursors list | reset RECIPE  poll cursors
+    o2c-hub recipes list | pause | resume  pause a recipe: its runs wait, nothing is lost
     o2c-hub bank import FILE...          store camt.053 / MT940 statement transactions
     o2c-hub users add NAME --role R      web console users (add, list, remove)
 
@@ -375,10 +376,11 @@ def _register_groups() -> None:
     from hub.o2c.orders_cli import order
     from hub.o2c.reports_cli import ar
     from hub.init_cli import init
+    from hub.recipes_cli import recipes
     from hub.retention_cli import erase, prune
     from hub.users_cli import users
 
-    for group in (ar, cashapp, credit, dunning, einvoice, erase, exceptions, init, order, prune, users):
+    for group in (ar, cashapp, credit, dunning, einvoice, erase, exceptions, init, order, prune, recipes, users):
         main.add_command(group)
 
 
