@@ -1,0 +1,83 @@
+"""The AR pages in a real browser: accept a cash application proposal and see it applied, and
+read the aging chart on the AR dashboard (Debian's Chromium, Playwright, a real hub process)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from hub.store.base import make_engine, make_sessionmaker
+from tests.console.ar_seed import proposal
+from tests.console.conftest import PASSWORD, RECIPE
+from tests.console.test_browser import CHROMIUM, sync_api  # skips this module without Chromium
+from tests.support.hubproc import HubProcess
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    hub = HubProcess(tmp_path_factory.mktemp("browser-ar"), erp_url="http://127.0.0.1:9",
+                     slack_url="http://127.0.0.1:9", recipes={"orders.yaml": RECIPE})
+    subprocess.run([sys.executable, "-m", "hub", "--config", str(hub.config), "users", "add", "clerk",
+                    "--role", "ar", "--password-stdin"], input=PASSWORD + "\n", env=hub.env,
+                   cwd=hub.workdir, check=True, capture_output=True, text=True, timeout=120)
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="module")
+def proposed(hub):
+    engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
+    try:
+        return proposal(make_sessionmaker(engine), "INV-B-2001", "1234.56")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def page(hub):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_context().new_page()
+        page.set_default_timeout(30_000)
+        page.goto(hub.url + "/console/login")
+        page.fill("input[name=name]", "clerk")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/console/login" not in url)
+        yield page
+        browser.close()
+
+
+def test_accept_a_proposal_and_see_it_applied(hub, proposed, page):
+    page.click("nav >> text=Cash application")
+    row = page.locator(f"#proposal-{proposed.proposal_id}")
+    assert "INV-B-2001" in row.inner_text() and "1,234.56 EUR" in row.inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f"#accept-{proposed.proposal_id}")
+    flash = page.locator(".flash")
+    flash.wait_for()
+    assert "payment bt-INV-B-2001 applied (1,234.56 to INV-B-2001)" in flash.inner_text()
+    assert page.locator(f"#proposal-{proposed.proposal_id}").count() == 0  # no longer waiting
+    page.select_option("select[name=status]", "accepted")
+    page.click("form.filters button[type=submit]")
+    accepted = page.locator(f"#proposal-{proposed.proposal_id}")
+    assert "accepted" in accepted.inner_text() and "by clerk (ar) in the console" in accepted.inner_text()
+    page.click("text=Bank lines")
+    assert "accepted" in page.locator("tr", has_text="bt-INV-B-2001").inner_text()
+
+
+def test_the_dashboard_draws_the_aging_chart(hub, proposed, page):
+    page.click("nav >> text=AR dashboard")
+    chart = page.locator("svg#aging-EUR")
+    chart.wait_for()
+    labels = chart.locator("text.label").all_text_contents()
+    assert labels == ["current", "1-30", "31-60", "61-90", "90+"]
+    assert re.match(r"Aging of open receivables in EUR on \d{4}-\d{2}-\d{2}", chart.locator("title").text_content())
+    assert chart.locator("rect.bar").count() == 5
+    assert page.locator("svg#dso-EUR text.label").count() == 12

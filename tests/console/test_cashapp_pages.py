@@ -1,0 +1,152 @@
+"""The console's cash application pages through Flask's test client: proposals, accept and
+reject (roles, CSRF, audit), unapplied cash and bank lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from hub.store.o2c import Invoice
+from hub.store.o2c_cash import MatchProposal
+from hub.store.platform import AuditEntry
+from hub.web.console import cashapp
+from tests.console.ar_seed import payer_iban, proposal
+from tests.console.conftest import csrf_of, login
+
+PAGE = "/console/cash-application/"
+
+
+def logged_in(app, name: str):
+    client = app.test_client()
+    assert login(client, name).status_code == 302
+    return client
+
+
+def token(client) -> str:
+    return csrf_of(client.get(PAGE).text)
+
+
+def stored(hub, proposal_id: int) -> MatchProposal:
+    with hub.sessions() as session:
+        return session.get(MatchProposal, proposal_id)
+
+
+def invoice_state(hub, number: str) -> tuple[Decimal, str]:
+    with hub.sessions() as session:
+        row = session.scalar(select(Invoice).where(Invoice.number == number))
+        return row.amount_due, row.status
+
+
+def last_audit(hub, kind: str) -> AuditEntry:
+    with hub.sessions() as session:
+        return session.scalars(select(AuditEntry).where(AuditEntry.kind == kind).order_by(AuditEntry.id.desc())).first()
+
+
+def test_a_viewer_sees_each_proposal_in_full_and_no_decision_buttons(app, hub):
+    outcome = proposal(hub.sessions, "INV-C-1001", "480.25")
+    client = logged_in(app, "viewer")
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    row = page.text[page.text.index(f'id="proposal-{outcome.proposal_id}"'):]
+    row = row[:row.index("</tr>")]
+    for shown in ("bt-INV-C-1001", "480.25 EUR", "ACME GmbH", "INV-C-1001", "applied 480.25", "40",
+                  "amount equals open amount", "score 40, no other candidate"):
+        assert shown in row, shown
+    assert "Accept" not in page.text and "Reject" not in page.text
+    assert 'href="/console/cash-application/"' in page.text  # in the navigation
+    answer = client.post(f"{PAGE}{outcome.proposal_id}/accept", data={"csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 403 and "may not do this" in answer.text
+    assert stored(hub, outcome.proposal_id).status == "proposed"
+
+
+def test_ar_accepts_a_proposal_and_the_invoice_is_paid_and_audited(app, hub):
+    outcome = proposal(hub.sessions, "INV-C-1002", "311.40")
+    client = logged_in(app, "ar")
+    assert f'id="accept-{outcome.proposal_id}"' in client.get(PAGE).text
+    answer = client.post(f"{PAGE}{outcome.proposal_id}/accept", data={"csrf_token": token(client), "status": "proposed"})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/console/cash-application/?status=proposed"
+    shown = client.get(answer.headers["Location"]).text
+    assert f"Proposal {outcome.proposal_id} accepted: payment bt-INV-C-1002 applied (311.40 to INV-C-1002)." in shown
+    assert invoice_state(hub, "INV-C-1002") == (Decimal("0.0000"), "paid")
+    decided = stored(hub, outcome.proposal_id)
+    assert (decided.status, decided.decided_by) == ("accepted", "ar (ar) in the console")
+    assert last_audit(hub, "cashapp.accept").detail == (
+        f"cash application proposal {outcome.proposal_id} (bank_transaction bt-INV-C-1002) accepted by "
+        "ar (ar) in the console: applied 311.40 to INV-C-1002")
+    accepted = client.get(PAGE + "?status=accepted").text
+    assert f'id="proposal-{outcome.proposal_id}"' in accepted and "by ar (ar) in the console" in accepted
+    again = client.post(f"{PAGE}{outcome.proposal_id}/accept", data={"csrf_token": token(client)})
+    assert again.status_code == 409 and "only a proposed match can be decided" in again.text
+
+
+def test_a_reject_needs_a_reason_which_is_kept_and_audited(app, hub):
+    outcome = proposal(hub.sessions, "INV-C-1003", "77.70")
+    client = logged_in(app, "admin")
+    url = f"{PAGE}{outcome.proposal_id}/reject"
+    for blank in ("", "   "):
+        answer = client.post(url, data={"csrf_token": token(client), "reason": blank})
+        assert answer.status_code == 400 and "say why the proposal is wrong" in answer.text
+    long = client.post(url, data={"csrf_token": token(client), "reason": "x" * 501})
+    assert long.status_code == 400 and "longer than 500 characters" in long.text
+    answer = client.post(url, data={"csrf_token": token(client), "reason": "paid by a  subsidiary"})
+    assert answer.status_code == 302
+    decided = stored(hub, outcome.proposal_id)
+    assert (decided.status, decided.reject_reason) == ("rejected", "paid by a subsidiary")
+    assert last_audit(hub, "cashapp.reject").detail.endswith("rejected by admin (admin) in the console; "
+                                                              "reason: paid by a subsidiary")
+    assert invoice_state(hub, "INV-C-1003") == (Decimal("77.7000"), "open")
+    page = client.get(PAGE + "?status=rejected").text
+    assert "reason: paid by a subsidiary" in page
+
+
+def test_decisions_need_the_csrf_token_and_an_existing_proposal(app, hub):
+    outcome = proposal(hub.sessions, "INV-C-1004", "12.34")
+    client = logged_in(app, "ar")
+    answer = client.post(f"{PAGE}{outcome.proposal_id}/accept")
+    assert answer.status_code == 400 and "security token" in answer.text
+    assert stored(hub, outcome.proposal_id).status == "proposed"
+    missing = client.post(f"{PAGE}999999/reject", data={"csrf_token": token(client), "reason": "no"})
+    assert missing.status_code == 404 and "there is no proposal 999999" in missing.text
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("?status=maybe", "status must be one of proposed, unmatched"),
+    ("?after_id=abc", "after_id must be a whole number"),
+    ("bank-lines?before_id=-1", "before_id must be a whole number"),
+], ids=["status", "after_id", "before_id"])
+def test_bad_query_arguments_are_a_clear_400(app, query, message):
+    answer = logged_in(app, "viewer").get(PAGE + query)
+    assert answer.status_code == 400 and message in answer.text
+
+
+def test_unapplied_cash_and_the_proposals_page_on(app, hub, monkeypatch):
+    first = proposal(hub.sessions, "INV-C-1005", "901.01")
+    second = proposal(hub.sessions, "INV-C-1006", "902.02")
+    client = logged_in(app, "viewer")
+    page = client.get(PAGE).text
+    with hub.sessions() as session:
+        waiting = sum(p.amount for p in session.scalars(select(MatchProposal).where(
+            MatchProposal.status.in_(("proposed", "rejected", "unmatched")))))
+    assert f'<td class="amount">{waiting:,.2f}</td>' in page
+    monkeypatch.setattr(cashapp, "PAGE", 1)
+    one = client.get(PAGE + f"?after_id={first.proposal_id - 1}").text
+    assert f'id="proposal-{first.proposal_id}"' in one and f'id="proposal-{second.proposal_id}"' not in one
+    assert f"after_id={first.proposal_id}" in one and "First page" in one
+    next_page = client.get(PAGE + f"?after_id={first.proposal_id}").text
+    assert f'id="proposal-{second.proposal_id}"' in next_page
+
+
+def test_bank_lines_show_their_statement_and_what_became_of_them(app, hub):
+    outcome = proposal(hub.sessions, "INV-C-1007", "55.55")
+    page = logged_in(app, "viewer").get(PAGE + "bank-lines").text
+    row = page[page.index('<code>bt-INV-C-1007</code>'):]
+    row = row[:row.index("</tr>")]
+    assert "STMT-2024-04" in row and "55.55 EUR" in row and "A.C.M.E." in row and payer_iban("bt-INV-C-1007") in row
+    assert "proposed" in row and f"proposal #{outcome.proposal_id}" in row
+
+
+def test_empty_states_say_what_to_do(app):
+    page = logged_in(app, "viewer").get(PAGE + "?status=unmatched").text
+    assert "No unmatched proposals." in page and "o2c-hub cashapp run" in page
