@@ -37,6 +37,7 @@ def init_console(app: Flask) -> None:
     from hub.web.console import credit, exceptions, orders, runs
     from hub.web.console import connections, recipes
     from hub.web.console import cashapp, collections, dashboard
+    from hub.web.console import audit
 
     app.config.update(
         SESSION_COOKIE_NAME="o2c_console", SESSION_COOKIE_PATH="/console",
@@ -51,7 +52,7 @@ def init_console(app: Flask) -> None:
     app.extensions["o2c_console_nav"] = nav
     app.register_blueprint(_core_blueprint())
     app.register_blueprint(auth.bp)
-    for area in (runs, orders, credit, exceptions, recipes, connections, cashapp, collections, dashboard):
+    for area in (runs, orders, credit, exceptions, recipes, connections, cashapp, collections, dashboard, audit):
         app.register_blueprint(area.bp)
         nav.add(area.NAV)
     app.add_url_rule("/", "root", lambda: redirect("/console/"))
