@@ -189,3 +189,50 @@ def test_logins_are_attributed_to_their_user(app):
     client_of(app, "ar", remote="10.4.4.4")
     page = client_of(app, "admin").get(f"{AUDIT}?kind=console.login&who=ar")
     assert cells(rows(page.text)[0])[1:] == ["ar", "Login", "logged in", "", "10.4.4.4"]
+
+
+ALICE = "alice (admin) in the console"
+CLI = "the command line (system user ops)"
+
+
+SENTENCES = [  # as each writer words it (hub/runs, hub/users.py and the console modules)
+    ("replay", f"run 12 replayed by {ALICE}; reason: ERP back", ALICE, "run 12 replayed", "ERP back"),
+    ("replay", f"run 12 replayed by {ALICE}; bulk replay 0a1b2c; reason: ERP; back", ALICE, "run 12 replayed",
+     "ERP; back"),
+    ("replay", "run 12 replayed by cli", "cli", "run 12 replayed", None),
+    ("resubmit", f"run 12 resubmitted with an edited payload as event 30 (run 31) by {ALICE}; reason: typo",
+     ALICE, "run 12 resubmitted with an edited payload as event 30 (run 31)", "typo"),
+    ("replay.bulk", f"bulk replay 0a1b2c of 3 dead run(s) (recipe orders) started by {ALICE}; reason: x",
+     ALICE, "bulk replay 0a1b2c of 3 dead run(s) (recipe orders)", "x"),
+    ("cursor.reset", f"poll cursor(s) of orders reset to the beginning by {ALICE}; reason: missed rows",
+     ALICE, "poll cursor(s) of orders reset to the beginning", "missed rows"),
+    ("recipe.pause", f"recipe orders paused by {CLI}; reason: ERP upgrade", CLI, "recipe orders paused", "ERP upgrade"),
+    ("recipe.resume", f"recipe orders resumed by {ALICE}; reason: done", ALICE, "recipe orders resumed", "done"),
+    ("credit.reject", f"order SO 9 rejected by {ALICE}; reason: over by 10 by far", ALICE, "order SO 9 rejected",
+     "over by 10 by far"),
+    ("cashapp.accept", f"cash application proposal 7 (bank_transaction TX-1) accepted by {ALICE}: applied 10.00 "
+     "to INV-1", ALICE, "cash application proposal 7 (bank_transaction TX-1) accepted", None),
+    ("cashapp.reject", f"cash application proposal 7 (payment P-1) rejected by {ALICE}; reason: wrong customer",
+     ALICE, "cash application proposal 7 (payment P-1) rejected", "wrong customer"),
+    ("collections.dispute", f"invoice INV-1: dispute opened; reason: damaged by the carrier by {ALICE}", ALICE,
+     "invoice INV-1: dispute opened", "damaged by the carrier"),
+    ("collections.dispute", f"invoice INV-1: dispute closed by {ALICE}", ALICE, "invoice INV-1: dispute closed", None),
+    ("collections.promise", f"invoice INV-1: promise to pay by 2026-12-15, recorded by {ALICE}", ALICE,
+     "invoice INV-1: promise to pay by 2026-12-15", None),
+    ("users.add", f"user bob (ar) added by {CLI}", CLI, "user bob (ar) added", None),
+    ("users.remove", f"user bob (ar) removed by {CLI}", CLI, "user bob (ar) removed", None),
+    ("console.logout", "user bob logged out", "bob", "logged out", None),
+    ("console.login_failed", "failed login as an unusable name (#0123456789ab)", "an unusable name (#0123456789ab)",
+     "failed login", None),
+    ("replay", "something else entirely", None, "something else entirely", None),
+]
+
+
+@pytest.mark.parametrize(("kind", "detail", "who", "what", "why"), SENTENCES,
+                         ids=[f"{case[0]}-{i}" for i, case in enumerate(SENTENCES)])
+def test_each_kind_reads_back_into_who_what_and_why(app, kind, detail, who, what, why):
+    from hub.web.console.audit import entry_view
+
+    with app.test_request_context():
+        view = entry_view(AuditEntry(id=1, kind=kind, detail=detail, count=1), {"orders"})
+    assert (view["who"], "".join(text for text, _ in view["what"]), view["why"]) == (who, what, why)
