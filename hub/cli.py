@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from hub import __version__, jsonutil
 from hub.errors import ConfigError, HubError
-from hub.cli_common import ROW_ID, HubGroup
+from hub.cli_common import ROW_ID, HubGroup, command_line_actor
 from hub.cli_common import fail as _fail
 from hub.cli_common import hub_from as _hub
 from hub.hub import Hub
@@ -38,7 +38,7 @@ from hub.recipe.model import START_NOW, parse_poll_start
 from hub.registry import ConnectorRegistry
 from hub.runs import queue
 from hub.runs.executor import execute
-from hub.runs.inbox import NewEvent, accept
+from hub.runs.inbox import NewEvent, accept, audit
 from hub.runs.poller import reset_cursor
 from hub.runs.replay import replay as queue_replay
 from hub.runs.report import list_runs, run_detail
@@ -352,8 +352,9 @@ def cursors_list(ctx) -> None:
 @click.argument("recipe")
 @click.option("--to", "to", help="Read from this date (midnight UTC), ISO 8601 date-time with its time zone, "
                                   "or now (default: the source's whole history).")
+@click.option("--reason", default="not given", show_default=True, help="Why: written to the audit log.")
 @click.pass_context
-def cursors_reset(ctx, recipe: str, to: str | None) -> None:
+def cursors_reset(ctx, recipe: str, to: str | None, reason: str) -> None:
     """Make RECIPE's poll read again from --to (or from the beginning); a recipe that has
     not polled yet starts there instead of at its trigger's start."""
     hub = _hub(ctx)
@@ -364,6 +365,8 @@ def cursors_reset(ctx, recipe: str, to: str | None) -> None:
     count = reset_cursor(hub, recipe, datetime.now(timezone.utc) if when == START_NOW else when)
     if not count:
         _fail(f"recipe {recipe!r} is not a polling recipe of this configuration and has no poll cursor")
+    audit(hub.sessions, "cursor.reset", f"poll cursor(s) of {recipe} reset to {to or 'the beginning'} "
+          f"by {command_line_actor()}; reason: {reason}")
     click.echo(f"reset {count} cursor(s) of {recipe} to {to or 'the beginning'}")
 
 

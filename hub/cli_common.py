@@ -11,6 +11,8 @@ range of SQLite's INTEGER, as at the web edge: a larger number is refused before
 
 from __future__ import annotations
 
+import getpass
+
 import sys
 from typing import NoReturn
 
@@ -38,6 +40,14 @@ def hub_from(ctx: click.Context) -> Hub:
     ctx.meta[_HUB] = hub
     hub.migrate()
     return hub
+
+
+def command_line_actor() -> str:
+    """Who acts when a command changes something, as the audit log names them."""
+    try:
+        return f"the command line (system user {getpass.getuser()})"
+    except (KeyError, OSError):  # a container user with no name
+        return "the command line"
 
 
 def fail(message: str) -> NoReturn:

@@ -6,11 +6,10 @@ and schedules do not fire until it is resumed (see hub.runs.pauses). Both are au
 
 from __future__ import annotations
 
-import getpass
 
 import click
 
-from hub.cli_common import fail, hub_from
+from hub.cli_common import command_line_actor, fail, hub_from
 from hub.runs.pauses import pause_recipe, paused_recipes, resume_recipe, waiting_runs
 
 
@@ -40,7 +39,7 @@ def pause(ctx: click.Context, recipe: str, reason: str) -> None:
     """Stop running RECIPE: webhooks are still stored, their runs wait until it is resumed."""
     hub = hub_from(ctx)
     _loaded(hub, recipe)
-    done = pause_recipe(hub.sessions, recipe, who=_who(), reason=_reason(reason))
+    done = pause_recipe(hub.sessions, recipe, who=command_line_actor(), reason=_reason(reason))
     click.echo(f"recipe {recipe} paused" if done else f"recipe {recipe} was already paused")
 
 
@@ -52,7 +51,7 @@ def resume(ctx: click.Context, recipe: str, reason: str) -> None:
     """Run RECIPE again: the running hub takes its waiting runs within a second."""
     hub = hub_from(ctx)
     _loaded(hub, recipe)
-    done = resume_recipe(hub.sessions, recipe, who=_who(), reason=_reason(reason))
+    done = resume_recipe(hub.sessions, recipe, who=command_line_actor(), reason=_reason(reason))
     if done:
         click.echo(f"recipe {recipe} resumed; {waiting_runs(hub.sessions, recipe)} run(s) waiting will run")
     else:
@@ -70,9 +69,3 @@ def _reason(text: str) -> str:
         fail("--reason: say why (it is written to the audit log)")
     return reason[:500]
 
-
-def _who() -> str:
-    try:
-        return f"the command line (system user {getpass.getuser()})"
-    except (KeyError, OSError):  # a container user with no name
-        return "the command line"

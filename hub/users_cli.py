@@ -10,12 +10,11 @@ Roles: admin (everything), ar (O2C worklists, reads runs), viewer (reads only).
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
-from hub.cli_common import fail, hub_from
+from hub.cli_common import command_line_actor, fail, hub_from
 from hub.users import MIN_PASSWORD, ROLES, UserError, add_user, list_users, remove_user
 
 
@@ -34,17 +33,11 @@ def add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
     password = _read_password(password_stdin)
     hub = hub_from(ctx)
     try:
-        add_user(hub.sessions, name, role, password, who=_who())
+        add_user(hub.sessions, name, role, password, who=command_line_actor())
     except UserError as exc:
         fail(str(exc))
     click.echo(f"user {name} added with role {role}")
 
-
-def _who() -> str:
-    try:
-        return f"the command line (system user {getpass.getuser()})"
-    except (KeyError, OSError):  # a container user with no name
-        return "the command line"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -72,7 +65,7 @@ def list_command(ctx: click.Context) -> None:
 def remove(ctx: click.Context, name: str) -> None:
     """Remove user NAME (their console session ends with their next click)."""
     try:
-        remove_user(hub_from(ctx).sessions, name, who=_who())
+        remove_user(hub_from(ctx).sessions, name, who=command_line_actor())
     except UserError as exc:
         fail(str(exc))
     click.echo(f"user {name} removed")

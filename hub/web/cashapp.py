@@ -23,6 +23,7 @@ from hub.o2c.cashapp.service import CashApplication, ProposalError, apply_bank_t
 from hub.o2c.cashapp.unapplied import report as cash_report
 from hub.o2c.cashapp.views import outcome_view, proposal_view
 from hub.store.o2c_cash import MatchProposal
+from hub.store.platform import AuditEntry
 from hub.web.auth import protect
 from hub.web.context import current_hub
 from hub.web.inputs import json_object, query_int
@@ -44,7 +45,12 @@ def proposals():
 @bp.post("/proposals/<id:proposal_id>/accept")
 def accept(proposal_id: int):
     with _decision() as session:
-        return jsonify(outcome_view(CashApplication(session).accept(proposal_id, who="admin API")))
+        outcome = CashApplication(session).accept(proposal_id, who="admin API")
+        applied = ", ".join(f"{a.amount} to {a.number}" for a in outcome.applications if a.kind == "applied")
+        session.add(AuditEntry(kind="cashapp.accept", remote_addr=request.remote_addr, detail=(
+            f"cash application proposal {proposal_id} ({outcome.source} {outcome.reference}) "
+            f"accepted by admin API: applied {applied or 'nothing'}")))
+        return jsonify(outcome_view(outcome))
 
 
 @bp.post("/proposals/<id:proposal_id>/reject")
@@ -53,7 +59,11 @@ def reject(proposal_id: int):
     if not isinstance(reason, str) or not reason.strip():
         abort(400, "a reject needs a reason: {\"reason\": \"...\"}")
     with _decision() as session:
-        return jsonify(proposal_view(CashApplication(session).reject(proposal_id, reason=reason, who="admin API")))
+        proposal = CashApplication(session).reject(proposal_id, reason=reason, who="admin API")
+        session.add(AuditEntry(kind="cashapp.reject", remote_addr=request.remote_addr, detail=(
+            f"cash application proposal {proposal_id} ({proposal.source} {proposal.payment_reference}) "
+            f"rejected by admin API; reason: {reason}")))
+        return jsonify(proposal_view(proposal))
 
 
 @bp.post("/apply")

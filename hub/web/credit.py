@@ -13,6 +13,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from hub.o2c.credit.service import APPROVED, REJECTED, CreditDecisionError, check_view, checks_of, decide, held_checks
 from hub.o2c.reconcile import exception_view, list_exceptions
+from hub.store.platform import AuditEntry
 from hub.web.auth import protect
 from hub.web.context import current_hub
 from hub.web.inputs import json_object, query_int
@@ -55,6 +56,9 @@ def _decide(order: str, decision: str):
     try:
         with hub.sessions.begin() as session:
             view = check_view(decide(session, order, decision, who=who, reason=reason))
+            session.add(AuditEntry(kind="credit.approve" if decision == APPROVED else "credit.reject",
+                                   remote_addr=request.remote_addr,
+                                   detail=f"order {order} {decision} by {who} (admin API); reason: {reason}"))
     except CreditDecisionError as exc:
         abort(409, str(exc))
     hub.wake()

@@ -5,6 +5,8 @@ a reason through the admin API, then reaches the ERP; its 360° view names every
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,6 +65,9 @@ def test_an_order_over_its_limit_is_held_announced_approved_and_then_reaches_the
     approved = hub.api("POST", "/credit/1042/approve", json={"reason": "long-standing customer", "by": "ana"})
     assert approved.status_code == 200, approved.text
     assert (approved.json()["decision"], approved.json()["decided_by"]) == ("approved", "ana")
+    with closing(sqlite3.connect(hub.workdir / "hub.db")) as db:
+        audited = db.execute("SELECT kind, detail FROM audit_log WHERE kind LIKE 'credit.%'").fetchall()
+    assert audited == [("credit.approve", "order 1042 approved by ana (admin API); reason: long-standing customer")]
 
     done = hub.wait_run(run_id)
     assert done["status"] == "succeeded", done

@@ -157,3 +157,23 @@ def test_reset_before_the_first_poll_creates_the_cursor_there(make_ledger_hub):
     assert reset_cursor(hub, "invoices-out", DAY) == 1
     assert poll(hub) == {"old"}
     assert reset_cursor(hub, "no-such-recipe", DAY) == 0
+
+
+def test_the_reset_command_says_what_it_did_and_leaves_an_audit_line(make_ledger_hub, monkeypatch):
+    from click.testing import CliRunner
+
+    from hub.cli import main
+    from hub.store.platform import AuditEntry
+
+    hub = make_ledger_hub(", start: now")
+    registry = ConnectorRegistry()
+    registry.register(FakeLedger)
+    monkeypatch.setattr(ConnectorRegistry, "from_entry_points", classmethod(lambda cls: registry))
+    done = CliRunner().invoke(main, ["--config", str(hub.settings.path), "cursors", "reset", "invoices-out",
+                                     "--to", "2024-01-01", "--reason", "the ERP restored a backup"])
+    assert done.exit_code == 0, done.output
+    assert done.output == "reset 1 cursor(s) of invoices-out to 2024-01-01\n"
+    with hub.sessions() as s:
+        (line,) = s.scalars(select(AuditEntry).where(AuditEntry.kind == "cursor.reset")).all()
+    assert line.detail.startswith("poll cursor(s) of invoices-out reset to 2024-01-01 by the command line")
+    assert line.detail.endswith("; reason: the ERP restored a backup")
