@@ -18,6 +18,7 @@ the ERP reports; earlier days add back what was settled since. A settlement the 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.money import quantize
-from hub.o2c.receivables import Credit, amount_still_due, days_past_due
+from hub.o2c.receivables import Credit, amount_still_due, days_past_due, due_date
 
 Record = Mapping[str, Any]
 BOOKED = ("open", "partially_paid", "paid", "credited", "written_off", None)
@@ -37,9 +38,27 @@ def day_of(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Owing:
+    """What one invoice owes on any day: nothing before ``issued``; else ``base`` plus what
+    settled it after that day (``dated``: (day, amount), oldest first), never below 0."""
+
+    invoice: Record
+    issued: date | None
+    due: date | None
+    base: Decimal
+    dated: tuple[tuple[date, Decimal], ...]
+    settled_base: Decimal  # money(max(base, 0)): the balance once every dated settlement is past
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Book:
-    """Everything a receivables report needs, in one currency."""
+    """Everything a receivables report needs, in one currency.
+
+    A report asks for the balances of many days (aging, and DSO and CEI over 12 periods ask
+    13): each invoice's settlements are sorted once, each day's open items are worked out once
+    and kept, and credit sales of any span come from running totals by issue date.
+    """
 
     currency: str
     invoices: tuple[Record, ...] = ()
@@ -48,7 +67,11 @@ class Book:
     applications: tuple[Record, ...] = ()
     match_statuses: tuple[str, ...] | None = None  # cash application decisions, when stored
     credits: tuple[Credit, ...] = ()  # customer credit (hub.o2c.receivables.customer_credits)
-    _settled: dict[str, list[tuple[date | None, Decimal]]] = field(default_factory=dict, repr=False)
+    _settled: dict[str, list[tuple[date | None, Decimal]]] = field(default_factory=dict, repr=False, compare=False)
+    _owing: list[_Owing] = field(default_factory=list, repr=False, compare=False)
+    _open_by_day: dict[date, list[tuple[Record, Decimal, date | None]]] = field(
+        default_factory=dict, repr=False, compare=False)
+    _sales_index: dict[str, tuple[list[date], list[Decimal]]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, currency: str, *, invoices: Iterable[Record] = (), payments: Iterable[Record] = (),
@@ -78,41 +101,71 @@ class Book:
     def money(self, amount: Any) -> Decimal:
         return quantize(amount, self.currency)
 
+    def _owing_of(self, invoice: Record) -> _Owing:
+        # total − settled up to D = total − all settled + settled after D, so the owed amount
+        # min(still due + after D, total − up to D) is (settled after D) + min(still due, total − all settled)
+        settled = self._settled.get(invoice["number"], ())
+        dated = tuple(sorted(((when, Decimal(amount)) for when, amount in settled if when is not None),
+                             key=lambda item: item[0]))
+        everything = sum((amount for _, amount in settled), Decimal(0))
+        base = min(amount_still_due(invoice), Decimal(invoice["total"]) - everything)
+        return _Owing(invoice=invoice, issued=day_of(invoice.get("issue_date")), due=due_date(invoice), base=base,
+                      dated=dated, settled_base=self.money(max(base, Decimal(0))))
+
+    def _owed(self, owing: _Owing, day: date) -> Decimal:
+        if owing.issued is not None and owing.issued > day:
+            return self.money(0)
+        if not owing.dated or owing.dated[-1][0] <= day:
+            return owing.settled_base
+        later = sum((amount for when, amount in owing.dated if when > day), Decimal(0))
+        return self.money(max(owing.base + later, Decimal(0)))
+
     def balance(self, invoice: Record, day: date) -> Decimal:
         """What ``invoice`` owed at the end of ``day`` (see the module docstring)."""
-        issued = day_of(invoice.get("issue_date"))
-        if issued is not None and issued > day:
-            return self.money(0)
-        settled = self._settled.get(invoice["number"], ())
-        later = sum((amount for when, amount in settled if when is not None and when > day), Decimal(0))
-        until = sum((amount for when, amount in settled if when is None or when <= day), Decimal(0))
-        # never more than the invoice less what settled it by then: a credit note paid back as
-        # a refund (not taken off the amount due) must not count as owed on earlier days
-        owed = min(amount_still_due(invoice) + later, Decimal(invoice["total"]) - until)
-        return self.money(max(owed, Decimal(0)))
+        return self._owed(self._owing_of(invoice), day)
+
+    def _open(self, day: date) -> list[tuple[Record, Decimal, date | None]]:
+        found = self._open_by_day.get(day)
+        if found is None:
+            if not self._owing and self.invoices:
+                self._owing.extend(o for o in map(self._owing_of, self.invoices) if o.base > 0 or o.dated)
+            owed = ((o, self._owed(o, day)) for o in self._owing)
+            found = self._open_by_day[day] = [(o.invoice, amount, o.due) for o, amount in owed if amount > 0]
+        return found
 
     def open_items(self, day: date) -> list[tuple[Record, Decimal]]:
         """(invoice, balance) of every invoice with something owed at the end of ``day``."""
-        items = [(inv, self.balance(inv, day)) for inv in self.invoices]
-        return [(inv, owed) for inv, owed in items if owed > 0]
+        return [(invoice, owed) for invoice, owed, _ in self._open(day)]
 
     def receivables(self, day: date) -> Decimal:
         """Total AR at the end of ``day``."""
-        return self.money(sum((owed for _, owed in self.open_items(day)), Decimal(0)))
+        return self.money(sum((owed for _, owed, _ in self._open(day)), Decimal(0)))
 
     def current_receivables(self, day: date) -> Decimal:
         """AR not yet past due at the end of ``day`` (no due date counts as current)."""
-        return self.money(sum((owed for inv, owed in self.open_items(day) if days_past_due(inv, day) <= 0),
+        return self.money(sum((owed for _, owed, due in self._open(day) if due is None or due >= day),
                               Decimal(0)))
 
     def credit_sales(self, start: date, end: date) -> Decimal:
         """Net credit sales issued after ``start`` up to and including ``end``: invoices − credit notes."""
-        def issued_in(record: Record) -> bool:
-            issued = day_of(record.get("issue_date"))
-            return issued is not None and start < issued <= end
-        sales = sum((Decimal(r["total"]) for r in self.invoices if issued_in(r)), Decimal(0))
-        credits = sum((Decimal(r["total"]) for r in self.credit_notes if issued_in(r)), Decimal(0))
+        sales = self._issued_between("invoices", start, end)
+        credits = self._issued_between("credit_notes", start, end)
         return self.money(sales - credits)
+
+    def _issued_between(self, kind: str, start: date, end: date) -> Decimal:
+        """The sum of the totals of ``kind`` issued in (start, end], from running totals by issue day."""
+        if kind not in self._sales_index:
+            issued = sorted(((day_of(r.get("issue_date")), Decimal(r["total"])) for r in getattr(self, kind)
+                             if r.get("issue_date")), key=lambda item: item[0])
+            running, total = [Decimal(0)], Decimal(0)
+            for _, amount in issued:
+                total += amount
+                running.append(total)
+            self._sales_index[kind] = ([day for day, _ in issued], running)
+        days, running = self._sales_index[kind]
+        if end <= start:
+            return Decimal(0)
+        return running[bisect_right(days, end)] - running[bisect_right(days, start)]
 
     def credits_held(self, day: date) -> list[Credit]:
         """The customer credits kept on or before ``day``."""

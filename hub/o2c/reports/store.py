@@ -36,12 +36,27 @@ def books(session: Session, currency: str | None = None) -> dict[str, Book]:
                        match_statuses=statuses.get(c) if statuses is not None else None) for c in wanted}
 
 
+# What a Book reads of each document: the rest (lines, parties, addresses) is left unparsed.
+_FIELDS = {
+    "invoice": ("number", "kind", "status", "currency", "total", "amount_due", "issue_date", "due_date",
+                "credits_invoice"),
+    "payment": ("reference", "status", "currency", "amount", "value_date", "received_at"),
+    "payment_application": ("payment", "invoice", "kind", "amount", "currency", "applied_at", "reason"),
+}
+
+
 def _documents(session: Session, model, entity: str) -> list[dict[str, Any]]:
-    """Canonical documents; invoices also carry the hub's id of their customer (``customer_id``)."""
-    rows = session.scalars(select(model).order_by(model.id))
+    """The fields a Book reads of each canonical document, normalized as the whole document
+    would be; invoices also carry the hub's id of their customer (``customer_id``)."""
+    fields = _FIELDS[entity]
     if model is Invoice:
-        return [{**normalize(entity, row.data), "customer_id": row.customer_id} for row in rows]
-    return [normalize(entity, row.data) for row in rows]
+        rows = session.execute(select(model.data, model.customer_id).order_by(model.id))
+        return [{**normalize(entity, _only(data, fields)), "customer_id": customer} for data, customer in rows]
+    return [normalize(entity, _only(data, fields)) for data in session.scalars(select(model.data).order_by(model.id))]
+
+
+def _only(document: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: document[name] for name in fields if name in document}
 
 
 def _match_statuses(session: Session) -> dict[str, list[str]] | None:
