@@ -31,6 +31,7 @@ from hub.store.platform import AuditEntry
 from hub.web.console.access import actor, requires
 from hub.web.console.blueprint import console_blueprint
 from hub.web.console.charts import amount_text
+from hub.web.console import forms
 from hub.web.console.nav import NavItem
 from hub.web.context import current_hub
 from hub.web.inputs import query_int
@@ -41,7 +42,6 @@ NAV = NavItem(label="Cash application", endpoint="console_cashapp.index", permis
 STATUSES = ("proposed", "unmatched", "rejected", "accepted", "auto_applied", "all")
 DECIDABLE = ("proposed", "unmatched")
 PAGE = 50
-MAX_REASON = 500
 
 
 @bp.get("/")
@@ -87,7 +87,8 @@ def accept(proposal_id: int):
 @bp.post("/<id:proposal_id>/reject")
 @requires("worklist")
 def reject(proposal_id: int):
-    who, reason = actor(), _reason()
+    who = actor()
+    reason = forms.reason("say why the proposal is wrong (the reason is kept with it and written to the audit log)")
     with _decision() as session:
         proposal = CashApplication(session).reject(proposal_id, reason=reason, who=who)
         payment = proposal.payment_reference
@@ -153,14 +154,6 @@ def _decision() -> Iterator[Session]:
     except ProposalError as exc:
         abort(404 if exc.missing else 409, str(exc))
 
-
-def _reason() -> str:
-    reason = " ".join((request.form.get("reason") or "").split())
-    if not reason:
-        abort(400, "say why the proposal is wrong (the reason is kept with it and written to the audit log)")
-    if len(reason) > MAX_REASON:
-        abort(400, f"the reason is longer than {MAX_REASON} characters")
-    return reason
 
 
 def _back() -> str:

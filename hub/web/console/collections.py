@@ -29,6 +29,7 @@ from hub.store.platform import AuditEntry
 from hub.web.console.access import actor, requires
 from hub.web.console.blueprint import console_blueprint
 from hub.web.console.charts import amount_text
+from hub.web.console.forms import text_field
 from hub.web.console.nav import NavItem
 from hub.web.context import current_hub
 from hub.web.inputs import EARLIEST_DAY, LATEST_DAY, query_date
@@ -39,7 +40,6 @@ NAV = NavItem(label="Collections", endpoint="console_collections.index", permiss
 PAGE = 100
 SCAN = 2000  # invoice rows read per page at most, when many pass the SQL pre-filter but owe nothing
 LISTED = 200
-MAX_REASON = 500
 
 
 @bp.get("/")
@@ -138,7 +138,7 @@ def _collection_items(session: Session) -> list[InvoiceCollection]:
 @requires("worklist")
 def dispute():
     number, resolved = _invoice(), request.form.get("resolved") == "1"
-    reason = None if resolved else _text("reason", "say what the customer disputes")
+    reason = None if resolved else text_field("reason", "say what the customer disputes")
     with current_hub().sessions.begin() as session:
         _known(session, number)
         state.set_dispute(session, number, disputed=not resolved, reason=reason)
@@ -163,16 +163,8 @@ def promise():
 
 
 def _invoice() -> str:
-    return _text("invoice", "name the invoice (its number)", limit=200)
+    return text_field("invoice", "name the invoice (its number)", limit=200)
 
-
-def _text(field: str, missing: str, *, limit: int = MAX_REASON) -> str:
-    value = " ".join((request.form.get(field) or "").split())
-    if not value:
-        abort(400, missing)
-    if len(value) > limit:
-        abort(400, f"the {field} is longer than {limit} characters")
-    return value
 
 
 def _date(field: str) -> date:

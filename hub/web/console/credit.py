@@ -17,6 +17,7 @@ from hub.o2c.credit.service import APPROVED, REJECTED, CreditDecisionError, chec
 from hub.store.platform import AuditEntry
 from hub.web.console.access import actor, current_user, requires
 from hub.web.console.blueprint import console_blueprint
+from hub.web.console import forms
 from hub.web.console.nav import NavItem
 from hub.web.context import current_hub
 from hub.web.inputs import query_int
@@ -24,7 +25,6 @@ from hub.web.inputs import query_int
 bp = console_blueprint("console_credit", "/console/credit")
 NAV = NavItem(label="Credit holds", endpoint="console_credit.index", permission="read")
 PAGE = 50
-MAX_REASON = 500
 MAX_ORDER = 200
 AUDIT_KINDS = {APPROVED: "credit.approve", REJECTED: "credit.reject"}
 
@@ -55,7 +55,7 @@ def reject(order: str):
 def _decide(order: str, decision: str):
     if len(order) > MAX_ORDER:
         abort(404, "there is no such order")
-    reason = _reason()
+    reason = forms.reason("say why (the reason is recorded with the decision and in the audit log)")
     hub = current_hub()
     try:
         with hub.sessions.begin() as session:
@@ -76,11 +76,3 @@ def _outcome(order: str, decision: str, run_id: int | None) -> str:
         return f"Order {order} approved: its run #{run_id} is queued again and sends the order on."
     return f"Order {order} rejected: its run #{run_id} ends as rejected."
 
-
-def _reason() -> str:
-    reason = " ".join((request.form.get("reason") or "").split())
-    if not reason:
-        abort(400, "say why (the reason is recorded with the decision and in the audit log)")
-    if len(reason) > MAX_REASON:
-        abort(400, f"the reason is longer than {MAX_REASON} characters")
-    return reason

@@ -33,6 +33,7 @@ from hub.store.platform import RUN_STATUSES, Effect, Event, Run
 from hub.web import MAX_BODY
 from hub.web.console.access import actor, requires
 from hub.web.console.blueprint import console_blueprint
+from hub.web.console import forms
 from hub.web.console.nav import NavItem
 from hub.web.context import current_hub
 from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth, query_date, query_int
@@ -41,7 +42,6 @@ bp = console_blueprint("console_runs", "/console/runs")
 NAV = NavItem(label="Runs", endpoint="console_runs.index", permission="read")
 PAGE = 50
 MAX_QUERY = 200
-MAX_REASON = 500
 MAX_BULK = 10_000
 BODY_SCAN = 20_000
 
@@ -150,7 +150,7 @@ def _duration_ms(start: str | None, end: str | None) -> int | None:
 @requires("operate")
 def replay_run(run_id: int):
     hub = current_hub()
-    reason = _reason()
+    reason = forms.reason()
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
     try:
         new_id = replay(hub.sessions, run_id, hashes, who=f"{actor()}; reason: {reason}")
@@ -181,7 +181,7 @@ def edit(run_id: int):
 @requires("operate")
 def resubmit_run(run_id: int):
     hub = current_hub()
-    reason = _reason()
+    reason = forms.reason()
     body = _edited_body()
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
     try:
@@ -213,14 +213,6 @@ def _edited_body() -> bytes:
     return body
 
 
-def _reason() -> str:
-    reason = " ".join((request.form.get("reason") or "").split())
-    if not reason:
-        abort(400, "say why (the reason is written to the audit log)")
-    if len(reason) > MAX_REASON:
-        abort(400, f"the reason is longer than {MAX_REASON} characters")
-    return reason
-
 
 def _run(session, run_id: int) -> Run:
     run = session.get(Run, run_id)
@@ -233,7 +225,7 @@ def _run(session, run_id: int) -> Run:
 @requires("operate")
 def bulk_replay():
     hub = current_hub()
-    reason = _reason()
+    reason = forms.reason()
     filters = {**_filters(), "status": "dead"}
     ids = dead_run_ids(hub.sessions, recipe=filters["recipe"], where=_conditions(filters), limit=MAX_BULK)
     if not ids:
