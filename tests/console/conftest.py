@@ -13,6 +13,7 @@ from hub.users import add_user
 from hub.web import create_app
 
 PASSWORD = "correct horse battery"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser
 RECIPE = """\
 recipe: orders
 description: an order needs the customer's e-mail
@@ -58,8 +59,6 @@ def run_now(hub, payload: bytes) -> int:
     """Accept ``payload`` for the orders recipe and execute its run here; the run's id."""
     import uuid
 
-    from hub.runs import queue
-    from hub.runs.executor import execute
     from hub.runs.inbox import NewEvent, accept
 
     built = hub.recipes["orders"]
@@ -78,3 +77,15 @@ def execute_queued(hub, run_id: int) -> None:
     claimed = queue.claim_run(hub.sessions, queue.new_owner(), run_id)
     assert claimed is not None, f"run {run_id} could not be claimed"
     execute(hub, claimed)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium driven by Playwright, for the browser tests (they skip or fail, see
+    test_browser.py, when it is missing)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()

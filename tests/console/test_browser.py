@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.console.conftest import PASSWORD, RECIPE
+from tests.console.conftest import CHROMIUM, PASSWORD, RECIPE
 from tests.support.hubproc import HubProcess
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 if not shutil.which(CHROMIUM):
     if os.environ.get("CI"):
         raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it (apt-get install -y chromium)")
@@ -28,9 +25,7 @@ def hub(tmp_path_factory):
     hub = HubProcess(tmp_path_factory.mktemp("browser"), erp_url="http://127.0.0.1:9",
                      slack_url="http://127.0.0.1:9", recipes={"orders.yaml": RECIPE})
     for name in ("admin", "viewer"):
-        subprocess.run([sys.executable, "-m", "hub", "--config", str(hub.config), "users", "add", name,
-                        "--role", name, "--password-stdin"], input=PASSWORD + "\n", env=hub.env,
-                       cwd=hub.workdir, check=True, capture_output=True, text=True, timeout=120)
+        hub.add_user(name, name, PASSWORD)
     hub.start()
     yield hub
     hub.stop()
@@ -46,23 +41,21 @@ def dead_run(hub) -> int:
     return run_id
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def logged_in(browser, hub, name: str):
+def log_in(browser, hub, name: str, *, via: str = "/console/login", lands_on: str | None = None):
+    """A new page of ``browser`` logged in to ``hub`` as ``name`` through the login form reached
+    at ``via``; ``lands_on`` (a URL glob) is where the login must lead."""
     page = browser.new_context().new_page()
     page.set_default_timeout(30_000)
-    page.goto(hub.url + "/")
+    page.goto(hub.url + via)
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/console/runs/")
+    page.wait_for_url(lands_on or (lambda url: "/console/login" not in url))
     return page
+
+
+def logged_in(browser, hub, name: str):
+    return log_in(browser, hub, name, via="/", lands_on="**/console/runs/")
 
 
 def test_log_in_see_the_runs_and_open_one(browser, hub, dead_run):

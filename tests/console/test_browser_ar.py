@@ -4,15 +4,13 @@ read the aging chart on the AR dashboard (Debian's Chromium, Playwright, a real 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
 from hub.store.base import make_engine, make_sessionmaker
 from tests.console.ar_seed import proposal
 from tests.console.conftest import PASSWORD, RECIPE
-from tests.console.test_browser import CHROMIUM, sync_api  # skips this module without Chromium
+from tests.console.test_browser import log_in  # skips this module without Chromium
 from tests.support.hubproc import HubProcess
 
 pytestmark = pytest.mark.e2e
@@ -22,9 +20,7 @@ pytestmark = pytest.mark.e2e
 def hub(tmp_path_factory):
     hub = HubProcess(tmp_path_factory.mktemp("browser-ar"), erp_url="http://127.0.0.1:9",
                      slack_url="http://127.0.0.1:9", recipes={"orders.yaml": RECIPE})
-    subprocess.run([sys.executable, "-m", "hub", "--config", str(hub.config), "users", "add", "clerk",
-                    "--role", "ar", "--password-stdin"], input=PASSWORD + "\n", env=hub.env,
-                   cwd=hub.workdir, check=True, capture_output=True, text=True, timeout=120)
+    hub.add_user("clerk", "ar", PASSWORD)
     hub.start()
     yield hub
     hub.stop()
@@ -40,18 +36,8 @@ def proposed(hub):
 
 
 @pytest.fixture(scope="module")
-def page(hub):
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_context().new_page()
-        page.set_default_timeout(30_000)
-        page.goto(hub.url + "/console/login")
-        page.fill("input[name=name]", "clerk")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/console/login" not in url)
-        yield page
-        browser.close()
+def page(hub, browser):
+    return log_in(browser, hub, "clerk")
 
 
 def test_accept_a_proposal_and_see_it_applied(hub, proposed, page):

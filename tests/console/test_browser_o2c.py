@@ -5,8 +5,6 @@ an AR user finds it by its number, approves it, and it reaches the ERP."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 
@@ -14,7 +12,7 @@ from connectors.http.sandbox import create_app as erp_app
 from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
 from tests.console.conftest import PASSWORD
-from tests.console.test_browser import CHROMIUM, sync_api
+from tests.console.test_browser import log_in  # skips this module without Chromium
 from tests.e2e.test_credit_hold import ORDER, credit_recipe, store
 from tests.support.hubproc import HubProcess
 
@@ -36,9 +34,7 @@ def hub(tmp_path_factory, erp):
         hub = HubProcess(tmp_path_factory.mktemp("browser-o2c"), erp_url=erp.url, slack_url=slack.url,
                          recipes={"order.yaml": credit_recipe()})
         for name in ("ar", "viewer"):
-            subprocess.run([sys.executable, "-m", "hub", "--config", str(hub.config), "users", "add", name,
-                            "--role", name, "--password-stdin"], input=PASSWORD + "\n", env=hub.env,
-                           cwd=hub.workdir, check=True, capture_output=True, text=True, timeout=120)
+            hub.add_user(name, name, PASSWORD)
         hub.start()
         yield hub
         hub.stop()
@@ -59,27 +55,10 @@ def erp_orders(erp) -> list[dict]:
     return [r for r in erp.state.requests if r["path"] == "/erp/orders"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def logged_in(browser, hub, name: str):
-    page = browser.new_context().new_page()
-    page.set_default_timeout(30_000)
-    page.goto(hub.url + "/console/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/console/login" not in url)
-    return page
 
 
 def test_a_viewer_sees_the_held_order_but_cannot_approve_it(browser, hub, held_run):
-    page = logged_in(browser, hub, "viewer")
+    page = log_in(browser, hub, "viewer")
     page.goto(hub.url + "/console/credit/")
     assert "exceeds the limit 100.00" in page.locator("#held-1042").inner_text()
     assert page.locator("#held-1042 button.approve").count() == 0
@@ -91,7 +70,7 @@ def test_a_viewer_sees_the_held_order_but_cannot_approve_it(browser, hub, held_r
 
 
 def test_find_the_order_by_its_number_approve_it_and_it_reaches_the_erp(browser, hub, erp, held_run):
-    page = logged_in(browser, hub, "ar")
+    page = log_in(browser, hub, "ar")
     page.click("nav a:text-is('Orders')")
     page.fill("#ref", "1042")
     page.click("#find")

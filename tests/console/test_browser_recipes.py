@@ -5,14 +5,12 @@ from the Runs page and follows the progress page to its end."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
 
 from tests.console.conftest import PASSWORD, RECIPE
-from tests.console.test_browser import CHROMIUM, sync_api
+from tests.console.test_browser import log_in  # skips this module without Chromium
 from tests.support.hubproc import HubProcess
 
 pytestmark = pytest.mark.e2e
@@ -31,28 +29,17 @@ def hub(tmp_path_factory):
     hub = HubProcess(tmp_path_factory.mktemp("browser-recipes"), erp_url="http://127.0.0.1:9",
                      slack_url="http://127.0.0.1:9",
                      recipes={"orders.yaml": RECIPE, "shop-orders.yaml": SHOP_RECIPE})
-    subprocess.run([sys.executable, "-m", "hub", "--config", str(hub.config), "users", "add", "admin",
-                    "--role", "admin", "--password-stdin"], input=PASSWORD + "\n", env=hub.env,
-                   cwd=hub.workdir, check=True, capture_output=True, text=True, timeout=120)
+    hub.add_user("admin", "admin", PASSWORD)
     hub.start()
     yield hub
     hub.stop()
 
 
 @pytest.fixture(scope="module")
-def page(hub):
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_context().new_page()
-        page.set_default_timeout(30_000)
-        page.on("dialog", lambda dialog: dialog.accept())  # the forms' "are you sure?"
-        page.goto(hub.url + "/console/login")
-        page.fill("input[name=name]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/console/login" not in url)
-        yield page
-        browser.close()
+def page(hub, browser):
+    page = log_in(browser, hub, "admin")
+    page.on("dialog", lambda dialog: dialog.accept())  # the forms' "are you sure?"
+    return page
 
 
 def test_a_paused_recipe_keeps_its_webhook_run_waiting_until_resumed(hub, page):

@@ -108,7 +108,7 @@ def test_bulk_replay_replays_each_matching_dead_run_once_showing_progress(app, h
     assert entries[0].endswith("started by admin (admin) in the console; reason: the e-mails were fixed")
     assert len(per_run) == 3
     # the dead runs are replayed now: a second bulk replay finds none
-    again = client.post(f"/console/runs/bulk-replay?status=dead&recipe=orders",
+    again = client.post("/console/runs/bulk-replay?status=dead&recipe=orders",
                         data={"csrf_token": csrf_of(dead_list(client)), "reason": "again"})
     assert "No dead run matching" in client.get(again.headers["Location"]).text
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from hub.store.platform import AuditEntry, Event, Run
+from hub.store.platform import AuditEntry, Run
 from tests.console.conftest import csrf_of, execute_queued, login, run_now
 
 

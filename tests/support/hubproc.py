@@ -84,11 +84,15 @@ class HubProcess:
         return {**os.environ, "TEST_ADMIN_TOKEN": ADMIN_TOKEN, "TEST_SHOP_SECRET": SHOP_SECRET,
                 "TEST_ERP_TOKEN": "erp-token-123", "TEST_SLACK_TOKEN": "xoxb-test-token"}
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
         """Run an ``o2c-hub`` command against this hub's config."""
         return subprocess.run([sys.executable, "-m", "hub", "--config", str(self.config), *args],
                               env=self.env, capture_output=True, text=True, timeout=120,
-                              check=check, cwd=self.workdir)
+                              check=check, cwd=self.workdir, input=input)
+
+    def add_user(self, name: str, role: str, password: str) -> None:
+        """A console user, added as an admin would (``o2c-hub users add``)."""
+        self.cli("users", "add", name, "--role", role, "--password-stdin", input=password + "\n")
 
     def start(self, timeout: float = 60) -> HubProcess:
         with self.log.open("a") as log:
