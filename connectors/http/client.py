@@ -6,8 +6,9 @@
         ...
 
 Bodies go out through ``hub.jsonutil.dumps`` (Decimal as a number literal) and come back
-through ``hub.jsonutil.loads`` (fractions as Decimal). Every failure is classified by
-:func:`connectors.http.errors.classify` — the only status → error mapping of this client.
+through ``hub.jsonutil.loads`` (fractions as Decimal). Every answer goes through the client's
+status hook, :attr:`HttpClient.classify` (:func:`connectors.http.errors.classify` unless a vendor
+client sets its own): the one status → error mapping of a client.
 """
 
 from __future__ import annotations
@@ -117,30 +118,49 @@ class HttpClient:
         response = self.send(method, self.url(path), json=json, params=params, headers=extra, action=action)
         return self.parse(response, action=action)
 
+    #: The status hook: turns an answer that is not 2xx into the ConnectorError it means. A vendor
+    #: client sets its own (``classify = staticmethod(stripe_rules)``) instead of copying :meth:`send`.
+    classify: Callable[..., None] = staticmethod(classify)
+
     def send(
         self,
         method: str,
         url: str,
         *,
         json: Any = None,
-        params: Mapping[str, Any] | None = None,
+        form: list[tuple[str, str]] | None = None,
+        params: Any = None,
         headers: Mapping[str, str] | None = None,
         action: str | None = None,
     ) -> requests.Response:
         """Send and classify: returns only 2xx responses, raises a ConnectorError otherwise."""
+        response = self.transmit(method, url, json=json, form=form, params=params, headers=headers, action=action)
+        self.classify(response, connection=self.connection, action=action)
+        return response
+
+    def transmit(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        form: list[tuple[str, str]] | None = None,
+        params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        action: str | None = None,
+    ) -> requests.Response:
+        """Send one request, a JSON body or form fields, and return any answer unclassified.
+
+        A failure to reach the server (refused, reset, timed out) raises its ConnectorError."""
         headers = dict(headers or {})
-        data = None
+        data: Any = form
         if json is not None:
             data = jsonutil.dumps(json).encode()
             headers["Content-Type"] = "application/json"
         try:
-            response = self.session.request(
-                method, url, data=data, params=params, headers=headers, timeout=self.timeout
-            )
+            return self.session.request(method, url, data=data, params=params, headers=headers, timeout=self.timeout)
         except requests.RequestException as error:
             raise network_error(error, connection=self.connection, action=action) from None
-        classify(response, connection=self.connection, action=action)
-        return response
 
     def parse(self, response: requests.Response, *, action: str | None = None) -> Any:
         """The response body as exact JSON; a non-JSON 2xx body is a FatalError."""

@@ -29,11 +29,10 @@ import requests
 
 from connectors.http.auth import BearerAuth
 from connectors.http.client import DEFAULT_TIMEOUT, HttpClient
-from connectors.http.errors import excerpt, network_error, parse_retry_after
+from connectors.http.errors import excerpt, parse_retry_after
 from connectors.http.pagination import dig
 from connectors.hubspot.mapping import CustomProperties, modified_at
 from connectors.hubspot.search import SearchResource
-from hub import jsonutil
 from hub.errors import FatalError, RetriableError
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -86,6 +85,8 @@ def _body(response: requests.Response) -> Any:
 class HubSpotClient(HttpClient):
     """One HubSpot account reached with a private-app access token."""
 
+    classify = staticmethod(classify)
+
     def __init__(self, token: str, *, base_url: str = DEFAULT_BASE_URL, page_size: int = 100,
                  window: int = SEARCH_WINDOW, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
                  connection: str | None = None):
@@ -133,17 +134,3 @@ class HubSpotClient(HttpClient):
         raise FatalError(f"more than {self.window} {resource.object_type} share one modified date "
                          f"({start.isoformat()}); the search cannot page past them",
                          connection=self.connection, action="search")
-
-    def send(self, method: str, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-             headers: Mapping[str, str] | None = None, action: str | None = None) -> requests.Response:
-        """Send one request and classify its answer with :func:`classify`."""
-        headers, data = dict(headers or {}), None
-        if json is not None:
-            data, headers["Content-Type"] = jsonutil.dumps(json).encode(), "application/json"
-        try:
-            response = self.session.request(method, url, data=data, params=params, headers=headers,
-                                            timeout=self.timeout)
-        except requests.RequestException as error:
-            raise network_error(error, connection=self.connection, action=action) from None
-        classify(response, connection=self.connection, action=action)
-        return response

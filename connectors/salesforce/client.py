@@ -24,10 +24,9 @@ import requests
 
 from connectors.common.urls import Origin, origin_of
 from connectors.http.client import DEFAULT_TIMEOUT, HttpClient
-from connectors.http.errors import excerpt, network_error, retry_after_of
+from connectors.http.errors import excerpt, retry_after_of
 from connectors.http.pagination import Page, Paginator
 from connectors.salesforce.auth import SalesforceAuth
-from hub import jsonutil
 from hub.errors import FatalError, RetriableError
 
 DEFAULT_API_VERSION = "60.0"
@@ -85,6 +84,8 @@ class NextRecordsUrlPaginator(Paginator):
 class SalesforceClient(HttpClient):
     """The REST API of one org, reached through the instance URL the token answer names."""
 
+    classify = staticmethod(classify)
+
     def __init__(self, auth: SalesforceAuth, *, api_version: str = DEFAULT_API_VERSION,
                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT, batch_size: int | None = None,
                  connection: str | None = None):
@@ -113,23 +114,12 @@ class SalesforceClient(HttpClient):
     def send(self, method: str, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
              headers: Mapping[str, str] | None = None, action: str | None = None) -> requests.Response:
         """Send, refresh the token once on INVALID_SESSION_ID, classify."""
-        response = self._transmit(method, url, json=json, params=params, headers=headers, action=action)
+        response = self.transmit(method, url, json=json, params=params, headers=headers, action=action)
         if session_expired(response):
             self.auth.refresh(_bearer_of(response.request))
-            response = self._transmit(method, url, json=json, params=params, headers=headers, action=action)
-        classify(response, connection=self.connection, action=action)
+            response = self.transmit(method, url, json=json, params=params, headers=headers, action=action)
+        self.classify(response, connection=self.connection, action=action)
         return response
-
-    def _transmit(self, method: str, url: str, *, json: Any, params: Mapping[str, Any] | None,
-                  headers: Mapping[str, str] | None, action: str | None) -> requests.Response:
-        headers, data = dict(headers or {}), None
-        if json is not None:
-            data, headers["Content-Type"] = jsonutil.dumps(json).encode(), "application/json"
-        try:
-            return self.session.request(method, url, data=data, params=params, headers=headers,
-                                        timeout=self.timeout)
-        except requests.RequestException as error:
-            raise network_error(error, connection=self.connection, action=action) from None
 
     def close(self) -> None:
         super().close()

@@ -20,7 +20,7 @@ import requests
 
 from connectors.http.auth import BearerAuth
 from connectors.http.client import HttpClient
-from connectors.http.errors import excerpt, network_error, retry_after_of
+from connectors.http.errors import excerpt, retry_after_of
 from connectors.http.pagination import Page, Paginator
 from hub import jsonutil
 from hub.errors import FatalError, RetriableError
@@ -88,6 +88,8 @@ class StripeListPaginator(Paginator):
 class StripeClient(HttpClient):
     """One Stripe account: Bearer secret key, optional pinned API version, form-encoded POSTs."""
 
+    classify = staticmethod(classify)
+
     def __init__(self, api_key: str, *, base_url: str = DEFAULT_BASE_URL, api_version: str | None = None,
                  timeout: float | tuple[float, float] = (5.0, 30.0), connection: str | None = None):
         headers = {"Stripe-Version": api_version} if api_version else {}
@@ -111,15 +113,3 @@ class StripeClient(HttpClient):
         """Every object of a list endpoint (newest first, as Stripe lists them)."""
         query = dict(form_encode({**params, "limit": page_size}))
         return self.paginate(path, StripeListPaginator(), "data", params=query, action=action)
-
-    def send(self, method: str, url: str, *, json: Any = None, params: Any = None,
-             headers: Mapping[str, str] | None = None, action: str | None = None,
-             form: list[tuple[str, str]] | None = None) -> requests.Response:
-        """Send and classify with Stripe's rules; returns only 2xx responses."""
-        try:
-            response = self.session.request(method, url, data=form, params=params, headers=dict(headers or {}),
-                                            timeout=self.timeout)
-        except requests.RequestException as error:
-            raise network_error(error, connection=self.connection, action=action) from None
-        classify(response, connection=self.connection, action=action)
-        return response

@@ -77,3 +77,35 @@ def test_empty_body_is_none(mock):
     mock.delete(f"{BASE}/x", status=204)
     with HttpClient(BASE) as client:
         assert client.request("DELETE", "/x") is None
+
+
+def test_a_vendor_client_maps_its_errors_through_the_status_hook_alone(mock):
+    """A vendor's rules come in as one hook; sending, bodies and network errors stay the toolkit's."""
+    def vendor_rules(response, *, connection, action):
+        if response.status_code == 409:
+            raise RetriableError("the vendor is busy with this record", connection=connection, action=action)
+
+    class VendorClient(HttpClient):
+        classify = staticmethod(vendor_rules)
+
+    mock.post(f"{BASE}/orders", status=409, json={"error": "locked"})
+    mock.post(f"{BASE}/orders", status=201, json={"id": 1, "total": 1.5},
+              match=[matchers.body_matcher('{"total":1.50}')])
+    with VendorClient(BASE, connection="erp") as client:
+        with pytest.raises(RetriableError, match="busy"):
+            client.request("POST", "/orders", json={"total": Decimal("1.50")})
+        assert client.request("POST", "/orders", json={"total": Decimal("1.50")}) == {"id": 1, "total": Decimal("1.5")}
+    with HttpClient(BASE) as plain:  # the default hook still classifies a 409 its own way
+        mock.post(f"{BASE}/orders", status=409, json={})
+        with pytest.raises((FatalError, RetriableError)):
+            plain.request("POST", "/orders", json={})
+
+
+def test_vendor_clients_do_not_copy_send():
+    """Stripe, HubSpot and Salesforce set the status hook; only Salesforce adds a token refresh."""
+    from connectors.hubspot.client import HubSpotClient
+    from connectors.salesforce.client import SalesforceClient
+    from connectors.stripe.client import StripeClient
+    for vendor in (StripeClient, HubSpotClient):
+        assert "send" not in vendor.__dict__ and "classify" in vendor.__dict__
+    assert "transmit" not in SalesforceClient.__dict__
