@@ -7,13 +7,18 @@
     o2c-hub db upgrade                   create / migrate the database
     o2c-hub trigger RECIPE --payload F   run a recipe now with a JSON payload
     o2c-hub runs list | runs show ID     inspect runs
-    o2c-hub replay RUN_ID... | --dead    re-run finished runs without repeating done effects
-    o2c-hub cursors list | reset RECIPE  poll cursors
+    o2c-hub replay RUN_ID... | --dead --reason R  re-run finished runs without repeating done effects
+    o2c-hub cursors list | reset RECIPE --reason R  poll cursors
     o2c-hub recipes list | pause | resume  pause a recipe: its runs wait, nothing is lost
     o2c-hub bank import FILE...          store camt.053 / MT940 statement transactions
-    o2c-hub users add NAME --role R      web console users (add, list, remove)
+    o2c-hub users add NAME --role R --reason R  web console users (add, list, remove, hash)
 
 Every command reads the config file from --config (or $O2C_HUB_CONFIG, default config.yaml).
+Every command that changes something for a person's reasons takes --reason, for the audit log.
+
+``trigger`` and ``replay`` (with --wait, the default) exit 0 when their runs succeeded (or wait
+for their next attempt in the running hub), 1 when one ended dead, 3 when one is held for a
+credit decision and 4 when one waits for its paused recipe to be resumed (checked in that order).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from sqlalchemy import select
 
 from hub import __version__, jsonutil
 from hub.errors import ConfigError, HubError
-from hub.cli_common import ROW_ID, HubGroup, command_line_actor
+from hub.cli_common import REASON_HELP, ROW_ID, HubGroup, command_line_actor, reason_text
 from hub.cli_common import fail as _fail
 from hub.cli_common import hub_from as _hub
 from hub.hub import Hub
@@ -40,12 +45,19 @@ from hub.runs import queue
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept, audit
 from hub.runs.poller import reset_cursor
+from hub.runs.pauses import WAITING, is_paused
 from hub.runs.replay import replay as queue_replay
 from hub.runs.report import list_runs, run_detail
-from hub.settings import demo_secrets_message, empty_secrets_message, load_settings, weak_admin_token_message
+from hub.settings import (demo_secrets_message, empty_secrets_message, load_settings, weak_admin_token_message,
+                          weak_console_key_message)
 from hub.store.platform import PollCursor, Run
 
-FINAL = ("succeeded", "dead", "retrying")
+#: Where ``trigger --wait`` stops waiting for a run: it ended, waits for its next attempt in the
+#: running hub, or waits for a person (a credit decision); a paused recipe's run is told apart.
+FINAL = ("succeeded", "dead", "retrying", "held", "rejected")
+PAUSED = "paused"  # not a run status: the run is queued, and its recipe paused
+#: Exit codes of trigger and replay with --wait, the first status found in this order deciding.
+EXIT_CODES = {"dead": 1, "rejected": 1, "held": 3, PAUSED: 4}
 
 
 @click.group(cls=HubGroup)
@@ -97,6 +109,7 @@ def run(ctx: click.Context) -> None:
     _refuse_demo_secrets(ctx)
     hub = _hub(ctx)
     _logging(hub)
+    _check_config_users(hub)
     if not hub.settings.admin_token:
         logging.getLogger("o2c_hub").warning("admin/token is not set: the admin API is disabled "
                                              "(it answers 503) until the config file gives one")
@@ -136,9 +149,22 @@ def _refuse_demo_secrets(ctx: click.Context) -> None:
     admin token short enough to guess, before the database is touched."""
     settings = load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points())
     problem = (demo_secrets_message(settings) or empty_secrets_message(settings)
-               or weak_admin_token_message(settings))
+               or weak_admin_token_message(settings) or weak_console_key_message(settings))
     if problem:
         _fail(problem)
+
+
+def _check_config_users(hub: Hub) -> None:
+    """Exit 1 when a user of the config file is also a user of the database (which password
+    would count is not guessed); else note in the audit log when the config's users changed."""
+    from hub.users import clashing_users, record_config_users
+
+    clash = clashing_users(hub.sessions, hub.settings.console_users)
+    if clash:
+        _fail(f"{hub.settings.path}: console/users names {', '.join(clash)}, also added with `o2c-hub users "
+              "add`: a user comes from one place only. Delete them from the config file, or remove them "
+              "from the database (o2c-hub users remove NAME --reason WHY) to keep the config's.")
+    record_config_users(hub.sessions, hub.settings.console_users)
 
 
 def _logging(hub: Hub) -> None:
@@ -199,14 +225,16 @@ def trigger(ctx: click.Context, recipe: str, payload, key: str | None, wait: boo
 
 
 def _run_all_here(hub: Hub, run_ids) -> None:
-    """Run each of ``run_ids`` here and print its outcome; exit 1 if any ended dead."""
+    """Run each of ``run_ids`` here and print its outcome; exit with :data:`EXIT_CODES`."""
     statuses = [_run_here(hub, run_id) for run_id in run_ids]
-    if "dead" in statuses:
-        sys.exit(1)
+    for status, code in EXIT_CODES.items():
+        if status in statuses:
+            sys.exit(code)
 
 
 def _run_here(hub: Hub, run_id: int, timeout: float = 300) -> str | None:
-    """Execute ``run_id`` in this process (or wait if the hub took it); print and return its status."""
+    """Execute ``run_id`` in this process (or wait if the hub took it); print and return its
+    status, or :data:`PAUSED` at once when it waits for its paused recipe."""
     owner = queue.new_owner()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -218,6 +246,10 @@ def _run_here(hub: Hub, run_id: int, timeout: float = 300) -> str | None:
             if found.status in FINAL:
                 _print_outcome(found)
                 return found.status
+            if found.status in WAITING and is_paused(hub.sessions, found.recipe):
+                click.echo(f"run {run_id} ({found.recipe}): waits, recipe {found.recipe} is paused; it runs "
+                           f"when the recipe is resumed (o2c-hub recipes resume {found.recipe} --reason WHY)")
+                return PAUSED
         time.sleep(0.2)
     click.echo(f"run {run_id} still in progress; see: o2c-hub runs show {run_id}")
     return None
@@ -229,6 +261,8 @@ def _print_outcome(run: Run) -> None:
         line += f": {run.error_class}: {run.error_message}"
     if run.status == "retrying":
         line += f"; next attempt at {run.next_attempt_at.isoformat()} by the running hub"
+    if run.status == "held":
+        line += "; it waits for a credit decision (o2c-hub credit held, then credit approve or reject)"
     click.echo(line)
 
 
@@ -277,13 +311,15 @@ def runs_show(ctx, run_id: int) -> None:
 @click.option("--dead", "all_dead", is_flag=True,
               help="Replay every dead-lettered run not replayed yet (with --recipe: of that recipe).")
 @click.option("--recipe", help="With --dead: only this recipe's runs.")
+@click.option("--reason", required=True, help=REASON_HELP)
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Run the replays here and print the outcomes, or only queue them.")
 @click.pass_context
-def replay(ctx, run_ids: tuple[int, ...], all_dead: bool, recipe: str | None, wait: bool) -> None:
+def replay(ctx, run_ids: tuple[int, ...], all_dead: bool, recipe: str | None, reason: str, wait: bool) -> None:
     """Run finished runs' events again; effects that already succeeded are not repeated."""
     from hub.runs.replay import dead_run_ids
 
+    why = reason_text(reason)
     hub = _hub(ctx)
     ids = list(run_ids) + (dead_run_ids(hub.sessions, recipe=recipe) if all_dead else [])
     if not ids and all_dead:
@@ -295,7 +331,7 @@ def replay(ctx, run_ids: tuple[int, ...], all_dead: bool, recipe: str | None, wa
     replays = []
     for run_id in ids:
         try:
-            replays.append(queue_replay(hub.sessions, run_id, hashes))
+            replays.append(queue_replay(hub.sessions, run_id, hashes, who=command_line_actor(), reason=why))
         except HubError as exc:
             _fail(str(exc))
         click.echo(f"run {run_id} replayed as run {replays[-1]}")
@@ -352,11 +388,12 @@ def cursors_list(ctx) -> None:
 @click.argument("recipe")
 @click.option("--to", "to", help="Read from this date (midnight UTC), ISO 8601 date-time with its time zone, "
                                   "or now (default: the source's whole history).")
-@click.option("--reason", default="not given", show_default=True, help="Why: written to the audit log.")
+@click.option("--reason", required=True, help=REASON_HELP)
 @click.pass_context
 def cursors_reset(ctx, recipe: str, to: str | None, reason: str) -> None:
     """Make RECIPE's poll read again from --to (or from the beginning); a recipe that has
     not polled yet starts there instead of at its trigger's start."""
+    why = reason_text(reason)
     hub = _hub(ctx)
     try:
         when = parse_poll_start(to) if to else None
@@ -366,7 +403,7 @@ def cursors_reset(ctx, recipe: str, to: str | None, reason: str) -> None:
     if not count:
         _fail(f"recipe {recipe!r} is not a polling recipe of this configuration and has no poll cursor")
     audit(hub.sessions, "cursor.reset", f"poll cursor(s) of {recipe} reset to {to or 'the beginning'} "
-          f"by {command_line_actor()}; reason: {reason}")
+          f"by {command_line_actor()}; reason: {why}")
     click.echo(f"reset {count} cursor(s) of {recipe} to {to or 'the beginning'}")
 
 

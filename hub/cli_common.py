@@ -27,6 +27,8 @@ from hub.redact import Redactor, url_secrets
 PROG = "o2c-hub"
 _HUB = "o2c_hub.hub"  # ctx.meta key: the hub the command built, for naming its database
 ROW_ID = click.IntRange(1, 2**63 - 1)  # an id or a count: what SQLite's INTEGER holds
+REASON_HELP = "Why (written to the audit log)."
+MAX_REASON = 500
 
 
 class InputError(HubError):
@@ -48,6 +50,15 @@ def command_line_actor() -> str:
         return f"the command line (system user {getpass.getuser()})"
     except (KeyError, OSError):  # a container user with no name
         return "the command line"
+
+
+def reason_text(text: str) -> str:
+    """The ``--reason`` of a command that changes something, as the audit log keeps it (one line,
+    at most :data:`MAX_REASON` characters); exit 1 when it says nothing."""
+    reason = " ".join(text.split())
+    if not reason:
+        fail("--reason: say why (it is written to the audit log)")
+    return reason[:MAX_REASON]
 
 
 def fail(message: str) -> NoReturn:

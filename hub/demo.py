@@ -188,7 +188,7 @@ def _console_login(hub: Hub) -> None:
 
     password = secrets.token_urlsafe(12)
     try:
-        add_user(hub.sessions, "admin", "admin", password, who="o2c-hub demo")
+        add_user(hub.sessions, "admin", "admin", password, who="o2c-hub demo", reason="the demo's login")
     except UserError:  # kept from an earlier demo in this database: its password stands
         say(f"Web console: {_hub_url(hub)}/console/  (log in as admin)")
         return

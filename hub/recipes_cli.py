@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from hub.cli_common import command_line_actor, fail, hub_from
+from hub.cli_common import REASON_HELP, command_line_actor, fail, hub_from, reason_text
 from hub.runs.pauses import pause_recipe, paused_recipes, resume_recipe, waiting_runs
 
 
@@ -33,25 +33,25 @@ def list_command(ctx: click.Context) -> None:
 
 @recipes.command("pause")
 @click.argument("recipe")
-@click.option("--reason", required=True, help="Why (written to the audit log).")
+@click.option("--reason", required=True, help=REASON_HELP)
 @click.pass_context
 def pause(ctx: click.Context, recipe: str, reason: str) -> None:
     """Stop running RECIPE: webhooks are still stored, their runs wait until it is resumed."""
     hub = hub_from(ctx)
     _loaded(hub, recipe)
-    done = pause_recipe(hub.sessions, recipe, who=command_line_actor(), reason=_reason(reason))
+    done = pause_recipe(hub.sessions, recipe, who=command_line_actor(), reason=reason_text(reason))
     click.echo(f"recipe {recipe} paused" if done else f"recipe {recipe} was already paused")
 
 
 @recipes.command("resume")
 @click.argument("recipe")
-@click.option("--reason", required=True, help="Why (written to the audit log).")
+@click.option("--reason", required=True, help=REASON_HELP)
 @click.pass_context
 def resume(ctx: click.Context, recipe: str, reason: str) -> None:
     """Run RECIPE again: the running hub takes its waiting runs within a second."""
     hub = hub_from(ctx)
     _loaded(hub, recipe)
-    done = resume_recipe(hub.sessions, recipe, who=command_line_actor(), reason=_reason(reason))
+    done = resume_recipe(hub.sessions, recipe, who=command_line_actor(), reason=reason_text(reason))
     if done:
         click.echo(f"recipe {recipe} resumed; {waiting_runs(hub.sessions, recipe)} run(s) waiting will run")
     else:
@@ -61,11 +61,4 @@ def resume(ctx: click.Context, recipe: str, reason: str) -> None:
 def _loaded(hub, recipe: str) -> None:
     if recipe not in hub.recipes:
         fail(f"no recipe {recipe!r} is loaded (loaded: {', '.join(sorted(hub.recipes)) or 'none'})")
-
-
-def _reason(text: str) -> str:
-    reason = " ".join(text.split())
-    if not reason:
-        fail("--reason: say why (it is written to the audit log)")
-    return reason[:500]
 

@@ -2,15 +2,17 @@
 
     o2c-hub prune              remove what is past the config's (and recipes') retention now
     o2c-hub prune --dry-run    count it, per kind, and change nothing
-    o2c-hub erase customer REF replace one customer's personal data everywhere by [erased]
-                               (an e-mail by erased@erased.invalid), and no one else's
+    o2c-hub erase customer REF --reason R
+                               replace one customer's personal data everywhere by [erased]
+                               (an e-mail by erased@erased.invalid), and no one else's; the
+                               reason (the request's reference) goes to the audit log
 """
 
 from __future__ import annotations
 
 import click
 
-from hub.cli_common import fail, hub_from
+from hub.cli_common import command_line_actor, fail, hub_from, reason_text
 from hub.runs.retention import prune_hub
 from hub.store.erasure import CustomerNotFound, erase_customer
 
@@ -37,15 +39,19 @@ def erase() -> None:
 
 @erase.command("customer")
 @click.argument("ref")
+@click.option("--reason", required=True,
+              help="Why, e.g. the erasure request's reference (written to the audit log, which outlives "
+                   "the erasure: do not name the person).")
 @click.pass_context
-def erase_customer_command(ctx: click.Context, ref: str) -> None:
+def erase_customer_command(ctx: click.Context, ref: str, reason: str) -> None:
     """Replace the personal data of customer REF (canonical id, system:id, external id or
     e-mail) by [erased] in events, runs, effects and canonical records; amounts stay. Other
     customers' records keep their own data; only this customer's e-mail, name, phone or IBAN
     is replaced where they name it."""
+    why = reason_text(reason)
     hub = hub_from(ctx)
     try:
-        report = erase_customer(hub.sessions, ref)
+        report = erase_customer(hub.sessions, ref, who=command_line_actor(), reason=why)
     except CustomerNotFound as exc:
         fail(str(exc))
     if not report.counts:

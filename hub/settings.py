@@ -2,9 +2,11 @@
 ``${ENV_VAR}`` secrets substituted (or read from the file ``ENV_VAR_FILE`` names, the
 container-secrets convention), and every connection built from its connector.
 
-Every secret is known by its config key (``admin/token``, ``connections/shop/webhook/secret``):
-:func:`demo_secrets` lists those still holding a value published in hub/starter/config.yaml,
-which ``o2c-hub run`` refuses, as it refuses an admin token shorter than :data:`MIN_ADMIN_TOKEN`.
+Every secret is known by its config key (``admin/token``, ``connections/shop/webhook/secret``,
+``console/secret_key``, ``console/users/0/password_hash``): :func:`demo_secrets` lists those
+still holding a value published in hub/starter/config.yaml, which ``o2c-hub run`` refuses, as
+it refuses an admin token shorter than :data:`MIN_ADMIN_TOKEN` and a console key shorter than
+:data:`MIN_CONSOLE_KEY`.
 
 The reference for every key is hub/schemas/config.schema.json; hub/starter/config.yaml shows them all.
 """
@@ -29,12 +31,14 @@ from hub.errors import ConfigError, Issue
 from hub.recipe.model import RETENTION_KINDS, Retention
 from hub.redact import secret_fields, url_secrets
 from hub.registry import ConnectorRegistry
+from hub.users import NAME, PASSWORD_HASH, ConfigUser
 from hub.yamldoc import Document, load_document, schema_issues, sort_issues
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_ADMIN_TOKEN = 24  # characters; `openssl rand -hex 32` gives 64
+MIN_CONSOLE_KEY = 32  # characters of the console's session signing key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +72,8 @@ class Settings:
     secret_fields: tuple[SecretField, ...] = ()
     retention: Retention = field(default_factory=Retention)
     metrics_auth: str = "token"  # GET /metrics: "token" (the admin token) or "none"
+    console_secret_key: str | None = field(default=None, repr=False)  # None: kept in the database
+    console_users: tuple[ConfigUser, ...] = ()
 
     def recipe_paths(self) -> list[Path]:
         """Every recipe file the globs name, sorted; a relative glob is relative to the config file."""
@@ -98,9 +104,12 @@ def load_settings(path: str | Path, registry: ConnectorRegistry,
         raise ConfigError([doc.issue((), "the config file must be a mapping of keys")])
     issues += schema_issues(data, config_schema(), doc, doc.file)
     connections, secrets = _connections(doc, data.get("connections") or {}, registry, issues)
+    console_users = _console_users(doc, data.get("console"), issues)
     if issues:
         raise ConfigError(sort_issues(issues))
-    settings = _settings(path, data, connections, [value for _, value in secrets])
+    secrets += _console_secrets(data.get("console") or {})
+    settings = replace(_settings(path, data, connections, [value for _, value in secrets]),
+                       console_users=console_users)
     return _with_secret_fields(settings, secrets, env)
 
 
@@ -123,6 +132,7 @@ def _settings(path: Path, data: Mapping[str, Any], connections: dict[str, Connec
         shutdown_grace=parse_duration(data.get("shutdown_grace", "30s")),
         retention=_retention(data.get("retention") or {}),
         metrics_auth=str((data.get("metrics") or {}).get("auth", "token")),
+        console_secret_key=(data.get("console") or {}).get("secret_key"),
         log_level=str(data.get("log_level", "INFO")).upper(),
         log_format=str(data.get("log_format", "text")),
         connections=MappingProxyType(connections),
@@ -196,6 +206,46 @@ def weak_admin_token_message(settings: Settings) -> str | None:
         return None
     return (f"{settings.path}: admin/token is {len(token)} character{'s' if len(token) > 1 else ''}; "
             f"use at least {MIN_ADMIN_TOKEN}, e.g. openssl rand -hex 32")
+
+
+def weak_console_key_message(settings: Settings) -> str | None:
+    """One line refusing a console.secret_key shorter than :data:`MIN_CONSOLE_KEY` (None when it
+    is long enough, or absent: the key is then generated and kept in the database)."""
+    key = settings.console_secret_key
+    if key is None or len(key) >= MIN_CONSOLE_KEY:
+        return None
+    return (f"{settings.path}: console/secret_key is {len(key)} character{'s' if len(key) != 1 else ''}; "
+            f"use at least {MIN_CONSOLE_KEY}, e.g. openssl rand -hex 32")
+
+
+def _console_users(doc: Document, console: Any, issues: list[Issue]) -> tuple[ConfigUser, ...]:
+    """``console.users`` as ConfigUsers. The schema has checked the shape; here each name must be
+    given once and each hash be one ``o2c-hub users hash`` makes. The messages never repeat the
+    value: someone may have written a password where its hash belongs."""
+    entries = console.get("users") if isinstance(console, Mapping) else None
+    found: dict[str, ConfigUser] = {}
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, Mapping) or not {"name", "role", "password_hash"} <= entry.keys():
+            continue  # the config schema has reported it
+        name, where = str(entry["name"]), ("console", "users", i)
+        if not PASSWORD_HASH.match(str(entry["password_hash"])):
+            issues.append(doc.issue((*where, "password_hash"), "is not a password hash: write the line "
+                                    "`o2c-hub users hash` prints (scrypt:...), never the password itself"))
+        elif name in found:
+            issues.append(doc.issue((*where, "name"), f"user {name!r} is listed twice"))
+        elif NAME.match(name):
+            found[name] = ConfigUser(name=name, role=str(entry["role"]), password_hash=str(entry["password_hash"]))
+    return tuple(found.values())
+
+
+def _console_secrets(console: Mapping[str, Any]) -> list[tuple[tuple, str]]:
+    """(config path, value) of the console's secrets: its signing key and the password hashes."""
+    found: list[tuple[tuple, str]] = []
+    if "secret_key" in console:
+        found.append((("console", "secret_key"), str(console["secret_key"])))
+    for i, entry in enumerate(console.get("users") or []):
+        found.append((("console", "users", i, "password_hash"), str(entry["password_hash"])))
+    return found
 
 
 def _strings(value: Any) -> list[str]:

@@ -89,7 +89,7 @@ def test_trigger_with_the_same_key_runs_once(config):
 def test_unknown_recipe_and_run_are_named(config):
     assert "no recipe 'nope' is loaded (loaded: manual-customer)" in cli(
         "trigger", "nope", config=config).output
-    result = cli("replay", "99", config=config)
+    result = cli("replay", "99", "--reason", "retry", config=config)
     assert result.exit_code == 1 and "there is no run 99" in result.output
 
 
@@ -98,12 +98,12 @@ def test_dead_lettered_runs_are_replayed_in_bulk(config, tmp_path):
     bad.write_text(json.dumps({"name": "Acme", "limit": "a lot"}))
     for _ in range(2):
         cli("trigger", "manual-customer", "--payload", str(bad), config=config)
-    result = cli("replay", "--dead", "--recipe", "manual-customer", config=config)
+    result = cli("replay", "--dead", "--recipe", "manual-customer", "--reason", "limits fixed", config=config)
     assert "run 1 replayed as run 3" in result.output and "run 2 replayed as run 4" in result.output
     assert result.exit_code == 1  # the data is still bad: the replays die too
-    again = cli("replay", "--dead", config=config).output  # only the replays, never twice
+    again = cli("replay", "--dead", "--reason", "again", config=config).output  # only the replays, never twice
     assert "run 3 replayed as run 5" in again and "run 1 replayed" not in again
-    assert "no dead-lettered runs to replay" in cli("replay", "--dead", "--recipe", "other",
+    assert "no dead-lettered runs to replay" in cli("replay", "--dead", "--recipe", "other", "--reason", "x",
                                                    config=config).output
 
 

@@ -28,8 +28,8 @@ def site(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("args, said", [
-    (["replay", "--dead"], "no dead-lettered runs to replay"),
-    (["replay", "--dead", "--recipe", "order-import"], "no dead-lettered runs to replay"),
+    (["replay", "--dead", "--reason", "the ERP is back"], "no dead-lettered runs to replay"),
+    (["replay", "--dead", "--recipe", "order-import", "--reason", "fixed"], "no dead-lettered runs to replay"),
     (["cashapp", "proposals"], "0 proposals"),
     (["cashapp", "proposals", "--status", "all"], "0 proposals"),
 ], ids=["replay-dead", "replay-dead-of-a-recipe", "proposals", "proposals-all"])
@@ -39,7 +39,7 @@ def test_nothing_to_do_is_said_and_exits_0(site, args, said):
 
 
 def test_replay_with_nothing_named_is_still_a_usage_failure(site):
-    done = o2c_hub(site, "replay")
+    done = o2c_hub(site, "replay", "--reason", "the ERP is back")
     assert (done.returncode, done.stderr) == (1, "o2c-hub: name the runs to replay, or use --dead\n")
 
 

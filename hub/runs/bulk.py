@@ -64,17 +64,18 @@ class BulkReplays:
         self._lock = threading.Lock()
 
     def start(self, run_ids: Sequence[int], hashes: Mapping[str, str], *, what: str, who: str,
-              reason: str) -> BulkReplay:
-        """Replay ``run_ids`` in the background; the returned record shows the progress."""
+              reason: str, remote_addr: str | None = None) -> BulkReplay:
+        """Replay ``run_ids`` in the background; the returned record shows the progress. Every
+        audit line (the bulk replay's and each run's) carries ``remote_addr``."""
         job = BulkReplay(id=uuid.uuid4().hex[:12], total=len(run_ids), what=what)
         audit(self.sessions, "replay.bulk", f"bulk replay {job.id} of {job.total} dead run(s) ({what}) "
-                                            f"started by {who}; reason: {reason}")
+                                            f"started by {who}; reason: {reason}", remote_addr=remote_addr)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP:
                 self._jobs.popitem(last=False)
         worker = threading.Thread(target=self._replay_all, args=(job, list(run_ids), dict(hashes),
-                                  f"{who}; bulk replay {job.id}; reason: {reason}"),
+                                  f"{who}; bulk replay {job.id}; reason: {reason}", remote_addr),
                                   name=f"o2c-bulk-replay-{job.id}", daemon=True)
         worker.start()
         return job
@@ -83,11 +84,12 @@ class BulkReplays:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def _replay_all(self, job: BulkReplay, run_ids: list[int], hashes: dict[str, str], who: str) -> None:
+    def _replay_all(self, job: BulkReplay, run_ids: list[int], hashes: dict[str, str], who: str,
+                    remote_addr: str | None) -> None:
         try:
             for start in range(0, len(run_ids), self.batch):
                 for run_id in run_ids[start:start + self.batch]:
-                    self._replay_one(job, run_id, hashes, who)
+                    self._replay_one(job, run_id, hashes, who, remote_addr)
                 self.wake()
         except Exception:  # the database went away: say where it stopped; the rest stays dead
             log.exception("bulk replay %s stopped after %d of %d run(s)", job.id, job.done, job.total)
@@ -96,9 +98,10 @@ class BulkReplays:
         finally:
             job.finished_at = utcnow()
 
-    def _replay_one(self, job: BulkReplay, run_id: int, hashes: dict[str, str], who: str) -> None:
+    def _replay_one(self, job: BulkReplay, run_id: int, hashes: dict[str, str], who: str,
+                    remote_addr: str | None) -> None:
         try:
-            new_id = replay(self.sessions, run_id, hashes, who=who)
+            new_id = replay(self.sessions, run_id, hashes, who=who, remote_addr=remote_addr)
         except ReplayError as exc:  # replayed meanwhile, pruned, or its recipe is gone
             job.failed += 1
             if len(job.failures) < MAX_SHOWN_FAILURES:

@@ -24,8 +24,10 @@ class RunNotFound(ReplayError):
     """There is no run with that id."""
 
 
-def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str = "cli") -> int:
-    """Queue a replay of run ``run_id``; return the new run's id."""
+def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str,
+           reason: str | None = None, remote_addr: str | None = None) -> int:
+    """Queue a replay of run ``run_id``; return the new run's id. The audit line says who asked,
+    why (``reason``: a person's; the admin API has none) and from which address."""
     with sessions.begin() as session:
         original = session.get(Run, run_id)
         if original is None:
@@ -41,7 +43,9 @@ def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str 
         new = Run(recipe=original.recipe, recipe_hash=recipe_hashes[original.recipe],
                   event_id=original.event_id, replay_of=original.id)
         session.add(new)
-        session.add(AuditEntry(kind="replay", detail=f"run {run_id} replayed by {who}"))
+        why = f"; reason: {reason}" if reason is not None else ""
+        session.add(AuditEntry(kind="replay", detail=f"run {run_id} replayed by {who}{why}",
+                               remote_addr=remote_addr))
         session.flush()
         return new.id
 

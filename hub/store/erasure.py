@@ -19,7 +19,7 @@ On SQLite those transactions run with ``secure_delete`` (old text is zeroed, not
 space) and a ``wal_checkpoint(TRUNCATE)`` afterwards empties the -wal file of the old pages;
 PostgreSQL keeps old row versions until VACUUM, which the report says. Running it again finds
 nothing left and changes nothing. One audit line (kind ``erasure``, kept by retention) records
-what was done, with counts and the canonical id, never the data.
+what was done, with counts and the canonical id, who asked and why, never the data.
 """
 
 from __future__ import annotations
@@ -57,24 +57,27 @@ class ErasureReport:
     customer_ids: tuple[int, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)  # table -> rows changed
     on_disk: str = ""  # what may still hold old copies of the data, and what to do about it
+    who: str = ""  # who asked, as the audit log names them
+    reason: str = ""  # why: a request's reference, never the person's data
 
     def summary(self) -> str:
         """What was done, without the personal data: the audit line and the log line."""
         who = (", ".join(f"#{i}" for i in self.customer_ids) if self.customer_ids
                else "known by e-mail only")
         changed = ", ".join(f"{t} {n}" for t, n in sorted(self.counts.items()) if n) or "nothing left to erase"
-        return f"personal data of customer {who} erased: {changed}"
+        return f"personal data of customer {who} erased: {changed}; by {self.who}; reason: {self.reason}"
 
 
-def erase_customer(sessions: sessionmaker, ref: str) -> ErasureReport:
-    """Replace the personal data of the customer ``ref`` names everywhere; report the counts."""
+def erase_customer(sessions: sessionmaker, ref: str, *, who: str, reason: str) -> ErasureReport:
+    """Replace the personal data of the customer ``ref`` names everywhere; report the counts
+    (the audit line says ``who`` asked and why)."""
     with sessions() as session:
         ids, needles = _resolve(session, ref.strip())
         for record in _linked_documents(session, ids):
             needles.learn(record, Owner.THIS)
     columns = [c for t in Base.metadata.sorted_tables for c in _text_columns(t)]
     _learn_everywhere(sessions, columns, needles)
-    report = ErasureReport(customer_ids=tuple(ids))
+    report = ErasureReport(customer_ids=tuple(ids), who=who, reason=reason)
     touched: dict[str, set] = {"customers": set(_erase_customer_columns(sessions, ids))}
     for column in columns:
         touched.setdefault(column.table.name, set()).update(_redact_column(sessions, column, needles))

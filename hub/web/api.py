@@ -65,7 +65,7 @@ def replay_run(run_id: int):
             abort(409, f"run {run_id}'s event nests deeper than {MAX_JSON_DEPTH} levels: a replay cannot process it")
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
     try:
-        new_id = replay(hub.sessions, run_id, hashes, who="admin API")
+        new_id = replay(hub.sessions, run_id, hashes, who="admin API", remote_addr=request.remote_addr)
     except RunNotFound as exc:
         abort(404, str(exc))
     except ReplayError as exc:

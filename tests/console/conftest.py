@@ -34,7 +34,7 @@ def hub(tmp_path_factory):
     hub = Hub.from_config(root / "config.yaml")
     hub.migrate()
     for name in ("admin", "ar", "viewer"):
-        add_user(hub.sessions, name, name, PASSWORD, who="the tests")
+        add_user(hub.sessions, name, name, PASSWORD, who="the tests", reason="a test user")
     yield hub
     hub.close()
 

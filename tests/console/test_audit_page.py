@@ -35,7 +35,7 @@ def hub(tmp_path_factory):
     hub = Hub.from_config(root / "config.yaml")
     hub.migrate()
     for name in ("admin", "ar", "viewer"):
-        add_user(hub.sessions, name, name, PASSWORD, who="the tests")
+        add_user(hub.sessions, name, name, PASSWORD, who="the tests", reason="a test user")
     with hub.sessions.begin() as session:  # a 100 EUR limit: the sample order is held
         upsert(session, "customer", {"email": "maria.lopez@example.org", "currency": "EUR",
                                      "credit_limit": "100.00"}, ref=("erp", "C-7"))
@@ -86,7 +86,7 @@ def test_an_approve_and_a_replay_appear_with_who_what_why_and_links(app, hub):
     replayed, approved = (cells(r) for r in rows(page.text)[:2])
     assert replayed[1:] == ["admin (admin) in the console", "Replay",
                             f'<a href="/console/runs/{dead}">run {dead}</a> replayed', "the ERP is back up",
-                            "not recorded"]  # hub.runs.replay keeps no address
+                            "10.1.2.3"]
     assert approved[1:] == ["admin (admin) in the console", "Credit hold approved",
                             'order <a href="/console/orders/?ref=7701">7701</a> approved', "paid in advance by wire",
                             "10.1.2.3"]
@@ -219,8 +219,13 @@ SENTENCES = [  # as each writer words it (hub/runs, hub/users.py and the console
     ("collections.dispute", f"invoice INV-1: dispute closed by {ALICE}", ALICE, "invoice INV-1: dispute closed", None),
     ("collections.promise", f"invoice INV-1: promise to pay by 2026-12-15, recorded by {ALICE}", ALICE,
      "invoice INV-1: promise to pay by 2026-12-15", None),
-    ("users.add", f"user bob (ar) added by {CLI}", CLI, "user bob (ar) added", None),
-    ("users.remove", f"user bob (ar) removed by {CLI}", CLI, "user bob (ar) removed", None),
+    ("users.add", f"user bob (ar) added by {CLI}; reason: new AR clerk", CLI, "user bob (ar) added", "new AR clerk"),
+    ("users.remove", f"user bob (ar) removed by {CLI}; reason: left", CLI, "user bob (ar) removed", "left"),
+    ("users.add", f"user bob (ar) added by {CLI}", CLI, "user bob (ar) added", None),  # written before reasons
+    ("users.config", "console users of the config file at start: dana (admin), erik (ar)", None,
+     "console users of the config file at start: dana (admin), erik (ar)", None),
+    ("erasure", f"personal data of customer #3 erased: events 1, runs 2; by {CLI}; reason: request 2026-114", CLI,
+     "personal data of customer #3 erased: events 1, runs 2", "request 2026-114"),
     ("console.logout", "user bob logged out", "bob", "logged out", None),
     ("console.login_failed", "failed login as an unusable name (#0123456789ab)", "an unusable name (#0123456789ab)",
      "failed login", None),

@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from hub.users import hash_password
 from tests.console.conftest import CHROMIUM, PASSWORD, RECIPE
 from tests.support.hubproc import HubProcess
 
@@ -22,8 +23,13 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is part
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
+    """A hub signing console sessions with a key of its config file, with a viewer of the config
+    file (auditor) beside the database's admin and viewer."""
+    console = {"secret_key": "browser-test-console-key-0123456789abcdef",
+               "users": [{"name": "auditor", "role": "viewer", "password_hash": hash_password(PASSWORD)}]}
     hub = HubProcess(tmp_path_factory.mktemp("browser"), erp_url="http://127.0.0.1:9",
-                     slack_url="http://127.0.0.1:9", recipes={"orders.yaml": RECIPE})
+                     slack_url="http://127.0.0.1:9", recipes={"orders.yaml": RECIPE},
+                     extra_config={"console": console})
     for name in ("admin", "viewer"):
         hub.add_user(name, name, PASSWORD)
     hub.start()
@@ -64,6 +70,14 @@ def test_log_in_see_the_runs_and_open_one(browser, hub, dead_run):
     page.click(f"a[href='/console/runs/{dead_run}']")
     assert page.locator("#error-class").inner_text()
     assert "SO-9001" in page.locator("#payload").inner_text()
+
+
+def test_a_user_of_the_config_file_logs_in_with_its_role(browser, hub, dead_run):
+    page = logged_in(browser, hub, "auditor")
+    assert "auditor" in page.locator("header").inner_text()
+    page.goto(f"{hub.url}/console/runs/{dead_run}")
+    assert page.locator("#error-class").inner_text() and page.locator("#replay").count() == 0
+    assert page.goto(f"{hub.url}/console/runs/{dead_run}/edit").status == 403
 
 
 def test_a_viewer_has_no_replay_button_and_a_forged_post_is_refused(browser, hub, dead_run):

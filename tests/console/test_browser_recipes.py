@@ -56,7 +56,11 @@ def test_a_paused_recipe_keeps_its_webhook_run_waiting_until_resumed(hub, page):
     assert hub.api("GET", f"/runs/{run_id}").json()["status"] == "queued"
     page.goto(f"{hub.url}/console/runs/?recipe=shop-orders")
     assert "queued" in page.locator(f"tr:has(a[href='/console/runs/{run_id}'])").inner_text()
-    page.goto(f"{hub.url}/console/recipes/shop-orders")
+    page.goto(f"{hub.url}/console/runs/{run_id}")
+    assert "recipe shop-orders is paused" in page.locator("#paused").inner_text().lower()
+    assert "the run waits for recipe shop-orders to be resumed" in page.locator("p.empty").inner_text()
+    page.click("#paused a")  # to the recipe, to resume it
+    page.wait_for_url("**/console/recipes/shop-orders")
     assert page.locator("#waiting").inner_text() == "1"
 
     page.fill("input[name=reason]", "ERP is back")

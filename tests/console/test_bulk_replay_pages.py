@@ -88,6 +88,7 @@ def test_bulk_replay_replays_each_matching_dead_run_once_showing_progress(app, h
     client = client_of(app, "admin")
     today = date.today().isoformat()
     answer = client.post(f"/console/runs/bulk-replay?status=dead&recipe=orders&since={today}",
+                         environ_base={"REMOTE_ADDR": "10.6.6.6"},
                          data={"csrf_token": csrf_of(dead_list(client)), "reason": "the e-mails were fixed"})
     assert answer.status_code == 302
     location = answer.headers["Location"]
@@ -103,6 +104,9 @@ def test_bulk_replay_replays_each_matching_dead_run_once_showing_progress(app, h
         entries = list(session.scalars(select(AuditEntry.detail).where(AuditEntry.kind == "replay.bulk")))
         per_run = list(session.scalars(select(AuditEntry.detail).where(
             AuditEntry.kind == "replay", AuditEntry.detail.like("%bulk replay%"))))
+        addresses = set(session.scalars(select(AuditEntry.remote_addr).where(
+            AuditEntry.kind.in_(("replay", "replay.bulk")), AuditEntry.detail.like("%bulk replay%"))))
+    assert addresses == {"10.6.6.6"}
     assert len(entries) == 1
     assert "of 3 dead run(s) (status dead, recipe orders, since " in entries[0]
     assert entries[0].endswith("started by admin (admin) in the console; reason: the e-mails were fixed")

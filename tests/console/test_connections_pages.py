@@ -64,7 +64,7 @@ def hub(make_hub):
     hub = make_hub({"ledger": {"connector": "fake_ledger"}},
                    {"in.yaml": POLLING, "post.yaml": POSTING}, registry=registry)
     for name in ("admin", "ar", "viewer"):
-        add_user(hub.sessions, name, name, PASSWORD, who="the tests")
+        add_user(hub.sessions, name, name, PASSWORD, who="the tests", reason="a test user")
     return hub
 
 

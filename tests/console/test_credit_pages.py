@@ -41,7 +41,7 @@ def hub(tmp_path_factory):
     hub = Hub.from_config(root / "config.yaml")
     hub.migrate()
     for name in ("admin", "ar", "viewer"):
-        add_user(hub.sessions, name, name, PASSWORD, who="the tests")
+        add_user(hub.sessions, name, name, PASSWORD, who="the tests", reason="a test user")
     with hub.sessions.begin() as session:
         upsert(session, "customer", {"email": "maria.lopez@example.org", "currency": "EUR",
                                      "credit_limit": "100.00"}, ref=("erp", "C-7"))

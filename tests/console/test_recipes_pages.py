@@ -41,7 +41,7 @@ def hub(tmp_path_factory):
     hub = Hub.from_config(root / "config.yaml")
     hub.migrate()
     for name in ("admin", "ar", "viewer"):
-        add_user(hub.sessions, name, name, PASSWORD, who="the tests")
+        add_user(hub.sessions, name, name, PASSWORD, who="the tests", reason="a test user")
     yield hub
     hub.close()
 
@@ -136,9 +136,18 @@ def test_a_paused_recipes_runs_wait_and_run_after_resume(app, hub):
     assert 'id="state">paused' in page.text and "ERP maintenance" in page.text
     assert 'id="resume"' in page.text and ">1</a>" in page.text.split('id="waiting"')[1]
     assert status_of(hub, waiting) == "queued"
+    run_page = client.get(f"/console/runs/{waiting}").text
+    notice = run_page.split('id="paused"')[1].split("</p>")[0]
+    assert '<a href="/console/recipes/orders">orders</a> is paused' in notice
+    assert "by admin (admin) in the console: ERP maintenance" in notice
+    assert "waits: nothing runs until the recipe is resumed" in notice
+    assert "the run waits for recipe orders to be resumed" in run_page
+    assert "a worker will pick it up" not in run_page
 
     answer = post(client, "/console/recipes/orders/resume", reason="ERP is back")
     assert answer.status_code == 302
+    run_page = client.get(f"/console/runs/{waiting}").text
+    assert 'id="paused"' not in run_page and "a worker will pick it up" in run_page
     execute_queued(hub, waiting)
     assert status_of(hub, waiting) == "succeeded"
     with hub.sessions() as session:

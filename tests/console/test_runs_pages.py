@@ -169,13 +169,14 @@ def test_replay_by_an_admin_is_audited_with_the_reason(app, hub, dead_run):
     client = app.test_client()
     login(client, "admin")
     page = client.get(f"/console/runs/{dead_run}")
-    answer = client.post(f"/console/runs/{dead_run}/replay",
+    answer = client.post(f"/console/runs/{dead_run}/replay", environ_base={"REMOTE_ADDR": "10.3.4.5"},
                          data={"reason": "ERP back up", "csrf_token": csrf_of(page.text)})
     assert answer.status_code == 302
     with hub.sessions() as session:
         audit = session.scalars(select(AuditEntry).where(AuditEntry.kind == "replay")
                                 .order_by(AuditEntry.id.desc())).first()
-    assert audit.detail.startswith(f"run {dead_run} replayed by admin (admin) in the console; reason: ERP back up")
+    assert audit.detail == f"run {dead_run} replayed by admin (admin) in the console; reason: ERP back up"
+    assert audit.remote_addr == "10.3.4.5"
 
 
 def test_logout_ends_the_session(app):

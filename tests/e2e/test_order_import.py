@@ -168,7 +168,7 @@ def test_replaying_a_dead_run_after_the_target_recovers_succeeds_once(hub, erp, 
     run_id = hub.post_order(ORDER).json()["runs"][0]
     assert hub.wait_run(run_id, timeout=30)["status"] == "dead"
 
-    result = hub.cli("replay", str(run_id))
+    result = hub.cli("replay", str(run_id), "--reason", "the ERP is back")
     assert "succeeded" in result.stdout, result.stdout + result.stderr
     time.sleep(0.5)
     assert len(erp_orders(erp)) == 1

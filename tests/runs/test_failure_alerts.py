@@ -126,7 +126,7 @@ def test_a_replay_that_dies_again_announces_itself_not_the_original_twice(hub_wi
     hub = hub_with(recipe("Order {{ event.name }} failed: {{ run.error }}"))
     (run_id,) = deliver(hub, "orders", b'{"id": 1}')
     first = execute_run(hub, run_id)
-    again = execute_run(hub, replay(hub.sessions, run_id, {"orders": hub.recipes["orders"].recipe.hash}))
+    again = execute_run(hub, replay(hub.sessions, run_id, {"orders": hub.recipes["orders"].recipe.hash}, who="the tests"))
     assert again.status == "dead"
     reason = "'dict object' has no attribute 'name'"
     assert texts(slack) == [fallback(hub, first, reason), fallback(hub, again, reason)]

@@ -156,12 +156,12 @@ def test_a_dead_run_keeps_its_body_for_a_replay_until_the_run_itself_goes(hub):
         found.status, found.finished_at = "dead", utcnow() - 60 * DAY
     prune_hub(hub)
     assert state(hub, dead)["body_pruned"] is False
-    replayed = replay(hub.sessions, dead, {"orders": hub.recipes["orders"].recipe.hash})
+    replayed = replay(hub.sessions, dead, {"orders": hub.recipes["orders"].recipe.hash}, who="the tests")
     run(hub, replayed, age=60 * DAY)
     prune_hub(hub)
     assert state(hub, dead)["body_pruned"] is True
     with pytest.raises(ReplayError, match=r"the event of run \d+ was pruned on .* nothing left to replay"):
-        replay(hub.sessions, replayed, {"orders": hub.recipes["orders"].recipe.hash})
+        replay(hub.sessions, replayed, {"orders": hub.recipes["orders"].recipe.hash}, who="the tests")
 
 
 def test_after_pruning_a_redelivery_is_a_duplicate_and_no_effect_is_repeated(hub):

@@ -115,7 +115,7 @@ def test_a_bookkeeping_failure_ends_the_run_dead_and_replayable(make_hub, monkey
     assert run.finished_at is not None and step_count(hub, run_id) == 0
     assert "Acme" not in caplog.text and "acme.example" not in caplog.text
     monkeypatch.undo()
-    again = replay(hub.sessions, run_id, {"manual-customer": hub.recipes["manual-customer"].recipe.hash})
+    again = replay(hub.sessions, run_id, {"manual-customer": hub.recipes["manual-customer"].recipe.hash}, who="the tests")
     assert execute(hub, claim(hub, again)) == "succeeded"
 
 

@@ -17,6 +17,7 @@ from connectors.base import Connector
 from hub import STARTER, jsonutil
 from hub.store.erasure import erase_customer
 from hub.cli import main
+from hub.cli_common import command_line_actor
 from hub.registry import ConnectorRegistry
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept
@@ -112,8 +113,8 @@ def erase(hub, ref: str):
     """The command as an admin types it, with a config naming the same database."""
     config = hub.settings.path.with_name("admin.yaml")
     config.write_text(yaml.safe_dump({"database": hub.settings.database_url, "recipes": ["no-recipes/*.yaml"]}))
-    return CliRunner().invoke(main, ["--config", str(config), "erase", "customer", ref],
-                              catch_exceptions=False)
+    return CliRunner().invoke(main, ["--config", str(config), "erase", "customer", ref,
+                                     "--reason", "erasure request 2026-114"], catch_exceptions=False)
 
 
 def test_an_erased_customer_appears_nowhere_and_the_books_still_add_up(hub, caplog):
@@ -136,7 +137,8 @@ def test_an_erased_customer_appears_nowhere_and_the_books_still_add_up(hub, capl
     with hub.sessions() as session:
         audit = session.scalars(select(AuditEntry).where(AuditEntry.kind == "erasure")).one()
     assert audit.detail == ("personal data of customer known by e-mail only erased: "
-                            "effects 2, events 1, sales_orders 1, step_runs 5")
+                            "effects 2, events 1, sales_orders 1, step_runs 5; "
+                            f"by {command_line_actor()}; reason: erasure request 2026-114")
     logged = [r.getMessage() for r in caplog.records if r.name == "o2c_hub.erasure"]
     assert logged == [audit.detail]
 
@@ -311,7 +313,7 @@ def test_no_copy_of_an_erased_email_stays_in_the_sqlite_files(hub):
     files = {path: open(path, "rb").read() for path in (database, f"{database}-wal")}
     assert any(email in data for data in files.values()), "the order did not reach the files"
 
-    report = erase_customer(hub.sessions, email.decode())
+    report = erase_customer(hub.sessions, email.decode(), who="the tests", reason="request 7")
 
     assert report.on_disk == ""
     with open(f"{database}-wal", "rb") as wal:

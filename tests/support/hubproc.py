@@ -92,7 +92,8 @@ class HubProcess:
 
     def add_user(self, name: str, role: str, password: str) -> None:
         """A console user, added as an admin would (``o2c-hub users add``)."""
-        self.cli("users", "add", name, "--role", role, "--password-stdin", input=password + "\n")
+        self.cli("users", "add", name, "--role", role, "--reason", "a test user", "--password-stdin",
+                 input=password + "\n")
 
     def start(self, timeout: float = 60) -> HubProcess:
         with self.log.open("a") as log:

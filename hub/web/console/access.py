@@ -1,7 +1,8 @@
 """Who is logged in, and what they may do.
 
-The session holds only the user's id; the user (and so their role) is read from the database
-on every request, so removing a user ends their session at their next click.
+The session holds only a reference to the user (see hub.users.User.session_ref); the user, and
+so their role, is read again on every request (from the database, or from the config file as
+the hub read it at start), so removing a user ends their session at their next click.
 """
 
 from __future__ import annotations
@@ -10,17 +11,28 @@ from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
 
-from hub.users import User, get_user
+from hub.users import User, user_by_session_ref
 from hub.web.context import current_hub
+
+SESSION_KEY = "user"  # the user's session_ref
 
 
 def current_user() -> User | None:
     if "console_user" not in g:
-        user_id = session.get("uid")
-        g.console_user = get_user(current_hub().sessions, user_id) if isinstance(user_id, int) else None
-        if user_id is not None and g.console_user is None:
+        ref = session.get(SESSION_KEY)
+        hub = current_hub()
+        g.console_user = (user_by_session_ref(hub.sessions, hub.settings.console_users, ref)
+                          if isinstance(ref, str) else None)
+        if ref is not None and g.console_user is None:
             session.clear()
     return g.console_user
+
+
+def log_in(user: User) -> None:
+    """Start a new session for ``user``: nothing from before carries over."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_KEY] = user.session_ref
 
 
 def require_login():

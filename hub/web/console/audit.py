@@ -45,7 +45,8 @@ KINDS = {
     "credit.approve": "Credit hold approved", "credit.reject": "Credit hold rejected",
     "cashapp.accept": "Cash application accepted", "cashapp.reject": "Cash application rejected",
     "collections.dispute": "Dispute", "collections.promise": "Promise to pay",
-    "users.add": "User added", "users.remove": "User removed", "console.login": "Login",
+    "users.add": "User added", "users.remove": "User removed",
+    "users.config": "Users of the config file", "console.login": "Login",
     "console.logout": "Logout", "console.login_failed": "Failed login", "erasure": "Personal data erased",
     WEBHOOK_REJECTED: "Rejected webhooks",
 }
@@ -68,8 +69,10 @@ SHAPES = {kind: re.compile(pattern, re.DOTALL) for kind, pattern in {
     "cashapp.reject": r"(?P<what>cash application proposal \d+ \(.*?\) rejected)" + _BY + _WHY,
     "collections.dispute": r"(?P<what>invoice .+?: dispute (?:closed|opened))(?:" + _WHY + ")? by " + _CONSOLE_ACTOR,
     "collections.promise": r"(?P<what>invoice .+?: promise to pay .*?), recorded" + _BY,
-    "users.add": r"(?P<what>user \S+ \(\w+\) added)" + _BY,
-    "users.remove": r"(?P<what>user \S+ \(\w+\) removed)" + _BY,
+    "users.add": r"(?P<what>user \S+ \(\w+\) added)" + _BY + "(?:" + _WHY + ")?",
+    "users.remove": r"(?P<what>user \S+ \(\w+\) removed)" + _BY + "(?:" + _WHY + ")?",
+    "users.config": r"(?P<what>console users of the config file at start: .*)",
+    "erasure": r"(?P<what>personal data of customer .+? erased: .*?); by (?P<who>.+?)" + _WHY,
     "console.login": r"user (?P<who>\S+) (?P<what>logged in)",
     "console.logout": r"user (?P<who>\S+) (?P<what>logged out)",
     "console.login_failed": r"(?P<what>failed login) as (?P<who>.+)",
@@ -91,7 +94,7 @@ def index():
     older = entries[-1]["id"] if len(found) > PAGE else None
     return render_template("console/audit/index.html", entries=entries, filters=filters, older=older,
                            paged=before_id is not None, kinds=KINDS, prefixes=_prefixes(),
-                           users=[u.name for u in list_users(hub.sessions)])
+                           users=sorted({u.name for u in list_users(hub.sessions, hub.settings.console_users)}))
 
 
 def _filters() -> dict:
@@ -162,7 +165,7 @@ def entry_view(entry: AuditEntry, recipes: set[str]) -> dict:
     found = shape.fullmatch(entry.detail) if shape else None
     if found:
         parts = found.groupdict()
-        view.update(who=parts["who"], why=parts.get("why"), what=_linked(found, recipes),
+        view.update(who=parts.get("who"), why=parts.get("why"), what=_linked(found, recipes),
                     note=(parts.get("bulk") or parts.get("outcome") or "").lstrip(";: ") or None)
     return view
 

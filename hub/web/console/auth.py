@@ -11,7 +11,7 @@ from flask import redirect, render_template, request, session, url_for
 
 from hub.store.platform import AuditEntry
 from hub.users import Throttled, authenticate
-from hub.web.console.access import current_user
+from hub.web.console.access import current_user, log_in
 from hub.web.console.blueprint import console_blueprint
 from hub.web.context import current_hub
 
@@ -34,14 +34,13 @@ def login_post():
     if not name or not password or len(name) > MAX_FIELD or len(password) > MAX_FIELD:
         return _form("Enter your user name and password.", 400)
     try:
-        user = authenticate(current_hub().sessions, name, password, request.remote_addr)
+        hub = current_hub()
+        user = authenticate(hub.sessions, name, password, request.remote_addr, hub.settings.console_users)
     except Throttled as exc:
         return _form(f"Login refused: {exc}.", 429)
     if user is None:
         return _form("Wrong user name or password.", 401)
-    session.clear()  # a new session on login: nothing from before carries over
-    session.permanent = True
-    session["uid"] = user.id
+    log_in(user)
     return redirect(_next_page())
 
 

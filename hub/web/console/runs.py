@@ -26,6 +26,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from hub import jsonutil
 from hub.runs.bulk import BulkReplays
+from hub.runs.pauses import WAITING, paused_recipes
 from hub.runs.replay import ReplayError, RunNotFound, dead_run_ids, replay
 from hub.runs.report import list_runs, run_detail, run_summary
 from hub.runs.resubmit import resubmit
@@ -126,9 +127,10 @@ def show(run_id: int):
         replays = list(session.scalars(select(Run.id).where(Run.replay_of == run_id).order_by(Run.id)))
         event_source = run.event.source
     loaded = hub.recipes.get(detail["recipe"])
+    pause = paused_recipes(hub.sessions).get(detail["recipe"]) if detail["status"] in WAITING else None
     return render_template("console/runs/show.html", run=detail, readable=readable,
                            attempts=_by_attempt(detail["steps"]), replays=replays,
-                           event_source=event_source,
+                           event_source=event_source, pause=pause, recipe_loaded=loaded is not None,
                            current_hash=loaded.recipe.hash if loaded else None)
 
 
@@ -153,7 +155,8 @@ def replay_run(run_id: int):
     reason = forms.reason()
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
     try:
-        new_id = replay(hub.sessions, run_id, hashes, who=f"{actor()}; reason: {reason}")
+        new_id = replay(hub.sessions, run_id, hashes, who=actor(), reason=reason,
+                        remote_addr=request.remote_addr)
     except RunNotFound as exc:
         abort(404, str(exc))
     except ReplayError as exc:
@@ -233,7 +236,8 @@ def bulk_replay():
         return redirect(url_for(".index", **request.args))
     what = ", ".join(f"{k} {v}" for k, v in filters.items() if v)
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
-    job = _bulk_replays().start(ids, hashes, what=what, who=actor(), reason=reason)
+    job = _bulk_replays().start(ids, hashes, what=what, who=actor(), reason=reason,
+                                remote_addr=request.remote_addr)
     return redirect(url_for(".bulk_progress", job_id=job.id, **request.args))
 
 

@@ -1,8 +1,9 @@
-"""The console's session cookie: signed with a key kept in the database, opened on console
-paths only, Secure whenever the hub is reached over https.
+"""The console's session cookie: signed with the config file's ``console.secret_key``, else
+with a key kept in the database; opened on console paths only, Secure whenever the hub is
+reached over https.
 
-The key is made on first use and shared by every web process through the database
-(``console_keys``), so a restart or a second process keeps everyone logged in.
+Without a configured key one is made on first use and shared by every web process through the
+database (``console_keys``), so a restart or a second process keeps everyone logged in.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
         if not request.path.startswith(PREFIX + "/") or request.path.startswith(PREFIX + "/static/"):
             return None  # webhooks and the API have no session (Flask gives them a null one)
         if not app.secret_key:
-            app.secret_key = signing_key()
+            app.secret_key = current_hub().settings.console_secret_key or signing_key()
         return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
@@ -35,7 +36,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 
 
 def signing_key() -> str:
-    """The console's signing key, made and stored on first use."""
+    """The console's signing key kept in the database, made and stored on first use."""
     sessions = current_hub().sessions
     with sessions() as session:
         found = session.get(ConsoleKey, KEY_NAME)

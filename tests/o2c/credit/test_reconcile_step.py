@@ -112,7 +112,7 @@ def test_the_read_only_call_is_made_again_by_every_run_and_replay(hub):
     assert Erp.calls == 1 and Chat.texts == ["1 difference(s); #1002 total hub 80.00 / ERP 70.00"]
 
     Erp.sales[1]["total"] = Decimal("80.00")  # corrected in the ERP
-    again = finish(hub, replay(hub.sessions, first.id, {"reconcile": hub.recipes["reconcile"].recipe.hash}))
+    again = finish(hub, replay(hub.sessions, first.id, {"reconcile": hub.recipes["reconcile"].recipe.hash}, who="the tests"))
     assert again.status == "succeeded"
     assert Erp.calls == 2  # the live list, not the first run's answer
     assert next(s for s in again.steps if s.step_id == "differences").output["count"] == 0
