@@ -1,22 +1,38 @@
 """Runs a built recipe's steps in order, recording each step's outcome.
 
 Errors are classified here into the error tree (see hub.errors): our own errors pass through,
-a database that is busy is retriable, a JMESPath evaluation error is fatal (bad data), and any
-other exception is a fatal internal error, recorded with its class name.
+a JMESPath evaluation error is fatal (bad data), and any other exception is a fatal internal
+error, recorded with its class name.
+
+A database error is recorded by its class alone: ``database error (IntegrityError); details in
+the hub log``. Its text quotes the SQL statement and its parameters (the event's data, personal
+data), so it never reaches a run record, an alert or the log; the log gets one line with what
+the driver names (SQLSTATE, constraint, table, column), never a value. A constraint violation
+(IntegrityError: another run stored the same record, claimed the same effect, since this one
+looked) and a busy, locked, deadlocked or unreachable database (OperationalError, which includes
+PostgreSQL's serialization failures) are retriable: the next attempt reads what the other run
+committed. Any other database error is fatal.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from hub.errors import FatalError, HubError, RetriableError
 from hub.pipeline.context import RunContext, StepRecord
 from hub.pipeline.steps import Filtered, Step, truthy
 from hub.store.base import utcnow
+
+log = logging.getLogger("o2c_hub.runs")
+
+#: Database errors another run's work at the same moment can cause, gone at the next attempt.
+_RETRIABLE_DATABASE_ERRORS = (IntegrityError, OperationalError)
 
 
 def run_steps(steps: Sequence[Step], ctx: RunContext, *, prefix: str = "") -> dict[str, Any]:
@@ -48,6 +64,10 @@ def _run_one(step: Step, ctx: RunContext, record: StepRecord) -> Any:
         raise
     except Exception as exc:
         error = classify(exc)
+        if isinstance(exc, SQLAlchemyError):
+            log.log(logging.INFO if isinstance(error, RetriableError) else logging.WARNING,
+                    "run %s step %s: %s", ctx.run_id, step.id, database_detail(exc),
+                    extra={"run_id": ctx.run_id, "step_id": step.id})
         if error.where is None:
             error.where = f"{step.location}: step {step.id}"
         _finish(record, ctx, "failed", error=error)
@@ -62,11 +82,39 @@ def classify(exc: Exception) -> HubError:
     """``exc`` as a member of the error tree, so the run knows whether to retry."""
     if isinstance(exc, HubError):
         return exc
-    if isinstance(exc, OperationalError):
-        return RetriableError(f"the database was busy: {exc.orig}")
+    if isinstance(exc, SQLAlchemyError):
+        message = f"database error ({type(exc).__name__}); details in the hub log"
+        retriable = isinstance(exc, _RETRIABLE_DATABASE_ERRORS)
+        return RetriableError(message) if retriable else FatalError(message)
     if isinstance(exc, JMESPathError):
         return FatalError(f"expression failed on this data: {exc}")
     return FatalError(f"internal error ({type(exc).__name__}): {exc}")
+
+
+def database_detail(exc: SQLAlchemyError) -> str:
+    """What the hub log says of a database error: its class, the driver's class and what the
+    driver names, e.g. ``database error (IntegrityError from sqlite3.IntegrityError):
+    SQLITE_CONSTRAINT_UNIQUE, UNIQUE constraint failed: sales_orders.number``. Never the
+    statement, its parameters, or a server message that may quote a value."""
+    driver = getattr(exc, "orig", None)
+    if driver is None:
+        return f"database error ({type(exc).__name__})"
+    names = ", ".join(_names_in(driver))
+    return (f"database error ({type(exc).__name__} from {type(driver).__module__}.{type(driver).__name__})"
+            + (f": {names}" if names else ""))
+
+
+def _names_in(driver: BaseException) -> list[str]:
+    """The SQLSTATE or SQLite error name, and the constraint, table and column a driver error names."""
+    diag = getattr(driver, "diag", None)
+    if diag is not None:  # psycopg: the server's names (its message's DETAIL line quotes the row)
+        named = (("constraint", diag.constraint_name), ("table", diag.table_name), ("column", diag.column_name))
+        return [f"SQLSTATE {driver.sqlstate}"] + [f"{what} {name}" for what, name in named if name]
+    if isinstance(driver, sqlite3.IntegrityError):  # "UNIQUE constraint failed: t.a, t.b": columns only
+        return [driver.sqlite_errorname, str(driver).splitlines()[0]]
+    if isinstance(driver, sqlite3.Error):
+        return [driver.sqlite_errorname]
+    return []
 
 
 def _finish(record: StepRecord, ctx: RunContext, status: str, *, output: Any = None,

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import jsonutil
+from hub.pipeline.runner import database_detail
 from hub.store.base import utcnow
 from hub.store.platform import AuditEntry, Event, Run
 
@@ -72,9 +73,12 @@ def accept(sessions: sessionmaker, event: NewEvent, recipes: Sequence[tuple[str,
         session.add_all(runs)
         try:
             session.commit()
-        except IntegrityError:
+        except IntegrityError:  # stored meanwhile by another request or process: a duplicate
             session.rollback()
-            return _existing(session, event.dedupe_key)
+            existing = _existing(session, event.dedupe_key)
+            if existing is None:  # no: another constraint refused the rows
+                raise
+            return existing
         return Accepted(event_id=row.id, run_ids=tuple(r.id for r in runs), duplicate=False)
 
 
@@ -97,9 +101,9 @@ def _unusable(body: bytes) -> str | None:
     return f"the body holds {broken}" if broken else None
 
 
-def _existing(session, dedupe_key: str) -> Accepted:
-    row = session.scalars(select(Event).where(Event.dedupe_key == dedupe_key)).one()
-    return Accepted(event_id=row.id, run_ids=tuple(r.id for r in row.runs), duplicate=True)
+def _existing(session, dedupe_key: str) -> Accepted | None:
+    row = session.scalars(select(Event).where(Event.dedupe_key == dedupe_key)).one_or_none()
+    return Accepted(event_id=row.id, run_ids=tuple(r.id for r in row.runs), duplicate=True) if row else None
 
 
 def audit(sessions: sessionmaker, kind: str, detail: str, *, connection: str | None = None,
@@ -157,7 +161,9 @@ class GroupCommit:
         except IntegrityError:  # another process stored one of these keys meanwhile
             answers = None
         except Exception as exc:  # the database is unavailable: every waiting request fails
-            log.exception("could not store %d event(s)", len(items))
+            # named, not printed: a database error's text quotes the events' bodies
+            log.error("could not store %d event(s): %s", len(items),
+                      database_detail(exc) if isinstance(exc, SQLAlchemyError) else type(exc).__name__)
             for _, _, done in items:
                 done.set_exception(exc)
             return

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +35,10 @@ _MAX_KEY = 400
 _EFFECTS = Effect.__table__
 _CLAIM = insert(_EFFECTS)
 _SETTLE = update(_EFFECTS).where(_EFFECTS.c.key == bindparam("effect_key"))
+_FOUND = (select(_EFFECTS.c.status, _EFFECTS.c.result, _EFFECTS.c.run_id,
+                 Run.__table__.c.status.label("owner_status"))
+          .outerjoin(Run.__table__, Run.__table__.c.id == _EFFECTS.c.run_id)
+          .where(_EFFECTS.c.key == bindparam("effect_key")))
 
 
 def effect_key(*parts: object) -> str:
@@ -92,20 +96,20 @@ class EffectLedger:
                 return None
             except IntegrityError:  # done before, or claimed by another run
                 session.rollback()
-            effect = session.get(Effect, key)
-            if effect.status == "done":
-                return Outcome(effect.result, reused=True)
-            self._take_over(session, effect)
+            # The effect and its owner's status in one statement (one snapshot): read apart, a
+            # run that finishes in between looks pending and not running, and is called again.
+            found = session.execute(_FOUND, {"effect_key": key}).one()
+            if found.status == "done":
+                return Outcome(found.result, reused=True)
+            self._take_over(session, key, found)
             return None
 
-    def _take_over(self, session: Session, effect: Effect) -> None:
+    def _take_over(self, session: Session, key: str, found: Row) -> None:
         """A pending effect: ours from an earlier attempt, or left by a run that is not running."""
-        if effect.run_id not in (None, self.run_id):
-            owner = session.get(Run, effect.run_id)
-            if owner is not None and owner.status == "running":
-                raise RetriableError(
-                    f"run {effect.run_id} is performing this effect right now; trying again later",
-                    retry_after=5,
-                )
-        effect.run_id = self.run_id
+        if found.run_id not in (None, self.run_id) and found.owner_status == "running":
+            raise RetriableError(
+                f"run {found.run_id} is performing this effect right now; trying again later",
+                retry_after=5,
+            )
+        session.get(Effect, key).run_id = self.run_id
         session.commit()
