@@ -3,6 +3,8 @@
     o2c-hub dunning run --policies hub/starter/dunning.yaml --policy standard [--as-of DATE]
     o2c-hub dunning dispute INV-2026-0042 --reason "goods damaged"   (--resolved to close)
     o2c-hub dunning promise INV-2026-0042 --until 2026-12-15         (--withdraw to drop)
+
+Disputes and promises are audit lines, worded as the console's collections page words them.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from hub.cli_common import fail, hub_from
+from hub.cli_common import command_line_actor, fail, hub_from, reason_text
 from hub.errors import HubError
 from hub.o2c.dunning import state
 from hub.o2c.dunning.policy import load_policies
 from hub.o2c.dunning.runner import run_dunning
+from hub.store.o2c import Invoice
+from hub.store.platform import AuditEntry
 
 
 @click.group("dunning")
@@ -54,11 +60,15 @@ def run(ctx: click.Context, path: str, name: str, as_of) -> None:
 @click.pass_context
 def dispute(ctx: click.Context, invoice: str, reason: str | None, resolved: bool) -> None:
     """Open (or close) a dispute on INVOICE: disputed invoices are not dunned."""
-    if not resolved and not reason:
+    if not resolved and not (reason or "").strip():
         fail("give --reason for a dispute (or --resolved to close one)")
+    why = None if resolved else reason_text(reason)
     hub = hub_from(ctx)
     with hub.sessions.begin() as session:
-        state.set_dispute(session, invoice, disputed=not resolved, reason=reason)
+        _known(session, invoice)
+        state.set_dispute(session, invoice, disputed=not resolved, reason=why)
+        what = "dispute closed" if resolved else f"dispute opened; reason: {why}"
+        session.add(AuditEntry(kind="collections.dispute", detail=f"invoice {invoice}: {what} by {command_line_actor()}"))
     click.echo(f"{invoice}: dispute {'closed' if resolved else 'opened'}")
 
 
@@ -73,5 +83,14 @@ def promise(ctx: click.Context, invoice: str, until, withdraw: bool) -> None:
         fail("give --until DATE (or --withdraw)")
     hub = hub_from(ctx)
     with hub.sessions.begin() as session:
+        _known(session, invoice)
         state.set_promise(session, invoice, None if withdraw else until.date())
+        what = "promise to pay withdrawn" if withdraw else f"promise to pay by {until.date()}"
+        session.add(AuditEntry(kind="collections.promise",
+                               detail=f"invoice {invoice}: {what}, recorded by {command_line_actor()}"))
     click.echo(f"{invoice}: " + ("promise withdrawn" if withdraw else f"promised by {until.date()}"))
+
+
+def _known(session: Session, number: str) -> None:
+    if session.scalar(select(Invoice.id).where(Invoice.kind == "invoice", Invoice.number == number)) is None:
+        fail(f"there is no invoice {number}")

@@ -52,7 +52,7 @@ KINDS = {
 }
 _BY = r" by (?P<who>.+?)"
 _WHY = r"; reason: (?P<why>.*)"
-_CONSOLE_ACTOR = r"(?P<who>[^ ]+ \([a-z]+\) in the console)"
+_PERSON = r"(?P<who>[^ ]+ \([a-z]+\) in the console|the command line(?: \(system user [^)]*\))?)"
 #: How each kind's sentence reads: ``what`` (with the targets ``run``, ``new_run``, ``order``,
 #: ``recipe`` inside it), ``who`` and ``why``.
 SHAPES = {kind: re.compile(pattern, re.DOTALL) for kind, pattern in {
@@ -67,7 +67,7 @@ SHAPES = {kind: re.compile(pattern, re.DOTALL) for kind, pattern in {
     "credit.reject": r"(?P<what>order (?P<order>.+?) rejected)" + _BY + _WHY,
     "cashapp.accept": r"(?P<what>cash application proposal \d+ \(.*?\) accepted)" + _BY + r"(?P<outcome>: applied .*)",
     "cashapp.reject": r"(?P<what>cash application proposal \d+ \(.*?\) rejected)" + _BY + _WHY,
-    "collections.dispute": r"(?P<what>invoice .+?: dispute (?:closed|opened))(?:" + _WHY + ")? by " + _CONSOLE_ACTOR,
+    "collections.dispute": r"(?P<what>invoice .+?: dispute (?:closed|opened))(?:" + _WHY + ")? by " + _PERSON,
     "collections.promise": r"(?P<what>invoice .+?: promise to pay .*?), recorded" + _BY,
     "users.add": r"(?P<what>user \S+ \(\w+\) added)" + _BY + "(?:" + _WHY + ")?",
     "users.remove": r"(?P<what>user \S+ \(\w+\) removed)" + _BY + "(?:" + _WHY + ")?",

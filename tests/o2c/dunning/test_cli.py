@@ -70,3 +70,32 @@ def test_unknown_policy_and_missing_reason_are_refused(setup):
     config, policy, _ = setup
     assert "has no policy 'nope'" in cli(config, "run", "--policies", str(policy), "--policy", "nope").output
     assert "give --reason" in cli(config, "dispute", "INV-1").output
+
+
+def test_disputes_and_promises_are_audit_lines_the_console_reads(setup):
+    """The command line leaves the same audit trail as the collections page: who, what, why."""
+    from sqlalchemy import select
+
+    from hub.store.platform import AuditEntry
+    from hub.web.console.audit import entry_view
+
+    config, _, _ = setup
+    assert cli(config, "dispute", "INV-1", "--reason", "pallet arrived   broken").exit_code == 0
+    assert cli(config, "promise", "INV-2", "--until", "2030-01-15").exit_code == 0
+    assert cli(config, "promise", "INV-2", "--withdraw").exit_code == 0
+    assert cli(config, "dispute", "INV-1", "--resolved").exit_code == 0
+    unknown = cli(config, "dispute", "INV-404", "--reason", "typo")
+    assert unknown.exit_code == 1 and "there is no invoice INV-404" in unknown.output
+    hub = Hub.from_config(config)
+    try:
+        with hub.sessions() as session:
+            entries = session.scalars(select(AuditEntry).where(AuditEntry.kind.like("collections.%"))
+                                      .order_by(AuditEntry.id)).all()
+            views = [entry_view(e, set()) for e in entries]
+    finally:
+        hub.close()
+    assert [e.kind for e in entries] == ["collections.dispute", "collections.promise",
+                                         "collections.promise", "collections.dispute"]
+    assert views[0]["why"] == "pallet arrived broken" and views[0]["who"].startswith("the command line")
+    assert views[1]["what"] == [("invoice INV-2: promise to pay by 2030-01-15", None)]
+    assert all(v["who"].startswith("the command line") for v in views), views
