@@ -17,7 +17,6 @@ committed. Any other database error is fatal.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from hub.errors import FatalError, HubError, RetriableError
 from hub.pipeline.context import RunContext, StepRecord
 from hub.pipeline.steps import Filtered, Step, truthy
-from hub.store.base import utcnow
+from hub.store.base import database_detail, utcnow
 
 log = logging.getLogger("o2c_hub.runs")
 
@@ -89,32 +88,6 @@ def classify(exc: Exception) -> HubError:
     if isinstance(exc, JMESPathError):
         return FatalError(f"expression failed on this data: {exc}")
     return FatalError(f"internal error ({type(exc).__name__}): {exc}")
-
-
-def database_detail(exc: SQLAlchemyError) -> str:
-    """What the hub log says of a database error: its class, the driver's class and what the
-    driver names, e.g. ``database error (IntegrityError from sqlite3.IntegrityError):
-    SQLITE_CONSTRAINT_UNIQUE, UNIQUE constraint failed: sales_orders.number``. Never the
-    statement, its parameters, or a server message that may quote a value."""
-    driver = getattr(exc, "orig", None)
-    if driver is None:
-        return f"database error ({type(exc).__name__})"
-    names = ", ".join(_names_in(driver))
-    return (f"database error ({type(exc).__name__} from {type(driver).__module__}.{type(driver).__name__})"
-            + (f": {names}" if names else ""))
-
-
-def _names_in(driver: BaseException) -> list[str]:
-    """The SQLSTATE or SQLite error name, and the constraint, table and column a driver error names."""
-    diag = getattr(driver, "diag", None)
-    if diag is not None:  # psycopg: the server's names (its message's DETAIL line quotes the row)
-        named = (("constraint", diag.constraint_name), ("table", diag.table_name), ("column", diag.column_name))
-        return [f"SQLSTATE {driver.sqlstate}"] + [f"{what} {name}" for what, name in named if name]
-    if isinstance(driver, sqlite3.IntegrityError):  # "UNIQUE constraint failed: t.a, t.b": columns only
-        return [driver.sqlite_errorname, str(driver).splitlines()[0]]
-    if isinstance(driver, sqlite3.Error):
-        return [driver.sqlite_errorname]
-    return []
 
 
 def _finish(record: StepRecord, ctx: RunContext, status: str, *, output: Any = None,

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import jsonutil
-from hub.pipeline.runner import database_detail
+from hub.store.base import database_detail
 from hub.store.base import utcnow
 from hub.store.platform import AuditEntry, Event, Run
 

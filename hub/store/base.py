@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Engine, Numeric, String, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -54,6 +56,8 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
     # JSON columns hold money: serialize Decimal as exact number literals, parse back to Decimal.
     json_args = {"json_serializer": jsonutil.dumps, "json_deserializer": jsonutil.loads}
+    # hide_parameters: a database error's text never quotes the values (event data, personal data).
+    json_args["hide_parameters"] = True
     if url.startswith("sqlite"):
         _create_sqlite_file(url)
         engine = create_engine(
@@ -97,3 +101,29 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def database_detail(exc: SQLAlchemyError) -> str:
+    """What the hub log says of a database error: its class, the driver's class and what the
+    driver names, e.g. ``database error (IntegrityError from sqlite3.IntegrityError):
+    SQLITE_CONSTRAINT_UNIQUE, UNIQUE constraint failed: sales_orders.number``. Never the
+    statement, its parameters, or a server message that may quote a value."""
+    driver = getattr(exc, "orig", None)
+    if driver is None:
+        return f"database error ({type(exc).__name__})"
+    names = ", ".join(_names_in(driver))
+    return (f"database error ({type(exc).__name__} from {type(driver).__module__}.{type(driver).__name__})"
+            + (f": {names}" if names else ""))
+
+
+def _names_in(driver: BaseException) -> list[str]:
+    """The SQLSTATE or SQLite error name, and the constraint, table and column a driver error names."""
+    diag = getattr(driver, "diag", None)
+    if diag is not None:  # psycopg: the server's names (its message's DETAIL line quotes the row)
+        named = (("constraint", diag.constraint_name), ("table", diag.table_name), ("column", diag.column_name))
+        return [f"SQLSTATE {driver.sqlstate}"] + [f"{what} {name}" for what, name in named if name]
+    if isinstance(driver, sqlite3.IntegrityError):  # "UNIQUE constraint failed: t.a, t.b": columns only
+        return [driver.sqlite_errorname, str(driver).splitlines()[0]]
+    if isinstance(driver, sqlite3.Error):
+        return [driver.sqlite_errorname]
+    return []

@@ -14,8 +14,10 @@ import logging
 import traceback
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from hub.store.base import database_detail
 from hub.web.context import current_hub
 
 log = logging.getLogger("o2c_hub.web")
@@ -64,7 +66,10 @@ def http_error(exc: HTTPException):
 
 def unexpected_error(exc: Exception):
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    message = current_hub().redactor.text(str(exc))[:300]
+    if isinstance(exc, SQLAlchemyError):  # its text quotes the statement: name the error only
+        message = database_detail(exc)
+    else:
+        message = current_hub().redactor.text(str(exc))[:300]
     log.error("unexpected %s on %s %s: %s\n%s", type(exc).__name__, request.method, request.path,
               message, frames)
     return jsonify(error="internal error: the hub could not answer this request"), 500

@@ -71,3 +71,27 @@ def test_an_unexpected_error_is_a_logged_json_500_without_secrets(hub, caplog):
     assert answer.headers["Cache-Control"] == "no-store"
     assert "RuntimeError on GET /api/v1/explode" in caplog.text
     assert TOKEN not in caplog.text and TOKEN not in answer.get_data(as_text=True)
+
+
+def test_an_unexpected_database_error_is_logged_by_name_never_with_its_sql_or_values(hub, caplog):
+    """The statement and its parameters (a customer's e-mail) stay out of the log and the answer."""
+    from sqlalchemy import text
+
+    app = create_app(hub)
+    email = "jane.doe" + "@example.com"  # built, so the traceback's source lines do not quote it
+
+    @app.get("/api/v1/explode-db")
+    def explode_db():
+        with hub.sessions.begin() as session:
+            session.execute(text("CREATE TABLE IF NOT EXISTS probe (email VARCHAR UNIQUE)"))
+            session.execute(text("INSERT INTO probe (email) VALUES (:e)"), {"e": email})
+        with hub.sessions.begin() as session:
+            session.execute(text("INSERT INTO probe (email) VALUES (:e)"), {"e": email})
+        return "unreachable"
+
+    with caplog.at_level(logging.ERROR, logger="o2c_hub.web"):
+        answer = app.test_client().get("/api/v1/explode-db", headers=AUTH)
+    assert answer.status_code == 500
+    assert "IntegrityError" in caplog.text and "probe.email" in caplog.text
+    for leak in (email, "[SQL:", "[parameters:"):
+        assert leak not in caplog.text and leak not in answer.get_data(as_text=True)
