@@ -57,21 +57,25 @@ def check_order(session: Session, order: dict[str, Any], policy: Policy, *, prep
 
 
 def decide(session: Session, order_number: str, decision: str, *, who: str, reason: str) -> CreditCheck:
-    """Approve or reject the held order ``order_number``; its run is re-queued or ended."""
+    """Approve or reject the held order ``order_number``: every held check of it takes the
+    decision and each held run is re-queued or ended. Returns the newest check."""
     if decision not in (APPROVED, REJECTED):
         raise ValueError(f"decision must be {APPROVED} or {REJECTED}, not {decision!r}")
     if not reason.strip():
         raise CreditDecisionError("a reason is required")
-    check = session.scalars(select(CreditCheck).where(
+    # Every held check of the order: two deliveries of one order hold two runs, one decision frees both.
+    checks = list(session.scalars(select(CreditCheck).where(
         CreditCheck.order_number == order_number, CreditCheck.decision == HELD,
-    ).order_by(CreditCheck.id.desc()).limit(1)).first()
-    if check is None:
+    ).order_by(CreditCheck.id.desc())))
+    if not checks:
         raise CreditDecisionError(f"order {order_number} has no credit check waiting for a decision")
     now = utcnow()
-    check.decision, check.decided_by, check.reason, check.decided_at = decision, who, reason.strip(), now
-    run = session.get(Run, check.run_id) if check.run_id else None
-    if run is not None and run.status == "held":
-        _release(run, decision, now)
+    for check in checks:
+        check.decision, check.decided_by, check.reason, check.decided_at = decision, who, reason.strip(), now
+        run = session.get(Run, check.run_id) if check.run_id else None
+        if run is not None and run.status == "held":
+            _release(run, decision, now)
+    check = checks[0]
     refresh_order_status(session, order_number)
     return check
 

@@ -10,7 +10,7 @@ import pytest
 
 import hub.store.o2c  # noqa: F401
 from hub.o2c.credit.rules import Policy
-from hub.o2c.credit.service import CreditDecisionError, check_order, decide
+from hub.o2c.credit.service import CreditDecisionError, check_order, checks_of, decide, held_checks
 from hub.store.base import Base, make_engine, make_sessionmaker
 from hub.store.o2c import SalesOrder
 from hub.store.platform import Event, Run
@@ -79,3 +79,21 @@ def test_approving_requeues_the_run_and_later_checks_pass(session):
     assert (again.decision, again.reason) == ("approved", "secured by a guarantee")
     with pytest.raises(CreditDecisionError, match="no credit check waiting"):
         decide(session, "O-3", "approved", who="ana", reason="again")
+
+
+def test_one_decision_frees_every_run_held_for_the_order(session):
+    """Two deliveries of one order hold two runs; approving the order releases both, and the
+    worklist is empty afterwards (no run left held for ever)."""
+    runs = []
+    for key in ("delivery-a", "delivery-b"):
+        run = Run(recipe="r", recipe_hash="h", status="held",
+                  event=Event(source="manual", dedupe_key=key, body=b"{}"))
+        session.add(run)
+        session.flush()
+        check_order(session, order("5000.00"), POLICY, prepaid=False, run_id=run.id, today=TODAY)
+        runs.append(run)
+    assert len(held_checks(session)) == 2
+    newest = decide(session, "O-3", "approved", who="ana", reason="secured by a guarantee")
+    assert [r.status for r in runs] == ["queued", "queued"]
+    assert newest.run_id == runs[1].id and held_checks(session) == []
+    assert {c.decided_by for c in checks_of(session, "O-3")} == {"ana"}
