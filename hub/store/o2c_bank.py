@@ -34,4 +34,4 @@ class BankTransaction(Documented, Base):
     creditor_reference: Mapped[str | None] = mapped_column(String(64), index=True)
     end_to_end_id: Mapped[str | None] = mapped_column(String(64), index=True)
     bank_reference: Mapped[str | None]
-    statement_id: Mapped[str | None]
+    statement_id: Mapped[str | None] = mapped_column(index=True)

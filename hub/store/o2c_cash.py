@@ -1,7 +1,9 @@
 """Cash application: match decisions, customer credits and the learned IBAN map.
 
     MatchProposal    one decision per incoming payment or bank line: auto_applied, proposed,
-                     accepted, rejected or unmatched, with its candidate set and reasons
+                     accepted, rejected or unmatched, with its ranked candidate sets (the best
+                     first, each with its invoices, amounts, score and reasons as data), and
+                     the set applied
     CustomerCredit   an overpayment kept for the customer
     CustomerIban     payer IBAN → customer, learned from accepted and auto-applied matches
 """
@@ -20,7 +22,13 @@ from hub.store.o2c_types import Document
 
 
 class MatchProposal(Base):
-    """The matcher's decision on one payment (``source`` payment) or bank line (bank_transaction)."""
+    """The matcher's decision on one payment (``source`` payment) or bank line (bank_transaction).
+
+    ``score``, ``runner_up_score`` and ``reasons`` are the matcher's; ``invoices`` and
+    ``allocation`` the best set until a person accepts another (``accepted_candidate``, NULL for
+    an allocation of their own), then the set applied. ``candidates`` is NULL on proposals
+    decided before candidates were kept (see hub.o2c.cashapp.candidates).
+    """
 
     __tablename__ = "match_proposals"
     __table_args__ = (UniqueConstraint("source", "payment_reference"),)
@@ -38,6 +46,9 @@ class MatchProposal(Base):
     invoices: Mapped[list[str]] = mapped_column(JSON)
     allocation: Mapped[dict[str, Any]] = mapped_column(Document)
     reasons: Mapped[list[str]] = mapped_column(JSON)
+    candidates: Mapped[list[dict[str, Any]] | None] = mapped_column(Document)
+    accepted_candidate: Mapped[int | None]
+    accept_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(120))
     decided_at: Mapped[datetime | None]
     reject_reason: Mapped[str | None] = mapped_column(Text)

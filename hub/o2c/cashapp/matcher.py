@@ -5,6 +5,7 @@
     candidates: each named invoice, all named invoices together, each identified customer's
                 invoices that fit the amount (one, or a bounded subset sum of several), the
                 customer's oldest open invoice, and anyone's invoice of exactly this amount
+    ranking:    the best ``Policy.candidates`` sets (5), each with its allocation and reasons
     decision:   auto      best ≥ auto_score and ≥ margin ahead of the runner-up
                 proposal  best ≥ propose_score, for a person to accept or reject
                 unmatched nothing worth proposing: the money waits as unapplied cash
@@ -21,7 +22,7 @@ from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, minor_units
 from hub.o2c.cashapp.customers import CustomerDirectory, Evidence
 from hub.o2c.cashapp.normalize import Remittance
 from hub.o2c.cashapp.references import number_key, rf_references_in, stripe_ids_in
-from hub.o2c.cashapp.scoring import Hit, points, score, upper_bound
+from hub.o2c.cashapp.scoring import Hit, Reason, points, score, upper_bound
 from hub.o2c.cashapp.subsets import subsets_summing_to
 
 _FITTING = ("exact", "discount", "short")
@@ -40,16 +41,33 @@ class Policy:
     subset_size: int = 4
     subset_combinations: int = 20
     customers: int = 3
+    candidates: int = 5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Candidate:
-    """An invoice set with its allocation, points and reasons."""
+class Scoring:
+    """What one match scores its sets with: the remittance, the open invoices it names, the
+    customers found, the owner of the payer's IBAN, and the tolerance."""
 
-    invoices: tuple[OpenInvoice, ...]
-    allocation: Allocation
-    score: int
-    reasons: tuple[str, ...]
+    remittance: Remittance
+    hits: dict[int, Hit]
+    evidence: dict[int, Evidence]
+    iban_owner: int | None
+    tolerance: Tolerance
+
+
+class Candidate:
+    """An invoice set with its points, its allocation and its reasons (their points add up to
+    ``score``). The allocation and the reasons are worked out when first read: counting a set
+    is cheap, wording it is not, and most decisions only ever read the best one's."""
+
+    __slots__ = ("invoices", "fit", "score", "_unique", "_scoring", "_allocation", "_reasons")
+
+    def __init__(self, *, invoices: tuple[OpenInvoice, ...], fit: str, score: int, unique: bool, scoring: Scoring):
+        self.invoices, self.fit, self.score = invoices, fit, score
+        self._unique, self._scoring = unique, scoring
+        self._allocation: Allocation | None = None
+        self._reasons: tuple[Reason, ...] | None = None
 
     @property
     def numbers(self) -> tuple[str, ...]:
@@ -59,16 +77,44 @@ class Candidate:
     def customer_id(self) -> int | None:
         return self.invoices[0].customer_id
 
+    @property
+    def allocation(self) -> Allocation:
+        """How the payment spreads over the set."""
+        if self._allocation is None:
+            r = self._scoring.remittance
+            self._allocation = allocate(r.amount, self.invoices, r.on, self._scoring.tolerance)
+        return self._allocation
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Why the set scores what it does, signal by signal."""
+        if self._reasons is None:
+            s = self._scoring
+            self._reasons = score(s.remittance, self.invoices, self.fit, s.hits, s.evidence, unique=self._unique,
+                                  iban_owner=s.iban_owner).reasons
+        return self._reasons
+
+    def __repr__(self) -> str:
+        return f"Candidate({', '.join(self.numbers)}: {self.score} points, {self.fit})"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decision:
-    """What to do with a remittance: ``status`` auto, proposal or unmatched."""
+    """What to do with a remittance: ``status`` auto, proposal or unmatched; ``candidates`` best
+    first; ``reasons`` the best candidate's in words, and the margin."""
 
     remittance: Remittance
     status: str
-    best: Candidate | None
-    runner_up: Candidate | None
+    candidates: tuple[Candidate, ...]
     reasons: tuple[str, ...]
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def runner_up(self) -> Candidate | None:
+        return self.candidates[1] if len(self.candidates) > 1 else None
 
 
 class Matcher:
@@ -195,16 +241,12 @@ class Matcher:
         return [c for c in combos if fit_of(remittance.amount, target, c, remittance.on, self.policy.tolerance)
                 in _FITTING], complete
 
-    def _allocate(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...]) -> Allocation:
-        return allocate(remittance.amount, invoices, remittance.on, self.policy.tolerance)
-
     # --- scoring and decision -------------------------------------------------------------------
 
     def _ranked(self, remittance: Remittance, sets: list[tuple[OpenInvoice, ...]], searched: set[int],
                 hits: dict[int, Hit], evidence: dict[int, Evidence]) -> list[Candidate]:
-        """The best two candidates, allocated and explained. Sets are counted in the order of
-        the most they could score, until none left can reach the runner-up (or the proposal
-        threshold, once the best is above it); only the best two are spelled out."""
+        """The best ``Policy.candidates`` sets, best first (ties by number). Sets are counted in
+        the order of the most they could score, until none left can reach the last one kept."""
         target = minor_units(remittance.amount, remittance.currency)
         fits = [fit_of(remittance.amount, target, s, remittance.on, self.policy.tolerance) for s in sets]
         fitting = _fitting_sets(sets, fits)
@@ -214,37 +256,31 @@ class Matcher:
             unique = _only_fit(invoices, fitting, searched, evidence)
             bounded.append((upper_bound(invoices, fit, hits, evidence, unique=unique), invoices, fit, unique))
         bounded.sort(key=lambda b: -b[0])
+        kept = max(self.policy.candidates, 2)  # the decision needs the best two
         counted: list[tuple] = []
         for bound, invoices, fit, unique in bounded:
-            if len(counted) >= 2 and (bound < -counted[1][0] or bound < self.policy.propose_score <= -counted[0][0]):
-                # neither this set nor any after it can reach the runner-up (ties go by number), or,
-                # once the best is worth proposing, the proposal threshold: below it a runner-up
-                # changes no decision (the best would be ≥ 40 points ahead of it)
-                break
+            if len(counted) >= kept and bound < -counted[kept - 1][0]:
+                break  # neither this set nor any after it can reach the last one kept (ties go by number)
             total = points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
             insort(counted, (-total, tuple(i.number for i in invoices), invoices, fit, unique), key=_rank)
-        return [self._explained(remittance, invoices, fit, hits, evidence, unique, owner)
-                for _, _, invoices, fit, unique in counted[:2]]
-
-    def _explained(self, remittance: Remittance, invoices: tuple[OpenInvoice, ...], fit: str,
-                   hits: dict[int, Hit], evidence: dict[int, Evidence], unique: bool,
-                   owner: int | None) -> Candidate:
-        scored = score(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
-        return Candidate(invoices=invoices, allocation=self._allocate(remittance, invoices), score=scored.points,
-                         reasons=scored.reasons)
+        scoring = Scoring(remittance=remittance, hits=hits, evidence=evidence, iban_owner=owner,
+                          tolerance=self.policy.tolerance)
+        return [Candidate(invoices=invoices, fit=fit, score=-total, unique=unique, scoring=scoring)
+                for total, _, invoices, fit, unique in counted[:kept]]
 
     def _decide(self, remittance: Remittance, ranked: list[Candidate]) -> Decision:
+        candidates = tuple(ranked)
         best = ranked[0] if ranked else None
         runner_up = ranked[1] if len(ranked) > 1 else None
         if best is None or best.score < self.policy.propose_score:
-            return Decision(remittance=remittance, status="unmatched", best=best, runner_up=runner_up,
+            return Decision(remittance=remittance, status="unmatched", candidates=candidates,
                             reasons=("no candidate invoice scores high enough",))
         gap = best.score - (runner_up.score if runner_up else 0)
         margin = (f"{gap} points ahead of {', '.join(runner_up.numbers)}" if runner_up
                   else "no other candidate")
         auto = best.score >= self.policy.auto_score and gap >= self.policy.margin
-        return Decision(remittance=remittance, status="auto" if auto else "proposal", best=best,
-                        runner_up=runner_up, reasons=(*best.reasons, f"score {best.score}, {margin}"))
+        return Decision(remittance=remittance, status="auto" if auto else "proposal", candidates=candidates,
+                        reasons=(*(r.text for r in best.reasons), f"score {best.score}, {margin}"))
 
 
 def _add(sets: dict, invoices: tuple[OpenInvoice, ...]) -> None:

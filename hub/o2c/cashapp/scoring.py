@@ -1,5 +1,8 @@
 """Points for one candidate invoice set, each with the reason a person reads.
 
+Each reason is data (:class:`Reason`): the signal it comes from, the points it adds and its
+wording; the points of a set's reasons add up to its score. The signals:
+
     reference   every invoice of the set named in the remittance     RF / Stripe id 55,
                                                                     number 50, bare number 40
                 some of them                                         20 × share
@@ -14,6 +17,19 @@
                 amount (or after discount) +15; the only item short within tolerance, when
                 none is exact, +10
     date        a due date within 7 days of the payment +5, within 30 days +3
+
+    signal            points  when
+    reference         55..20  every (or some) invoice of the set named; a second named invoice
+                              of the set is its own reason with 0 points (the signal counts once)
+    other_reference   −25/−10 an open invoice named but left out of the set
+    amount            35..−10 how the amount fits the set (exact, discount, short, over, partial)
+    several_customers −20     invoices of several customers
+    iban_elsewhere    −30     the payer IBAN is known for another customer
+    customer          25      the source names the customer
+    iban              20      the payer IBAN is known for the customer
+    payer_name        20/15/8 the payer name matches the customer's
+    only_fit          15/10   the only item or combination of the customer that fits
+    due_date          5/3     a due date within 7 / 30 days of the payment
 
 A set is applied without a person only with at least ``Policy.auto_score`` points and
 ``Policy.margin`` more than the runner-up (see matcher).
@@ -50,16 +66,26 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Reason:
+    """One signal behind a candidate's score: ``signal`` (see the module docstring), the
+    ``points`` it adds, and its ``text`` as a person reads it."""
+
+    signal: str
+    points: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Scored:
     points: int
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
 
 def score(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str,
           hits: Mapping[int, Hit], evidence: Mapping[int, Evidence], *, unique: bool,
           iban_owner: int | None) -> Scored:
     """The points of one candidate set (``fit`` as the allocation found it) and why."""
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     total = _points(remittance, invoices, fit, hits, evidence, unique, iban_owner, reasons)
     return Scored(points=total, reasons=tuple(reasons))
 
@@ -85,7 +111,7 @@ def upper_bound(invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hi
 
 def _points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hit],
             evidence: Mapping[int, Evidence], unique: bool, iban_owner: int | None,
-            reasons: list[str] | None) -> int:
+            reasons: list[Reason] | None) -> int:
     # the parts append their reasons to ``reasons`` in this order, or skip the wording when None
     return (_reference(invoices, hits, reasons)
             + _amount(fit, bool(hits) and _any_referenced(invoices, hits), reasons)
@@ -98,16 +124,16 @@ def _any_referenced(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit]) ->
     return any(i.id in hits for i in invoices)
 
 
-def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit], reasons: list[str] | None) -> int:
+def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit], reasons: list[Reason] | None) -> int:
     if not hits:
         return 0
     named = [i for i in invoices if i.id in hits]
-    if reasons is not None:
-        reasons.extend(f"{_REFERENCE_WORDS[hits[i.id].kind].format(i.number)} found in remittance"
-                       + ("" if hits[i.id].text == i.number else f" ({hits[i.id].text!r})") for i in named)
     points = min((REFERENCE_POINTS[hits[i.id].kind] for i in named), default=0)
     if named and len(named) < len(invoices):
         points = round(20 * len(named) / len(invoices))
+    if reasons is not None:
+        reasons.extend(Reason(signal="reference", points=points if k == 0 else 0, text=_named_words(i, hits[i.id]))
+                       for k, i in enumerate(named))
     left_out = _left_out(hits, invoices)
     if not left_out:
         return points
@@ -115,12 +141,18 @@ def _reference(invoices: Sequence[OpenInvoice], hits: Mapping[int, Hit], reasons
     if all(h.customer_id != owner and not h.fits for h in left_out):
         # most likely a mistyped reference: someone else's invoice, and the money does not fit it
         if reasons is not None:
-            reasons.append(f"remittance also names {_numbers(left_out)} of another customer, "
-                           "whose open amount does not fit")
+            reasons.append(Reason(signal="other_reference", points=-10, text=(
+                f"remittance also names {_numbers(left_out)} of another customer, whose open amount does not fit")))
         return points - 10
     if reasons is not None:
-        reasons.append(f"remittance also names {_numbers(left_out)}, not in this set")
+        reasons.append(Reason(signal="other_reference", points=-25,
+                              text=f"remittance also names {_numbers(left_out)}, not in this set"))
     return points - 25
+
+
+def _named_words(invoice: OpenInvoice, hit: Hit) -> str:
+    return (f"{_REFERENCE_WORDS[hit.kind].format(invoice.number)} found in remittance"
+            + ("" if hit.text == invoice.number else f" ({hit.text!r})"))
 
 
 def _numbers(hits: list[Hit]) -> str:
@@ -132,73 +164,80 @@ def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[
     return [h for iid, h in hits.items() if iid not in inside]
 
 
-def _amount(fit: str, referenced: bool, reasons: list[str] | None) -> int:
+def _amount(fit: str, referenced: bool, reasons: list[Reason] | None) -> int:
     points = AMOUNT_POINTS.get(fit)
     if points is None:
         points = (10 if fit == "over" else 5) if referenced else (0 if fit == "over" else -10)
     if reasons is not None:
-        reasons.append(_AMOUNT_WORDS[fit])
+        reasons.append(Reason(signal="amount", points=points, text=_AMOUNT_WORDS[fit]))
     return points
 
 
 def _customer(invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence],
-              iban_owner: int | None, reasons: list[str] | None) -> int:
+              iban_owner: int | None, reasons: list[Reason] | None) -> int:
     owner = invoices[0].customer_id
     if any(i.customer_id != owner for i in invoices):
         if reasons is not None:
-            reasons.append("invoices of several customers")
+            reasons.append(Reason(signal="several_customers", points=-20, text="invoices of several customers"))
         return -20
     found = evidence.get(owner)
     points = 0
     if iban_owner is not None and (found is None or not found.iban):
         points = -30
         if reasons is not None:
-            reasons.append("payer IBAN is known for another customer")
+            reasons.append(Reason(signal="iban_elsewhere", points=-30, text="payer IBAN is known for another customer"))
     if found is None:
         return points
     return points + _customer_points(found, reasons)
 
 
-def _customer_points(found: Evidence, reasons: list[str] | None) -> int:
+def _customer_points(found: Evidence, reasons: list[Reason] | None) -> int:
     points = 25 * found.given + 20 * found.iban
+    name_points = 0
     if found.name_alone:
-        points += 20
+        name_points = 20
     elif found.name_score >= 80:
-        points += 15 if found.name_score >= 90 else 8
+        name_points = 15 if found.name_score >= 90 else 8
     if reasons is not None:
-        reasons.extend(_customer_words(found))
-    return points
+        reasons.extend(_customer_reasons(found, name_points))
+    return points + name_points
 
 
-def _customer_words(found: Evidence) -> list[str]:
-    words = [f"payment names customer {found.name}"] if found.given else []
+def _customer_reasons(found: Evidence, name_points: int) -> list[Reason]:
+    reasons = [Reason(signal="customer", points=25, text=f"payment names customer {found.name}")] if found.given else []
     if found.iban:
-        words.append(f"IBAN known for {found.name}")
+        reasons.append(Reason(signal="iban", points=20, text=f"IBAN known for {found.name}"))
     if found.name_alone:
-        words.append(f"payer name matches {found.name} ({found.name_score:.0f} %), no other customer's name is close")
-    elif found.name_score >= 80:
-        words.append(f"payer name matches {found.name} ({found.name_score:.0f} %)")
-    return words
+        reasons.append(Reason(signal="payer_name", points=name_points, text=(
+            f"payer name matches {found.name} ({found.name_score:.0f} %), no other customer's name is close")))
+    elif name_points:
+        reasons.append(Reason(signal="payer_name", points=name_points,
+                              text=f"payer name matches {found.name} ({found.name_score:.0f} %)"))
+    return reasons
 
 
 def _unique(unique: bool, invoices: Sequence[OpenInvoice], fit: str, evidence: Mapping[int, Evidence],
-            reasons: list[str] | None) -> int:
+            reasons: list[Reason] | None) -> int:
     if not unique:
         return 0
+    points = 10 if fit == "short" else 15
     if reasons is not None:
         name = evidence[invoices[0].customer_id].name
-        reasons.append(f"only open item of {name} that fits the amount" if fit == "short"
-                       else f"only combination of open items of {name} that adds up to the amount"
-                       if len(invoices) > 1 else f"only open item of {name} with exactly this amount")
-    return 10 if fit == "short" else 15
+        text = (f"only open item of {name} that fits the amount" if fit == "short"
+                else f"only combination of open items of {name} that adds up to the amount"
+                if len(invoices) > 1 else f"only open item of {name} with exactly this amount")
+        reasons.append(Reason(signal="only_fit", points=points, text=text))
+    return points
 
 
-def _date(remittance: Remittance, invoices: Sequence[OpenInvoice], reasons: list[str] | None) -> int:
+def _date(remittance: Remittance, invoices: Sequence[OpenInvoice], reasons: list[Reason] | None) -> int:
     on = remittance.on
     days = [abs((i.due_date - on).days) for i in invoices if i.due_date] if on else []
     if not days or min(days) > 30:
         return 0
     near = min(days) <= 7
+    points = 5 if near else 3
     if reasons is not None:
-        reasons.append("paid within 7 days of the due date" if near else "paid within 30 days of the due date")
-    return 5 if near else 3
+        reasons.append(Reason(signal="due_date", points=points, text=(
+            "paid within 7 days of the due date" if near else "paid within 30 days of the due date")))
+    return points

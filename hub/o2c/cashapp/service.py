@@ -3,11 +3,15 @@
     apply_payment(session, payment_record)            one canonical payment → Outcome
     apply_bank_transaction(session, record)           one canonical bank line → Outcome
     CashApplication(session).run()                    every payment / bank credit not yet decided
-    CashApplication(session).accept(id, who=...)      apply a proposal, learn the payer's IBAN
+    CashApplication(session).accept(id, who=...)      apply a proposal's best candidate (or
+                                    candidate=N, reason=...), learn the payer's IBAN
+    CashApplication(session).accept_allocation(id, allocation, who=..., reason=...)
+                                                      apply a person's own allocation
     CashApplication(session).reject(id, reason=...)  record why it was not applied
 
 Each payment gets one MatchProposal row, whatever was decided (auto_applied, proposed,
-unmatched), so a run never decides the same money twice. The caller commits.
+unmatched), with its ranked candidate sets, so a run never decides the same money twice.
+Choosing anything but the best candidate needs a reason. The caller commits.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.o2c.cashapp.allocation import Allocation, Line, allocate
 from hub.o2c.cashapp.book import settle
+from hub.o2c.cashapp.candidates import candidate_record, lines_of, stored_candidates
+from hub.o2c.cashapp.choice import InvalidChoice, ProposalError, allocation_lines, manual_allocation
 from hub.o2c.cashapp.loading import load_book, load_directory, open_invoice
 from hub.o2c.cashapp.matcher import Decision, Matcher, Policy
 from hub.o2c.cashapp.normalize import Remittance, from_bank_transaction, from_payment
@@ -31,14 +38,8 @@ from hub.store.o2c_cash import MatchProposal
 from hub.store.o2c_columns import find_customer
 
 _STATUS = {"auto": "auto_applied", "proposal": "proposed", "unmatched": "unmatched"}
-
-
-class ProposalError(Exception):
-    """A proposal that does not exist (``missing``) or can no longer be decided."""
-
-    def __init__(self, message: str, *, missing: bool = False):
-        super().__init__(message)
-        self.missing = missing
+__all__ = ["CashApplication", "InvalidChoice", "Outcome", "ProposalError", "allocation_view", "apply_bank_transaction",
+           "apply_payment"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,17 +93,46 @@ class CashApplication:
             self._post(proposal, decision.best.allocation, learned_from="auto application")
         return _outcome(proposal, allocation=decision.best.allocation if decision.status == "auto" else None)
 
-    def accept(self, proposal_id: int, *, who: str) -> Outcome:
-        """Apply a proposal as allocated on today's open amounts, and learn the payer's IBAN."""
+    def accept(self, proposal_id: int, *, who: str, candidate: int = 1, reason: str | None = None) -> Outcome:
+        """Apply candidate ``candidate`` (1 = the best) as allocated on today's open amounts, and
+        learn the payer's IBAN; any other than the best needs a ``reason``."""
         proposal = self._open_proposal(proposal_id)
-        allocation = self._reallocate(proposal)
-        proposal.status, proposal.decided_by, proposal.decided_at = "accepted", who, _now()
-        self._post(proposal, allocation, learned_from="accepted proposal")
+        candidates = stored_candidates(proposal)
+        if not candidates:
+            raise ProposalError(f"proposal {proposal_id} has no candidate invoice set to accept; "
+                                "allocate the payment to invoices yourself")
+        if not 1 <= candidate <= len(candidates):
+            raise InvalidChoice(f"proposal {proposal_id} has {len(candidates)} candidate"
+                                f"{'' if len(candidates) == 1 else 's'}: choose 1 to {len(candidates)}, not {candidate}")
+        if candidate != 1 and not reason:
+            raise InvalidChoice(f"say why candidate {candidate} is right rather than the best one (a reason)")
+        chosen = candidates[candidate - 1]
+        numbers = [i["number"] for i in chosen["invoices"]]
+        allocation = self._reallocate(proposal, numbers)
+        self._accepted(proposal, allocation, numbers, who=who, reason=reason, candidate=candidate,
+                       customer_id=chosen["customer_id"] or proposal.customer_id)
+        return _outcome(proposal, allocation=allocation)
+
+    def accept_allocation(self, proposal_id: int, allocation: Any, *, who: str, reason: str | None) -> Outcome:
+        """Apply a person's own allocation, as a client sends it: ``[{"invoice": "INV-1", "amount":
+        "120.50"}, ...]`` (the rules: hub.o2c.cashapp.choice); what the payment has left is kept
+        as customer credit."""
+        proposal = self._open_proposal(proposal_id)
+        lines = allocation_lines(allocation, proposal.currency)
+        if not reason:
+            raise InvalidChoice("say why the payment is allocated this way (a reason)")
+        allocation = manual_allocation(self.session, lines, payment=proposal.amount, currency=proposal.currency)
+        owners = set(self.session.scalars(select(Invoice.customer_id).where(
+            Invoice.id.in_([line.invoice_id for line in allocation.lines]))))
+        self._accepted(proposal, allocation, [line.invoice for line in lines], who=who, reason=reason,
+                       candidate=None, customer_id=owners.pop() if len(owners) == 1 else None)
         return _outcome(proposal, allocation=allocation)
 
     def reject(self, proposal_id: int, *, reason: str, who: str) -> MatchProposal:
         """Record that a proposal is wrong, and why; the money stays unapplied."""
         proposal = self._open_proposal(proposal_id)
+        if not proposal.invoices:
+            raise ProposalError(f"proposal {proposal_id} proposes no invoice; there is nothing to reject")
         proposal.status, proposal.reject_reason = "rejected", reason
         proposal.decided_by, proposal.decided_at = who, _now()
         return proposal
@@ -122,6 +152,7 @@ class CashApplication:
             customer_id=best.customer_id if best else r.customer_id, payer_iban=r.payer_iban,
             invoices=list(best.numbers) if best else [], reasons=list(decision.reasons),
             allocation=allocation_view(best.allocation) if best else {},
+            candidates=[candidate_record(rank, c, r.amount, r.currency) for rank, c in enumerate(decision.candidates, 1)],
         )
         self.session.add(proposal)
         self.session.flush()
@@ -131,18 +162,29 @@ class CashApplication:
         proposal = self.session.get(MatchProposal, proposal_id)
         if proposal is None:
             raise ProposalError(f"there is no proposal {proposal_id}", missing=True)
-        if proposal.status not in ("proposed", "unmatched") or not proposal.invoices:
+        if proposal.status not in ("proposed", "unmatched"):
             raise ProposalError(f"proposal {proposal_id} is {proposal.status}; only a proposed match can be decided")
         return proposal
 
-    def _reallocate(self, proposal: MatchProposal) -> Allocation:
-        rows = self.session.scalars(select(Invoice).where(
-            Invoice.kind == "invoice", Invoice.number.in_(proposal.invoices))).all()
-        still_open = [open_invoice(r) for r in rows if r.status in ("open", "partially_paid")]
-        if len(still_open) != len(proposal.invoices) or any(i.open <= 0 for i in still_open):
-            raise ProposalError(f"proposal {proposal.id}: an invoice of {', '.join(proposal.invoices)} is no longer open")
+    def _reallocate(self, proposal: MatchProposal, numbers: list[str]) -> Allocation:
+        """The set ``numbers`` (in the candidate's order) allocated on today's open amounts."""
+        rows = {r.number: r for r in self.session.scalars(select(Invoice).where(
+            Invoice.kind == "invoice", Invoice.number.in_(numbers)))}
+        still_open = [open_invoice(rows[n]) for n in numbers if n in rows and rows[n].status in ("open", "partially_paid")]
+        if len(still_open) != len(numbers) or any(i.open <= 0 for i in still_open):
+            raise ProposalError(f"proposal {proposal.id}: an invoice of {', '.join(numbers)} is no longer open")
         on = proposal.created_at.date() if proposal.created_at else None
         return allocate(proposal.amount, still_open, on, self.matcher.policy.tolerance)
+
+    def _accepted(self, proposal: MatchProposal, allocation: Allocation, numbers: list[str], *, who: str,
+                  reason: str | None, candidate: int | None, customer_id: int | None) -> None:
+        """Record the decision on the proposal (the set ``numbers`` applied becomes its invoices)
+        and post it."""
+        proposal.status, proposal.decided_by, proposal.decided_at = "accepted", who, _now()
+        proposal.accepted_candidate, proposal.accept_reason = candidate, reason
+        proposal.invoices, proposal.allocation = numbers, allocation_view(allocation)
+        proposal.customer_id = customer_id
+        self._post(proposal, allocation, learned_from="accepted proposal")
 
     def _post(self, proposal: MatchProposal, allocation: Allocation, *, learned_from: str) -> None:
         dues = post_lines(self.session, proposal.payment_reference, proposal.currency, list(allocation.lines))
@@ -159,9 +201,7 @@ class CashApplication:
 
 def allocation_view(allocation: Allocation) -> dict:
     """An allocation as plain data (for proposals, the API and the CLI)."""
-    lines = [{"invoice": line.number, "kind": line.kind, "amount": line.amount, "reason": line.reason}
-             for line in allocation.lines]
-    return {"fit": allocation.fit, "lines": lines, "credit": allocation.credit}
+    return {"fit": allocation.fit, "lines": lines_of(allocation), "credit": allocation.credit}
 
 
 def _outcome(proposal: MatchProposal, *, allocation: Allocation | None = None, reasons: tuple = ()) -> Outcome:

@@ -64,10 +64,11 @@ def test_subsets_summing_to(amounts, target, slack, found, complete):
 
 
 def test_points_without_reasons_equal_the_explained_score():
-    """Candidates are counted with ``points`` (while their ``upper_bound`` can reach the runner-up)
-    and only the best two explained with ``score``; they must agree on every set the matcher builds."""
+    """Candidates are counted with ``points`` (while their ``upper_bound`` can reach the last one
+    kept) and explained with ``score`` when read; they must agree on every set the matcher builds,
+    and the points of the explained reasons must add up to the score."""
     from bench.cashapp.generate import generate
-    from hub.o2c.cashapp.allocation import fit_of
+    from hub.o2c.cashapp.allocation import allocate, fit_of
     from hub.o2c.cashapp.book import minor_units
     from hub.o2c.cashapp.scoring import points, score, upper_bound
 
@@ -82,11 +83,12 @@ def test_points_without_reasons_equal_the_explained_score():
         owner = matcher.customers.ibans.get(r.payer_iban)
         for invoices in sets:
             fit = fit_of(r.amount, minor_units(r.amount, r.currency), invoices, r.on, matcher.policy.tolerance)
-            assert fit == matcher._allocate(r, invoices).fit
+            assert fit == allocate(r.amount, invoices, r.on, matcher.policy.tolerance).fit
             for unique in (False, True) if invoices[0].customer_id in evidence else (False,):
                 args = (r, invoices, fit, hits, evidence)
                 counted = points(*args, unique=unique, iban_owner=owner)
-                assert counted == score(*args, unique=unique, iban_owner=owner).points
+                explained = score(*args, unique=unique, iban_owner=owner)
+                assert counted == explained.points == sum(reason.points for reason in explained.reasons)
                 assert counted <= upper_bound(invoices, fit, hits, evidence, unique=unique)
                 compared += 1
     assert compared > 1000
