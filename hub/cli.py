@@ -11,6 +11,7 @@
     o2c-hub cursors list | reset RECIPE --reason R  poll cursors
     o2c-hub recipes list | pause | resume  pause a recipe: its runs wait, nothing is lost
     o2c-hub bank import FILE...          store camt.053 / MT940 statement transactions
+    o2c-hub bank lines [--state S]       stored bank lines with their statement and state
     o2c-hub users add NAME --role R --reason R  web console users (add, list, remove, hash)
 
 Every command reads the config file from --config (or $O2C_HUB_CONFIG, default config.yaml).
@@ -409,7 +410,7 @@ def cursors_reset(ctx, recipe: str, to: str | None, reason: str) -> None:
 
 def _register_groups() -> None:
     """Command groups of the O2C services, each kept beside its service."""
-    from hub.o2c.cashapp.cli import cashapp
+    from hub.o2c.cashapp.cli import cashapp, lines as bank_lines
     from hub.o2c.credit.cli import credit, exceptions
     from hub.o2c.dunning.cli import dunning
     from hub.o2c.einvoice.cli import einvoice
@@ -422,6 +423,7 @@ def _register_groups() -> None:
 
     for group in (ar, cashapp, credit, dunning, einvoice, erase, exceptions, init, order, prune, recipes, users):
         main.add_command(group)
+    bank.add_command(bank_lines)
 
 
 _register_groups()

@@ -50,6 +50,7 @@ def create_app(hub: Hub) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(cashapp.bp)
+    app.register_blueprint(cashapp.bank_bp)
     app.register_blueprint(credit.bp)
     app.register_blueprint(orders.bp)
     app.register_blueprint(metrics.bp)

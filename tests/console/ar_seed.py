@@ -39,3 +39,23 @@ def proposal(sessions, number: str, amount: str, *, due: date | None = None) -> 
         (outcome,) = CashApplication(session).run()
     assert outcome.status == "proposed", outcome
     return outcome
+
+
+OTHER_CUSTOMER = {"name": "Globex Corporation", "email": "ap@globex.example"}
+
+
+def twin_proposal(sessions, first: str, second: str, amount: str) -> Outcome:
+    """Two open invoices of ``amount`` (``first`` ACME's, due 3 days before the payment; ``second``
+    Globex's, due 20 days before) and a bank credit of that amount from a payer cash application
+    does not know: a proposal whose best candidate is ``first`` and whose second is ``second``."""
+    paid_on = date.today() - timedelta(days=1)
+    with sessions.begin() as session:
+        upsert(session, "customer", CUSTOMER)
+        upsert(session, "customer", OTHER_CUSTOMER)
+        upsert(session, "invoice", invoice(first, amount, due=paid_on - timedelta(days=3)))
+        upsert(session, "invoice", invoice(second, amount, due=paid_on - timedelta(days=20),
+                                           email=OTHER_CUSTOMER["email"]))
+        upsert(session, "bank_transaction", bank_line(f"bt-{first}", amount, on=paid_on))
+        (outcome,) = CashApplication(session).run()
+    assert outcome.status == "proposed" and outcome.invoices == (first,), outcome
+    return outcome

@@ -1,5 +1,6 @@
-"""The AR pages in a real browser: accept a cash application proposal and see it applied, and
-read the aging chart on the AR dashboard (Debian's Chromium, Playwright, a real hub process)."""
+"""The AR pages in a real browser: accept a cash application proposal and see it applied, accept
+a proposal's second candidate set on its own page and see which invoices it paid, and read the
+aging chart on the AR dashboard (Debian's Chromium, Playwright, a real hub process)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import re
 
 import pytest
 
+from sqlalchemy import select
+
 from hub.store.base import make_engine, make_sessionmaker
-from tests.console.ar_seed import proposal
+from hub.store.o2c import Invoice
+from tests.console.ar_seed import proposal, twin_proposal
 from tests.console.conftest import PASSWORD, RECIPE
 from tests.console.test_browser import log_in  # skips this module without Chromium
 from tests.support.hubproc import HubProcess
@@ -36,6 +40,24 @@ def proposed(hub):
 
 
 @pytest.fixture(scope="module")
+def twins(hub):
+    engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
+    try:
+        return twin_proposal(make_sessionmaker(engine), "INV-B-3001", "INV-B-3002", "777.77")
+    finally:
+        engine.dispose()
+
+
+def invoice_statuses(hub, *numbers: str) -> dict[str, str]:
+    engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
+    try:
+        with make_sessionmaker(engine)() as session:
+            return dict(session.execute(select(Invoice.number, Invoice.status).where(Invoice.number.in_(numbers))).all())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
 def page(hub, browser):
     return log_in(browser, hub, "clerk")
 
@@ -56,6 +78,31 @@ def test_accept_a_proposal_and_see_it_applied(hub, proposed, page):
     assert "accepted" in accepted.inner_text() and "by clerk (ar) in the console" in accepted.inner_text()
     page.click("text=Bank lines")
     assert "accepted" in page.locator("tr", has_text="bt-INV-B-2001").inner_text()
+
+
+def test_accept_the_second_candidate_and_see_the_invoice_it_paid(hub, twins, page):
+    page.click("nav >> text=Cash application")
+    page.click(f"#proposal-{twins.proposal_id} a.candidates")
+    second = page.locator("#candidate-2")
+    assert "INV-B-3002" in second.inner_text() and "Globex Corporation" in second.inner_text()
+    assert "INV-B-3001" in page.locator("#candidate-1").inner_text()
+    assert "paid within 30 days of the due date (+3)" in second.inner_text()
+    second.locator("input[name=reason]").fill("Globex's remittance advice names INV-B-3002")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#accept-candidate-2")
+    flash = page.locator(".flash")
+    flash.wait_for()
+    assert (f"Proposal {twins.proposal_id} accepted (candidate 2): payment bt-INV-B-3001 applied "
+            "(777.77 to INV-B-3002)") in flash.inner_text()
+    assert "accepted" in page.locator("#candidate-2 h3").inner_text()
+    assert "accepted" not in page.locator("#candidate-1 h3").inner_text()
+    decision = page.locator("#decision").inner_text()
+    assert "candidate 2, applied 777.77 to INV-B-3002; reason: Globex's remittance advice names INV-B-3002" in decision
+    assert page.locator("#accept-candidate-1").count() == 0  # decided: nothing left to accept
+    assert invoice_statuses(hub, "INV-B-3001", "INV-B-3002") == {"INV-B-3001": "open", "INV-B-3002": "paid"}
+    page.click("text=Bank lines")
+    line = page.locator("tr", has_text="bt-INV-B-3001").inner_text()
+    assert "accepted" in line and f"proposal #{twins.proposal_id}" in line
 
 
 def test_the_dashboard_draws_the_aging_chart(hub, proposed, page):

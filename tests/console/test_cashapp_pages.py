@@ -1,5 +1,6 @@
-"""The console's cash application pages through Flask's test client: proposals, accept and
-reject (roles, CSRF, audit), unapplied cash and bank lines."""
+"""The console's cash application pages through Flask's test client: proposals and each one's
+candidate sets, accepting any candidate and rejecting (roles, CSRF, reasons, audit), unapplied
+cash and bank lines."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hub.store.o2c import Invoice
 from hub.store.o2c_cash import MatchProposal
 from hub.store.platform import AuditEntry
 from hub.web.console import cashapp
-from tests.console.ar_seed import payer_iban, proposal
+from tests.console.ar_seed import payer_iban, proposal, twin_proposal
 from tests.console.conftest import csrf_of, login
 
 PAGE = "/console/cash-application/"
@@ -150,3 +151,85 @@ def test_bank_lines_show_their_statement_and_what_became_of_them(app, hub):
 def test_empty_states_say_what_to_do(app):
     page = logged_in(app, "viewer").get(PAGE + "?status=unmatched").text
     assert "No unmatched proposals." in page and "o2c-hub cashapp run" in page
+
+
+def section(html: str, ident: str) -> str:
+    """A candidate's part of the proposal page: from its id to the next candidate (or the end)."""
+    start = html.index(f'id="{ident}"')
+    end = html.find('<section class="candidate"', start)
+    return html[start:end if end > 0 else len(html)]
+
+
+def test_the_proposal_page_shows_every_candidate_with_invoices_amounts_score_and_reasons(app, hub):
+    outcome = twin_proposal(hub.sessions, "INV-C-2001", "INV-C-2002", "1500.00")
+    client = logged_in(app, "viewer")
+    listing = client.get(PAGE).text
+    assert f'href="/console/cash-application/{outcome.proposal_id}">2 candidates: compare and choose</a>' in listing
+    page = client.get(f"{PAGE}{outcome.proposal_id}")
+    assert page.status_code == 200
+    best, second = section(page.text, "candidate-1"), section(page.text, "candidate-2")
+    for shown in ("Candidate 1 (the best): score 40", "INV-C-2001", "ACME GmbH", "1,500.00",
+                  "amount equals open amount <small class=\"points\">(+35)</small>",
+                  "paid within 7 days of the due date <small class=\"points\">(+5)</small>"):
+        assert shown in best, shown
+    for shown in ("Candidate 2: score 38", "INV-C-2002", "Globex Corporation", "1,500.00",
+                  "paid within 30 days of the due date <small class=\"points\">(+3)</small>",
+                  'Unapplied: <span class="unapplied">0.00 EUR</span>'):
+        assert shown in second, shown
+    assert "Accept candidate" not in page.text and "Reject" not in page.text  # a viewer decides nothing
+    assert client.get(f"{PAGE}999999").status_code == 404
+
+
+def test_ar_accepts_the_second_candidate_with_a_reason_and_it_is_applied_and_audited(app, hub):
+    outcome = twin_proposal(hub.sessions, "INV-C-2003", "INV-C-2004", "1600.00")
+    client = logged_in(app, "ar")
+    url = f"{PAGE}{outcome.proposal_id}"
+    page = client.get(url).text
+    assert 'id="accept-candidate-2"' in page and 'name="candidate" value="2"' in page
+    form = {"csrf_token": csrf_of(page), "candidate": "2", "return_to": "proposal"}
+    missing = client.post(f"{url}/accept", data=form)
+    assert missing.status_code == 400 and "say why candidate 2 is right rather than the best one" in missing.text
+    answer = client.post(f"{url}/accept", data={**form, "reason": "Globex's remittance advice names it"})
+    assert answer.status_code == 302 and answer.headers["Location"] == url
+    shown = client.get(url).text
+    assert (f"Proposal {outcome.proposal_id} accepted (candidate 2): payment bt-INV-C-2003 applied "
+            "(1,600.00 to INV-C-2004).") in shown
+    assert '<span class="status status-accepted">accepted</span>' in section(shown, "candidate-2")
+    assert "accepted" not in section(shown, "candidate-1")
+    assert "candidate 2, applied 1,600.00 to INV-C-2004; reason: Globex&#39;s remittance advice names it" in shown
+    assert invoice_state(hub, "INV-C-2004") == (Decimal("0.0000"), "paid")
+    assert invoice_state(hub, "INV-C-2003") == (Decimal("1600.0000"), "open")
+    decided = stored(hub, outcome.proposal_id)
+    assert (decided.accepted_candidate, decided.invoices, decided.accept_reason) == (
+        2, ["INV-C-2004"], "Globex's remittance advice names it")
+    assert last_audit(hub, "cashapp.accept").detail == (
+        f"cash application proposal {outcome.proposal_id} (bank_transaction bt-INV-C-2003, candidate 2) accepted by "
+        "ar (ar) in the console: applied 1,600.00 to INV-C-2004; reason: Globex's remittance advice names it")
+
+
+@pytest.mark.parametrize("candidate, amount, message", [
+    ("0", "1701.00", "candidate must be a whole number from 1 (the best), not &#39;0&#39;"),
+    ("two", "1702.00", "candidate must be a whole number from 1 (the best), not &#39;two&#39;"),
+    ("3", "1703.00", "has 2 candidates: choose 1 to 2, not 3"),
+], ids=["zero", "text", "no such candidate"])
+def test_a_candidate_the_proposal_does_not_have_is_a_clear_400(app, hub, candidate, amount, message):
+    outcome = twin_proposal(hub.sessions, f"INV-C-{amount[:4]}1", f"INV-C-{amount[:4]}2", amount)
+    client = logged_in(app, "ar")
+    answer = client.post(f"{PAGE}{outcome.proposal_id}/accept",
+                         data={"csrf_token": token(client), "candidate": candidate, "reason": "r"})
+    assert answer.status_code == 400 and message in answer.text
+    assert stored(hub, outcome.proposal_id).status == "proposed"
+
+
+def test_bank_lines_filter_by_state_and_statement(app, hub):
+    outcome = proposal(hub.sessions, "INV-C-2201", "44.44")
+    client = logged_in(app, "viewer")
+    proposed = client.get(PAGE + "bank-lines?state=proposed").text
+    assert "<code>bt-INV-C-2201</code>" in proposed
+    assert f'href="/console/cash-application/{outcome.proposal_id}">proposal #{outcome.proposal_id}</a>' in proposed
+    assert "<code>bt-INV-C-2201</code>" not in client.get(PAGE + "bank-lines?state=accepted").text
+    other = client.get(PAGE + "bank-lines?statement=STMT-1999-01").text
+    assert "No bank lines of statement STMT-1999-01." in other
+    assert "<code>bt-INV-C-2201</code>" in client.get(PAGE + "bank-lines?statement=STMT-2024-04").text
+    wrong = client.get(PAGE + "bank-lines?state=lost")
+    assert wrong.status_code == 400 and "state must be one of waiting, proposed" in wrong.text

@@ -35,7 +35,8 @@ VALUES = st.one_of(IDS, st.sampled_from(["", "EUR", "xyz", "JPY", "2024-03-31", 
 ROUTES = st.sampled_from([
     ("GET", "/api/v1/runs/{id}"), ("POST", "/api/v1/runs/{id}/replay"), ("GET", "/api/v1/runs"),
     ("GET", "/api/v1/recipes"), ("GET", "/api/v1/health"),
-    ("GET", "/api/v1/cash-application/proposals"), ("POST", "/api/v1/cash-application/proposals/{id}/accept"),
+    ("GET", "/api/v1/cash-application/proposals"), ("GET", "/api/v1/cash-application/proposals/{id}"),
+    ("POST", "/api/v1/cash-application/proposals/{id}/accept"), ("GET", "/api/v1/bank-lines"),
     ("POST", "/api/v1/cash-application/proposals/{id}/reject"), ("POST", "/api/v1/cash-application/apply"),
     ("GET", "/api/v1/cash-application/report"), ("GET", "/api/v1/credit/held"), ("GET", "/api/v1/credit/{id}"),
     ("POST", "/api/v1/credit/{id}/approve"), ("POST", "/api/v1/credit/{id}/reject"), ("GET", "/api/v1/exceptions"),
@@ -44,9 +45,9 @@ ROUTES = st.sampled_from([
     ("POST", "/webhooks/shop"), ("POST", "/webhooks/shop/{id}"), ("POST", "/webhooks/{id}"),
 ])
 PARAMS = st.sampled_from(["limit", "before_id", "status", "recipe", "currency", "as_of", "period_days",
-                          "reconciliation", "offset"])
+                          "reconciliation", "offset", "after_id", "state", "statement", "account"])
 KEYS = st.sampled_from(["reason", "by", "payment", "bank_transaction", "amount", "currency", "id", "customer",
-                        "invoices", "x"])
+                        "invoices", "x", "candidate", "allocation", "invoice"])
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**80), max_value=2**80),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
                     st.sampled_from(["1e999999", "-0.00", "EUR", "2024-01-01", "\u0000", "1" * 30]))

@@ -1,12 +1,16 @@
 """Cash application in the console: the matcher's proposals, unapplied cash and bank lines.
 
     GET  /console/cash-application/                 ?status=proposed&after_id=   proposals, oldest
-                                                    first, each with its invoice set, allocation,
+                                                    first, each with its best invoice set, allocation,
                                                     score and reasons; unapplied cash per currency
-    POST /console/cash-application/<id>/accept      apply it (admin, ar; learns the payer's IBAN)
+    GET  /console/cash-application/<id>             one proposal with every candidate set: its
+                                                    invoices, amounts, score and reasons
+    POST /console/cash-application/<id>/accept      apply candidate ``candidate`` (default 1, the
+                                                    best; any other needs a reason) (admin, ar;
+                                                    learns the payer's IBAN)
     POST /console/cash-application/<id>/reject      record why it is wrong (admin, ar; a reason)
-    GET  /console/cash-application/bank-lines       ?before_id=   bank lines with their statement
-                                                    and what cash application made of them
+    GET  /console/cash-application/bank-lines       ?state=&statement=&before_id=   bank lines with
+                                                    their statement, entry reference and state
 
 Accept and reject are the same CashApplication calls as POST /api/v1/cash-application/
 proposals/<id>/accept|reject; each decision is an audit line in the same transaction.
@@ -18,20 +22,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import and_, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.money import to_decimal
-from hub.o2c.cashapp.service import CashApplication, ProposalError
+from hub.o2c.cashapp.banklines import STATES as LINE_STATES
+from hub.o2c.cashapp.banklines import BankLineFilter, bank_lines as find_bank_lines
+from hub.o2c.cashapp.service import CashApplication, InvalidChoice, ProposalError
 from hub.o2c.cashapp.unapplied import report as cash_report
-from hub.o2c.cashapp.views import proposal_view
-from hub.store.o2c import BankTransaction, Customer, PaymentApplication
+from hub.o2c.cashapp.views import accept_audit_line, customer_names, proposal_view
 from hub.store.o2c_cash import MatchProposal
 from hub.store.platform import AuditEntry
+from hub.web.console import forms
 from hub.web.console.access import actor, requires
 from hub.web.console.blueprint import console_blueprint
 from hub.web.console.charts import amount_text
-from hub.web.console import forms
 from hub.web.console.nav import NavItem
 from hub.web.context import current_hub
 from hub.web.inputs import query_int
@@ -41,7 +45,10 @@ bp.add_app_template_filter(amount_text, "amount")
 NAV = NavItem(label="Cash application", endpoint="console_cashapp.index", permission="read")
 STATUSES = ("proposed", "unmatched", "rejected", "accepted", "auto_applied", "all")
 DECIDABLE = ("proposed", "unmatched")
+#: A bank line's state as the page words it (the others read as they are, "_" as a space).
+STATE_WORDS = {"waiting": "waiting for a cash application run", "debit": "not money received"}
 PAGE = 50
+MAX_TEXT = 200
 
 
 @bp.get("/")
@@ -58,8 +65,8 @@ def index():
         query = query.where(MatchProposal.id > after_id)
     with current_hub().sessions() as session:
         found = session.scalars(query).all()
-        proposals = [_shown(proposal_view(p)) for p in found[:PAGE]]
-        names = _customer_names(session, {p["customer_id"] for p in proposals})
+        proposals = [proposal_view(p) for p in found[:PAGE]]
+        names = customer_names(session, {p["customer_id"] for p in proposals})
         figures = cash_report(session)
     newer = proposals[-1]["id"] if len(found) > PAGE else None
     return render_template("console/cashapp/index.html", proposals=proposals, names=names, status=status,
@@ -67,21 +74,33 @@ def index():
                            paged=after_id is not None)
 
 
+@bp.get("/<id:proposal_id>")
+@requires("read")
+def show(proposal_id: int):
+    with current_hub().sessions() as session:
+        found = session.get(MatchProposal, proposal_id)
+        if found is None:
+            abort(404, f"there is no proposal {proposal_id}")
+        proposal = proposal_view(found)
+        names = customer_names(session, {proposal["customer_id"]} | {
+            i["customer_id"] for c in proposal["candidates"] for i in [c, *c["invoices"]]})
+    return render_template("console/cashapp/show.html", p=proposal, names=names, decidable=DECIDABLE)
+
+
 @bp.post("/<id:proposal_id>/accept")
 @requires("worklist")
 def accept(proposal_id: int):
-    who = actor()
+    who, candidate, reason = actor(), _candidate(), _optional_reason()
     with _decision() as session:
-        outcome = CashApplication(session).accept(proposal_id, who=who)
-        applied = ", ".join(f"{amount_text(a.amount)} to {a.number}" for a in outcome.applications
-                            if a.kind == "applied")
-        session.add(AuditEntry(kind="cashapp.accept", remote_addr=request.remote_addr, detail=(
-            f"cash application proposal {proposal_id} ({outcome.source} {outcome.reference}) "
-            f"accepted by {who}: applied {applied or 'nothing'}")))
+        outcome = CashApplication(session).accept(proposal_id, who=who, candidate=candidate, reason=reason)
+        session.add(AuditEntry(kind="cashapp.accept", remote_addr=request.remote_addr, detail=accept_audit_line(
+            proposal_id, outcome, who=who, candidate=candidate, reason=reason, money=amount_text)))
+    applied = ", ".join(f"{amount_text(a.amount)} to {a.number}" for a in outcome.applications if a.kind == "applied")
     credit = f" {amount_text(outcome.credit)} kept as customer credit." if outcome.credit > 0 else ""
-    flash(f"Proposal {proposal_id} accepted: payment {outcome.reference} applied "
+    chosen = "" if candidate == 1 else f" (candidate {candidate})"
+    flash(f"Proposal {proposal_id} accepted{chosen}: payment {outcome.reference} applied "
           f"({applied or 'nothing left to apply'}).{credit}")
-    return redirect(_back())
+    return redirect(_back(proposal_id))
 
 
 @bp.post("/<id:proposal_id>/reject")
@@ -96,66 +115,56 @@ def reject(proposal_id: int):
             f"cash application proposal {proposal_id} ({proposal.source} {payment}) rejected by {who}; "
             f"reason: {reason}")))
     flash(f"Proposal {proposal_id} rejected: payment {payment} stays unapplied cash.")
-    return redirect(_back())
+    return redirect(_back(proposal_id))
 
 
 @bp.get("/bank-lines")
 @requires("read")
 def bank_lines():
+    state = request.args.get("state") or None
+    if state is not None and state not in LINE_STATES:
+        abort(400, f"state must be one of {', '.join(LINE_STATES)}")
+    statement = (request.args.get("statement") or "").strip() or None
+    if statement is not None and len(statement) > MAX_TEXT:
+        abort(400, f"the statement is longer than {MAX_TEXT} characters")
     before_id = query_int("before_id", None)
-    decision = and_(MatchProposal.source == "bank_transaction",
-                    MatchProposal.payment_reference == BankTransaction.dedupe_id)
-    applied = exists().where(PaymentApplication.payment_reference == BankTransaction.dedupe_id)
-    query = (select(BankTransaction, MatchProposal.id, MatchProposal.status, applied.label("applied"))
-             .outerjoin(MatchProposal, decision).order_by(BankTransaction.id.desc()).limit(PAGE + 1))
-    if before_id is not None:
-        query = query.where(BankTransaction.id < before_id)
     with current_hub().sessions() as session:
-        found = session.execute(query).all()
-        lines = [_bank_line(*row) for row in found[:PAGE]]
-    older = lines[-1]["id"] if len(found) > PAGE else None
-    return render_template("console/cashapp/bank_lines.html", lines=lines, older=older,
-                           paged=before_id is not None)
+        lines, more = find_bank_lines(session, BankLineFilter(state=state, statement=statement,
+                                                              before_id=before_id, limit=PAGE))
+    return render_template("console/cashapp/bank_lines.html", lines=lines, older=lines[-1]["id"] if more else None,
+                           paged=before_id is not None, state=state, statement=statement, states=LINE_STATES,
+                           words=STATE_WORDS)
 
 
-def _shown(view: dict) -> dict:
-    """A proposal's view with its credit as an amount (the allocation is stored as JSON)."""
-    return {**view, "credit": to_decimal((view["allocation"] or {}).get("credit") or 0)}
+def _candidate() -> int:
+    text = request.form.get("candidate") or "1"
+    if not (text.isascii() and text.isdigit() and len(text) <= 3 and int(text) >= 1):
+        abort(400, f"candidate must be a whole number from 1 (the best), not {text[:20]!r}")
+    return int(text)
 
 
-def _bank_line(row: BankTransaction, proposal_id: int | None, status: str | None, applied: bool) -> dict:
-    if status is not None:
-        state = status
-    elif applied:
-        state = "applied"
-    else:
-        state = "not money received" if row.amount <= 0 else "waiting for a cash application run"
-    return {"id": row.id, "reference": row.dedupe_id, "statement": row.statement_id, "account": row.account_id,
-            "booking_date": row.booking_date, "value_date": row.value_date, "amount": row.amount,
-            "currency": row.currency, "counterparty": row.counterparty_name, "iban": row.counterparty_iban,
-            "remittance": row.remittance_info or row.creditor_reference or row.end_to_end_id,
-            "state": state, "proposal_id": proposal_id}
-
-
-def _customer_names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = session.execute(select(Customer.id, Customer.name, Customer.email).where(Customer.id.in_(wanted)))
-    return {cid: name or email or f"customer {cid}" for cid, name, email in rows}
+def _optional_reason() -> str | None:
+    """The form's reason, when one was given (any candidate but the best needs one)."""
+    if not (request.form.get("reason") or "").strip():
+        return None
+    return forms.reason()
 
 
 @contextmanager
 def _decision() -> Iterator[Session]:
-    """A transaction deciding a proposal: 404 when it is missing, 409 when no longer open."""
+    """A transaction deciding a proposal: 404 when it is missing, 400 for a choice that cannot be
+    applied as given, 409 when the proposal is no longer open."""
     try:
         with current_hub().sessions.begin() as session:
             yield session
+    except InvalidChoice as exc:
+        abort(400, str(exc))
     except ProposalError as exc:
         abort(404 if exc.missing else 409, str(exc))
 
 
-
-def _back() -> str:
+def _back(proposal_id: int) -> str:
+    if request.form.get("return_to") == "proposal":
+        return url_for(".show", proposal_id=proposal_id)
     status = request.form.get("status")
     return url_for(".index", status=status if status in STATUSES else None)
