@@ -212,6 +212,9 @@ SENTENCES = [  # as each writer words it (hub/runs, hub/users.py and the console
      "over by 10 by far"),
     ("cashapp.accept", f"cash application proposal 7 (bank_transaction TX-1) accepted by {ALICE}: applied 10.00 "
      "to INV-1", ALICE, "cash application proposal 7 (bank_transaction TX-1) accepted", None),
+    ("cashapp.accept", f"cash application proposal 7 (bank_transaction TX-1, candidate 2) accepted by {ALICE}: "
+     "applied 10.00 to INV-1, 5.00 to INV-2; reason: remittance names both", ALICE,
+     "cash application proposal 7 (bank_transaction TX-1, candidate 2) accepted", "remittance names both"),
     ("cashapp.reject", f"cash application proposal 7 (payment P-1) rejected by {ALICE}; reason: wrong customer",
      ALICE, "cash application proposal 7 (payment P-1) rejected", "wrong customer"),
     ("collections.dispute", f"invoice INV-1: dispute opened; reason: damaged by the carrier by {ALICE}", ALICE,

@@ -65,7 +65,8 @@ SHAPES = {kind: re.compile(pattern, re.DOTALL) for kind, pattern in {
     "recipe.resume": r"(?P<what>recipe (?P<recipe>\S+) resumed)" + _BY + _WHY,
     "credit.approve": r"(?P<what>order (?P<order>.+?) approved)" + _BY + _WHY,
     "credit.reject": r"(?P<what>order (?P<order>.+?) rejected)" + _BY + _WHY,
-    "cashapp.accept": r"(?P<what>cash application proposal \d+ \(.*?\) accepted)" + _BY + r"(?P<outcome>: applied .*)",
+    "cashapp.accept": r"(?P<what>cash application proposal \d+ \(.*?\) accepted)" + _BY
+                      + r"(?P<outcome>: applied .*?)(?:" + _WHY + ")?",
     "cashapp.reject": r"(?P<what>cash application proposal \d+ \(.*?\) rejected)" + _BY + _WHY,
     "collections.dispute": r"(?P<what>invoice .+?: dispute (?:closed|opened))(?:" + _WHY + ")? by " + _PERSON,
     "collections.promise": r"(?P<what>invoice .+?: promise to pay .*?), recorded" + _BY,
