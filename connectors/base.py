@@ -13,6 +13,7 @@ The hub calls, and only calls, these hooks:
 
 ``from_config(name, config)``   build a connection from its (already validated) config mapping
 ``actions()``                   name -> callable(payload, context) for ``call`` / ``notify`` steps
+                                (an action may declare what a repeated call does, see below)
 ``mappings()``                  name -> pure function vendor record -> canonical record, for
                                 ``map: {using: <connection>.<name>}`` steps
 ``verify_webhook(request)``     check an inbound webhook, return its delivery (or raise SignatureError)
@@ -21,6 +22,29 @@ The hub calls, and only calls, these hooks:
 
 ``config_schema`` is a JSON Schema for the config mapping; every secret property is marked
 ``"secret": true`` so the hub can mask its value everywhere.
+
+Delivery of effects. The idempotency ledger (hub/runs/ledger.py) records an effect ``pending``
+before the call and ``done`` after it. When the hub dies in between, the next attempt finds the
+effect pending and cannot know whether the call reached the target. What it does then is what
+the action declares (:func:`delivery_of`):
+
+``lookup``        an attribute ``lookup(payload, context)``: the result of this effect when the
+                  target already has it, found by its business key (the sale whose reference is
+                  the order number), None when it has none. The ledger asks it before calling
+                  again: found → the effect is recorded done with that result, no call; None →
+                  the action is called; an exception → the attempt is retried, never calling
+                  blindly. Exactly once. Wrap a function with :class:`Findable`.
+``repeatable``    an attribute ``repeatable = True``: calling again cannot repeat the effect,
+                  because the action itself finds an earlier call's work before it changes
+                  anything (an upsert, a search by business key before a create, a state
+                  checked before a transition). Exactly once. Wrap a function with
+                  :class:`Repeatable`.
+neither           called again with the same Idempotency-Key: at least once, unless the target
+                  honours that header. ``o2c-hub validate`` warns about such ``call`` steps.
+
+A lookup answers for a complete effect only: when it finds the work of an earlier call cut
+short (a draft sale not yet confirmed) it answers None, and the action, called again, must
+finish that work rather than start anew.
 """
 
 from __future__ import annotations
@@ -28,6 +52,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any, ClassVar
 
 from hub.errors import FatalError
@@ -44,6 +69,56 @@ class ActionContext:
 
 
 Action = Callable[[Any, ActionContext], Any]
+
+#: ``lookup(payload, context)``: the effect's result when the target already has it, else None.
+Lookup = Callable[[Any, ActionContext], Any]
+
+
+class Delivery(Enum):
+    """How often an action's effect happens when the hub dies between the call and its record."""
+
+    LOOKED_UP = "exactly once: the target is asked before calling again"
+    REPEATABLE = "exactly once: a repeated call finds the earlier call's work"
+    AT_LEAST_ONCE = "at least once: called again after a crash"
+
+
+@dataclass(frozen=True, slots=True)
+class Findable:
+    """An action whose effect the target can be asked about by its business key::
+
+        "create_sale": Findable(lambda order, ctx: sales.create(order), lambda order, ctx: sales.look_up(order))
+    """
+
+    perform: Action
+    lookup: Lookup
+
+    def __call__(self, payload: Any, context: ActionContext) -> Any:
+        return self.perform(payload, context)
+
+
+@dataclass(frozen=True, slots=True)
+class Repeatable:
+    """An action that finds an earlier call's work before it changes anything (see the module doc)."""
+
+    perform: Action
+    repeatable: ClassVar[bool] = True
+
+    def __call__(self, payload: Any, context: ActionContext) -> Any:
+        return self.perform(payload, context)
+
+
+def lookup_of(action: Action) -> Lookup | None:
+    """The action's ``lookup``, or None when it declares none."""
+    return getattr(action, "lookup", None)
+
+
+def delivery_of(action: Action) -> Delivery:
+    """What the action declares about a call repeated after a crash (see the module doc)."""
+    if lookup_of(action) is not None:
+        return Delivery.LOOKED_UP
+    if getattr(action, "repeatable", False) is True:
+        return Delivery.REPEATABLE
+    return Delivery.AT_LEAST_ONCE
 
 
 class RenderedText(str):

@@ -77,9 +77,10 @@ def main(ctx: click.Context, config_path: str, debug: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
-    """Check recipe files; print every problem as file:line:col; exit 1 if any."""
+    """Check recipe files; print every problem as file:line:col; exit 1 if any. Valid recipes
+    are then checked for calls made at least once (warnings, exit 0)."""
     from hub.o2c.canonical import known_entities
-    from hub.recipe.load import validate_paths
+    from hub.recipe.load import delivery_warnings, validate_paths
 
     try:
         settings = load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points())
@@ -91,6 +92,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
         click.echo(str(issue))
     if issues:
         _fail(f"{len(issues)} problem(s) in {len({i.file for i in issues})} of {len(files)} file(s)")
+    for warning in delivery_warnings(files, connections=settings.connections):
+        click.echo(str(warning))
     click.echo(f"{len(files)} recipe file(s) valid")
 
 

@@ -12,7 +12,11 @@ A connection of kind ``http`` talks to any JSON API declared in config::
         base_url: https://erp.example.com/api
         auth: {bearer: {token: "${ERP_TOKEN}"}}
         actions:
-          create_sales_order: {method: POST, path: /orders}
+          create_sales_order:
+            method: POST
+            path: /orders
+            lookup: {path: /orders, params: {reference: "{number}"}, record_path: data,
+                     found_when: {reference: "{number}"}}
         resources:
           customers: {path: /customers, record_path: data, paginator: link}
         webhook: {secret: "${ERP_WEBHOOK_SECRET}", topic_header: X-Event}
@@ -96,14 +100,50 @@ _WEBHOOK = _obj(
     additionalProperties=False,
 )
 
+#: Text with ``{name}`` placeholders (dotted names), filled from the action's payload.
+_TEMPLATE = {"pattern": r"^[^{}]*(\{[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*\}[^{}]*)*$",
+             "errorMessage": "is not text whose {placeholders} name fields of the payload, e.g. {number} "
+                             "or {customer.email}"}
+
+_LOOKUP = _obj(
+    "Lookup",
+    "How to find the record an earlier call of this action made, by its business key: a GET request. "
+    "When the hub stopped after calling and before recording the answer, the next attempt sends it first "
+    "and calls the action only when the record is not there, so the effect happens exactly once even "
+    "where the system ignores Idempotency-Key. Without a lookup, a POST or PATCH action is called "
+    "again (at least once), and `o2c-hub validate` warns about it.",
+    [{"path": "/orders", "params": {"reference": "{number}"}, "record_path": "data",
+      "found_when": {"reference": "{number}"}},
+     {"path": "/orders/by-reference/{number}", "found_when": {"reference": "{number}"}}],
+    {
+        "path": _prop("string", "Path", "Path under base_url; {placeholders} are filled from the action's payload.",
+                      ["/orders", "/orders/by-reference/{number}"], minLength=1, **_TEMPLATE),
+        "params": _prop("object", "Query parameters", "Query parameters; {placeholders} in the values are filled "
+                        "from the action's payload.", [{"reference": "{number}"}],
+                        additionalProperties={"type": "string", **_TEMPLATE}),
+        "record_path": _prop("string", "Record path", "Dotted path to the records in the answer (a list, or one "
+                             "record); empty for the answer itself.", ["data", ""], default=""),
+        "found_when": _prop("object", "Found when", "Fields of a record (dotted paths) and the values they must "
+                            "have, {placeholders} filled from the payload: the first record having them all is "
+                            "the earlier call's, and becomes the step's result. No such record, or a 404 answer: "
+                            "not found, the action is called.", [{"reference": "{number}"}],
+                            additionalProperties={"type": "string", "minLength": 1, **_TEMPLATE},
+                            minProperties=1),
+    },
+    required=["path", "found_when"], additionalProperties=False,
+)
+
 _ACTION = _obj(
     "Action", "One callable endpoint; the step payload is sent as the JSON body with an Idempotency-Key header.",
-    [{"method": "POST", "path": "/orders"}],
+    [{"method": "POST", "path": "/orders"},
+     {"method": "POST", "path": "/orders", "lookup": {"path": "/orders", "params": {"reference": "{number}"},
+                                                      "record_path": "data", "found_when": {"reference": "{number}"}}}],
     {
         "method": _prop("string", "Method", "HTTP method.", ["POST", "PUT"], enum=["POST", "PUT", "PATCH", "DELETE", "GET"], default="POST"),
         "path": _prop("string", "Path", "Path under base_url; {placeholders} are filled from the payload.", ["/orders/{number}"]),
         "headers": _prop("object", "Headers", "Extra headers for this action only.", [{"X-Source": "o2c-hub"}],
                          additionalProperties={"type": "string"}),
+        "lookup": _LOOKUP,
     },
     required=["path"], additionalProperties=False,
 )

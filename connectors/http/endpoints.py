@@ -1,10 +1,22 @@
 """Declared endpoints of the generic ``http`` connector: actions (write) and resources (poll).
 
     actions:
-      create_order: {method: POST, path: /orders}
+      create_order:
+        method: POST
+        path: /orders
+        lookup:                                   # how to find an earlier call's order
+          path: /orders
+          params: {reference: "{number}"}
+          record_path: data
+          found_when: {reference: "{number}"}
       update_order: {method: PUT, path: "/orders/{number}"}     # {number} comes from the payload
     resources:
       orders: {path: /orders, record_path: data, paginator: link, since_param: updated_since}
+
+An action with a ``lookup`` is made exactly once: when the hub stopped after calling and before
+recording the answer, the next attempt sends the lookup (a GET) first and calls only when the
+record is not there (connectors/base.py). A PUT, GET or DELETE action is repeatable (the same
+request again changes nothing more); a POST or PATCH without a lookup is made at least once.
 """
 
 from __future__ import annotations
@@ -23,26 +35,89 @@ from connectors.http.pagination import NoPagination, Paginator, dig, paginator_f
 from hub.errors import FatalError
 
 
+#: Methods whose request, sent again, changes nothing more (RFC 9110 idempotent methods).
+REPEATABLE_METHODS = frozenset({"GET", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpLookup:
+    """``(payload, context) -> record | None``: finds the effect of an earlier call of an action.
+
+    A GET of ``path`` with ``params`` (``{placeholders}`` filled from the action's payload); the
+    records are the answer at ``record_path`` (a list, or one record), and the effect is the first
+    record whose ``found_when`` fields have the values given. None when no record has them, or
+    the answer is 404; any other failure raises its ConnectorError (the ledger then waits).
+    """
+
+    client: HttpClient
+    action: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    record_path: str | None = None
+    found_when: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, client: HttpClient, action: str, config: Mapping[str, Any]) -> HttpLookup:
+        """Build from an action's ``lookup:`` entry."""
+        return cls(client=client, action=action, path=config["path"], params=dict(config.get("params", {})),
+                   record_path=config.get("record_path") or None, found_when=dict(config["found_when"]))
+
+    def __call__(self, payload: Any, context: ActionContext) -> Any:
+        name = f"{self.action} lookup"
+        connection = self.client.connection
+        path = fill_path(self.path, payload, connection=connection, action=name)
+        params = {key: fill_text(value, payload, connection=connection, action=name)
+                  for key, value in self.params.items()}
+        try:
+            answer = self.client.request("GET", path, params=params, action=name)
+        except FatalError as error:
+            if error.status == 404:
+                return None
+            raise
+        wanted = {field_: fill_text(value, payload, connection=connection, action=name)
+                  for field_, value in self.found_when.items()}
+        return next((record for record in self.records(answer)
+                     if all(_text(dig(record, field_)) == value for field_, value in wanted.items())), None)
+
+    def records(self, answer: Any) -> list[Any]:
+        """The records of an answer: the list at ``record_path``, or the one record there."""
+        found = dig(answer, self.record_path) if self.record_path else answer
+        if isinstance(found, list):
+            return found
+        return [found] if isinstance(found, Mapping) else []
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpAction:
-    """``(payload, context) -> response JSON``: sends the payload, keyed for idempotency."""
+    """``(payload, context) -> response JSON``: sends the payload, keyed for idempotency.
+
+    ``lookup`` (an HttpLookup, when configured) and ``repeatable`` are what the action declares
+    about a call repeated after a crash (connectors/base.py)."""
 
     client: HttpClient
     name: str
     method: str = "POST"
     path: str = "/"
     headers: Mapping[str, str] = field(default_factory=dict)
+    lookup: HttpLookup | None = None
 
     @classmethod
     def from_config(cls, client: HttpClient, name: str, config: Mapping[str, Any]) -> HttpAction:
         """Build from one entry under ``actions:``."""
+        lookup = config.get("lookup")
         return cls(
             client=client,
             name=name,
             method=config.get("method", "POST").upper(),
             path=config["path"],
             headers=dict(config.get("headers", {})),
+            lookup=HttpLookup.from_config(client, name, lookup) if lookup else None,
         )
+
+    @property
+    def repeatable(self) -> bool:
+        """Whether the same request again changes nothing more (PUT, GET, DELETE)."""
+        return self.method in REPEATABLE_METHODS
 
     def __call__(self, payload: Any, context: ActionContext) -> Any:
         body = payload if self.method in IDEMPOTENT_BODY_METHODS else None
@@ -54,6 +129,32 @@ class HttpAction:
             idempotency_key=context.idempotency_key,
             action=self.name,
         )
+
+
+def fill_text(template: str, payload: Any, *, connection: str | None, action: str | None) -> str:
+    """``{number}`` (dotted names allowed) filled with the payload's values, as text."""
+    parts = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(_text(_needed(payload, name, template, connection=connection, action=action)))
+    return "".join(parts)
+
+
+def _needed(payload: Any, name: str, template: str, *, connection: str | None, action: str | None) -> Any:
+    value = dig(payload, name)
+    if value is None:
+        raise FatalError(f"{template!r} needs {name!r} in the payload", connection=connection, action=action)
+    return value
+
+
+def _text(value: Any) -> str | None:
+    """A value as compared and sent: text as it is, numbers and the rest as their text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def fill_path(template: str, payload: Any, *, connection: str | None, action: str | None) -> str:

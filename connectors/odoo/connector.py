@@ -1,4 +1,10 @@
-"""The ``odoo`` connector: partners, sale orders, customer invoices and payments."""
+"""The ``odoo`` connector: partners, sale orders, customer invoices and payments.
+
+Every action is idempotent by a stable key, so a call repeated after a crash never makes a second
+record: ``create_sale_order`` (and ``create_sales_order``) declare a lookup, the sale order whose
+client_order_ref is the order number, asked before calling again; the others are repeatable,
+each finding its earlier work first (connectors/base.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector, Cursor, PolledRecord
+from connectors.base import Action, ActionContext, Connector, Cursor, Findable, PolledRecord, Repeatable
 from connectors.http.client import HttpClient
 from connectors.odoo import mapping
 from connectors.odoo.client import Json2Client, JsonRpcClient, OdooClient
@@ -94,16 +100,17 @@ class OdooConnector(Connector):
         return cls(name, config, client=client)
 
     def actions(self) -> Mapping[str, Action]:
-        native = {"upsert_partner": self.upsert_partner, "create_sale_order": self.create_sale_order,
-                  "read_invoices": self.read_invoices, "post_invoice": self.post_invoice,
-                  "register_payment": self.register_payment}
+        native = {"upsert_partner": self.upsert_partner, "read_invoices": self.read_invoices,
+                  "post_invoice": self.post_invoice, "register_payment": self.register_payment}
         # The ERP-neutral names the bundled recipes call (the tryton connector has the same).
-        neutral = {"upsert_customer": self.upsert_partner, "create_sales_order": self.create_sales_order,
-                   "record_payment": self.record_payment, "list_open_invoices": self.list_open_invoices,
-                   "list_sales_orders": self.list_sales_orders, "list_invoice_payments": self.list_invoice_payments,
+        neutral = {"upsert_customer": self.upsert_partner, "record_payment": self.record_payment,
+                   "list_open_invoices": self.list_open_invoices, "list_sales_orders": self.list_sales_orders,
+                   "list_invoice_payments": self.list_invoice_payments,
                    "receivable_balances": self.receivable_balances, "cancel_sales_order": self.cancel_sales_order,
                    "refund_payment": self.refund_payment, "invoice_fulfilled": self.invoice_fulfilled}
-        return {**native, **neutral}
+        return {"create_sale_order": Findable(self.create_sale_order, self.look_up_sale_order),
+                "create_sales_order": Findable(self.create_sales_order, self.look_up_sales_order),
+                **{name: Repeatable(action) for name, action in {**native, **neutral}.items()}}
 
     def resources(self) -> frozenset[str]:
         return frozenset({"invoices"})
@@ -143,6 +150,18 @@ class OdooConnector(Connector):
         """``create_sale_order`` whose answer also names the sale ``number``, as every ERP's does."""
         sale = self.create_sale_order(order, context)
         return {**sale, "number": sale.get("name")}
+
+    def look_up_sale_order(self, order: Mapping[str, Any],
+                           context: ActionContext | None = None) -> dict[str, Any] | None:
+        """The lookup of ``create_sale_order``: its answer when the order's sale order is confirmed,
+        else None (see connectors.odoo.sales)."""
+        return self.sales.look_up(order, action="create_sale_order")
+
+    def look_up_sales_order(self, order: Mapping[str, Any],
+                            context: ActionContext | None = None) -> dict[str, Any] | None:
+        """The lookup of ``create_sales_order``."""
+        sale = self.look_up_sale_order(order, context)
+        return None if sale is None else {**sale, "number": sale.get("name")}
 
     # --- invoices and payments --------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 The order number is the stable key: it is the order's ``client_order_ref``, searched before an
 order is created; a retried call finds the order and only finishes what is left (the total
-check, the confirmation), so no second order is ever made.
+check, the confirmation), so no second order is ever made. ``look_up`` is the action's lookup
+(connectors/base.py): what ``create`` answers again, when the order is already confirmed; a
+draft is left to ``create`` to finish.
 
 Amounts: every line is booked before tax, with the Odoo sale taxes of its rates and a net unit
 price (prices that include tax become net amounts with the storefront's own tax figures; all
@@ -60,6 +62,19 @@ class SaleOrders:
             self.call("sale.order", "action_confirm", [sale_id], action=action)
         sale = self.read(sale_id, action=action)
         return {**sale_result(sale, order["currency"]), "adjustment": adjustment, "created": created}
+
+    def look_up(self, order: Mapping[str, Any], *, action: str) -> dict[str, Any] | None:
+        """What ``create`` answers when called again for ``order`` once its sale order is
+        confirmed (``created`` false); None when there is no live order of its number, or a draft
+        one (``create`` finishes it)."""
+        sale_id = self.find(order["number"], action=action)
+        if sale_id is None:
+            return None
+        sale = self.read(sale_id, action=action)
+        if sale["state"] in DRAFT_STATES:
+            return None
+        adjustment = self.adjustment_of(sale_id, order["currency"], action=action)
+        return {**sale_result(sale, order["currency"]), "adjustment": adjustment, "created": False}
 
     def find(self, number: str, *, action: str) -> int | None:
         """The id of the live (not cancelled) order whose client_order_ref is ``number``."""

@@ -8,7 +8,10 @@
         username: admin
         password: "${TRYTON_PASSWORD}"
 
-Actions (payloads are canonical records; every one is idempotent by a stable key):
+Actions (payloads are canonical records; every one is idempotent by a stable key, so a call
+repeated after a crash never makes a second record: ``create_sale`` declares a lookup, the sale
+whose reference is the order number, asked before calling again; the others are repeatable,
+each finding its earlier work first; see connectors/base.py):
 
 ``upsert_party``        customer → ``{id, code, created}``; key: external refs, then e-mail
 ``upsert_product``      product → ``{id, template, created}``; key: sku (product code)
@@ -59,7 +62,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector, Cursor, PolledRecord
+from connectors.base import Action, ActionContext, Connector, Cursor, Findable, PolledRecord, Repeatable
 from connectors.tryton.catalog import Catalog
 from connectors.tryton.client import DEFAULT_TIMEOUT, TrytonClient
 from connectors.tryton.invoices import Invoices
@@ -141,10 +144,16 @@ class TrytonConnector(Connector):
         return cls(name, config, client=client)
 
     def actions(self) -> Mapping[str, Action]:
+        sale = Findable(lambda payload, context: self.sales.create(payload),
+                        lambda payload, context: self.sales.look_up(payload))
+        return {"create_sale": sale, "create_sales_order": sale,
+                **{name: Repeatable(action) for name, action in self.repeatable_actions().items()}}
+
+    def repeatable_actions(self) -> Mapping[str, Action]:
+        """The actions that find their earlier work before changing anything (see the module doc)."""
         return {
             "upsert_party": lambda payload, context: self.parties.upsert(payload),
             "upsert_product": lambda payload, context: self.catalog.upsert(payload),
-            "create_sale": lambda payload, context: self.sales.create(payload),
             "post_invoice": lambda payload, context: self.invoices.post(payload),
             "read_invoice": lambda payload, context: self.invoices.read(payload),
             "list_open_invoices": self.list_open_invoices,
@@ -154,7 +163,6 @@ class TrytonConnector(Connector):
             "invoice_fulfilled": lambda payload, context: self.sales.invoice_fulfilled(payload, self.invoices),
             # ERP-neutral names the bundled recipes call (the odoo connector has the same).
             "upsert_customer": lambda payload, context: self.parties.upsert(payload),
-            "create_sales_order": lambda payload, context: self.sales.create(payload),
             "list_sales_orders": lambda payload, context: Ledger(self.client).sales_orders(payload),
             "list_invoice_payments": lambda payload, context: Ledger(self.client).invoice_payments(payload),
             "receivable_balances": lambda payload, context: Ledger(self.client).receivable_balances(payload),

@@ -2,7 +2,9 @@
 
 The order number is the stable key: it is the sale's ``reference``, searched before a sale
 is created. A retried call finds the sale and only finishes what is left of
-draft → quotation → confirmed → processing, so no second sale is ever made.
+draft → quotation → confirmed → processing, so no second sale is ever made. ``look_up`` is
+the action's lookup (connectors/base.py): what ``create`` answers, when the sale is already
+processing; a sale still short of it is left to ``create`` to finish.
 
 Amounts: each line is booked before tax with the Tryton taxes of its rates (prices that
 include tax are turned into net amounts with the storefront's own tax figures), shipping is a
@@ -77,6 +79,18 @@ class Sales:
         adjustment = self.match_total(sale_id, order, action=action)
         self.advance(sale_id, action=action)
         return {**mapping.sale_result(self.read(sale_id, action=action)), "adjustment": adjustment}
+
+    def look_up(self, order: Mapping[str, Any], *, action: str = ACTION) -> dict[str, Any] | None:
+        """What ``create`` answers for ``order`` when its sale is processing or done; None when
+        there is no live sale of its number, or one ``create`` has not finished (called again,
+        it finishes it)."""
+        sale_id = self.find(order["number"], action=action)
+        if sale_id is None:
+            return None
+        sale = self.read(sale_id, action=action)
+        if sale["state"] in NEXT_BUTTON:  # draft, quotation or confirmed: not processed yet
+            return None
+        return {**mapping.sale_result(sale), "adjustment": self.adjustment_of(sale_id, action=action)}
 
     def find(self, number: str, *, action: str = ACTION) -> int | None:
         """The id of the live (not cancelled) sale whose reference is ``number``."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Template
 
-from connectors.base import Action, ActionContext
+from connectors.base import Action, ActionContext, lookup_of
 from hub.errors import FatalError
 from hub.o2c import canonical
 from hub.o2c.orders.held import hold_unless_adds_up
@@ -226,7 +226,9 @@ def _perform(step: CallStep | NotifyStep, ctx: RunContext, payload: Any, action:
     action_ctx = ActionContext(
         idempotency_key=key, run_id=ctx.run_id, step_id=step.id, options=step.options
     )
-    outcome = ctx.ledger.once(key, step.id, lambda: action(payload, action_ctx))
+    lookup = lookup_of(action)  # asked first when an earlier attempt left the effect pending
+    outcome = ctx.ledger.once(key, step.id, lambda: action(payload, action_ctx),
+                              lookup=(lambda: lookup(payload, action_ctx)) if lookup else None)
     ctx.last_reused = outcome.reused
     return outcome.result
 

@@ -21,7 +21,7 @@ from connectors.base import Connector
 from hub import SCHEMAS
 from hub.errors import ConfigError, Issue
 from hub.recipe import model
-from hub.recipe.validate import check_recipe
+from hub.recipe.validate import at_least_once_calls, check_recipe
 from hub.yamldoc import Document, load_document, schema_issues, sort_issues
 
 Path = tuple[str | int, ...]
@@ -78,6 +78,15 @@ def validate_paths(paths: Iterable[str | FilePath], *, connections: Mapping[str,
                                 message=f"recipe {recipe.slug!r} is also defined in {owners[recipe.slug]}"))
         owners.setdefault(recipe.slug, recipe.path)
     return issues
+
+
+def delivery_warnings(paths: Iterable[str | FilePath], *, connections: Mapping[str, Connector]) -> list[Issue]:
+    """The warnings of the valid recipes at ``paths``: each call made at least once."""
+    warnings: list[Issue] = []
+    for path in paths:
+        text = FilePath(path).read_text(encoding="utf-8")
+        warnings += at_least_once_calls(load_document(text, str(path)), connections)
+    return warnings
 
 
 class _Builder:

@@ -15,6 +15,10 @@ What is checked (each problem becomes one Issue at the place it is written):
   hold (credit_check); reconcile: its key and compared fields are read from each record.
 
 Only parts without schema problems are checked, so one mistake is reported once.
+
+Besides problems, :func:`at_least_once_calls` lists warnings that do not stop a recipe: each
+``call`` step whose action is made at least once (it declares neither a lookup nor that it is
+repeatable, connectors/base.py), so a call cut short by a crash is made again.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
 from jmespath.exceptions import IncompleteExpressionError, LexerError, ParseError
 
-from connectors.base import Connector
+from connectors.base import Connector, Delivery, delivery_of
 from hub.errors import Issue
 from hub.pipeline.functions import function_names
 from hub.pipeline.templates import make_environment
@@ -64,6 +68,39 @@ def check_recipe(doc: Document, text: str, *, connections: Mapping[str, Connecto
     checker.steps(data.get("on_hold"), ("on_hold",), top)
     checker.on_hold(data)
     return checker.issues
+
+
+def at_least_once_calls(doc: Document, connections: Mapping[str, Connector]) -> list[Issue]:
+    """A warning for each ``call`` step (not read_only) of a valid recipe whose action is made at
+    least once: when the hub stops between the call and recording its answer, the next attempt
+    calls again."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    warnings = []
+    for path, spec in _call_specs(data):
+        name, action = spec.get("connection"), spec.get("action")
+        found = connections[name].actions().get(action) if name in connections else None
+        if spec.get("read_only") or found is None or delivery_of(found) is not Delivery.AT_LEAST_ONCE:
+            continue
+        line, col = doc.locate((*path, "action"))
+        warnings.append(Issue(file=doc.file, line=line, col=col, path=join_path((*path, "action")), message=(
+            f"warning: {name}.{action} is made at least once: when the hub stops between the call and "
+            f"recording its answer, the next attempt calls again, which makes a second effect unless {name} "
+            f"recognises the call's idempotency key (an action with a lookup is made exactly once)")))
+    return warnings
+
+
+def _call_specs(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(path of the ``call`` mapping, the mapping) of every call step, nested ones included."""
+    def walk(steps: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, dict) and isinstance(step.get("call"), dict):
+                yield (*path, index, "call"), step["call"]
+            inner = step.get("for_each") if isinstance(step, dict) else None
+            if isinstance(inner, dict):
+                yield from walk(inner.get("steps"), (*path, index, "for_each", "steps"))
+
+    for key in ("steps", "on_failure", "on_hold"):
+        yield from walk(data.get(key), (key,))
 
 
 def _kinds(steps: Any) -> Iterator[str]:

@@ -4,10 +4,16 @@ A step asks ``ledger.once(key, perform)``. The first time, a ``pending`` row is 
 the effect performed and its result kept; ``settle(session)`` marks the row ``done`` with
 that result inside the transaction that records the attempt's outcome (the executor's), so
 an effect costs one commit of its own, not two. Any later attempt, retry or replay with the
-same key gets the stored result back and performs nothing. A ``pending`` row left by a
-crash (before or after the effect) is taken over by the next attempt, which calls again
-with the same idempotency key, so a remote system that honours Idempotency-Key still sees
-one effect.
+same key gets the stored result back and performs nothing.
+
+A ``pending`` row left by an earlier attempt (the hub died, or the call failed, before or
+after the target acted) is taken over by the next attempt, which cannot know whether the
+call reached the target. With a ``lookup`` (the action's, see connectors/base.py) it asks
+first: found → the effect is settled ``done`` with the found result and nothing is sent;
+not found → the effect is performed; the lookup failing → a RetriableError, so the attempt
+is tried again later and never calls blindly. Exactly once. Without a lookup the effect is
+performed again with the same idempotency key: at least once, unless the remote system
+honours Idempotency-Key or the action finds its own earlier work (``repeatable``).
 
 A result is stored masked (secret values of the configuration, credential-looking keys such as
 ``access_token``): a reused result carries ``***`` where the remote system answered a secret.
@@ -16,18 +22,22 @@ A result is stored masked (secret values of the configuration, credential-lookin
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.errors import RetriableError
+from hub.errors import HubError, RetriableError
 from hub.redact import Redactor
 from hub.store.base import utcnow
 from hub.store.platform import Effect, Run
+
+log = logging.getLogger("o2c_hub.runs")
 
 _MAX_KEY = 400
 
@@ -53,7 +63,12 @@ def effect_key(*parts: object) -> str:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     result: Any
-    reused: bool
+    reused: bool  # from the ledger, or found by the lookup: not performed by this call
+
+
+class _Claim(Enum):
+    NEW = "new"  # no earlier row: nothing was sent under this key
+    TAKEN_OVER = "taken over"  # pending from an earlier attempt: the target may have it
 
 
 class EffectLedger:
@@ -67,16 +82,41 @@ class EffectLedger:
         self.recipe = recipe
         self._performed: dict[str, tuple[Any, Any]] = {}  # key -> (result, when), not yet settled
 
-    def once(self, key: str, step_id: str, perform: Callable[[], Any]) -> Outcome:
-        """Perform the effect under ``key`` unless it is already done; return its result."""
+    def once(self, key: str, step_id: str, perform: Callable[[], Any],
+             lookup: Callable[[], Any] | None = None) -> Outcome:
+        """Perform the effect under ``key`` unless it is already done; return its result.
+
+        ``lookup()`` (the effect's result at the target, or None) is asked first when an
+        earlier attempt left the effect pending."""
         if key in self._performed:
             return Outcome(self._performed[key][0], reused=True)
-        done = self._claim(key, step_id)
-        if done is not None:
-            return done
+        claim = self._claim(key, step_id)
+        if isinstance(claim, Outcome):
+            return claim
+        if claim is _Claim.TAKEN_OVER and lookup is not None:
+            found = self._look_up(step_id, lookup)
+            if found is not None:
+                self._performed[key] = (found, utcnow())
+                return Outcome(found, reused=True)
         result = perform()
         self._performed[key] = (result, utcnow())
         return Outcome(result, reused=False)
+
+    def _look_up(self, step_id: str, lookup: Callable[[], Any]) -> Any:
+        """The effect's result at the target, or None; a failure is retriable, never a call."""
+        try:
+            found = lookup()
+        except Exception as exc:  # whatever went wrong, calling now could make the effect twice
+            reason = str(exc) if isinstance(exc, HubError) else type(exc).__name__
+            raise RetriableError(
+                "an earlier attempt may have done this already (it stopped before recording the "
+                f"answer) and looking it up failed ({reason}): nothing is sent until the lookup answers"
+            ) from exc
+        log.info("run %s step %s: an earlier attempt's effect was %s", self.run_id, step_id,
+                 "found by its lookup; it is not sent again" if found is not None
+                 else "not found by its lookup; sending it",
+                 extra={"run_id": self.run_id, "step_id": step_id})
+        return found
 
     def settle(self, session: Session) -> None:
         """Mark every effect performed since the last settle ``done``, in ``session``'s transaction."""
@@ -85,7 +125,7 @@ class EffectLedger:
                                       "result": self._redactor.value(result), "done_at": when})
         self._performed.clear()
 
-    def _claim(self, key: str, step_id: str) -> Outcome | None:
+    def _claim(self, key: str, step_id: str) -> Outcome | _Claim:
         with self._sessions() as session:
             try:  # the usual case, a new key: one INSERT and one commit
                 session.execute(_CLAIM, {
@@ -93,7 +133,7 @@ class EffectLedger:
                     "run_id": self.run_id, "created_at": utcnow(),
                 })
                 session.commit()
-                return None
+                return _Claim.NEW
             except IntegrityError:  # done before, or claimed by another run
                 session.rollback()
             # The effect and its owner's status in one statement (one snapshot): read apart, a
@@ -102,7 +142,7 @@ class EffectLedger:
             if found.status == "done":
                 return Outcome(found.result, reused=True)
             self._take_over(session, key, found)
-            return None
+            return _Claim.TAKEN_OVER
 
     def _take_over(self, session: Session, key: str, found: Row) -> None:
         """A pending effect: ours from an earlier attempt, or left by a run that is not running."""
