@@ -270,6 +270,12 @@ def _min_length(error: ValidationError, path: Path, root: Schema) -> list[tuple[
     return [(path, "must not be empty", False)]
 
 
+def _min_properties(error: ValidationError, path: Path, root: Schema) -> list[tuple[Path, str, bool]]:
+    if error.validator_value == 1:
+        return [(path, "must name at least one key", False)]
+    return [(path, f"must name at least {error.validator_value} keys", False)]
+
+
 def _minimum(error: ValidationError, path: Path, root: Schema) -> list[tuple[Path, str, bool]]:
     return [(path, f"must be at least {error.validator_value}, not {error.instance!r}", False)]
 
@@ -377,7 +383,8 @@ def describe(value: Any) -> str:
 
 _EXPLAINERS = {
     "additionalProperties": _additional, "required": _required, "type": _type, "enum": _enum,
-    "pattern": _pattern, "minItems": _min_items, "minLength": _min_length, "minimum": _minimum, "maximum": _maximum,
+    "pattern": _pattern, "minItems": _min_items, "minLength": _min_length,
+    "minProperties": _min_properties, "minimum": _minimum, "maximum": _maximum,
     "exclusiveMinimum": _exclusive_minimum,
     "oneOf": _one_of, "anyOf": _one_of,
 }

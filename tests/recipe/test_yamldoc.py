@@ -95,3 +95,10 @@ def test_schema_issues_are_readable_and_sorted():
         "d.yaml:5:6: items/1/nte: unknown key 'nte' (expected one of: sku, note)",
         "d.yaml:6:5: items/2: must be a mapping, not a number",
     ]
+
+
+@pytest.mark.parametrize(("minimum", "message"), [(1, "must name at least one key"), (2, "must name at least 2 keys")])
+def test_an_empty_mapping_where_keys_are_needed_is_said_plainly(minimum, message):
+    schema = {"type": "object", "properties": {"found_when": {"type": "object", "minProperties": minimum}}}
+    doc = load_document("found_when: {}\n", "c.yaml")
+    assert [str(i) for i in schema_issues(doc.data, schema, doc, doc.file)] == [f"c.yaml:1:13: found_when: {message}"]
