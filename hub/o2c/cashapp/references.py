@@ -1,36 +1,78 @@
-"""References in remittance text: our invoice numbers, RF creditor references, Stripe ids.
+"""Invoice references as people write them in remittance text, and structured references.
 
 Invoice numbers are compared by :func:`number_key`: letters in capitals, every digit group
 without its leading zeros, so ``INV-2024-00042``, ``inv 2024 42`` and ``inv/2024/042`` share the
-key ``INV|2024|42``. How digits group is learned from the open invoices (:class:`NumberFormats`),
-which splits a run-together ``INV202400042`` into ``2024`` and ``00042``.
+key ``INV|2024|42``. How our numbers are laid out is learned from the open invoices
+(:class:`NumberFormats`: the prefix, the width of each digit group, and which leading groups
+occur, such as the years 2023 to 2025), and a number is read from the text in that layout:
 
-RF creditor references (ISO 11649) are checked mod 97; :func:`rf_reference` makes one for an
-invoice number.
+    our prefix        INV-2024-42, inv 2024 000042, INV202400042, Inv. no. 2024/42   (kind "number")
+    an invoice word   Rechnung 2024-42, Rg.-Nr. 2024/000042, Facture n° 2024-42, Fra. 2024.42,
+                      Fattura nr. 2024/42, Factuur 2024000042, Faktura nr 2024-42, Bill #2024-42
+                      (words of :mod:`hub.o2c.cashapp.spellings`; kind "keyword")
+    a bare number     2024-000042, 2024000042: only exactly our layout             (kind "bare")
+    split over lines  INV-2024-000 042 (a statement's lines are joined with a space)
+    lists             Rechnungen 2024-42, 43 und 44; INV-2024-000042/000043; INV 2024-42 + 2024-43
+
+A leading group must be one the open invoices have (a year a little before the oldest, or up to
+a year after the newest, counts too), so dates (``15.03.2024``, ``2024-03-15``), amounts,
+postal codes, customer or order numbers (``Kd-Nr. 2024000042``: a number after a customer,
+order, delivery-note, account or tax word is never read) and IBANs yield nothing.
+
+Structured references: RF creditor references (ISO 11649, checked with python-stdnum), read as an
+invoice number; and any reference an invoice itself carries (its ``payment_reference``, as the
+ERP printed it: RF, Belgian +++090/9337/55493+++, a Finnish or Swiss reference...), found by
+:class:`StructuredReferences` however the payer spaced it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"[A-Za-z]+|\d+")
+from stdnum import iban as stdnum_iban
+from stdnum import iso11649
+from stdnum.iso7064 import mod_97_10
+
+from hub.o2c.cashapp.spellings import FOREIGN, INVOICE, LIST, OTHER, word_class
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _RF = re.compile(r"RF\s?\d{2}(?:[ ]?[0-9A-Z]){1,21}")
 _RF_START = re.compile(r"(?=RF\s?\d{2})")
 _STRIPE_ID = re.compile(r"\b(?:pi|ch|in|py)_[A-Za-z0-9]{8,}\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _DIGIT = re.compile(r"\d")
-_GAP = re.compile(r"^[\s\-/._#:,]{0,3}$")
+#: what may stand between the parts of one number (a statement joins its lines with a space)
+_IN_NUMBER = re.compile(r"^(?:[ ]?[-/._][ ]?|[ ]{1,2})$")
+#: what may stand between an invoice word and its number (Re.-Nr.: 2024/42, Invoice #42, n° 42)
+_AFTER_WORD = re.compile(r"^[\s.:#°º№()+_\-/]{0,5}$")
+#: what may stand between the items of a list (2024-42, 43 + 44 & 45)
+_IN_LIST = re.compile(r"^\s*[,;+&/]?\s*$")
+_BARE_DIGITS = 6
+_LIST_MARKS = ("", "/", "+", "&")
+_YEARS = range(1990, 2100)
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """The shape of an invoice number: its letter prefix and the widths of its digit groups."""
+    """The layout of an invoice number: its letter prefix, the widths of its digit groups, and
+    which values each leading group may take (None: any)."""
 
     prefix: str
     widths: tuple[int, ...]
+    heads: tuple[frozenset[int] | range | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An invoice number read from a text: its key, how it was written and the words read."""
+
+    key: str
+    kind: str  # number (our prefix), keyword (an invoice word before it), bare
+    text: str
 
 
 def number_key(number: str) -> str:
@@ -41,124 +83,334 @@ def number_key(number: str) -> str:
     return "|".join(t.upper() if t.isalpha() else str(int(t)) for t in _TOKEN.findall(number))
 
 
-def shape_of(number: str) -> Shape | None:
-    """The shape of a number made of a letter prefix and digit groups; None for other numbers."""
+def shape_of(number: str) -> tuple[str, tuple[str, ...]] | None:
+    """The prefix and digit groups of a number made of a letter prefix and digit groups."""
     tokens = _TOKEN.findall(number)
-    letters = [t for t in tokens if t.isalpha()]
+    letters = [t for t in tokens if not t.isdigit()]
     digits = tokens[len(letters):]
-    if not digits or any(t.isalpha() for t in digits):
+    if not digits or any(not t.isdigit() for t in digits):
         return None
-    return Shape("".join(letters).upper(), tuple(len(t) for t in digits))
+    return "".join(letters).upper(), tuple(digits)
 
 
 class NumberFormats:
-    """The invoice-number shapes in use, learned from a sample of invoice numbers."""
+    """The invoice-number layouts in use, learned from a sample of invoice numbers, and the
+    reading of invoice numbers in remittance text."""
 
     def __init__(self, numbers: Iterable[str], *, min_share: float = 0.01):
-        counts = Counter(s for s in map(shape_of, numbers) if s is not None)
+        seen: dict[tuple[str, tuple[int, ...]], list[tuple[str, ...]]] = defaultdict(list)
+        for parsed in map(shape_of, numbers):
+            if parsed is not None:
+                prefix, groups = parsed
+                seen[(prefix, tuple(len(g) for g in groups))].append(groups)
+        counts = Counter({layout: len(groups) for layout, groups in seen.items()})
         total = sum(counts.values()) or 1
-        self.shapes = [s for s, n in counts.most_common(8) if n / total >= min_share]
+        self.shapes = [Shape(prefix, widths, _heads(seen[(prefix, widths)]))
+                       for (prefix, widths), n in counts.most_common(8) if n / total >= min_share]
         self.prefixes = {s.prefix for s in self.shapes if s.prefix}
+        #: a number written alone counts only when it has our prefix's layout or 6 digits or more
+        #: (a 4- or 5-digit number alone is as likely a postal code, a year or a quantity)
+        self.bare_shapes = [s for s in self.shapes if sum(s.widths) >= _BARE_DIGITS]
+        self._words: dict[str, str] = {}
 
     def keys_in(self, text: str) -> list[tuple[str, bool]]:
-        """The invoice keys ``text`` may mention, each with True when its prefix was written."""
-        if not _DIGIT.search(text):
-            return []  # every key has digits: "Zahlung danke" names no invoice
-        tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        """The invoice keys ``text`` may mention, each with True when a prefix or an invoice word
+        was written before it."""
         found: dict[str, bool] = {}
-        for i, (token, _, _) in enumerate(tokens):
-            if token.isalpha() and token.upper() not in self.prefixes:
-                continue  # a word that is none of our prefixes starts no reference
-            for key, prefixed in self._keys_at(text, tokens, i):
-                found[key] = found.get(key, False) or prefixed
+        for f in self.find(text):
+            found[f.key] = found.get(f.key, False) or f.kind != "bare"
         return list(found.items())
 
-    def _keys_at(self, text: str, tokens: list, i: int) -> Iterable[tuple[str, bool]]:
-        token = tokens[i][0]
-        prefixed = token.isalpha() and token.upper() in self.prefixes
-        if prefixed:
-            digits = _digit_run(text, tokens, i + 1)
-        elif token.isdigit():
-            digits = _digit_run(text, tokens, i)
-        else:
-            return
-        for shape in self.shapes:
-            if prefixed and shape.prefix != token.upper():
+    def find(self, text: str) -> list[Found]:
+        """Every invoice number ``text`` mentions, in the order written (each key once)."""
+        if not self.shapes or not _DIGIT.search(text):
+            return []  # every key has digits: "Zahlung danke" names no invoice
+        if _IBAN.search(text):
+            text = _IBAN.sub(lambda m: "#" * len(m.group()) if _is_iban(m.group()) else m.group(), text)
+        reader = _Reader(self, text, [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)])
+        found: dict[str, Found] = {}
+        for f in reader.read():
+            if f.key not in found or found[f.key].kind == "bare":
+                found[f.key] = f
+        return list(found.values())
+
+    def word(self, token: str) -> str:
+        """The class of a word: our prefix (returned in capitals), or a class of spellings."""
+        known = self._words.get(token)
+        if known is None:
+            if len(self._words) > 50_000:
+                self._words.clear()
+            upper = token.upper()
+            known = self._words[token] = upper if upper in self.prefixes else word_class(token)
+        return known
+
+
+class _Reader:
+    """One pass over the tokens of a text: words set the context, digit runs are read in it."""
+
+    def __init__(self, formats: NumberFormats, text: str, tokens: list[tuple[str, int, int]]):
+        self.formats, self.text, self.tokens = formats, text, tokens
+        self.intro: str | None = None  # our prefix, INVOICE or FOREIGN, while the words allow
+        self.intro_at = 0  # where the words introducing the number start
+        self.last: tuple[Shape, tuple[str, ...], str] | None = None  # for lists: shape, groups, kind
+
+    def read(self) -> Iterator[Found]:
+        i, tokens = 0, self.tokens
+        while i < len(tokens):
+            token, start, _ = tokens[i]
+            gap = self.text[tokens[i - 1][2]:start] if i else ""
+            if not token.isdigit():
+                self._word(token, start, gap)
+                i += 1
                 continue
-            groups = _first_fit(digits, shape.widths, strict=not prefixed)
-            if groups:
-                yield "|".join([shape.prefix, *groups] if shape.prefix else groups), prefixed
+            if self.intro is not None and not _AFTER_WORD.match(gap):
+                self.intro = None
+            run = self._run(i)
+            if self.intro == FOREIGN:
+                used = len(run)
+            else:
+                found, used = self._number(run, gap)
+                yield from found
+            self.intro = None
+            i += used
+
+    def _word(self, token: str, start: int, gap: str) -> None:
+        kind = self.formats.word(token)
+        near = _AFTER_WORD.match(gap) is not None
+        if kind == OTHER:
+            self.intro, self.last = None, None
+        elif kind == LIST:
+            self.intro = None
+        elif kind in (INVOICE, FOREIGN) or kind in self.formats.prefixes:
+            if not (near and self.intro == INVOICE and kind in self.formats.prefixes):
+                self.intro_at = start  # "Rechnung INV-..." reads from "Rechnung"
+            self.intro, self.last = kind, None
+        elif self.intro is None:  # a filler word alone (No., Nr., Ref, Nº) introduces a number too
+            self.intro, self.intro_at, self.last = INVOICE, start, None
+        elif not near:  # ... and keeps the context of the words before it when close by
+            self.intro = None
+
+    def _run(self, i: int) -> list[tuple[str, int, int]]:
+        """The digit tokens from ``i`` on that may be parts of one number (at most 6)."""
+        run = [self.tokens[i]]
+        for token in self.tokens[i + 1:i + 6]:
+            if not token[0].isdigit() or not _IN_NUMBER.match(self.text[run[-1][2]:token[1]]):
+                break
+            run.append(token)
+        return run
+
+    def _number(self, run: list[tuple[str, int, int]], gap: str) -> tuple[list[Found], int]:
+        """The number read from the start of ``run`` and how many of its tokens it used."""
+        digits = [t for t, _, _ in run]
+        gaps = [self.text[a[2]:b[1]] for a, b in zip(run, run[1:])]
+        listed = self.last is not None and self.intro is None and _IN_LIST.match(gap) is not None
+        if self.intro is None and not listed:
+            read = _first(digits, gaps, self.formats.bare_shapes, strict=True)
+            if read is None:
+                return [], _skip(run, gaps)
+            return [self._found(read, "bare", run)], read[2]
+        if listed:
+            kind, shapes = self.last[2], [self.last[0]]
+        elif self.intro in self.formats.prefixes:
+            kind, shapes = "number", [s for s in self.formats.shapes if s.prefix == self.intro]
+        else:
+            kind, shapes = "keyword", self.formats.shapes
+        read = _first(digits, gaps, shapes, strict=False)
+        if read is None and listed:
+            read = self._continued(digits, gaps, gap)
+        if read is None:
+            return [], _skip(run, gaps)
+        self.last = (read[0], read[1], kind)
+        return [self._found(read, kind, run)], read[2]
+
+    def _continued(self, digits: list[str], gaps: list[str], gap: str) -> tuple[Shape, tuple[str, ...], int] | None:
+        """The next item of a list (``2024-42, 43``): one group that takes the place of the last."""
+        shape, groups, _ = self.last
+        if len(digits) > 1 and gaps[0].strip() not in _LIST_MARKS:
+            return None
+        if len(digits[0]) < min(2, len(groups[-1])) or "/" in gap and len(digits[0]) < 2:
+            return None
+        last = _group(digits[0], shape.widths[-1], strict=False)
+        return None if last is None else (shape, (*groups[:-1], last), 1)
+
+    def _found(self, read: tuple[Shape, tuple[str, ...], int], kind: str, run: list) -> Found:
+        shape, groups, used = read
+        start = self.intro_at if kind != "bare" and self.intro is not None else run[0][1]
+        text = self.text[start:run[used - 1][2]]
+        return Found(key="|".join([shape.prefix, *groups] if shape.prefix else groups), kind=kind, text=text)
 
 
-def _digit_run(text: str, tokens: list, start: int) -> list[str]:
-    """The digit tokens from ``start`` on, joined only by short separators."""
-    run: list[str] = []
-    end = tokens[start - 1][2] if start else 0
-    for token, begin, stop in tokens[start:start + 4]:
-        if not token.isdigit() or (run or start) and not _GAP.match(text[end:begin]):
-            break
-        run.append(token)
-        end = stop
-    return run
-
-
-def _first_fit(digits: list[str], widths: tuple[int, ...], *, strict: bool) -> list[str] | None:
-    """The longest leading part of a digit run that lays out as ``widths`` (a run may go on into
-    the next reference, as in ``INV2025008525 2025/000692``)."""
-    for count in range(min(len(digits), len(widths)), 0, -1):
-        groups = _split(digits[:count], widths, strict=strict)
-        if groups:
-            return groups
+def _first(digits: list[str], gaps: list[str], shapes: list[Shape], *,
+           strict: bool) -> tuple[Shape, tuple[str, ...], int] | None:
+    """The first shape the run reads in: (shape, groups, tokens used)."""
+    for shape in shapes:
+        read = read_groups(digits, gaps, shape, strict=strict)
+        if read is not None:
+            return shape, read[0], read[1]
     return None
 
 
-def _split(digits: list[str], widths: tuple[int, ...], *, strict: bool) -> list[str] | None:
-    """Digit groups as ``widths`` lays them out, without leading zeros; None when they do not fit.
+def read_groups(digits: list[str], gaps: list[str], shape: Shape, *,
+                strict: bool) -> tuple[tuple[str, ...], int] | None:
+    """The digit groups (without leading zeros) of the number at the start of ``digits`` laid out
+    as ``shape``, and how many of the tokens it used; None when they do not read as one.
+    ``gaps`` are the texts between the tokens.
 
-    ``strict`` (no prefix written) accepts only the exact layout: a bare number must look just
-    like ours to count.
+    ``strict`` (nothing written before the number) accepts only exactly our layout, as printed,
+    run together or split over two lines.
     """
-    if not digits:
+    widths, n = shape.widths, len(shape.widths)
+    if len(digits) >= n and all(len(d) == w for d, w in zip(digits, widths)):  # as printed
+        return _read(digits[:n], shape, strict=strict, used=n)
+    if len(digits[0]) == sum(widths) and n > 1:  # run together: INV202400042
+        return _read(_cut(digits[0], widths), shape, strict=strict, used=1)
+    merged = _merged(digits, gaps)  # split over two lines: INV-2024-0000 42
+    if merged is not None and len(merged) == n and all(len(d) == w for d, w in zip(merged, widths)):
+        return _read(merged, shape, strict=strict, used=len(digits))
+    if strict:
         return None
-    if len(digits) == len(widths):
-        if strict and any(len(d) != w for d, w in zip(digits, widths)):
-            return None
-        return [str(int(d)) for d in digits]
-    if len(digits) > len(widths):
+    if len(digits) >= n and (len(digits) == n or _ends_at_space(gaps, n) or _head_follows(digits[n], shape)):
+        return _read(digits[:n], shape, strict=False, used=n)  # leading zeros dropped or added
+    if len(digits) == 1 and n > 1 and sum(widths[:-1]) < len(digits[0]) < sum(widths):  # INV202442
+        return _read(_cut(digits[0], widths), shape, strict=False, used=1)
+    return None
+
+
+def _read(part: list[str], shape: Shape, *, strict: bool, used: int) -> tuple[tuple[str, ...], int] | None:
+    groups = _groups(part, shape, strict=strict)
+    return None if groups is None else (groups, used)
+
+
+def _merged(digits: list[str], gaps: list[str]) -> list[str] | None:
+    """The tokens with the one space between two of them taken out, or None (no space, or more)."""
+    spaces = [k for k, gap in enumerate(gaps[:len(digits) - 1]) if gap.isspace()]
+    if len(spaces) != 1:
         return None
-    joined = "".join(digits)
-    head = sum(widths[:-1])
-    if len(joined) <= head or strict and len(joined) != sum(widths):
-        return None
+    k = spaces[0]
+    return [*digits[:k], digits[k] + digits[k + 1], *digits[k + 2:]]
+
+
+def _head_follows(digits: str, shape: Shape) -> bool:
+    """True when ``digits`` can start another number of ``shape`` (INV 2024 2020 2024/018637)."""
+    head = shape.heads[0] if shape.heads else None
+    return head is not None and len(digits) == shape.widths[0] and int(digits) in head
+
+
+def _ends_at_space(gaps: list[str], n: int) -> bool:
+    """True when the first ``n`` tokens are joined by punctuation and a space follows them
+    (``2024-42 2024-43``: two numbers; ``2024-03-15``: one thing)."""
+    return gaps[n - 1].isspace() and not any(g.isspace() for g in gaps[:n - 1])
+
+
+def _cut(joined: str, widths: tuple[int, ...]) -> list[str]:
     groups, at = [], 0
     for width in widths[:-1]:
         groups.append(joined[at:at + width])
         at += width
-    groups.append(joined[at:])
-    return [str(int(g)) for g in groups]
+    return [*groups, joined[at:]]
 
 
-# --- RF creditor references (ISO 11649) ----------------------------------------------------------
+def _groups(part: list[str], shape: Shape, *, strict: bool) -> tuple[str, ...] | None:
+    groups = []
+    for k, (digits, width) in enumerate(zip(part, shape.widths)):
+        value = _group(digits, width, strict=strict)
+        if value is None:
+            return None
+        allowed = shape.heads[k] if k < len(shape.heads) else None
+        if allowed is not None and int(value) not in allowed:
+            return None
+        groups.append(value)
+    return tuple(groups)
+
+
+def _group(digits: str, width: int, *, strict: bool) -> str | None:
+    """One group without leading zeros; None when it cannot be a group of ``width`` digits
+    (leading zeros may be dropped or added, unless ``strict``)."""
+    if strict:
+        return str(int(digits)) if len(digits) == width else None
+    value = digits.lstrip("0") or "0"
+    return value if len(value) <= width else None
+
+
+def _skip(run: list[tuple[str, int, int]], gaps: list[str]) -> int:
+    """Tokens to pass over when a run reads as no number: a run of space-separated numbers may
+    hold one further on (``Zahlung 4711 2024-000042``), a joined one does not."""
+    return 1 if gaps and gaps[0].isspace() else len(run)
+
+
+def _heads(groups: list[tuple[str, ...]]) -> tuple[frozenset[int] | range | None, ...]:
+    """What each leading group of a layout may be: years from a little before the oldest to a
+    year after the newest; other groups as seen when there are few of them; else anything."""
+    heads: list[frozenset[int] | range | None] = []
+    for k in range(len(groups[0]) - 1):
+        values = {int(g[k]) for g in groups}
+        if values <= set(_YEARS):
+            heads.append(range(min(values) - 10, max(values) + 2))
+        else:
+            heads.append(frozenset(values) if len(values) <= 200 else None)
+    return tuple(heads)
+
+
+def _is_iban(text: str) -> bool:
+    """True for a valid IBAN (an RF reference looks like one at first sight)."""
+    compact = "".join(text.split())
+    return not compact.startswith("RF") and _mod97(compact[4:] + compact[:4]) == 1 and stdnum_iban.is_valid(compact)
 
 
 def _mod97(text: str) -> int:
-    """ISO 7064 mod 97-10 of an alphanumeric string (A=10 ... Z=35)."""
+    """ISO 7064 mod 97-10 of an alphanumeric string (A=10 ... Z=35): a quick first check before
+    python-stdnum's own (which also knows each country's IBAN layout)."""
     return int("".join(str(int(c, 36)) for c in text)) % 97
+
+
+# --- structured references ------------------------------------------------------------------------
+
+
+def compact_reference(reference: str) -> str:
+    """A structured reference without spaces and punctuation, in capitals."""
+    return "".join(ch for ch in reference.upper() if ch.isalnum())
+
+
+class StructuredReferences:
+    """The references invoices carry (their ``payment_reference``), found in a text however it is
+    spaced or punctuated, as long as it starts and ends at a word boundary."""
+
+    def __init__(self, references: Mapping[str, list]):
+        self.index = {compact_reference(ref): items for ref, items in references.items()
+                      if len(compact_reference(ref)) >= 5}
+        self.lengths = sorted({len(ref) for ref in self.index}, reverse=True)
+
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """(compact reference, as written) of every known reference in ``text``."""
+        if not self.index or not _DIGIT.search(text):
+            return []
+        chars = [(ch.upper(), at) for at, ch in enumerate(text) if ch.isalnum()]
+        compact = "".join(ch for ch, _ in chars)
+        found: list[tuple[str, str]] = []
+        for k, (_, at) in enumerate(chars):
+            if at and text[at - 1].isalnum():
+                continue  # not the start of a word
+            for length in self.lengths:
+                end = k + length
+                if end > len(chars) or compact[k:end] not in self.index:
+                    continue
+                stop = chars[end - 1][1] + 1
+                if stop == len(text) or not text[stop].isalnum():
+                    found.append((compact[k:end], text[at:stop]))
+                    break
+        return found
 
 
 def rf_valid(reference: str) -> bool:
     """True for a well-formed RF reference with correct check digits (spaces allowed)."""
     ref = "".join(reference.split()).upper()
-    if not re.fullmatch(r"RF\d{2}[0-9A-Z]{1,21}", ref):
-        return False
-    return _mod97(ref[4:] + ref[:4]) == 1
+    return bool(re.fullmatch(r"RF\d{2}[0-9A-Z]{1,21}", ref)) and iso11649.is_valid(ref)
 
 
 def rf_reference(number: str) -> str:
     """The RF creditor reference of an invoice number (its letters and digits, at most 21)."""
-    payload = "".join(ch for ch in number.upper() if ch.isalnum())[-21:]
-    check = 98 - _mod97(payload + "RF00")
-    return f"RF{check:02d}{payload}"
+    payload = compact_reference(number)[-21:]
+    return f"RF{mod_97_10.calc_check_digits(payload + 'RF')}{payload}"
 
 
 def rf_references_in(text: str) -> list[str]:
@@ -167,8 +419,8 @@ def rf_references_in(text: str) -> list[str]:
     for start in _RF_START.finditer(upper):
         match = _RF.match(upper, start.start())
         compact = "".join(match.group().split())
-        for end in range(len(compact), 4, -1):
-            if rf_valid(compact[:end]):
+        for end in range(len(compact), 4, -1):  # the longest valid reference (a word may follow it)
+            if _mod97(compact[4:end] + compact[:4]) == 1 and rf_valid(compact[:end]):
                 found.append(compact[:end])
                 break
     return found
