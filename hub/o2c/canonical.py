@@ -14,6 +14,9 @@ Schemas may carry an ``errorMessage`` next to ``anyOf``, ``pattern``, ``format``
 bound or an upper bound: that text replaces the validator's own wording, so a finance admin reads
 "currency: must be a three-letter ISO 4217 currency code" instead of a regular expression, and
 "quantity: must be more than zero" instead of "-5 is less than or equal to the minimum of 0".
+Formats checked here: ``date``, ``date-time``, ``email``, ``iban`` (check digits and the
+country's layout, python-stdnum; normalized without spaces, in capitals) and
+``payment_reference`` (an RF creditor reference must have correct check digits).
 Money, quantities and ids have their bounds in ``common.schema.json`` (``amount``,
 ``non_negative_amount``, ``quantity``, ``signed_quantity``, ``external_id``).
 A rule such as "a name or an email" sits in its own ``allOf`` entry, so its message never
@@ -34,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import referencing
 from referencing.jsonschema import DRAFT202012
+from stdnum import iban as stdnum_iban
+from stdnum import iso11649
 
 from hub import SCHEMAS, jsonutil
 from hub.errors import InvalidRecordError
@@ -50,6 +55,7 @@ _DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$"
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_RF = re.compile(r"^RF[0-9]{2}")
 _TYPE_WORDS = {
     "string": "a string", "number": "a number", "integer": "a whole number",
     "boolean": "true or false", "object": "an object", "array": "a list", "null": "empty",
@@ -129,7 +135,17 @@ def _format_checker() -> jsonschema.FormatChecker:
     checker.checks("date")(lambda v: not isinstance(v, str) or _parse_date(v) is not None)
     checker.checks("date-time")(lambda v: not isinstance(v, str) or _parse_datetime(v) is not None)
     checker.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
+    checker.checks("iban")(lambda v: not isinstance(v, str) or stdnum_iban.is_valid(v))
+    checker.checks("payment_reference")(lambda v: not isinstance(v, str) or _payment_reference_ok(v))
     return checker
+
+
+def _payment_reference_ok(text: str) -> bool:
+    """At least 4 letters and digits; an RF creditor reference with correct check digits."""
+    compact = "".join(ch for ch in text.upper() if ch.isalnum())
+    if len(compact) < 4:
+        return False
+    return not _RF.match(compact) or iso11649.is_valid(compact)
 
 
 def _parse_date(text: str) -> date | None:
@@ -292,6 +308,8 @@ class _Normalizer:
             return _parse_datetime(value).astimezone(timezone.utc).isoformat()
         if kind == "email":
             return value.strip().lower()
+        if kind == "iban":
+            return stdnum_iban.compact(value)
         return _UNCHANGED
 
 
