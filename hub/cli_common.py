@@ -31,10 +31,6 @@ REASON_HELP = "Why (written to the audit log)."
 MAX_REASON = 500
 
 
-class InputError(HubError):
-    """A file or value given to a command cannot be used; the message names it and says why."""
-
-
 def hub_from(ctx: click.Context) -> Hub:
     """The hub configured by the root command's --config, its database up to date
     (ConfigError listing every config problem)."""

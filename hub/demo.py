@@ -49,8 +49,8 @@ from connectors.stripe.sandbox import create_app as stripe_sandbox
 from connectors.stripe.sandbox import make_event, send_event
 from hub import STARTER, jsonutil
 from hub.cli_common import fail
-from hub.demo_database import DemoDatabase, DemoRefused
-from hub.errors import ConfigError
+from hub.demo_database import DemoDatabase
+from hub.errors import ConfigError, DemoRefused, UserError
 from hub.hub import Hub
 from hub.registry import ConnectorRegistry
 from hub.runs.poller import poll_once
@@ -184,7 +184,7 @@ def _console_login(hub: Hub) -> None:
     database is new each time, so is the password; nothing published can log in to a hub)."""
     import secrets
 
-    from hub.users import UserError, add_user
+    from hub.users import add_user
 
     password = secrets.token_urlsafe(12)
     try:

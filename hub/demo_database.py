@@ -28,15 +28,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from hub import PACKAGE
-from hub.errors import HubError
+from hub.errors import DemoRefused
 from hub.store.base import create_private_file
 
 SQLITE_FILES = ("", "-wal", "-shm", "-journal")
 DEMO_MARK = int.from_bytes(b"o2cD", "big")  # PRAGMA application_id of a database the demo made
-
-
-class DemoRefused(HubError):
-    """The demo cannot start; the message says why and what to do, in one line."""
 
 
 class DemoDatabase:

@@ -20,7 +20,7 @@ import click
 
 from hub import STARTER
 from hub.cli_common import fail
-from hub.errors import HubError
+from hub.errors import StarterFilesExist
 
 #: Only these kinds of file are starter content (a checkout's starter folder may hold a demo's var/).
 STARTER_SUFFIXES = (".yaml", ".json")
@@ -36,15 +36,6 @@ def starter_files(root: Traversable = STARTER,
         elif entry.name.endswith(STARTER_SUFFIXES):
             found[prefix / entry.name] = entry
     return found
-
-
-class StarterFilesExist(HubError):
-    """``init`` found starter files in the folder already (``paths``)."""
-
-    def __init__(self, paths: list[Path]):
-        self.paths = paths
-        more = f" (and {len(paths) - 1} more starter files)" if len(paths) > 1 else ""
-        super().__init__(f"{paths[0]} already exists{more}")
 
 
 def write_site(directory: Path) -> list[PurePosixPath]:

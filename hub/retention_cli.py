@@ -13,8 +13,9 @@ from __future__ import annotations
 import click
 
 from hub.cli_common import command_line_actor, fail, hub_from, reason_text
+from hub.errors import CustomerNotFound
 from hub.runs.retention import prune_hub
-from hub.store.erasure import CustomerNotFound, erase_customer
+from hub.store.erasure import erase_customer
 
 
 @click.command()

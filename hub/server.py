@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from waitress import create_server
 
-from hub.errors import HubError
+from hub.errors import CannotListen
 from hub.runs.inbox import GroupCommit
 from hub.runs.worker import WorkerPool
 from hub.scheduler import Scheduler
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
     from hub.settings import Settings
 
 log = logging.getLogger("o2c_hub")
-
-
-class CannotListen(HubError):
-    """The server's address is taken or not allowed here: nothing was started."""
 
 
 def serve(hub: Hub) -> None:

@@ -30,7 +30,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hub.errors import HubError
+from hub.errors import LoginThrottled, UserError
 from hub.store.base import utcnow
 from hub.store.platform import AuditEntry, ConsoleUser
 
@@ -49,10 +49,6 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
 PASSWORD_HASH = re.compile(r"^scrypt:\d+:\d+:\d+\$[A-Za-z0-9]+\$[0-9a-f]{128}$")
 _DUMMY_HASH = generate_password_hash("o2c-hub: a password nobody has")
 _DATABASE, _CONFIG = "database", "config"
-
-
-class UserError(HubError):
-    """A user cannot be added or removed as asked; the message says why."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,14 +172,10 @@ def user_by_session_ref(sessions, config_users: Sequence[ConfigUser], ref: str) 
     return None
 
 
-class Throttled(HubError):
-    """Too many failed logins for this user name from this address; the message says how long to wait."""
-
-
 def authenticate(sessions, name: str, password: str, remote_addr: str | None,
                  config_users: Sequence[ConfigUser] = ()) -> User | None:
     """The user ``name`` when ``password`` is theirs, else None (the failure is recorded);
-    Throttled after :data:`MAX_FAILURES` failures in :data:`FAILURE_WINDOW`. A config user's
+    LoginThrottled after :data:`MAX_FAILURES` failures in :data:`FAILURE_WINDOW`. A config user's
     name is looked up in the config file only."""
     configured = next((c for c in config_users if c.name == name), None)
     with sessions.begin() as session:
@@ -196,7 +188,7 @@ def authenticate(sessions, name: str, password: str, remote_addr: str | None,
             AuditEntry.remote_addr == remote_addr, AuditEntry.at >= since))
         if failures >= MAX_FAILURES:
             minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-            raise Throttled(f"too many failed logins for this user from your address: "
+            raise LoginThrottled(f"too many failed logins for this user from your address: "
                             f"wait {minutes} minutes, or ask an admin to check the account")
         stored = configured.password_hash if configured else row.password_hash if row else _DUMMY_HASH
         # the hash is checked even for an unknown name, so timing does not tell which names exist

@@ -17,8 +17,9 @@ import sys
 import click
 
 from hub.cli_common import REASON_HELP, command_line_actor, fail, hub_from, reason_text
-from hub.users import (MIN_PASSWORD, ROLES, UserError, add_user, hash_password, list_users,
-                       refuse_config_user, remove_user)
+from hub.errors import UserError
+from hub.users import (MIN_PASSWORD, ROLES, add_user, hash_password, list_users, refuse_config_user,
+                       remove_user)
 
 
 @click.group()

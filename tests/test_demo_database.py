@@ -13,7 +13,8 @@ from contextlib import closing
 import pytest
 
 from hub import STARTER
-from hub.demo_database import DemoDatabase, DemoRefused
+from hub.demo_database import DemoDatabase
+from hub.errors import DemoRefused
 
 URL = "sqlite:///var/o2c-hub.db"
 FOREIGN = "var/o2c-hub.db holds data the demo did not create; point database: at another file or remove it"

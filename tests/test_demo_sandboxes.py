@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from hub.demo import SANDBOXES, Sandboxes, sandbox_port
-from hub.demo_database import DemoRefused
+from hub.errors import DemoRefused
 from hub.init_cli import write_site
 from hub.registry import ConnectorRegistry
 from hub.settings import load_settings

@@ -32,17 +32,13 @@ from connectors.http.auth import ApiKeyAuth
 from connectors.http.client import HttpClient
 from connectors.http.endpoints import as_utc, parse_timestamp
 from connectors.shopify.queries import ORDER_QUERY, ORDERS_QUERY, legacy_id, order_gid
-from hub.errors import FatalError, RetriableError
+from hub.errors import FatalError, RetriableError, ThrottledError
 
 RETRIABLE_CODES = frozenset({"THROTTLED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"})
 THROTTLE_ATTEMPTS = 4  # sends of one query while it is answered THROTTLED or 429
 THROTTLE_MARGIN_POINTS = 1.0  # the bucket is reported in whole points
 THROTTLE_MARGIN_FACTOR = 1.1
 DEFAULT_THROTTLE_WAIT = 1.0  # a 429 without Retry-After and no bucket known yet
-
-
-class ThrottledError(RetriableError):
-    """The query-cost bucket could not pay for the query (GraphQL THROTTLED)."""
 
 
 @dataclass(slots=True)

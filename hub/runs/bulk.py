@@ -20,8 +20,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import sessionmaker
 
+from hub.errors import ReplayError, RunNotFound
 from hub.runs.inbox import audit
-from hub.runs.replay import ReplayError, replay
+from hub.runs.replay import replay
 from hub.store.base import utcnow
 
 log = logging.getLogger("o2c_hub.replay")
@@ -102,7 +103,7 @@ class BulkReplays:
                     remote_addr: str | None) -> None:
         try:
             new_id = replay(self.sessions, run_id, hashes, who=who, remote_addr=remote_addr)
-        except ReplayError as exc:  # replayed meanwhile, pruned, or its recipe is gone
+        except (RunNotFound, ReplayError) as exc:  # replayed or pruned meanwhile, or its recipe is gone
             job.failed += 1
             if len(job.failures) < MAX_SHOWN_FAILURES:
                 job.failures.append(str(exc))

@@ -28,10 +28,10 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub import jsonutil
-from hub.errors import HubError, RetriableError
+from hub.errors import Held, HubError, RecordingError, RetriableError
 from hub.pipeline.context import RunContext, StepRecord
 from hub.pipeline.runner import classify, run_steps
-from hub.pipeline.steps import Filtered
+from hub.pipeline.step import Filtered
 from hub.runs import alerts
 from hub.runs.ledger import EffectLedger
 from hub.runs.queue import Claimed
@@ -57,30 +57,6 @@ _LOAD = (
 )
 _SET_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
 _INSERT_STEPS = insert(StepRun.__table__)
-
-
-class Held(HubError):
-    """A step stops the run to wait for a person (e.g. a credit approval): not an error to retry.
-
-    ``detail`` is what the on_hold handlers see as ``run.hold``.
-    """
-
-    def __init__(self, message: str, *, detail: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.detail = detail or {}
-
-
-class RecordingError(HubError):
-    """The hub's own record keeping for a run failed: the run is stopped, dead, to be replayed.
-
-    :meth:`during` names what the hub was doing and the exception's type, never its text: a
-    database error's text can quote the values (payload) it was writing.
-    """
-
-    @classmethod
-    def during(cls, part: str, cause: BaseException) -> RecordingError:
-        return cls(f"the hub's own record keeping failed: {type(cause).__name__} while {part} "
-                   f"(nothing of this attempt was saved; replay the run once the cause is fixed)")
 
 
 @contextmanager

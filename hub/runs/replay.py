@@ -10,18 +10,10 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from hub.errors import HubError
+from hub.errors import ReplayError, RunNotFound
 from hub.store.platform import AuditEntry, Run
 
 REPLAYABLE = ("succeeded", "dead")
-
-
-class ReplayError(HubError):
-    """The run cannot be replayed (still in progress, or its recipe is gone)."""
-
-
-class RunNotFound(ReplayError):
-    """There is no run with that id."""
 
 
 def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 
 from hub import jsonutil
-from hub.runs.replay import REPLAYABLE, ReplayError, RunNotFound
+from hub.errors import ReplayError, RunNotFound
+from hub.runs.replay import REPLAYABLE
 from hub.store.platform import AuditEntry, Event, Run
 
 

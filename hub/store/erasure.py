@@ -37,7 +37,7 @@ from sqlalchemy.types import TypeDecorator
 
 import hub.store.o2c  # noqa: F401  (every canonical table is known to the metadata)
 from hub import jsonutil
-from hub.errors import HubError
+from hub.errors import CustomerNotFound
 from hub.store.base import Base
 from hub.store.o2c import Customer, ExternalRef, Invoice, Payment, SalesOrder
 from hub.store.personal import ERASED, ERASED_EMAIL, Needles, Owner
@@ -46,10 +46,6 @@ from hub.store.platform import AuditEntry, Event
 log = logging.getLogger("o2c_hub.erasure")
 
 BATCH = 200
-
-
-class CustomerNotFound(HubError):
-    """No customer matches the reference given."""
 
 
 @dataclass(slots=True)
@@ -282,4 +278,4 @@ def _redacted_body(body: bytes, needles: Needles) -> bytes:
     return jsonutil.dumps(needles.redact_json(data)).encode("utf-8")
 
 
-__all__ = ["ERASED", "ERASED_EMAIL", "CustomerNotFound", "ErasureReport", "erase_customer"]
+__all__ = ["ERASED", "ERASED_EMAIL", "ErasureReport", "erase_customer"]

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
+from hub.errors import ReplayError, RunNotFound
 from hub.recipe.model import PollTrigger, ScheduleTrigger, WebhookTrigger
-from hub.runs.replay import ReplayError, RunNotFound, replay
+from hub.runs.replay import replay
 from hub.runs.report import list_runs, run_detail, run_summary, step_view
 from hub.store.platform import RUN_STATUSES, Event, Run
 from hub.web.auth import protect
@@ -98,8 +99,7 @@ def recipe_view(recipe) -> dict:
     return {
         "recipe": recipe.slug, "description": recipe.description, "path": recipe.path,
         "hash": recipe.hash, "trigger": trigger_view(recipe.trigger),
-        "steps": [{"id": s.id, "kind": type(s).__name__.removesuffix("Step").lower()}
-                  for s in recipe.steps],
+        "steps": [{"id": s.id, "kind": s.kind} for s in recipe.steps],  # kind: the step's YAML key
     }
 
 

@@ -27,12 +27,11 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.errors import InvalidRecordError
+from hub.errors import InvalidChoice, InvalidRecordError, ProposalError, ProposalNotFound
 from hub.o2c.canonical import check
 from hub.o2c.cashapp.banklines import STATES as BANK_LINE_STATES
 from hub.o2c.cashapp.banklines import BankLineFilter, bank_lines
-from hub.o2c.cashapp.service import (CashApplication, InvalidChoice, ProposalError, apply_bank_transaction,
-                                     apply_payment)
+from hub.o2c.cashapp.service import CashApplication, apply_bank_transaction, apply_payment
 from hub.o2c.cashapp.unapplied import report as cash_report
 from hub.o2c.cashapp.views import accept_audit_line, outcome_view, proposal_view
 from hub.store.o2c_cash import MatchProposal
@@ -191,5 +190,7 @@ def _decision() -> Iterator[Session]:
             yield session
     except InvalidChoice as exc:
         abort(400, str(exc))
+    except ProposalNotFound as exc:
+        abort(404, str(exc))
     except ProposalError as exc:
-        abort(404 if exc.missing else 409, str(exc))
+        abort(409, str(exc))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from hub.o2c.credit.service import APPROVED, REJECTED, CreditDecisionError, check_view, checks_of, decide, held_checks
+from hub.errors import CreditDecisionError
+from hub.o2c.credit.service import APPROVED, REJECTED, check_view, checks_of, decide, held_checks
 from hub.o2c.reconcile import exception_view, list_exceptions
 from hub.store.platform import AuditEntry
 from hub.web.auth import protect

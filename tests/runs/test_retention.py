@@ -17,13 +17,13 @@ from sqlalchemy.exc import OperationalError
 
 from connectors.base import Connector
 from hub.cli import main
-from hub.errors import ConfigError
+from hub.errors import ConfigError, ReplayError
 from hub.recipe.model import Retention
 from hub.registry import ConnectorRegistry
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept
 from hub.runs.queue import claim_run
-from hub.runs.replay import ReplayError, replay
+from hub.runs.replay import replay
 from hub.runs.retention import prune
 from hub.settings import load_settings
 from hub.store.base import Base, make_engine, make_sessionmaker, utcnow

@@ -1,9 +1,8 @@
 """What a person accepts for a proposal: one of its candidate sets, or an allocation of their
 own (invoice numbers and amounts), checked before anything is applied.
 
-    ProposalError         a proposal that does not exist (``missing``) or can no longer be decided
     InvalidChoice         a choice that cannot be applied as given (a bad candidate number, an
-                          allocation that breaks a rule); nothing was changed
+                          allocation that breaks a rule); nothing was changed (hub.errors)
     allocation_lines()    an allocation as a client sends it → ManualLine list, or InvalidChoice
     manual_allocation()   those lines against the open invoices → an Allocation, or InvalidChoice
 
@@ -24,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.errors import InvalidChoice
 from hub.money import minor_unit, quantize
 from hub.o2c.cashapp.allocation import Allocation, Line
 from hub.o2c.cashapp.loading import open_invoice
@@ -33,18 +33,6 @@ from hub.store.queries import OPEN_INVOICE
 MAX_LINES = 100
 _MAX_DIGITS = 15  # digits before the decimal point: more than any payment
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,20})?")
-
-
-class ProposalError(Exception):
-    """A proposal that does not exist (``missing``) or can no longer be decided."""
-
-    def __init__(self, message: str, *, missing: bool = False):
-        super().__init__(message)
-        self.missing = missing
-
-
-class InvalidChoice(ProposalError):
-    """A candidate or allocation that cannot be applied as given; the message says why."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,9 +22,10 @@ from sqlalchemy import select
 
 from hub import jsonutil
 from hub.cli_common import REASON_HELP, ROW_ID, command_line_actor, fail, hub_from, reason_text
+from hub.errors import RefusedError
 from hub.o2c.cashapp.banklines import STATES as BANK_LINE_STATES
 from hub.o2c.cashapp.banklines import BankLineFilter, bank_lines
-from hub.o2c.cashapp.service import CashApplication, ProposalError
+from hub.o2c.cashapp.service import CashApplication
 from hub.o2c.cashapp.unapplied import report as cash_report
 from hub.o2c.cashapp.views import accept_audit_line, customer_names, outcome_view, proposal_view
 from hub.store.o2c_cash import MatchProposal
@@ -111,7 +112,7 @@ def accept(ctx: click.Context, proposal_id: int, candidate: int, reason: str | N
             outcome = CashApplication(session).accept(proposal_id, who=who, candidate=candidate, reason=why)
             session.add(AuditEntry(kind="cashapp.accept", detail=accept_audit_line(
                 proposal_id, outcome, who=who, candidate=candidate, reason=why)))
-    except ProposalError as exc:
+    except RefusedError as exc:
         fail(str(exc))
     click.echo(jsonutil.dumps(outcome_view(outcome)))
 
@@ -130,7 +131,7 @@ def reject(ctx: click.Context, proposal_id: int, reason: str) -> None:
                 f"cash application proposal {proposal_id} ({proposal.source} {proposal.payment_reference}) "
                 f"rejected by {who}; reason: {why}")))
             click.echo(jsonutil.dumps(proposal_view(proposal)))
-    except ProposalError as exc:
+    except RefusedError as exc:
         fail(str(exc))
 
 

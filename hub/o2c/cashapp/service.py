@@ -24,10 +24,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.errors import InvalidChoice, ProposalError, ProposalNotFound
 from hub.o2c.cashapp.allocation import Allocation, Line, allocate
 from hub.o2c.cashapp.book import settle
 from hub.o2c.cashapp.candidates import candidate_record, lines_of, stored_candidates
-from hub.o2c.cashapp.choice import InvalidChoice, ProposalError, allocation_lines, manual_allocation
+from hub.o2c.cashapp.choice import allocation_lines, manual_allocation
 from hub.o2c.cashapp.loading import load_book, load_directory, open_invoice
 from hub.o2c.cashapp.matcher import Decision, Matcher, Policy
 from hub.o2c.cashapp.normalize import Remittance, from_bank_transaction, from_payment
@@ -38,8 +39,7 @@ from hub.store.o2c_cash import MatchProposal
 from hub.store.o2c_columns import find_customer
 
 _STATUS = {"auto": "auto_applied", "proposal": "proposed", "unmatched": "unmatched"}
-__all__ = ["CashApplication", "InvalidChoice", "Outcome", "ProposalError", "allocation_view", "apply_bank_transaction",
-           "apply_payment"]
+__all__ = ["CashApplication", "Outcome", "allocation_view", "apply_bank_transaction", "apply_payment"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,7 +161,7 @@ class CashApplication:
     def _open_proposal(self, proposal_id: int) -> MatchProposal:
         proposal = self.session.get(MatchProposal, proposal_id)
         if proposal is None:
-            raise ProposalError(f"there is no proposal {proposal_id}", missing=True)
+            raise ProposalNotFound(f"there is no proposal {proposal_id}")
         if proposal.status not in ("proposed", "unmatched"):
             raise ProposalError(f"proposal {proposal_id} is {proposal.status}; only a proposed match can be decided")
         return proposal

@@ -15,7 +15,8 @@ import click
 
 from hub import jsonutil
 from hub.cli_common import fail, hub_from
-from hub.o2c.credit.service import APPROVED, REJECTED, CreditDecisionError, check_view, checks_of, decide, held_checks
+from hub.errors import CreditDecisionError
+from hub.o2c.credit.service import APPROVED, REJECTED, check_view, checks_of, decide, held_checks
 from hub.o2c.reconcile import exception_view, list_exceptions
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.errors import HubError
+from hub.errors import CreditDecisionError
 from hub.o2c.credit.exposure import gather_facts
 from hub.o2c.credit.rules import HELD, Policy, assess
 from hub.o2c.orders.facts import refresh_order_status
@@ -24,10 +24,6 @@ from hub.store.o2c_credit import RULES, CreditCheck
 from hub.store.platform import Run
 
 APPROVED, REJECTED = "approved", "rejected"
-
-
-class CreditDecisionError(HubError):
-    """A person's decision cannot be applied (no held check for that order)."""
 
 
 def check_order(session: Session, order: dict[str, Any], policy: Policy, *, prepaid: bool,

@@ -17,8 +17,8 @@ import click
 import yaml
 from lxml import etree
 
-from hub.cli_common import InputError, fail, hub_from
-from hub.errors import InvalidRecordError
+from hub.cli_common import fail, hub_from
+from hub.errors import InputError, InvalidRecordError
 from hub.o2c.canonical import check
 from hub.o2c.einvoice.cii import to_cii
 from hub.o2c.einvoice.common import Seller

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 
+from hub.errors import LoginThrottled
 from hub.store.platform import AuditEntry
-from hub.users import Throttled, authenticate
+from hub.users import authenticate
 from hub.web.console.access import current_user, log_in
 from hub.web.console.blueprint import console_blueprint
 from hub.web.context import current_hub
@@ -36,7 +37,7 @@ def login_post():
     try:
         hub = current_hub()
         user = authenticate(hub.sessions, name, password, request.remote_addr, hub.settings.console_users)
-    except Throttled as exc:
+    except LoginThrottled as exc:
         return _form(f"Login refused: {exc}.", 429)
     if user is None:
         return _form("Wrong user name or password.", 401)

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from hub.o2c.cashapp.banklines import STATES as LINE_STATES
 from hub.o2c.cashapp.banklines import BankLineFilter, bank_lines as find_bank_lines
-from hub.o2c.cashapp.service import CashApplication, InvalidChoice, ProposalError
+from hub.errors import InvalidChoice, ProposalError, ProposalNotFound
+from hub.o2c.cashapp.service import CashApplication
 from hub.o2c.cashapp.unapplied import report as cash_report
 from hub.o2c.cashapp.views import accept_audit_line, customer_names, proposal_view
 from hub.store.o2c_cash import MatchProposal
@@ -159,8 +160,10 @@ def _decision() -> Iterator[Session]:
             yield session
     except InvalidChoice as exc:
         abort(400, str(exc))
+    except ProposalNotFound as exc:
+        abort(404, str(exc))
     except ProposalError as exc:
-        abort(404 if exc.missing else 409, str(exc))
+        abort(409, str(exc))
 
 
 def _back(proposal_id: int) -> str:

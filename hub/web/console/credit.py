@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from hub.o2c.credit.service import APPROVED, REJECTED, CreditDecisionError, check_view, decide, held_checks
+from hub.errors import CreditDecisionError
+from hub.o2c.credit.service import APPROVED, REJECTED, check_view, decide, held_checks
 from hub.store.platform import AuditEntry
 from hub.web.console.access import actor, current_user, requires
 from hub.web.console.blueprint import console_blueprint

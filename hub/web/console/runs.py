@@ -25,9 +25,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from hub import jsonutil
+from hub.errors import ReplayError, RunNotFound
 from hub.runs.bulk import BulkReplays
 from hub.runs.pauses import WAITING, paused_recipes
-from hub.runs.replay import ReplayError, RunNotFound, dead_run_ids, replay
+from hub.runs.replay import dead_run_ids, replay
 from hub.runs.report import list_runs, run_detail, run_summary
 from hub.runs.resubmit import resubmit
 from hub.store.platform import RUN_STATUSES, Effect, Event, Run

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from connectors.shopify.client import ShopifyClient, ThrottledError
-from hub.errors import RetriableError
+from connectors.shopify.client import ShopifyClient
+from hub.errors import RetriableError, ThrottledError
 
 SHOP = "https://acme.myshopify.com"
 URL = f"{SHOP}/admin/api/2025-01/graphql.json"

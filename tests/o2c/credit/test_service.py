@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 import hub.store.o2c  # noqa: F401
+from hub.errors import CreditDecisionError
 from hub.o2c.credit.rules import Policy
-from hub.o2c.credit.service import CreditDecisionError, check_order, checks_of, decide, held_checks
+from hub.o2c.credit.service import check_order, checks_of, decide, held_checks
 from hub.store.base import Base, make_engine, make_sessionmaker
 from hub.store.o2c import SalesOrder
 from hub.store.platform import Event, Run
