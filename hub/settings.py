@@ -28,6 +28,7 @@ from typing import Any
 from connectors.base import Connector
 from hub import SCHEMAS, STARTER
 from hub.errors import ConfigError, Issue
+from hub.o2c.cashapp.policy import Policy, policy_from_config
 from hub.recipe.model import RETENTION_KINDS, Retention
 from hub.redact import secret_fields, url_secrets
 from hub.registry import ConnectorRegistry
@@ -74,6 +75,7 @@ class Settings:
     metrics_auth: str = "token"  # GET /metrics: "token" (the admin token) or "none"
     console_secret_key: str | None = field(default=None, repr=False)  # None: kept in the database
     console_users: tuple[ConfigUser, ...] = ()
+    cash_application: Policy = field(default_factory=Policy)  # the config's cash_application: section
 
     def recipe_paths(self) -> list[Path]:
         """Every recipe file the globs name, sorted; a relative glob is relative to the config file."""
@@ -105,11 +107,12 @@ def load_settings(path: str | Path, registry: ConnectorRegistry,
     issues += schema_issues(data, config_schema(), doc, doc.file)
     connections, secrets = _connections(doc, data.get("connections") or {}, registry, issues)
     console_users = _console_users(doc, data.get("console"), issues)
+    cash_policy = _cash_application(doc, data.get("cash_application"), issues)
     if issues:
         raise ConfigError(sort_issues(issues))
     secrets += _console_secrets(data.get("console") or {})
     settings = replace(_settings(path, data, connections, [value for _, value in secrets]),
-                       console_users=console_users)
+                       console_users=console_users, cash_application=cash_policy)
     return _with_secret_fields(settings, secrets, env)
 
 
@@ -236,6 +239,16 @@ def _console_users(doc: Document, console: Any, issues: list[Issue]) -> tuple[Co
         elif NAME.match(name):
             found[name] = ConfigUser(name=name, role=str(entry["role"]), password_hash=str(entry["password_hash"]))
     return tuple(found.values())
+
+
+def _cash_application(doc: Document, section: Any, issues: list[Issue]) -> Policy:
+    """``cash_application:`` as the matcher's Policy; the schema has checked each key, here the
+    keys are checked against each other."""
+    if not isinstance(section, Mapping) or any(i.path.startswith("cash_application") for i in issues):
+        return Policy()
+    policy, problems = policy_from_config(section)
+    issues.extend(doc.issue(path, message) for path, message in problems)
+    return policy
 
 
 def _console_secrets(console: Mapping[str, Any]) -> list[tuple[tuple, str]]:

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from hub.o2c.cashapp.book import OpenInvoice, discount_of
 from hub.o2c.cashapp.normalize import Remittance
-from hub.o2c.cashapp.references import rf_reference
+from hub.o2c.cashapp.structured import rf_reference
 
 _SYLLABLES = "ka lo ri ven tor sa mi nu pe ga dor lin bra fel qui zan mar tes hol ber vik ant cor sel".split()
 _TRADES = "Logistics Systems Foods Medical Textiles Energy Software Metals Retail Consulting Bau Pharma".split()

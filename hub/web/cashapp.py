@@ -90,7 +90,7 @@ def accept(proposal_id: int):
         abort(400, "send candidate or allocation, not both")
     reason = _reason(body.get("reason"))
     with _decision() as session:
-        cash = CashApplication(session)
+        cash = CashApplication(session, current_hub().settings.cash_application)
         if "allocation" in body:
             candidate = None
             outcome = cash.accept_allocation(proposal_id, body["allocation"], who="admin API", reason=reason)
@@ -127,7 +127,7 @@ def apply():
         abort(422, str(exc))
     apply_one = apply_payment if entity == "payment" else apply_bank_transaction
     with current_hub().sessions.begin() as session:
-        return jsonify(outcome_view(apply_one(session, record)))
+        return jsonify(outcome_view(apply_one(session, record, current_hub().settings.cash_application)))
 
 
 @bp.get("/report")

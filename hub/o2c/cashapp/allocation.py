@@ -1,11 +1,12 @@
 """How a payment spreads over a set of invoices.
 
     exact     the payment equals what is open                 → applied in full
-    discount  it equals the open amounts less their early-payment discount
-                                                              → applied + discount
-    short     it is short by no more than the tolerance       → applied + write_off (with reason)
+    discount  it equals the open amounts less their early-payment discount (paid within the
+              discount's window and the policy's grace days)  → applied + discount
+    short     it is short by a bank fee or a write-off the policy allows
+                                                              → applied + write_off (with reason)
     over      it is more than what is open                    → applied in full + customer credit
-    partial   it is less, beyond the tolerance                → applied oldest due first
+    partial   it is less, beyond the policy                   → applied oldest due first
 """
 
 from __future__ import annotations
@@ -16,17 +17,9 @@ from datetime import date
 from decimal import Decimal
 
 from hub.o2c.cashapp.book import OpenInvoice, minor_units
+from hub.o2c.cashapp.policy import Tolerance
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Tolerance:
-    """A short payment is written off when short by at most ``absolute`` and ``share`` of the open amount."""
-
-    absolute: Decimal = Decimal("10")
-    share: Decimal = Decimal("0.05")
-
-    def allows(self, short: Decimal, open_amount: Decimal) -> bool:
-        return Decimal(0) < short <= min(self.absolute, open_amount * self.share)
+__all__ = ["Allocation", "Line", "Tolerance", "allocate", "fit_of"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,11 +50,12 @@ def allocate(amount: Decimal, invoices: Sequence[OpenInvoice], on: date | None,
     if fit == "exact":
         return Allocation(fit=fit, lines=_in_full(invoices), credit=Decimal(0))
     if fit == "discount":
-        return Allocation(fit=fit, lines=_with_discount(invoices, _discounted(invoices, on)), credit=Decimal(0))
+        prices = _discounted(invoices, on, tolerance.discount_grace_days)
+        return Allocation(fit=fit, lines=_with_discount(invoices, prices), credit=Decimal(0))
     if fit == "over":
         return Allocation(fit=fit, lines=_in_full(invoices), credit=amount - open_total)
     if fit == "short":
-        return Allocation(fit=fit, lines=_short(invoices, open_total - amount), credit=Decimal(0))
+        return Allocation(fit=fit, lines=_short(invoices, open_total - amount, tolerance), credit=Decimal(0))
     return Allocation(fit=fit, lines=_partial(invoices, amount), credit=Decimal(0))
 
 
@@ -73,21 +67,21 @@ def fit_of(amount: Decimal, cents: int, invoices: Sequence[OpenInvoice], on: dat
     if cents == open_cents:
         return "exact"
     if any(i.discount is not None for i in invoices):
-        discounted = _discounted(invoices, on)
+        discounted = _discounted(invoices, on, tolerance.discount_grace_days)
         if discounted is not None and amount == sum(discounted.values()):
             return "discount"
     if cents > open_cents:
         return "over"
     open_total = sum((i.open for i in invoices), Decimal(0))
-    return "short" if tolerance.allows(open_total - amount, open_total) else "partial"
+    return "short" if tolerance.allows(open_total - amount, open_total, invoices[0].currency) else "partial"
 
 
 def _in_full(invoices: Sequence[OpenInvoice]) -> tuple[Line, ...]:
     return tuple(Line(invoice_id=i.id, number=i.number, kind="applied", amount=i.open) for i in invoices)
 
 
-def _discounted(invoices: Sequence[OpenInvoice], on: date | None) -> dict[int, Decimal] | None:
-    prices = {i.id: i.discounted(on) for i in invoices}
+def _discounted(invoices: Sequence[OpenInvoice], on: date | None, grace_days: int) -> dict[int, Decimal] | None:
+    prices = {i.id: i.discounted(on, grace_days) for i in invoices}
     if all(p is None for p in prices.values()):
         return None
     return {i.id: prices[i.id] if prices[i.id] is not None else i.open for i in invoices}
@@ -104,9 +98,16 @@ def _with_discount(invoices: Sequence[OpenInvoice], prices: dict[int, Decimal]) 
     return tuple(lines)
 
 
-def _short(invoices: Sequence[OpenInvoice], short: Decimal) -> tuple[Line, ...]:
-    *settled, last = invoices
-    reason = f"short payment of {short} {last.currency} within tolerance (bank or card fees)"
+def _short(invoices: Sequence[OpenInvoice], short: Decimal, tolerance: Tolerance) -> tuple[Line, ...]:
+    last = max(invoices, key=lambda i: i.open)  # the deduction is taken where it fits
+    settled = [i for i in invoices if i is not last]
+    currency = last.currency
+    open_total = sum((i.open for i in invoices), Decimal(0))
+    if tolerance.deduction(short, open_total, currency) == "bank fee":
+        reason = f"bank fee of {short} {currency} deducted (policy: up to {tolerance.bank_fee.of(currency)} {currency})"
+    else:
+        reason = (f"short payment of {short} {currency} written off "
+                  f"(policy: up to {tolerance.write_off.of(currency)} {currency})")
     return (*_in_full(settled),
             Line(invoice_id=last.id, number=last.number, kind="applied", amount=last.open - short),
             Line(invoice_id=last.id, number=last.number, kind="write_off", amount=short, reason=reason))

@@ -1,6 +1,7 @@
 """The open invoices the matcher may apply money to, indexed for lookups without scans.
 
     by key        number_key(number) → invoices (references in text)
+    by reference  the invoice's own payment reference (compact) → invoices
     by stripe id  in_/pi_/ch_ ids the invoice carries → invoice
     by customer   customer id → open invoices, oldest due first
     by amount     (currency, open amount in minor units) → invoices (same-amount candidates of anyone)
@@ -21,6 +22,7 @@ from functools import cache
 
 from hub.money import minor_unit, quantize, to_minor_units
 from hub.o2c.cashapp.references import NumberFormats, number_key
+from hub.o2c.cashapp.structured import StructuredReferences, compact_reference
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,14 +47,18 @@ class OpenInvoice:
     due_date: date | None = None
     discount: Discount | None = None
     stripe_ids: tuple[str, ...] = ()
+    payment_reference: str | None = None
     cents: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cents", minor_units(self.open, self.currency))
 
-    def discounted(self, on: date | None) -> Decimal | None:
-        """What settles the invoice when paid ``on`` with its discount; None when not eligible."""
-        if self.discount is None or on is None or on > self.discount.until or self.open != self.total:
+    def discounted(self, on: date | None, grace_days: int = 0) -> Decimal | None:
+        """What settles the invoice when paid ``on`` with its discount (``grace_days`` after its
+        last day still counting); None when not eligible."""
+        if self.discount is None or on is None or self.open != self.total:
+            return None
+        if on > self.discount.until and (on - self.discount.until).days > grace_days:
             return None
         return quantize(self.total * (1 - self.discount.rate), self.currency)
 
@@ -86,11 +92,13 @@ class InvoiceBook:
         self.formats = NumberFormats(i.number for i in list(self.by_id.values())[:20000])
         self.by_key: dict[str, list[OpenInvoice]] = defaultdict(list)
         self.by_stripe: dict[str, OpenInvoice] = {}
+        self.by_reference: dict[str, list[OpenInvoice]] = defaultdict(list)
         self.by_customer: dict[int, list[OpenInvoice]] = defaultdict(list)
         self.by_amount: dict[tuple[str, int], dict[int, OpenInvoice]] = defaultdict(dict)
         #: every currency an open invoice has had (a superset once invoices are settled)
         self.currencies: set[str] = {i.currency for i in self.by_id.values()}
         self._index_all(self.by_id.values())
+        self.structured = StructuredReferences(self.by_reference)
         for invoices_of in self.by_customer.values():
             invoices_of.sort(key=_due_order)
 
@@ -101,6 +109,8 @@ class InvoiceBook:
             by_key[number_key(invoice.number)].append(invoice)
             for stripe_id in invoice.stripe_ids:
                 by_stripe[stripe_id] = invoice
+            if invoice.payment_reference:
+                self.by_reference[compact_reference(invoice.payment_reference)].append(invoice)
             if invoice.customer_id is not None:
                 by_customer[invoice.customer_id].append(invoice)
             by_amount[(invoice.currency, invoice.cents)][invoice.id] = invoice
@@ -121,7 +131,10 @@ def settle(book: InvoiceBook, invoice_id: int, open_amount: Decimal) -> None:
     """Record in ``book`` that an invoice now has ``open_amount`` left (gone when nothing is)."""
     old = book.by_id.pop(invoice_id)
     book.by_amount[(old.currency, old.cents)].pop(invoice_id, None)
-    for bucket in (book.by_key[number_key(old.number)], book.by_customer.get(old.customer_id, [])):
+    buckets = [book.by_key[number_key(old.number)], book.by_customer.get(old.customer_id, [])]
+    if old.payment_reference:
+        buckets.append(book.by_reference[compact_reference(old.payment_reference)])
+    for bucket in buckets:
         if old in bucket:
             bucket.remove(old)
     if open_amount > 0:

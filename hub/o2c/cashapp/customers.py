@@ -1,4 +1,12 @@
-"""Who paid: the learned IBAN map, the customer a referenced invoice belongs to, the payer name.
+"""Who paid: the customers' bank accounts and the learned IBAN map, the names known to pay for
+a customer, the customer a referenced invoice belongs to, and the payer name.
+
+A payer is taken for a customer (``Evidence.payer_known``) when the source names the customer,
+when the payer's IBAN is one of the customer's bank accounts (or was learned for it), when the
+payer name is one of the customer's ``payer_names``, or when the payer name matches the
+customer's name at least ``ALONE_CUTOFF`` (90 %) and no other customer's name reaches
+``NAME_CUTOFF`` (80 %). :meth:`CustomerDirectory.name_points` compares how well a payer name
+names two customers (the legal form decides between ``ACME AG`` and ``ACME GmbH``).
 
 Fuzzy names are compared with rapidfuzz only against customers sharing a word, a word's first
 or last three letters with the payer name, so one payment never scans every customer. The
@@ -8,6 +16,8 @@ rarest shared parts are taken first, up to ``_MAX_FUZZY`` customers, so a common
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,22 +42,48 @@ class Evidence:
     name: str = ""
     given: bool = False
     iban: bool = False
+    payer_name: bool = False
     name_score: float = 0.0
     name_alone: bool = False
     referenced: bool = False
 
     @property
+    def payer_known(self) -> bool:
+        """The payer is this customer: named by the source, a known IBAN, a known payer name, or a
+        name that matches this customer's and no other's as well."""
+        return self.given or self.iban or self.payer_name or self.name_alone
+
+    @property
     def identified(self) -> bool:
-        """Named by the source, by a known IBAN, by a referenced invoice or by its name alone."""
-        return self.given or self.iban or self.referenced or self.name_alone
+        """The payer is known to be this customer, or the remittance names one of its invoices."""
+        return self.given or self.iban or self.payer_name or self.name_alone or self.referenced
 
 
 class CustomerDirectory:
-    """Customer names (folded for comparison) and the learned IBAN → customer map."""
+    """Customer names (folded for comparison), their bank accounts and known payer names, and the
+    learned IBAN → customer map.
 
-    def __init__(self, names: Mapping[int, str | None], ibans: Mapping[str, int] | None = None):
+    ``ibans`` is the learned map; ``accounts`` the IBANs of each customer's master data, which
+    win over a learned IBAN (one IBAN may be several customers' accounts: a group paying for its
+    companies); ``payer_names`` the other names known to pay for each customer.
+    """
+
+    def __init__(self, names: Mapping[int, str | None], ibans: Mapping[str, int] | None = None, *,
+                 accounts: Mapping[int, Iterable[str]] | None = None,
+                 payer_names: Mapping[int, Iterable[str]] | None = None):
         self.display = {cid: name or f"customer {cid}" for cid, name in names.items()}
         self.ibans = dict(ibans or {})
+        self.accounts: dict[str, tuple[int, ...]] = {}
+        for cid, owned in (accounts or {}).items():
+            for iban in owned:
+                self.accounts[iban] = (*self.accounts.get(iban, ()), cid)
+        self.payers: dict[str, tuple[int, ...]] = {}
+        for cid, known in (payer_names or {}).items():
+            for payer in known:
+                key = name_key(payer)
+                if key and cid not in self.payers.get(key, ()):
+                    self.payers[key] = (*self.payers.get(key, ()), cid)
+        self._names = names
         self._keys = {cid: name_key(name) for cid, name in names.items() if name}
         self._sorted = {cid: _sorted_words(key) for cid, key in self._keys.items()}
         self._by_key: dict[str, list[int]] = defaultdict(list)
@@ -63,9 +99,20 @@ class CustomerDirectory:
         self._by_part = dict(self._by_part)
         self._found: dict[tuple[str, int], list[tuple[int, float]]] = {}
         self._folded: dict[str, tuple[str, str]] = {}
+        self._full_names: dict[str, str] = {}
 
     def learn_iban(self, iban: str, customer_id: int) -> None:
         self.ibans[iban] = customer_id
+
+    def owners(self, iban: str | None) -> tuple[int, ...]:
+        """The customers an IBAN is known for: their bank accounts, else the learned map."""
+        if not iban:
+            return ()
+        owned = self.accounts.get(iban)
+        if owned:
+            return owned
+        learned = self.ibans.get(iban)
+        return () if learned is None else (learned,)
 
     def by_name(self, name: str | None, *, limit: int = 3) -> list[tuple[int, float]]:
         """Customers whose name resembles ``name``, best first, each with a 0–100 score."""
@@ -125,11 +172,13 @@ class CustomerDirectory:
         found: dict[int, Evidence] = {}
         if remittance.customer_id is not None:
             self._get(found, remittance.customer_id).given = True
-        owner = self.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
-        if owner is not None:
+        for owner in self.owners(remittance.payer_iban):
             self._get(found, owner).iban = True
         for cid in referenced:
             self._get(found, cid).referenced = True
+        if remittance.payer_name:
+            for cid in self.payers.get(self._fold(remittance.payer_name)[0], ()):
+                self._get(found, cid).payer_name = True
         by_name = self.by_name(remittance.payer_name)
         for cid, score in by_name:
             self._get(found, cid).name_score = score
@@ -140,14 +189,49 @@ class CustomerDirectory:
                 found[cid].name_score = self.name_score(remittance.payer_name, cid)
         return found
 
+    def name_points(self, payer: str | None, customer_id: int) -> float:
+        """How well ``payer`` names the customer, to compare customers: the name score, at least 90
+        when one name is the other's first words (Venberri / Venberri Retail), and half a point
+        more when the payer wrote the customer's full name, legal form included."""
+        if not payer:
+            return 0.0
+        score = self.name_score(payer, customer_id)
+        if _first_words(self._fold(payer)[0], self._keys.get(customer_id, "")):
+            score = max(score, 90.0)
+        return score + (self._written(self._names.get(customer_id) or "") == self._written(payer)) / 2
+
+    def _written(self, payer: str) -> str:
+        """The payer name folded with its legal form (kept per name)."""
+        written = self._full_names.get(payer)
+        if written is None:
+            if len(self._full_names) > 100_000:
+                self._full_names.clear()
+            written = self._full_names[payer] = _full_name(payer)
+        return written
+
     def name_score(self, name: str, customer_id: int) -> float:
-        """How much ``name`` resembles the customer's name (0–100, rapidfuzz's token_sort_ratio)."""
-        return fuzz.ratio(self._fold(name)[1], self._sorted.get(customer_id, ""))
+        """How much ``name`` resembles the customer's name (0–100): rapidfuzz's token_sort_ratio,
+        or its ratio when that is higher (a word that lost its first letter sorts elsewhere)."""
+        folded, sorted_key = self._fold(name)
+        return max(fuzz.ratio(sorted_key, self._sorted.get(customer_id, "")),
+                   fuzz.ratio(folded, self._keys.get(customer_id, "")))
 
     def _get(self, found: dict[int, Evidence], cid: int) -> Evidence:
         if cid not in found:
             found[cid] = Evidence(customer_id=cid, name=self.display.get(cid, f"customer {cid}"))
         return found[cid]
+
+
+def _full_name(name: str | None) -> str:
+    """A name folded for an exact comparison that keeps the legal form (ACME AG is not ACME GmbH)."""
+    ascii_text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", ascii_text.lower().replace(".", "")).split())
+
+
+def _first_words(one: str, other: str) -> bool:
+    """True when one folded name is the other's first words (at least 5 letters of them)."""
+    short, long = sorted((one, other), key=len)
+    return len(short) >= 5 and long.startswith(short + " ")
 
 
 def _sorted_words(key: str) -> str:

@@ -1,4 +1,6 @@
-"""What the matcher needs, read from the store: open invoices, customers and known IBANs."""
+"""What the matcher needs, read from the store: open invoices (with the payment reference the
+ERP printed on them), customers with their bank accounts and known payer names, and the learned
+IBANs."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.money import quantize
 from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, discount_of
 from hub.o2c.cashapp.customers import CustomerDirectory
+from hub.o2c.cashapp.normalize import compact_iban
 from hub.store.o2c import Customer, Invoice
 from hub.store.o2c_cash import CustomerIban
 from hub.store.queries import OPEN_INVOICE
@@ -32,6 +35,7 @@ def open_invoice(row: Invoice) -> OpenInvoice:
         total=quantize(row.total, row.currency),
         customer_id=row.customer_id, issue_date=row.issue_date, due_date=row.due_date,
         discount=discount_of(data.get("payment_term"), row.issue_date), stripe_ids=refs,
+        payment_reference=data.get("payment_reference"),
     )
 
 
@@ -40,7 +44,16 @@ def _due(row: Invoice) -> Decimal:
 
 
 def load_directory(session: Session) -> CustomerDirectory:
-    """Customer names and the learned IBAN map."""
-    names = {k: v for k, v in session.execute(select(Customer.id, Customer.name))}
+    """Customer names, bank accounts and payer names, and the learned IBAN map."""
+    names: dict[int, str | None] = {}
+    accounts: dict[int, list[str]] = {}
+    payers: dict[int, list[str]] = {}
+    for cid, name, data in session.execute(select(Customer.id, Customer.name, Customer.data)):
+        names[cid] = name
+        data = data or {}
+        if data.get("bank_accounts"):
+            accounts[cid] = [compact_iban(a["iban"]) for a in data["bank_accounts"] if a.get("iban")]
+        if data.get("payer_names"):
+            payers[cid] = list(data["payer_names"])
     ibans = {k: v for k, v in session.execute(select(CustomerIban.iban, CustomerIban.customer_id))}
-    return CustomerDirectory(names, ibans)
+    return CustomerDirectory(names, ibans, accounts=accounts, payer_names=payers)

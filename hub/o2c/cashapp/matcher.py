@@ -6,53 +6,45 @@
                 invoices that fit the amount (one, or a bounded subset sum of several), the
                 customer's oldest open invoice, and anyone's invoice of exactly this amount
     ranking:    the best ``Policy.candidates`` sets (5), each with its allocation and reasons
-    decision:   auto      best ≥ auto_score and ≥ margin ahead of the runner-up
-                proposal  best ≥ propose_score, for a person to accept or reject
+    decision:   auto      best ≥ auto_score, ≥ margin ahead of the runner-up, and it explains
+                          the whole payment (hub.o2c.cashapp.explain)
+                proposal  best ≥ propose_score, for a person to accept or reject, with what
+                          kept it from being applied
                 unmatched nothing worth proposing: the money waits as unapplied cash
 """
 
 from __future__ import annotations
 
 from bisect import insort
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 from itertools import islice
 
 from hub.o2c.cashapp.allocation import Allocation, Tolerance, allocate, fit_of
 from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, minor_units
 from hub.o2c.cashapp.customers import CustomerDirectory, Evidence
+from hub.o2c.cashapp.explain import Mention, unexplained
 from hub.o2c.cashapp.normalize import Remittance
-from hub.o2c.cashapp.references import number_key, rf_references_in, stripe_ids_in
+from hub.o2c.cashapp.policy import Policy
+from hub.o2c.cashapp.references import number_key
+from hub.o2c.cashapp.structured import rf_references_in, stripe_ids_in
 from hub.o2c.cashapp.scoring import Hit, Reason, points, score, upper_bound
 from hub.o2c.cashapp.subsets import subsets_summing_to
 
+__all__ = ["Candidate", "Decision", "Matcher", "Mention", "Policy"]
 _FITTING = ("exact", "discount", "short")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Policy:
-    """Thresholds of the matcher (see docs/cash-application.md)."""
-
-    auto_score: int = 70
-    margin: int = 20
-    propose_score: int = 30
-    tolerance: Tolerance = field(default_factory=Tolerance)
-    single_candidates: int = 500
-    subset_candidates: int = 24
-    subset_size: int = 4
-    subset_combinations: int = 20
-    customers: int = 3
-    candidates: int = 5
+_RANK = ("bare", "keyword", "number", "stripe", "rf", "payment_reference")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Scoring:
     """What one match scores its sets with: the remittance, the open invoices it names, the
-    customers found, the owner of the payer's IBAN, and the tolerance."""
+    customers found, the owners of the payer's IBAN, and the tolerance."""
 
     remittance: Remittance
     hits: dict[int, Hit]
     evidence: dict[int, Evidence]
-    iban_owner: int | None
+    iban_owners: tuple[int, ...]
     tolerance: Tolerance
 
 
@@ -78,6 +70,16 @@ class Candidate:
         return self.invoices[0].customer_id
 
     @property
+    def scoring(self) -> Scoring:
+        """What the set was scored with (the remittance, references, customers found)."""
+        return self._scoring
+
+    @property
+    def unique(self) -> bool:
+        """The only set of an identified customer that fits the amount."""
+        return self._unique
+
+    @property
     def allocation(self) -> Allocation:
         """How the payment spreads over the set."""
         if self._allocation is None:
@@ -91,7 +93,7 @@ class Candidate:
         if self._reasons is None:
             s = self._scoring
             self._reasons = score(s.remittance, self.invoices, self.fit, s.hits, s.evidence, unique=self._unique,
-                                  iban_owner=s.iban_owner).reasons
+                                  iban_owners=s.iban_owners).reasons
         return self._reasons
 
     def __repr__(self) -> str:
@@ -101,12 +103,14 @@ class Candidate:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decision:
     """What to do with a remittance: ``status`` auto, proposal or unmatched; ``candidates`` best
-    first; ``reasons`` the best candidate's in words, and the margin."""
+    first; ``reasons`` the best candidate's in words, the margin, and what the best set leaves
+    unexplained (``held``: why it was not applied without a person)."""
 
     remittance: Remittance
     status: str
     candidates: tuple[Candidate, ...]
     reasons: tuple[str, ...]
+    held: tuple[str, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
@@ -125,49 +129,70 @@ class Matcher:
         self.customers = customers
         self.policy = policy or Policy()
         self._slacks: dict[str, int] = {}
+        self._grace = timedelta(days=self.policy.tolerance.discount_grace_days)
 
     def match(self, remittance: Remittance) -> Decision:
         """The decision for one remittance."""
-        hits = self._with_fit(remittance, self.references(remittance))
-        evidence = self.customers.identify(remittance, {self.book.by_id[i].customer_id for i in hits} - {None})
+        hits, mentions, evidence = self.read(remittance)
         sets, searched = self._candidate_sets(remittance, hits, evidence)
-        return self._decide(remittance, self._ranked(remittance, sets, searched, hits, evidence))
+        ranked = self._ranked(remittance, sets, searched, hits, evidence)
+        return self._decide(remittance, ranked, mentions)
+
+    def read(self, remittance: Remittance) -> tuple[dict[int, Hit], list[Mention], dict[int, Evidence]]:
+        """What the remittance says: the open invoices it names (with whether each fits the
+        amount), every reference found, and the customers it points at."""
+        hits, mentions = self.references(remittance)
+        hits = self._with_fit(remittance, hits)
+        evidence = self.customers.identify(remittance, {self.book.by_id[i].customer_id for i in hits} - {None})
+        return hits, mentions, evidence
 
     # --- references -----------------------------------------------------------------------------
 
-    def references(self, remittance: Remittance) -> dict[int, Hit]:
-        """Open invoices (in the remittance's currency) the texts name, by invoice id."""
-        hits: dict[int, Hit] = {}
+    def references(self, remittance: Remittance) -> tuple[dict[int, Hit], list[Mention]]:
+        """Open invoices (in the remittance's currency) the texts name, by invoice id; and every
+        reference found (each once), with the open invoices it names (none: no open invoice)."""
+        found: dict[str, tuple[str, str, list[OpenInvoice]]] = {}  # key → kind, as written, invoices
         for text in remittance.texts:
+            for compact, written in self.book.structured.find(text):
+                _mention(found, "P" + compact, "payment_reference", written, self.book.by_reference.get(compact, []))
             for ref in rf_references_in(text):
-                self._hit(hits, remittance, self._keyed(ref[4:]), Hit(kind="rf", text=ref))
+                if "P" + ref not in found:
+                    _mention(found, "R" + ref, "rf", ref, self._keyed(ref[4:]))
             for stripe_id in stripe_ids_in(text):
-                found = self.book.by_stripe.get(stripe_id)
-                self._hit(hits, remittance, [found] if found else [], Hit(kind="stripe", text=stripe_id))
-            for key, prefixed in self.book.formats.keys_in(text):
-                kind = "number" if prefixed else "bare"
-                self._hit(hits, remittance, self.book.by_key.get(key, []), Hit(kind=kind, text=text[:60]))
-        return hits
+                invoice = self.book.by_stripe.get(stripe_id)
+                if invoice is not None:  # the payment's own Stripe ids name no invoice
+                    _mention(found, "S" + stripe_id, "stripe", stripe_id, [invoice])
+            for number in self.book.formats.find(text):
+                _mention(found, "N" + number.key, number.kind, number.text, self.book.by_key.get(number.key, []))
+        return self._hits(remittance, found)
+
+    def _hits(self, remittance: Remittance, found: dict) -> tuple[dict[int, Hit], list[Mention]]:
+        hits: dict[int, Hit] = {}
+        mentions: list[Mention] = []
+        for kind, written, invoices in found.values():
+            named = [i for i in invoices if i.currency == remittance.currency]
+            if not named and kind == "bare":
+                continue  # a bare number that is no open invoice is as likely something else
+            at = len(mentions)
+            mentions.append(Mention(kind=kind, text=written, invoices=frozenset(i.id for i in named)))
+            for invoice in named:
+                known = hits.get(invoice.id)
+                better = known is None or _RANK.index(kind) > _RANK.index(known.kind)
+                hits[invoice.id] = Hit(kind=kind if better else known.kind, text=written if better else known.text,
+                                       number=invoice.number, customer_id=invoice.customer_id,
+                                       mentions=(*known.mentions, at) if known else (at,))
+        return hits, mentions
 
     def _with_fit(self, remittance: Remittance, hits: dict[int, Hit]) -> dict[int, Hit]:
         target = minor_units(remittance.amount, remittance.currency)
         # the constructor, not dataclasses.replace: this runs for every reference of every payment
         return {iid: Hit(kind=hit.kind, text=hit.text, number=hit.number, customer_id=hit.customer_id,
-                         fits=self._single_fits(self.book.by_id[iid], remittance, target))
+                         fits=self._single_fits(self.book.by_id[iid], remittance, target), mentions=hit.mentions)
                 for iid, hit in hits.items()}
 
     def _keyed(self, payload: str) -> list[OpenInvoice]:
         keys = [key for key, _ in self.book.formats.keys_in(payload)] or [number_key(payload)]
         return [i for key in keys for i in self.book.by_key.get(key, [])]
-
-    @staticmethod
-    def _hit(hits: dict[int, Hit], remittance: Remittance, invoices: list[OpenInvoice], hit: Hit) -> None:
-        rank = ("bare", "number", "stripe", "rf")
-        for invoice in invoices:
-            known = hits.get(invoice.id)
-            if invoice.currency == remittance.currency and (known is None or rank.index(hit.kind) > rank.index(known.kind)):
-                hits[invoice.id] = Hit(kind=hit.kind, text=hit.text, number=invoice.number,
-                                       customer_id=invoice.customer_id)
 
     # --- candidate sets -------------------------------------------------------------------------
 
@@ -194,7 +219,7 @@ class Matcher:
                        hits: dict[int, Hit]) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
         """The customer's items that fit the amount (combinations too unless one fits exactly),
         its oldest open item (a partial payment), and whether every open item was searched."""
-        identified = found_by.given or found_by.iban or found_by.name_alone
+        identified = found_by.payer_known
         mine = self.book.by_customer.get(found_by.customer_id, [])
         if self.book.currencies != {remittance.currency}:
             mine = [i for i in mine if i.currency == remittance.currency]
@@ -204,8 +229,9 @@ class Matcher:
         slack = self._slack(remittance.currency)
         # integers first: only an item at or just above the amount, or with a discount, can fit
         on = remittance.on
+        late = on - self._grace if on else None  # a discount is granted this many days after its last day
         near = [i for i in mine[:self.policy.single_candidates]
-                if 0 <= i.cents - target <= slack or i.discount and on and on <= i.discount.until]
+                if 0 <= i.cents - target <= slack or i.discount and on and late <= i.discount.until]
         singles = [i for i in near if self._single_fits(i, remittance, target)]
         complete = len(mine) <= self.policy.single_candidates
         found = [(i,) for i in singles]
@@ -223,12 +249,13 @@ class Matcher:
         if short == 0:
             return True
         if 0 < short <= self._slack(remittance.currency):
-            return self.policy.tolerance.allows(invoice.open - remittance.amount, invoice.open)
-        return invoice.discount is not None and invoice.discounted(remittance.on) == remittance.amount
+            return self.policy.tolerance.allows(invoice.open - remittance.amount, invoice.open, invoice.currency)
+        return invoice.discount is not None and remittance.amount == invoice.discounted(
+            remittance.on, self.policy.tolerance.discount_grace_days)
 
     def _slack(self, currency: str) -> int:
         if currency not in self._slacks:
-            self._slacks[currency] = minor_units(self.policy.tolerance.absolute, currency)
+            self._slacks[currency] = minor_units(self.policy.tolerance.slack(currency), currency)
         return self._slacks[currency]
 
     def _subset_sums(self, remittance: Remittance, pool: list[OpenInvoice],
@@ -250,7 +277,7 @@ class Matcher:
         target = minor_units(remittance.amount, remittance.currency)
         fits = [fit_of(remittance.amount, target, s, remittance.on, self.policy.tolerance) for s in sets]
         fitting = _fitting_sets(sets, fits)
-        owner = self.customers.ibans.get(remittance.payer_iban) if remittance.payer_iban else None
+        owners = self.customers.owners(remittance.payer_iban)
         bounded = []
         for invoices, fit in zip(sets, fits):
             unique = _only_fit(invoices, fitting, searched, evidence)
@@ -261,14 +288,14 @@ class Matcher:
         for bound, invoices, fit, unique in bounded:
             if len(counted) >= kept and bound < -counted[kept - 1][0]:
                 break  # neither this set nor any after it can reach the last one kept (ties go by number)
-            total = points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owner=owner)
+            total = points(remittance, invoices, fit, hits, evidence, unique=unique, iban_owners=owners)
             insort(counted, (-total, tuple(i.number for i in invoices), invoices, fit, unique), key=_rank)
-        scoring = Scoring(remittance=remittance, hits=hits, evidence=evidence, iban_owner=owner,
+        scoring = Scoring(remittance=remittance, hits=hits, evidence=evidence, iban_owners=owners,
                           tolerance=self.policy.tolerance)
         return [Candidate(invoices=invoices, fit=fit, score=-total, unique=unique, scoring=scoring)
                 for total, _, invoices, fit, unique in counted[:kept]]
 
-    def _decide(self, remittance: Remittance, ranked: list[Candidate]) -> Decision:
+    def _decide(self, remittance: Remittance, ranked: list[Candidate], mentions: list[Mention]) -> Decision:
         candidates = tuple(ranked)
         best = ranked[0] if ranked else None
         runner_up = ranked[1] if len(ranked) > 1 else None
@@ -278,9 +305,23 @@ class Matcher:
         gap = best.score - (runner_up.score if runner_up else 0)
         margin = (f"{gap} points ahead of {', '.join(runner_up.numbers)}" if runner_up
                   else "no other candidate")
-        auto = best.score >= self.policy.auto_score and gap >= self.policy.margin
-        return Decision(remittance=remittance, status="auto" if auto else "proposal", candidates=candidates,
-                        reasons=(*(r.text for r in best.reasons), f"score {best.score}, {margin}"))
+        held = unexplained(best, mentions=mentions, customers=self.customers, book=self.book, policy=self.policy)
+        if best.score < self.policy.auto_score:
+            held = (f"score {best.score} is below the {self.policy.auto_score} points needed to apply it "
+                    "without a person", *held)
+        elif gap < self.policy.margin:
+            held = (f"only {gap} points ahead of the next candidate ({self.policy.margin} needed)", *held)
+        reasons = (*(r.text for r in best.reasons), f"score {best.score}, {margin}",
+                   *(f"not applied automatically: {why}" for why in held))
+        return Decision(remittance=remittance, status="proposal" if held else "auto", candidates=candidates,
+                        reasons=reasons, held=tuple(held))
+
+
+def _mention(found: dict, key: str, kind: str, written: str, invoices: list[OpenInvoice]) -> None:
+    """Keep one mention per reference: the strongest way it was written."""
+    known = found.get(key)
+    if known is None or _RANK.index(kind) > _RANK.index(known[0]):
+        found[key] = (kind, written, list(invoices))
 
 
 def _add(sets: dict, invoices: tuple[OpenInvoice, ...]) -> None:
@@ -324,6 +365,6 @@ def _only_fit(invoices: tuple[OpenInvoice, ...], fitting: dict[int, list[tuple[O
 
 def _strongest(evidence: dict[int, Evidence], limit: int) -> list[int]:
     def strength(e: Evidence) -> tuple:
-        return (e.given, e.iban, e.referenced, e.name_score)
+        return (e.given, e.iban, e.payer_name, e.referenced, e.name_score)
     return [e.customer_id for e in sorted(evidence.values(), key=strength, reverse=True)[:limit]]
 

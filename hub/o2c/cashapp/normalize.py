@@ -94,6 +94,24 @@ def name_key(name: str | None) -> str:
     if not name:
         return ""
     ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    words = _NOT_WORD.sub(" ", ascii_text.lower()).split()
+    words = _legal_forms_joined(_NOT_WORD.sub(" ", ascii_text.lower()).split())
     kept = [w for w in words if w not in _NAME_NOISE]
     return " ".join(kept or words)
+
+
+def _legal_forms_joined(words: list[str]) -> list[str]:
+    """Single letters that spell a legal form joined into it (B.V. → bv, S.p.A. → spa); other
+    single letters (A.C.M.E.) stay as they are."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1:
+            run.append(word)
+            continue
+        if run:
+            joined = "".join(run)
+            out.extend([joined] if joined in _NAME_NOISE else run)
+            run = []
+        if word:
+            out.append(word)
+    return out

@@ -19,30 +19,21 @@ a year after the newest, counts too), so dates (``15.03.2024``, ``2024-03-15``),
 postal codes, customer or order numbers (``Kd-Nr. 2024000042``: a number after a customer,
 order, delivery-note, account or tax word is never read) and IBANs yield nothing.
 
-Structured references: RF creditor references (ISO 11649, checked with python-stdnum), read as an
-invoice number; and any reference an invoice itself carries (its ``payment_reference``, as the
-ERP printed it: RF, Belgian +++090/9337/55493+++, a Finnish or Swiss reference...), found by
-:class:`StructuredReferences` however the payer spaced it.
+Structured references (RF, an invoice's own payment reference, Stripe ids) are read by
+:mod:`hub.o2c.cashapp.structured`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from stdnum import iban as stdnum_iban
-from stdnum import iso11649
-from stdnum.iso7064 import mod_97_10
-
 from hub.o2c.cashapp.spellings import FOREIGN, INVOICE, LIST, OTHER, word_class
+from hub.o2c.cashapp.structured import IBAN_LIKE, is_iban
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
-_RF = re.compile(r"RF\s?\d{2}(?:[ ]?[0-9A-Z]){1,21}")
-_RF_START = re.compile(r"(?=RF\s?\d{2})")
-_STRIPE_ID = re.compile(r"\b(?:pi|ch|in|py)_[A-Za-z0-9]{8,}\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _DIGIT = re.compile(r"\d")
 #: what may stand between the parts of one number (a statement joins its lines with a space)
@@ -125,8 +116,8 @@ class NumberFormats:
         """Every invoice number ``text`` mentions, in the order written (each key once)."""
         if not self.shapes or not _DIGIT.search(text):
             return []  # every key has digits: "Zahlung danke" names no invoice
-        if _IBAN.search(text):
-            text = _IBAN.sub(lambda m: "#" * len(m.group()) if _is_iban(m.group()) else m.group(), text)
+        if IBAN_LIKE.search(text):  # an IBAN's digits are no invoice number
+            text = IBAN_LIKE.sub(lambda m: "#" * len(m.group()) if is_iban(m.group()) else m.group(), text)
         reader = _Reader(self, text, [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)])
         found: dict[str, Found] = {}
         for f in reader.read():
@@ -349,83 +340,3 @@ def _heads(groups: list[tuple[str, ...]]) -> tuple[frozenset[int] | range | None
         else:
             heads.append(frozenset(values) if len(values) <= 200 else None)
     return tuple(heads)
-
-
-def _is_iban(text: str) -> bool:
-    """True for a valid IBAN (an RF reference looks like one at first sight)."""
-    compact = "".join(text.split())
-    return not compact.startswith("RF") and _mod97(compact[4:] + compact[:4]) == 1 and stdnum_iban.is_valid(compact)
-
-
-def _mod97(text: str) -> int:
-    """ISO 7064 mod 97-10 of an alphanumeric string (A=10 ... Z=35): a quick first check before
-    python-stdnum's own (which also knows each country's IBAN layout)."""
-    return int("".join(str(int(c, 36)) for c in text)) % 97
-
-
-# --- structured references ------------------------------------------------------------------------
-
-
-def compact_reference(reference: str) -> str:
-    """A structured reference without spaces and punctuation, in capitals."""
-    return "".join(ch for ch in reference.upper() if ch.isalnum())
-
-
-class StructuredReferences:
-    """The references invoices carry (their ``payment_reference``), found in a text however it is
-    spaced or punctuated, as long as it starts and ends at a word boundary."""
-
-    def __init__(self, references: Mapping[str, list]):
-        self.index = {compact_reference(ref): items for ref, items in references.items()
-                      if len(compact_reference(ref)) >= 5}
-        self.lengths = sorted({len(ref) for ref in self.index}, reverse=True)
-
-    def find(self, text: str) -> list[tuple[str, str]]:
-        """(compact reference, as written) of every known reference in ``text``."""
-        if not self.index or not _DIGIT.search(text):
-            return []
-        chars = [(ch.upper(), at) for at, ch in enumerate(text) if ch.isalnum()]
-        compact = "".join(ch for ch, _ in chars)
-        found: list[tuple[str, str]] = []
-        for k, (_, at) in enumerate(chars):
-            if at and text[at - 1].isalnum():
-                continue  # not the start of a word
-            for length in self.lengths:
-                end = k + length
-                if end > len(chars) or compact[k:end] not in self.index:
-                    continue
-                stop = chars[end - 1][1] + 1
-                if stop == len(text) or not text[stop].isalnum():
-                    found.append((compact[k:end], text[at:stop]))
-                    break
-        return found
-
-
-def rf_valid(reference: str) -> bool:
-    """True for a well-formed RF reference with correct check digits (spaces allowed)."""
-    ref = "".join(reference.split()).upper()
-    return bool(re.fullmatch(r"RF\d{2}[0-9A-Z]{1,21}", ref)) and iso11649.is_valid(ref)
-
-
-def rf_reference(number: str) -> str:
-    """The RF creditor reference of an invoice number (its letters and digits, at most 21)."""
-    payload = compact_reference(number)[-21:]
-    return f"RF{mod_97_10.calc_check_digits(payload + 'RF')}{payload}"
-
-
-def rf_references_in(text: str) -> list[str]:
-    """The valid RF references in ``text``, compacted (spaced groups of four are read too)."""
-    found, upper = [], text.upper()
-    for start in _RF_START.finditer(upper):
-        match = _RF.match(upper, start.start())
-        compact = "".join(match.group().split())
-        for end in range(len(compact), 4, -1):  # the longest valid reference (a word may follow it)
-            if _mod97(compact[4:end] + compact[:4]) == 1 and rf_valid(compact[:end]):
-                found.append(compact[:end])
-                break
-    return found
-
-
-def stripe_ids_in(text: str) -> list[str]:
-    """Stripe payment intent, charge, invoice and payment ids in ``text``."""
-    return _STRIPE_ID.findall(text)

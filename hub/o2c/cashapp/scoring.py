@@ -3,15 +3,18 @@
 Each reason is data (:class:`Reason`): the signal it comes from, the points it adds and its
 wording; the points of a set's reasons add up to its score. The signals:
 
-    reference   every invoice of the set named in the remittance     RF / Stripe id 55,
-                                                                    number 50, bare number 40
+    reference   every invoice of the set named in the remittance     its payment reference,
+                                                                    RF / Stripe id 55, number
+                                                                    (our prefix or an invoice
+                                                                    word) 50, bare number 40
                 some of them                                         20 × share
                 an open invoice named but left out of the set        −25
                 ... when it is another customer's and does not fit   −10
+                (not when the set holds an invoice of the same number: two invoices may share one)
     amount      exact 35, after early-payment discount 30, short within tolerance 25,
                 over (rest kept as credit) 10 and partial 5 when referenced, else 0 / −10
-    customer    given by the source 25, IBAN known 20, payer name ≥ 90 and no other
-                customer's name ≥ 80 → 20, else ≥ 90 → 15, ≥ 80 → 8,
+    customer    given by the source 25, IBAN known 20, a known payer name 20, payer name ≥ 90
+                and no other customer's within 10 points → 20, else ≥ 90 → 15, ≥ 80 → 8,
                 the payer IBAN known for another customer −30, invoices of several customers −20
     uniqueness  the only item (or combination) of an identified customer with exactly the
                 amount (or after discount) +15; the only item short within tolerance, when
@@ -27,6 +30,7 @@ wording; the points of a set's reasons add up to its score. The signals:
     iban_elsewhere    −30     the payer IBAN is known for another customer
     customer          25      the source names the customer
     iban              20      the payer IBAN is known for the customer
+    known_payer       20      the payer name is one known to pay for the customer
     payer_name        20/15/8 the payer name matches the customer's
     only_fit          15/10   the only item or combination of the customer that fits
     due_date          5/3     a due date within 7 / 30 days of the payment
@@ -44,10 +48,11 @@ from hub.o2c.cashapp.book import OpenInvoice
 from hub.o2c.cashapp.customers import Evidence
 from hub.o2c.cashapp.normalize import Remittance
 
-REFERENCE_POINTS = {"rf": 55, "stripe": 55, "number": 50, "bare": 40}
+REFERENCE_POINTS = {"payment_reference": 55, "rf": 55, "stripe": 55, "number": 50, "keyword": 50, "bare": 40}
 _BEST_REFERENCE = max(REFERENCE_POINTS.values())
-_REFERENCE_WORDS = {"rf": "RF creditor reference {}", "stripe": "Stripe id {}",
-                    "number": "reference {}", "bare": "number of {}"}
+_REFERENCE_WORDS = {"payment_reference": "payment reference of {}", "rf": "RF creditor reference {}",
+                    "stripe": "Stripe id {}", "number": "reference {}", "keyword": "reference {}",
+                    "bare": "number of {}"}
 AMOUNT_POINTS = {"exact": 35, "discount": 30, "short": 25}
 _AMOUNT_WORDS = {"exact": "amount equals open amount", "discount": "amount equals open amount less early-payment discount",
                  "short": "amount short of open amount within tolerance", "over": "amount exceeds open amount (rest kept as credit)",
@@ -56,13 +61,15 @@ _AMOUNT_WORDS = {"exact": "amount equals open amount", "discount": "amount equal
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hit:
-    """A reference to an open invoice found in the remittance: its kind and the text seen."""
+    """A reference to an open invoice found in the remittance: its kind and the text seen, and
+    the mentions (positions in the match's list) that name it."""
 
     kind: str
     text: str
     number: str = ""
     customer_id: int | None = None
     fits: bool = True
+    mentions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,19 +90,19 @@ class Scored:
 
 def score(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str,
           hits: Mapping[int, Hit], evidence: Mapping[int, Evidence], *, unique: bool,
-          iban_owner: int | None) -> Scored:
+          iban_owners: tuple[int, ...]) -> Scored:
     """The points of one candidate set (``fit`` as the allocation found it) and why."""
     reasons: list[Reason] = []
-    total = _points(remittance, invoices, fit, hits, evidence, unique, iban_owner, reasons)
+    total = _points(remittance, invoices, fit, hits, evidence, unique, iban_owners, reasons)
     return Scored(points=total, reasons=tuple(reasons))
 
 
 def points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str,
            hits: Mapping[int, Hit], evidence: Mapping[int, Evidence], *, unique: bool,
-           iban_owner: int | None) -> int:
+           iban_owners: tuple[int, ...]) -> int:
     """The points of :func:`score` without writing the reasons (every candidate is counted, only
     the best two are explained)."""
-    return _points(remittance, invoices, fit, hits, evidence, unique, iban_owner, None)
+    return _points(remittance, invoices, fit, hits, evidence, unique, iban_owners, None)
 
 
 def upper_bound(invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hit],
@@ -110,12 +117,12 @@ def upper_bound(invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hi
 
 
 def _points(remittance: Remittance, invoices: Sequence[OpenInvoice], fit: str, hits: Mapping[int, Hit],
-            evidence: Mapping[int, Evidence], unique: bool, iban_owner: int | None,
+            evidence: Mapping[int, Evidence], unique: bool, iban_owners: tuple[int, ...],
             reasons: list[Reason] | None) -> int:
     # the parts append their reasons to ``reasons`` in this order, or skip the wording when None
     return (_reference(invoices, hits, reasons)
             + _amount(fit, bool(hits) and _any_referenced(invoices, hits), reasons)
-            + _customer(invoices, evidence, iban_owner, reasons)
+            + _customer(invoices, evidence, iban_owners, reasons)
             + _unique(unique, invoices, fit, evidence, reasons)
             + _date(remittance, invoices, reasons))
 
@@ -160,8 +167,11 @@ def _numbers(hits: list[Hit]) -> str:
 
 
 def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[Hit]:
+    """The named invoices outside the set whose mention the set does not answer (a number two
+    invoices share is answered by either)."""
     inside = {i.id for i in invoices}
-    return [h for iid, h in hits.items() if iid not in inside]
+    answered = {m for i in invoices if i.id in hits for m in hits[i.id].mentions}
+    return [h for iid, h in hits.items() if iid not in inside and not answered.intersection(h.mentions)]
 
 
 def _amount(fit: str, referenced: bool, reasons: list[Reason] | None) -> int:
@@ -174,7 +184,7 @@ def _amount(fit: str, referenced: bool, reasons: list[Reason] | None) -> int:
 
 
 def _customer(invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence],
-              iban_owner: int | None, reasons: list[Reason] | None) -> int:
+              iban_owners: tuple[int, ...], reasons: list[Reason] | None) -> int:
     owner = invoices[0].customer_id
     if any(i.customer_id != owner for i in invoices):
         if reasons is not None:
@@ -182,7 +192,7 @@ def _customer(invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence],
         return -20
     found = evidence.get(owner)
     points = 0
-    if iban_owner is not None and (found is None or not found.iban):
+    if iban_owners and (found is None or not found.iban):
         points = -30
         if reasons is not None:
             reasons.append(Reason(signal="iban_elsewhere", points=-30, text="payer IBAN is known for another customer"))
@@ -192,7 +202,7 @@ def _customer(invoices: Sequence[OpenInvoice], evidence: Mapping[int, Evidence],
 
 
 def _customer_points(found: Evidence, reasons: list[Reason] | None) -> int:
-    points = 25 * found.given + 20 * found.iban
+    points = 25 * found.given + 20 * found.iban + 20 * found.payer_name
     name_points = 0
     if found.name_alone:
         name_points = 20
@@ -207,6 +217,8 @@ def _customer_reasons(found: Evidence, name_points: int) -> list[Reason]:
     reasons = [Reason(signal="customer", points=25, text=f"payment names customer {found.name}")] if found.given else []
     if found.iban:
         reasons.append(Reason(signal="iban", points=20, text=f"IBAN known for {found.name}"))
+    if found.payer_name:
+        reasons.append(Reason(signal="known_payer", points=20, text=f"payer name known to pay for {found.name}"))
     if found.name_alone:
         reasons.append(Reason(signal="payer_name", points=name_points, text=(
             f"payer name matches {found.name} ({found.name_score:.0f} %), no other customer's name is close")))

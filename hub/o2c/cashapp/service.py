@@ -1,8 +1,8 @@
 """Cash application against the store: match, apply or propose, accept or reject, learn.
 
-    apply_payment(session, payment_record)            one canonical payment → Outcome
-    apply_bank_transaction(session, record)           one canonical bank line → Outcome
-    CashApplication(session).run()                    every payment / bank credit not yet decided
+    apply_payment(session, payment_record, policy)    one canonical payment → Outcome
+    apply_bank_transaction(session, record, policy)   one canonical bank line → Outcome
+    CashApplication(session, policy).run()            every payment / bank credit not yet decided
     CashApplication(session).accept(id, who=...)      apply a proposal's best candidate (or
                                     candidate=N, reason=...), learn the payer's IBAN
     CashApplication(session).accept_allocation(id, allocation, who=..., reason=...)
@@ -57,19 +57,22 @@ class Outcome:
     reasons: tuple[str, ...] = ()
 
 
-def apply_payment(session: Session, payment_record: dict) -> Outcome:
-    """Match one canonical payment and apply it, or leave a proposal with its reasons."""
+def apply_payment(session: Session, payment_record: dict, policy: Policy | None = None) -> Outcome:
+    """Match one canonical payment and apply it, or leave a proposal with its reasons (``policy``:
+    the config's cash_application section, else the defaults)."""
     customer_id = find_customer(session, payment_record.get("customer"))
-    return CashApplication(session).apply(from_payment(payment_record, customer_id=customer_id))
+    return CashApplication(session, policy).apply(from_payment(payment_record, customer_id=customer_id))
 
 
-def apply_bank_transaction(session: Session, record: dict) -> Outcome:
+def apply_bank_transaction(session: Session, record: dict, policy: Policy | None = None) -> Outcome:
     """Match one canonical bank transaction (a credit) like :func:`apply_payment`."""
-    return CashApplication(session).apply(from_bank_transaction(record))
+    return CashApplication(session, policy).apply(from_bank_transaction(record))
 
 
 class CashApplication:
-    """The matcher over the store's open invoices, customers and learned IBANs."""
+    """The matcher over the store's open invoices, customers and learned IBANs, with the policy
+    of the config file's cash_application section (``Settings.cash_application``; the defaults
+    when none is given)."""
 
     def __init__(self, session: Session, policy: Policy | None = None):
         self.session = session

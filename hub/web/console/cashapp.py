@@ -93,7 +93,8 @@ def show(proposal_id: int):
 def accept(proposal_id: int):
     who, candidate, reason = actor(), _candidate(), _optional_reason()
     with _decision() as session:
-        outcome = CashApplication(session).accept(proposal_id, who=who, candidate=candidate, reason=reason)
+        cash = CashApplication(session, current_hub().settings.cash_application)
+        outcome = cash.accept(proposal_id, who=who, candidate=candidate, reason=reason)
         session.add(AuditEntry(kind="cashapp.accept", remote_addr=request.remote_addr, detail=accept_audit_line(
             proposal_id, outcome, who=who, candidate=candidate, reason=reason, money=amount_text)))
     applied = ", ".join(f"{amount_text(a.amount)} to {a.number}" for a in outcome.applications if a.kind == "applied")

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text
 
+from hub.errors import InvalidChoice, ProposalError
 from hub.o2c.cashapp.allocation import fit_of
 from hub.o2c.cashapp.book import InvoiceBook, minor_units
 from hub.o2c.cashapp.candidates import stored_candidates
@@ -16,7 +17,7 @@ from hub.o2c.cashapp.choice import allocation_lines
 from hub.o2c.cashapp.customers import CustomerDirectory
 from hub.o2c.cashapp.matcher import Matcher, _fitting_sets, _only_fit
 from hub.o2c.cashapp.scoring import points
-from hub.o2c.cashapp.service import CashApplication, InvalidChoice, ProposalError, apply_bank_transaction
+from hub.o2c.cashapp.service import CashApplication, apply_bank_transaction
 from hub.o2c.receivables import customer_credits
 from hub.store import migrate
 from hub.store.base import make_engine, make_sessionmaker
@@ -62,14 +63,13 @@ def test_the_matcher_ranks_the_five_sets_that_counting_every_set_ranks_first():
 
 def _every_set_ranked(matcher: Matcher, r) -> list[tuple]:
     """(−points, numbers) of every candidate set, scored one by one, best first."""
-    hits = matcher._with_fit(r, matcher.references(r))
-    evidence = matcher.customers.identify(r, {matcher.book.by_id[i].customer_id for i in hits} - {None})
+    hits, _, evidence = matcher.read(r)
     sets, searched = matcher._candidate_sets(r, hits, evidence)
     fits = [fit_of(r.amount, minor_units(r.amount, r.currency), s, r.on, matcher.policy.tolerance) for s in sets]
     fitting = _fitting_sets(sets, fits)
-    owner = matcher.customers.ibans.get(r.payer_iban) if r.payer_iban else None
+    owner = matcher.customers.owners(r.payer_iban)
     return sorted((-points(r, s, fit, hits, evidence, unique=_only_fit(s, fitting, searched, evidence),
-                           iban_owner=owner), tuple(i.number for i in s)) for s, fit in zip(sets, fits))
+                           iban_owners=owner), tuple(i.number for i in s)) for s, fit in zip(sets, fits))
 
 
 def test_a_proposal_keeps_at_most_five_candidates_best_first_with_ties_by_number(session):
@@ -111,7 +111,10 @@ def test_each_candidate_has_its_invoices_amounts_remainders_and_reasons_as_data(
     assert [best[k] for k in ("total_open", "total_applied", "unapplied", "short")] == list(map(D, totals))
     assert best["rank"] == 1 and best["score"] == proposal.score == outcome.score
     assert sum(r["points"] for r in best["reasons"]) == best["score"]
-    assert [r["text"] for r in best["reasons"]] == proposal.reasons[:-1]  # the last says the margin
+    worded = [r["text"] for r in best["reasons"]]
+    assert worded == proposal.reasons[:len(worded)]
+    assert proposal.reasons[len(worded)].startswith(f"score {best['score']}, ")  # then the margin
+    assert all(r.startswith("not applied automatically: ") for r in proposal.reasons[len(worded) + 1:])
     assert all(r["signal"] for r in best["reasons"])
 
 
@@ -136,7 +139,9 @@ def test_any_candidate_can_be_accepted_with_a_reason(session):
 
 def test_a_candidate_whose_invoice_was_paid_meanwhile_is_refused(session):
     outcome = apply_bank_transaction(session, bank_line("bt23", "119.00", "thanks", **STRANGER))
-    apply_bank_transaction(session, bank_line("bt24", "119.00", "INV-2024-00044"))  # pays candidate 2
+    paid = apply_bank_transaction(session, bank_line("bt24", "119.00", "INV-2024-00044",  # pays candidate 2
+                                                     name="Globex Corporation", iban="GB33BUKB20201555555555"))
+    assert paid.status == "auto_applied"
     with pytest.raises(ProposalError, match="an invoice of INV-2024-00044 is no longer open"):
         CashApplication(session).accept(outcome.proposal_id, who="ops", candidate=2, reason="r")
     assert stored(session, outcome.proposal_id).status == "proposed"

@@ -7,6 +7,10 @@ from __future__ import annotations
 import pytest
 
 from hub.o2c.canonical import check, validate_record
+from hub.o2c.cashapp.service import apply_bank_transaction
+from hub.store.upsert import upsert
+from tests.o2c.cashapp.conftest import invoice
+from tests.o2c.cashapp.test_service import bank_line
 
 IBAN_MESSAGE = "must be an IBAN with correct check digits, such as DE89 3704 0044 0532 0130 00"
 REFERENCE_MESSAGE = ("must be a payment reference of at least 4 letters and digits; an RF creditor reference "
@@ -44,3 +48,19 @@ def test_bad_bank_accounts_and_payer_names_are_refused_with_what_is_wrong(accoun
 def test_an_invoice_carries_the_payment_reference_its_erp_printed(reference, problems):
     invoice = {"number": "INV-2024-00042", "currency": "EUR", "total": "119.00", "payment_reference": reference}
     assert validate_record("invoice", invoice) == problems
+
+
+def test_cash_application_reads_bank_accounts_payer_names_and_payment_references_from_the_store(session):
+    upsert(session, "customer", {"name": "ACME GmbH", "email": "ap@acme.example", "payer_names": ["ACME Holding AG"],
+                                 "bank_accounts": [{"iban": "GB33 BUKB 2020 1555 5555 55"}]})
+    upsert(session, "invoice", {**invoice("INV-2024-00050", "250.00", "ap@acme.example"),
+                                "payment_reference": "RF18 5390 0754 7034"})
+    by_account = apply_bank_transaction(session, bank_line("bt30", "250.00", "Ref. RF18539007547034", name="Sam",
+                                                           iban="GB33BUKB20201555555555"))
+    assert (by_account.status, by_account.invoices) == ("auto_applied", ("INV-2024-00050",))
+    assert {"IBAN known for ACME GmbH", "payment reference of INV-2024-00050 found in remittance "
+            "('RF18539007547034')"} <= set(by_account.reasons)
+    by_payer = apply_bank_transaction(session, bank_line("bt31", "80.50", "Rechnung 2024/43", name="ACME HOLDING AG",
+                                                         iban="FR1420041010050500013M02606"))
+    assert (by_payer.status, by_payer.invoices) == ("auto_applied", ("INV-2024-00043",))
+    assert "payer name known to pay for ACME GmbH" in by_payer.reasons

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.o2c.cashapp.references import (NumberFormats, StructuredReferences, compact_reference, rf_reference,
-                                        rf_references_in, rf_valid)
+from hub.o2c.cashapp.references import NumberFormats
+from hub.o2c.cashapp.structured import StructuredReferences, compact_reference, rf_reference, rf_references_in, rf_valid
 
 #: our numbers: INV-<year>-<6 digits>, open invoices of 2023 to 2025
 OURS = NumberFormats([f"INV-{year}-{n:06d}" for year in (2023, 2024, 2025) for n in range(1, 300)])

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from hub.o2c.cashapp.service import CashApplication, ProposalError, apply_bank_transaction, apply_payment
+from hub.errors import ProposalError
+from hub.o2c.cashapp.service import CashApplication, apply_bank_transaction, apply_payment
 from hub.o2c.cashapp.posting import post_credit
 from hub.o2c.cashapp.unapplied import report
 from hub.o2c.receivables import customer_credits
@@ -36,16 +37,20 @@ def bank_line(ident: str, amount: str, text: str = "", *, name: str = "ACME GMBH
 
 def test_referenced_payment_is_applied_and_the_invoice_paid(session):
     outcome = apply_payment(session, {"reference": "pi_1", "amount": "119.00", "currency": "EUR",
-                                      "remittance_info": "inv 2024 42", "received_at": "2024-03-30T10:00:00Z"})
+                                      "remittance_info": "inv 2024 42", "received_at": "2024-03-30T10:00:00Z",
+                                      "payer": {"name": "ACME GmbH"}})
     assert outcome.status == "auto_applied"
     assert invoice_state(session, "INV-2024-00042") == (Decimal("0.0000"), "paid")
     assert applications(session, "pi_1") == [("INV-2024-00042", "applied", Decimal("119.0000"), None)]
     assert "reference INV-2024-00042 found in remittance ('inv 2024 42')" in outcome.reasons
 
 
-def test_partial_payment_leaves_the_invoice_partially_paid(session):
+def test_a_partial_payment_is_proposed_and_accepted_leaves_the_invoice_partially_paid(session):
     outcome = apply_bank_transaction(session, bank_line("bt1", "50.25", "INV-2024-00043 part 1"))
-    assert outcome.status == "auto_applied"
+    assert outcome.status == "proposed"
+    assert ("not applied automatically: the payment is 30.25 EUR short of the 80.50 EUR open, more than a "
+            "bank fee or write-off the policy allows") in outcome.reasons
+    CashApplication(session).accept(outcome.proposal_id, who="ops")
     assert invoice_state(session, "INV-2024-00043") == (Decimal("30.2500"), "partially_paid")
 
 
@@ -55,7 +60,7 @@ def test_short_payment_within_tolerance_is_written_off_with_its_reason(session):
     assert applications(session, "bt2") == [
         ("INV-2024-00042", "applied", Decimal("115.5000"), None),
         ("INV-2024-00042", "write_off", Decimal("3.5000"),
-         "short payment of 3.50 EUR within tolerance (bank or card fees)"),
+         "bank fee of 3.50 EUR deducted (policy: up to 15.00 EUR)"),
     ]
 
 
@@ -110,7 +115,8 @@ def test_rejecting_records_the_reason_and_applies_nothing(session):
 
 def test_run_decides_each_payment_once_and_reports(session):
     upsert(session, "payment", {"reference": "pi_9", "amount": "119.00", "currency": "EUR",
-                                "remittance_info": "INV-2024-00044", "status": "received"})
+                                "remittance_info": "INV-2024-00044", "status": "received",
+                                "payer": {"name": "Globex Corp."}})
     upsert(session, "bank_transaction", bank_line("bt8", "119.00", "no reference", name="X", iban="FR1420041010050500013M02606"))
     assert [o.status for o in CashApplication(session).run()] == ["auto_applied", "proposed"]
     assert CashApplication(session).run() == []
