@@ -46,19 +46,20 @@ from hub.runs import queue
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept, audit
 from hub.runs.poller import reset_cursor
-from hub.runs.pauses import WAITING, is_paused
+from hub.runs.pauses import is_paused
 from hub.runs.replay import replay as queue_replay
 from hub.runs.report import list_runs, run_detail
 from hub.settings import (demo_secrets_message, empty_secrets_message, load_settings, weak_admin_token_message,
                           weak_console_key_message)
+from hub.statuses import DUE, RUN_STATUSES, RunStatus
 from hub.store.platform import PollCursor, Run
 
 #: Where ``trigger --wait`` stops waiting for a run: it ended, waits for its next attempt in the
 #: running hub, or waits for a person (a credit decision); a paused recipe's run is told apart.
-FINAL = ("succeeded", "dead", "retrying", "held", "rejected")
+FINAL = (RunStatus.SUCCEEDED, RunStatus.DEAD, RunStatus.RETRYING, RunStatus.HELD, RunStatus.REJECTED)
 PAUSED = "paused"  # not a run status: the run is queued, and its recipe paused
 #: Exit codes of trigger and replay with --wait, the first status found in this order deciding.
-EXIT_CODES = {"dead": 1, "rejected": 1, "held": 3, PAUSED: 4}
+EXIT_CODES = {RunStatus.DEAD: 1, RunStatus.REJECTED: 1, RunStatus.HELD: 3, PAUSED: 4}
 
 
 @click.group(cls=HubGroup)
@@ -250,7 +251,7 @@ def _run_here(hub: Hub, run_id: int, timeout: float = 300) -> str | None:
             if found.status in FINAL:
                 _print_outcome(found)
                 return found.status
-            if found.status in WAITING and is_paused(hub.sessions, found.recipe):
+            if found.status in DUE and is_paused(hub.sessions, found.recipe):
                 click.echo(f"run {run_id} ({found.recipe}): waits, recipe {found.recipe} is paused; it runs "
                            f"when the recipe is resumed (o2c-hub recipes resume {found.recipe} --reason WHY)")
                 return PAUSED
@@ -263,9 +264,9 @@ def _print_outcome(run: Run) -> None:
     line = f"run {run.id} ({run.recipe}): {run.status} after {run.attempt} attempt(s)"
     if run.error_message:
         line += f": {run.error_class}: {run.error_message}"
-    if run.status == "retrying":
+    if run.status == RunStatus.RETRYING:
         line += f"; next attempt at {run.next_attempt_at.isoformat()} by the running hub"
-    if run.status == "held":
+    if run.status == RunStatus.HELD:
         line += "; it waits for a credit decision (o2c-hub credit held, then credit approve or reject)"
     click.echo(line)
 
@@ -276,7 +277,7 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--status", type=click.Choice(["queued", "running", "retrying", "succeeded", "dead"]))
+@click.option("--status", type=click.Choice([s.value for s in RUN_STATUSES]))
 @click.option("--recipe")
 @click.option("--limit", type=ROW_ID, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")

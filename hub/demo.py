@@ -56,11 +56,12 @@ from hub.registry import ConnectorRegistry
 from hub.runs.poller import poll_once
 from hub.scheduler import fire_schedule
 from hub.settings import Settings, load_settings
+from hub.statuses import DONE_STEPS, RunStatus
 from hub.store.platform import Run
 
 log = logging.getLogger("o2c_hub.demo")
 
-FINISHED = ("succeeded", "dead")
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.DEAD)  # the day's recipes hold no order
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -250,7 +251,7 @@ class DemoDay:
         self.sandboxes["hubspot"].state.put("companies", [{"properties": {"name": "Leaf & Co", "domain": "leaf.example"}}])
         runs = [run for slug, seen in before.items() for run in self.poll(slug, seen, expected[slug])]
         partners = len(self.odoo.table("res.partner"))
-        say(f"       → {sum(r.status == 'succeeded' for r in runs)} customers synced to the ERP "
+        say(f"       → {sum(r.status == RunStatus.SUCCEEDED for r in runs)} customers synced to the ERP "
             f"({partners} partners in Odoo)")
 
     def storefront_orders(self) -> list[dict[str, Any]]:
@@ -286,7 +287,7 @@ class DemoDay:
         numbers.append(self.invoice(partners, "Acme Tea GmbH", "SF-0815", "980.00",
                                     self.today - dt.timedelta(days=45)))
         runs = self.poll("erp-invoices-to-hub", seen, len(numbers))
-        say(f"       → {sum(r.status == 'succeeded' for r in runs)} invoices polled into the hub "
+        say(f"       → {sum(r.status == RunStatus.SUCCEEDED for r in runs)} invoices polled into the hub "
             f"({', '.join(numbers)})")
         return numbers
 
@@ -324,7 +325,7 @@ class DemoDay:
         with self.hub.sessions() as session:
             runs = session.scalars(select(Run)).all()
             retried = sum(r.attempt > 1 for r in runs)
-            ok = sum(r.status == "succeeded" for r in runs)
+            ok = sum(r.status == RunStatus.SUCCEEDED for r in runs)
         say(f"\nDay done: {ok} of {len(runs)} runs succeeded, {retried} after a retry; "
             f"{len(self.slack.messages)} Slack messages:")
         for message in self.slack.messages:
@@ -362,7 +363,7 @@ class DemoDay:
     def output(self, run: Run, step_id: str) -> Any:
         with self.hub.sessions() as session:
             found = session.get(Run, run.id)
-            outputs = [s.output for s in found.steps if s.step_id == step_id and s.status in ("succeeded", "reused")]
+            outputs = [s.output for s in found.steps if s.step_id == step_id and s.status in DONE_STEPS]
         return outputs[-1] if outputs else None
 
 

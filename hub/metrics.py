@@ -27,13 +27,11 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from hub.o2c.credit.service import held_checks
 from hub.o2c.reports.metrics import aging
 from hub.o2c.reports.store import books, kpis
+from hub.statuses import DUE, FINISHED, OPEN, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import PollCursor, Run
 
 WEBHOOK_OUTCOMES = ("accepted", "duplicate", "rejected")
-OPEN_STATUSES = ("queued", "running", "retrying", "held")
-FINISHED_STATUSES = ("succeeded", "dead", "rejected")
-DUE_STATUSES = ("queued", "retrying")
 FINISHED_WINDOW = timedelta(hours=24)
 BUSINESS_TTL = 60.0  # seconds: the AR figures read every invoice and payment, runs read indexes
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -89,16 +87,16 @@ class StoreCollector:
 
     def run_metrics(self, session: Session) -> Iterator[Metric]:
         now = utcnow()
-        counts = dict.fromkeys(OPEN_STATUSES, 0) | dict(session.execute(
-            select(Run.status, func.count()).where(Run.status.in_(OPEN_STATUSES)).group_by(Run.status)).all())
+        counts = dict.fromkeys(OPEN, 0) | dict(session.execute(
+            select(Run.status, func.count()).where(Run.status.in_(OPEN)).group_by(Run.status)).all())
         yield _gauge("o2c_hub_runs_open", "Runs not finished, by status (held: waiting for a person).",
                      ["status"], (((s,), n) for s, n in counts.items()))
         due = session.scalar(select(func.count()).where(
-            Run.status.in_(DUE_STATUSES), Run.next_attempt_at <= now))
+            Run.status.in_(DUE), Run.next_attempt_at <= now))
         yield GaugeMetricFamily("o2c_hub_queue_depth", "Runs due now (queued, or retrying and past "
                                 "their backoff) that no worker has claimed yet.", value=due)
         oldest = [session.scalar(select(func.min(Run.next_attempt_at)).where(Run.status == s))
-                  for s in DUE_STATUSES]
+                  for s in DUE]
         waited = max(((now - at).total_seconds() for at in oldest if at is not None), default=0.0)
         yield GaugeMetricFamily("o2c_hub_queue_oldest_age_seconds", "How long the longest-waiting "
                                 "due run has been due (0: none due).", value=max(waited, 0.0))
@@ -107,7 +105,7 @@ class StoreCollector:
 
     def finished(self, session: Session, now) -> Metric:
         counts = {s: session.scalar(select(func.count()).where(  # covered by ix_runs_finished
-            Run.status == s, Run.finished_at >= now - FINISHED_WINDOW)) for s in FINISHED_STATUSES}
+            Run.status == s, Run.finished_at >= now - FINISHED_WINDOW)) for s in FINISHED}
         return _gauge("o2c_hub_runs_finished_24h", "Runs finished in the last 24 hours, by final status "
                       "(from the store: runs of every worker process).",
                       ["status"], (((s,), n) for s, n in counts.items()))
@@ -116,7 +114,7 @@ class StoreCollector:
         replay = aliased(Run)
         found = dict.fromkeys(self.recipes, 0) | dict(session.execute(
             select(Run.recipe, func.count()).where(
-                Run.status == "dead", ~exists().where(replay.replay_of == Run.id))
+                Run.status == RunStatus.DEAD, ~exists().where(replay.replay_of == Run.id))
             .group_by(Run.recipe)).all())
         return _gauge("o2c_hub_dead_letters", "Dead runs that were not replayed, by recipe (until "
                       "retention prunes them).", ["recipe"], (((r,), n) for r, n in found.items()))

@@ -141,7 +141,7 @@ IN_RANGE = "is not in the range 1<=x<=9223372036854775807."
 
 USAGE_CASES = [
     (["runs", "list", "--status", "bogus"], "Invalid value for '--status': 'bogus' is not one of 'queued', "
-     "'running', 'retrying', 'succeeded', 'dead'. (o2c-hub runs list --help)"),
+     "'running', 'retrying', 'held', 'succeeded', 'dead', 'rejected'. (o2c-hub runs list --help)"),
     (["exceptions", "list", "--status", "bogus"], "Invalid value for '--status': 'bogus' is not one of 'open', "
      "'resolved', 'all'. (o2c-hub exceptions list --help)"),
     (["einvoice", "import", "missing.xml"],

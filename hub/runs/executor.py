@@ -36,6 +36,7 @@ from hub.runs import alerts
 from hub.runs.ledger import EffectLedger
 from hub.runs.queue import Claimed
 from hub.runs.retry import attempts_left, retry_delay
+from hub.statuses import RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import Event, Run, StepRun
 
@@ -70,7 +71,7 @@ def _bookkeeping(part: str) -> Iterator[None]:
         raise RecordingError.during(part, exc) from exc
 
 
-def execute(hub: Hub, claimed: Claimed) -> str:
+def execute(hub: Hub, claimed: Claimed) -> RunStatus:
     """Run one attempt of ``claimed``; return the run's new status."""
     started = time.monotonic()
     recipe = "?"
@@ -88,7 +89,7 @@ def execute(hub: Hub, claimed: Claimed) -> str:
     return status
 
 
-def _stop(hub: Hub, claimed: Claimed, error: RecordingError) -> str:
+def _stop(hub: Hub, claimed: Claimed, error: RecordingError) -> RunStatus:
     """End the claimed run dead with ``error``, in a fresh transaction; return its status
     (unchanged when its outcome was already stored and only a later write failed)."""
     cause = error.__cause__ or error
@@ -97,15 +98,15 @@ def _stop(hub: Hub, claimed: Claimed, error: RecordingError) -> str:
               "".join(traceback.format_tb(cause.__traceback__)))
     with hub.sessions.begin() as session:
         stopped = session.execute(
-            update(_RUNS).where(_RUNS.c.id == claimed.run_id, _RUNS.c.status == "running",
+            update(_RUNS).where(_RUNS.c.id == claimed.run_id, _RUNS.c.status == RunStatus.RUNNING,
                                 _RUNS.c.attempt == claimed.attempt)
-            .values(status="dead", lease_owner=None, lease_until=None, finished_at=utcnow(),
+            .values(status=RunStatus.DEAD, lease_owner=None, lease_until=None, finished_at=utcnow(),
                     error_class=type(error).__name__, error_message=error.describe())
         ).rowcount
-        return "dead" if stopped else session.scalar(select(_RUNS.c.status).where(_RUNS.c.id == claimed.run_id))
+        return RunStatus.DEAD if stopped else RunStatus(session.scalar(select(_RUNS.c.status).where(_RUNS.c.id == claimed.run_id)))
 
 
-def _attempt(hub: Hub, claimed: Claimed, run: Row) -> tuple[str, HubError | None]:
+def _attempt(hub: Hub, claimed: Claimed, run: Row) -> tuple[RunStatus, HubError | None]:
     built = hub.recipes.get(run.recipe)
     if built is not None and claimed.attempt > built.recipe.retry.max_attempts + _SPARE_CLAIMS:
         raise RecordingError(f"the run was started {claimed.attempt} times and never finished (the hub "
@@ -119,12 +120,12 @@ def _attempt(hub: Hub, claimed: Claimed, run: Row) -> tuple[str, HubError | None
     if isinstance(error, Held):
         return _hold(hub, claimed, ctx, error, built), error
     if error is None:
-        _finish(hub, claimed, ctx, status="succeeded", recipe_hash=built.recipe.hash)
-        return "succeeded", None
+        _finish(hub, claimed, ctx, status=RunStatus.SUCCEEDED, recipe_hash=built.recipe.hash)
+        return RunStatus.SUCCEEDED, None
     return _fail(hub, claimed, ctx, error, built), error
 
 
-def _log_outcome(claimed: Claimed, recipe: str, status: str, error: HubError | None,
+def _log_outcome(claimed: Claimed, recipe: str, status: RunStatus, error: HubError | None,
                  started: float) -> None:
     """One line per attempt's outcome: ids, status and timing only, never the event's data
     or the error's message (those are in the run record). ``duration_ms`` runs from loading
@@ -148,26 +149,26 @@ def _run(steps, ctx: RunContext) -> HubError | None:
     return None
 
 
-def _fail(hub: Hub, claimed: Claimed, ctx: RunContext, error: HubError, built) -> str:
+def _fail(hub: Hub, claimed: Claimed, ctx: RunContext, error: HubError, built) -> RunStatus:
     retriable = isinstance(error, RetriableError)
     if built is not None and retriable and attempts_left(built.recipe.retry, claimed.attempt):
         delay = retry_delay(built.recipe.retry, claimed.attempt, retry_after=error.retry_after)
-        _finish(hub, claimed, ctx, status="retrying", error=error, delay=delay,
+        _finish(hub, claimed, ctx, status=RunStatus.RETRYING, error=error, delay=delay,
                 recipe_hash=built.recipe.hash)
         log.debug("run %s attempt %s failed (%s); retrying in %.1fs", claimed.run_id,
                  claimed.attempt, hub.redactor.text(error.describe()), delay.total_seconds())
-        return "retrying"
-    _finish(hub, claimed, ctx, status="dead", error=error,
+        return RunStatus.RETRYING
+    _finish(hub, claimed, ctx, status=RunStatus.DEAD, error=error,
             recipe_hash=built.recipe.hash if built else None)
     log.warning("run %s dead-lettered after attempt %s: %s", claimed.run_id, claimed.attempt,
                 hub.redactor.text(error.describe()))
     if built is not None and built.on_failure:
         alert(hub, claimed.run_id, built.on_failure, ctx, error)
-    return "dead"
+    return RunStatus.DEAD
 
 
-def _hold(hub: Hub, claimed: Claimed, ctx: RunContext, held: Held, built) -> str:
-    _finish(hub, claimed, ctx, status="held", error=held, recipe_hash=built.recipe.hash)
+def _hold(hub: Hub, claimed: Claimed, ctx: RunContext, held: Held, built) -> RunStatus:
+    _finish(hub, claimed, ctx, status=RunStatus.HELD, error=held, recipe_hash=built.recipe.hash)
     log.debug("run %s held: %s", claimed.run_id, hub.redactor.text(held.describe()))
     handlers = getattr(built, "on_hold", ())
     if handlers:
@@ -180,7 +181,7 @@ def _hold(hub: Hub, claimed: Claimed, ctx: RunContext, held: Held, built) -> str
         if failure is not None:
             log.error("run %s: the hold notice could not be sent: %s", claimed.run_id,
                       hub.redactor.text(failure.describe()))
-    return "held"
+    return RunStatus.HELD
 
 
 def _context(hub: Hub, run: Row, attempt: int) -> RunContext:
@@ -207,7 +208,7 @@ def _tables(hub: Hub, slug: str) -> dict[str, Any]:
     return {name: dict(rows) for name, rows in built.recipe.tables.items()} if built else {}
 
 
-def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: str,
+def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: RunStatus,
             error: HubError | None = None, delay: timedelta | None = None,
             recipe_hash: str | None = None) -> None:
     """Write the attempt's step runs, its effects and the run's new status in one transaction."""
@@ -287,7 +288,7 @@ def announce_dead_runs(hub: Hub, *, limit: int = 20) -> int:
     now = utcnow()
     with hub.sessions() as session:
         due = session.scalars(
-            select(Run.id).where(Run.status == "dead", Run.alerted_at.is_(None), Run.recipe.in_(alerting),
+            select(Run.id).where(Run.status == RunStatus.DEAD, Run.alerted_at.is_(None), Run.recipe.in_(alerting),
                                  Run.finished_at < now - ANNOUNCE_AFTER,
                                  Run.finished_at > now - ANNOUNCE_HORIZON)
             .order_by(Run.id).limit(limit)).all()

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import jsonutil
+from hub.statuses import RunStatus
 from hub.store.base import database_detail
 from hub.store.base import utcnow
 from hub.store.platform import AuditEntry, Event, Run
@@ -85,10 +86,10 @@ def accept(sessions: sessionmaker, event: NewEvent, recipes: Sequence[tuple[str,
 def _run_state(event: NewEvent) -> dict:
     """The columns of a new run of ``event``: queued, or dead at once when it is unusable."""
     now = utcnow()
-    state = {"status": "queued", "attempt": 0, "next_attempt_at": now, "created_at": now}
+    state = {"status": RunStatus.QUEUED, "attempt": 0, "next_attempt_at": now, "created_at": now}
     problem = _unusable(event.body)
     if problem:
-        state.update(status="dead", finished_at=now, error_class="FatalError",
+        state.update(status=RunStatus.DEAD, finished_at=now, error_class="FatalError",
                      error_message=f"unusable event: {problem}")
     return state
 

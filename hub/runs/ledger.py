@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import HubError, RetriableError
 from hub.redact import Redactor
+from hub.statuses import EffectStatus, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import Effect, Run
 
@@ -121,7 +122,7 @@ class EffectLedger:
     def settle(self, session: Session) -> None:
         """Mark every effect performed since the last settle ``done``, in ``session``'s transaction."""
         for key, (result, when) in self._performed.items():
-            session.execute(_SETTLE, {"effect_key": key, "status": "done",
+            session.execute(_SETTLE, {"effect_key": key, "status": EffectStatus.DONE,
                                       "result": self._redactor.value(result), "done_at": when})
         self._performed.clear()
 
@@ -129,7 +130,7 @@ class EffectLedger:
         with self._sessions() as session:
             try:  # the usual case, a new key: one INSERT and one commit
                 session.execute(_CLAIM, {
-                    "key": key, "recipe": self.recipe, "step_id": step_id, "status": "pending",
+                    "key": key, "recipe": self.recipe, "step_id": step_id, "status": EffectStatus.PENDING,
                     "run_id": self.run_id, "created_at": utcnow(),
                 })
                 session.commit()
@@ -139,14 +140,14 @@ class EffectLedger:
             # The effect and its owner's status in one statement (one snapshot): read apart, a
             # run that finishes in between looks pending and not running, and is called again.
             found = session.execute(_FOUND, {"effect_key": key}).one()
-            if found.status == "done":
+            if found.status == EffectStatus.DONE:
                 return Outcome(found.result, reused=True)
             self._take_over(session, key, found)
             return _Claim.TAKEN_OVER
 
     def _take_over(self, session: Session, key: str, found: Row) -> None:
         """A pending effect: ours from an earlier attempt, or left by a run that is not running."""
-        if found.run_id not in (None, self.run_id) and found.owner_status == "running":
+        if found.run_id not in (None, self.run_id) and found.owner_status == RunStatus.RUNNING:
             raise RetriableError(
                 f"run {found.run_id} is performing this effect right now; trying again later",
                 retry_after=5,

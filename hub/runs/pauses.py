@@ -17,10 +17,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import sessionmaker
 
+from hub.statuses import DUE
 from hub.store.platform import AuditEntry, RecipePause, Run
-
-#: Statuses of runs that wait for a worker (a paused recipe's runs stay in them).
-WAITING = ("queued", "retrying")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,4 +65,4 @@ def is_paused(sessions: sessionmaker, slug: str) -> bool:
 def waiting_runs(sessions: sessionmaker, slug: str) -> int:
     """How many of ``slug``'s runs wait for a worker (for a paused recipe: until it resumes)."""
     with sessions() as session:
-        return session.scalar(select(func.count()).where(Run.recipe == slug, Run.status.in_(WAITING)))
+        return session.scalar(select(func.count()).where(Run.recipe == slug, Run.status.in_(DUE)))

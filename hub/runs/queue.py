@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
+from hub.statuses import DUE, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import RecipePause, Run
 
-DUE = ("queued", "retrying")
 LEASE = timedelta(minutes=15)
 
 
@@ -54,13 +54,13 @@ def claim(sessions: sessionmaker, owner: str, limit: int) -> list[Claimed]:
             return []
         session.execute(
             update(Run).where(Run.id.in_(ids), Run.status.in_(DUE)).values(
-                status="running", lease_owner=owner, lease_until=now + LEASE,
+                status=RunStatus.RUNNING, lease_owner=owner, lease_until=now + LEASE,
                 attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now),
             )
         )
         rows = session.execute(
             select(Run.id, Run.attempt).where(Run.id.in_(ids), Run.lease_owner == owner,
-                                              Run.status == "running")
+                                              Run.status == RunStatus.RUNNING)
         )
         return [Claimed(run_id, attempt) for run_id, attempt in rows]
 
@@ -75,8 +75,8 @@ def requeue_owned(sessions: sessionmaker, owner: str) -> int:
     """Put back every run ``owner`` still holds (at shutdown); returns how many."""
     with sessions.begin() as session:
         result = session.execute(
-            update(Run).where(Run.status == "running", Run.lease_owner == owner)
-            .values(status="queued", lease_owner=None, lease_until=None, next_attempt_at=utcnow())
+            update(Run).where(Run.status == RunStatus.RUNNING, Run.lease_owner == owner)
+            .values(status=RunStatus.QUEUED, lease_owner=None, lease_until=None, next_attempt_at=utcnow())
         )
         return result.rowcount
 
@@ -87,15 +87,15 @@ def recover(sessions: sessionmaker, owner: str) -> list[int]:
     with sessions.begin() as session:
         held = session.execute(
             select(Run.id, Run.lease_owner).where(
-                Run.status == "running",
+                Run.status == RunStatus.RUNNING,
                 or_(Run.lease_until < now, Run.lease_owner.like(f"{socket.gethostname()}:%")),
             )
         ).all()
         orphans = [rid for rid, holder in held if holder != owner and _abandoned(holder)]
         if orphans:
             session.execute(
-                update(Run).where(Run.id.in_(orphans), Run.status == "running")
-                .values(status="queued", lease_owner=None, lease_until=None, next_attempt_at=now)
+                update(Run).where(Run.id.in_(orphans), Run.status == RunStatus.RUNNING)
+                .values(status=RunStatus.QUEUED, lease_owner=None, lease_until=None, next_attempt_at=now)
             )
         return orphans
 
@@ -124,7 +124,7 @@ def claim_run(sessions: sessionmaker, owner: str, run_id: int) -> Claimed | None
     with sessions.begin() as session:
         result = session.execute(
             update(Run).where(Run.id == run_id, Run.status.in_(DUE), Run.next_attempt_at <= now, _not_paused())
-            .values(status="running", lease_owner=owner, lease_until=now + LEASE,
+            .values(status=RunStatus.RUNNING, lease_owner=owner, lease_until=now + LEASE,
                     attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now))
         )
         if result.rowcount != 1:

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from hub.errors import ReplayError, RunNotFound
+from hub.statuses import REPLAYABLE, RunStatus
 from hub.store.platform import AuditEntry, Run
-
-REPLAYABLE = ("succeeded", "dead")
 
 
 def replay(sessions, run_id: int, recipe_hashes: Mapping[str, str], *, who: str,
@@ -47,7 +46,7 @@ def dead_run_ids(sessions, *, recipe: str | None = None, where: tuple = (),
     """Dead-lettered runs not yet replayed (oldest first), for resubmitting in bulk
     (``where``: more SQL conditions on Run; ``limit``: at most that many)."""
     replayed = select(Run.replay_of).where(Run.replay_of.is_not(None))
-    query = (select(Run.id).where(Run.status == "dead", Run.id.not_in(replayed), *where)
+    query = (select(Run.id).where(Run.status == RunStatus.DEAD, Run.id.not_in(replayed), *where)
              .order_by(Run.id).limit(limit))
     if recipe:
         query = query.where(Run.recipe == recipe)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from hub import jsonutil
 from hub.redact import Redactor
+from hub.statuses import RunStatus
 from hub.store.platform import Run, StepRun
 
 
@@ -23,7 +24,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "created_at": _iso(run.created_at),
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
-        "next_attempt_at": _iso(run.next_attempt_at) if run.status == "retrying" else None,
+        "next_attempt_at": _iso(run.next_attempt_at) if run.status == RunStatus.RETRYING else None,
         "error_class": run.error_class,
         "error_message": run.error_message,
         "alerted_at": _iso(run.alerted_at),

@@ -11,7 +11,7 @@ import uuid
 
 from hub import jsonutil
 from hub.errors import ReplayError, RunNotFound
-from hub.runs.replay import REPLAYABLE
+from hub.statuses import REPLAYABLE
 from hub.store.platform import AuditEntry, Event, Run
 
 

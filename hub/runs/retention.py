@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from hub import jsonutil
 from hub.recipe.model import RETENTION_KINDS, Retention
+from hub.statuses import FINISHED, EffectStatus, RunStatus
 from hub.store.base import Base, utcnow
 from hub.store.platform import AuditEntry, Effect, Event, Run, StepRun
 
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from hub.hub import Hub
 
 log = logging.getLogger("o2c_hub.retention")
-
-#: Run statuses that never change again: only their data is pruned.
-FINISHED = ("succeeded", "dead", "rejected")
 
 #: Audit kinds kept for ever (they hold no personal data and prove what was done).
 KEPT_AUDIT = ("erasure",)
@@ -129,7 +127,7 @@ def expired_runs(rules: Rules) -> ColumnElement[bool]:
 def body_kept(rules: Rules) -> ColumnElement[bool]:
     """A run of the event (correlated) still needs its body."""
     other = aliased(Run)
-    unreplayed_dead = and_(Run.status == "dead", ~exists().where(other.replay_of == Run.id),
+    unreplayed_dead = and_(Run.status == RunStatus.DEAD, ~exists().where(other.replay_of == Run.id),
                            ~rules.older("finished_runs", Run.recipe, _finished_at(Run)))
     return exists().where(Run.event_id == Event.id, or_(
         Run.status.not_in(FINISHED), ~rules.older("event_bodies", Run.recipe, _finished_at(Run)),
@@ -153,7 +151,7 @@ def expired_step_data(rules: Rules) -> ColumnElement[bool]:
 
 
 def expired_effects(rules: Rules) -> ColumnElement[bool]:
-    return and_(Effect.run_id.is_(None), Effect.status == "done", Effect.pruned_at.is_(None),
+    return and_(Effect.run_id.is_(None), Effect.status == EffectStatus.DONE, Effect.pruned_at.is_(None),
                 rules.older("finished_runs", Effect.recipe, func.coalesce(Effect.done_at, Effect.created_at)))
 
 
@@ -215,7 +213,7 @@ def _count(sessions: sessionmaker, rules: Rules, report: PruneReport) -> PruneRe
         report.counts["event_bodies"] = count(select(Event.id).where(expired_bodies(rules)))
         report.counts["effects"] = count(select(Effect.key).where(or_(
             expired_effects(rules),
-            and_(Effect.status == "done", Effect.pruned_at.is_(None),
+            and_(Effect.status == EffectStatus.DONE, Effect.pruned_at.is_(None),
                  Effect.run_id.in_(select(Run.id).where(expired_runs(rules)))))))
         report.counts["audit"] = count(select(AuditEntry.id).where(expired_audit(rules)))
     return report
@@ -262,7 +260,7 @@ def _delete_runs(session: Session, ids: list[int], rules: Rules, stamp: dict,
     if not ids:
         return 0
     report.counts["effects"] += session.execute(
-        update(Effect).where(Effect.run_id.in_(ids), Effect.status == "done", Effect.pruned_at.is_(None))
+        update(Effect).where(Effect.run_id.in_(ids), Effect.status == EffectStatus.DONE, Effect.pruned_at.is_(None))
         .values(result=stamp["marker"], pruned_at=stamp["now"])).rowcount
     for column in _columns_pointing_at_runs():
         session.execute(update(column.table).where(column.in_(ids)).values({column.name: None}))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub.statuses import RunStatus
 from hub.store.base import Base, utcnow
 
 
@@ -52,14 +53,11 @@ class Event(Base):
     runs: Mapped[list[Run]] = relationship(back_populates="event")
 
 
-RUN_STATUSES = ("queued", "running", "retrying", "held", "succeeded", "dead", "rejected")
-
-
 class Run(Base):
     """One execution of one recipe for one event, across all its attempts.
 
     Status: queued → running → succeeded | retrying → running … | dead; a credit check may hold
-    a run (held) until it is approved (queued again) or rejected. Every status: RUN_STATUSES.
+    a run (held) until it is approved (queued again) or rejected (hub/statuses.py: RunStatus).
     """
 
     __tablename__ = "runs"
@@ -70,7 +68,7 @@ class Run(Base):
     recipe: Mapped[str] = mapped_column(String(120), index=True)
     recipe_hash: Mapped[str] = mapped_column(String(64))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=RunStatus.QUEUED)
     attempt: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(120))
@@ -99,7 +97,7 @@ class StepRun(Base):
     attempt: Mapped[int]
     step_id: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))  # succeeded | failed | skipped | reused
+    status: Mapped[str] = mapped_column(String(20))  # StepStatus
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     input: Mapped[Any | None] = mapped_column(JSON)
@@ -123,7 +121,7 @@ class Effect(Base):
     key: Mapped[str] = mapped_column(String(512), primary_key=True)
     recipe: Mapped[str] = mapped_column(String(120))
     step_id: Mapped[str] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20))  # pending | done
+    status: Mapped[str] = mapped_column(String(20))  # EffectStatus
     result: Mapped[Any | None] = mapped_column(JSON)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

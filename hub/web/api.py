@@ -19,7 +19,8 @@ from hub.errors import ReplayError, RunNotFound
 from hub.recipe.model import PollTrigger, ScheduleTrigger, WebhookTrigger
 from hub.runs.replay import replay
 from hub.runs.report import list_runs, run_detail, run_summary, step_view
-from hub.store.platform import RUN_STATUSES, Event, Run
+from hub.statuses import RUN_STATUSES
+from hub.store.platform import Event, Run
 from hub.web.auth import protect
 from hub.web.context import current_hub
 from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth, query_int

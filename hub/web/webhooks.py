@@ -41,6 +41,7 @@ from hub.errors import SignatureError
 from hub.recipe.model import WebhookTrigger
 from hub.runs.inbox import NewEvent, accept
 from hub.runs.rejections import RejectionTally
+from hub.statuses import RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import Run
 from hub.web.context import current_hub
@@ -169,7 +170,7 @@ def _accept(inbox, event: NewEvent, targets: list[tuple[str, str]]):
 def dead_letter(event_id: int, targets: list[tuple[str, str]], reason: str) -> list[int]:
     """Store one run per recipe for the stored event, dead with ``reason``: no worker claims it."""
     now = utcnow()
-    runs = [Run(recipe=slug, recipe_hash=digest, event_id=event_id, status="dead", attempt=0,
+    runs = [Run(recipe=slug, recipe_hash=digest, event_id=event_id, status=RunStatus.DEAD, attempt=0,
                 next_attempt_at=now, created_at=now, finished_at=now,
                 error_class="FatalError", error_message=f"unusable webhook: {reason}")
             for slug, digest in targets]

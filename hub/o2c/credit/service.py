@@ -19,6 +19,7 @@ from hub.errors import CreditDecisionError
 from hub.o2c.credit.exposure import gather_facts
 from hub.o2c.credit.rules import HELD, Policy, assess
 from hub.o2c.orders.facts import refresh_order_status
+from hub.statuses import RunStatus
 from hub.store.base import utcnow
 from hub.store.o2c_credit import RULES, CreditCheck
 from hub.store.platform import Run
@@ -69,7 +70,7 @@ def decide(session: Session, order_number: str, decision: str, *, who: str, reas
     for check in checks:
         check.decision, check.decided_by, check.reason, check.decided_at = decision, who, reason.strip(), now
         run = session.get(Run, check.run_id) if check.run_id else None
-        if run is not None and run.status == "held":
+        if run is not None and run.status == RunStatus.HELD:
             _release(run, decision, now)
     check = checks[0]
     refresh_order_status(session, order_number)
@@ -78,10 +79,10 @@ def decide(session: Session, order_number: str, decision: str, *, who: str, reas
 
 def _release(run: Run, decision: str, now: datetime) -> None:
     if decision == APPROVED:
-        run.status, run.next_attempt_at, run.finished_at = "queued", now, None
+        run.status, run.next_attempt_at, run.finished_at = RunStatus.QUEUED, now, None
         run.error_class = run.error_message = None
     else:
-        run.status, run.finished_at = "rejected", now
+        run.status, run.finished_at = RunStatus.REJECTED, now
 
 
 def _person_decision(session: Session, order_number: str) -> CreditCheck | None:

@@ -26,6 +26,7 @@ from hub.recipe.model import START_NOW, PollTrigger, parse_poll_start
 from hub.runs.inbox import audit
 from hub.runs.poller import reset_cursor
 from hub.runs.rejections import KIND as REFUSED
+from hub.statuses import StepStatus
 from hub.store.base import utcnow
 from hub.store.platform import AuditEntry, Event, PollCursor, Run, StepRun
 from hub.web.console.access import actor, requires
@@ -113,7 +114,7 @@ def _recent_calls(session, steps: dict[tuple[str, str], str]) -> dict[str, dict]
                StepRun.error_class, StepRun.error_message)
         .join(Run, Run.id == StepRun.run_id)
         .where(StepRun.id > newest - RECENT, StepRun.kind.in_(CALLING),
-               StepRun.status.in_(("succeeded", "failed")))
+               StepRun.status.in_((StepStatus.SUCCEEDED, StepStatus.FAILED)))
         .order_by(StepRun.id.desc()))
     found: dict[str, dict] = {}
     for row in rows:

@@ -27,6 +27,7 @@ from hub.recipe.load import validate_paths
 from hub.runs.pauses import pause_recipe, paused_recipes, resume_recipe, waiting_runs
 from hub.runs.report import list_runs, run_summary
 from hub.settings import Settings
+from hub.statuses import RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import Run
 from hub.web.api import recipe_view
@@ -115,13 +116,13 @@ def _success_24h(session) -> dict[str, dict]:
     counts: dict[str, dict] = {}
     rows = session.execute(
         select(Run.recipe, Run.status, func.count())
-        .where(Run.status.in_(("succeeded", "dead")), Run.finished_at >= utcnow() - WINDOW)
+        .where(Run.status.in_((RunStatus.SUCCEEDED, RunStatus.DEAD)), Run.finished_at >= utcnow() - WINDOW)
         .group_by(Run.recipe, Run.status))
     for slug, status, n in rows:
-        counts.setdefault(slug, {"succeeded": 0, "dead": 0})[status] = n
+        counts.setdefault(slug, {RunStatus.SUCCEEDED: 0, RunStatus.DEAD: 0})[status] = n
     for c in counts.values():
-        c["finished"] = c["succeeded"] + c["dead"]
-        c["percent"] = round(100 * c["succeeded"] / c["finished"])
+        c["finished"] = c[RunStatus.SUCCEEDED] + c[RunStatus.DEAD]
+        c["percent"] = round(100 * c[RunStatus.SUCCEEDED] / c["finished"])
     return counts
 
 

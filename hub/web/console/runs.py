@@ -27,11 +27,12 @@ from sqlalchemy.sql.functions import FunctionElement
 from hub import jsonutil
 from hub.errors import ReplayError, RunNotFound
 from hub.runs.bulk import BulkReplays
-from hub.runs.pauses import WAITING, paused_recipes
+from hub.runs.pauses import paused_recipes
 from hub.runs.replay import dead_run_ids, replay
 from hub.runs.report import list_runs, run_detail, run_summary
 from hub.runs.resubmit import resubmit
-from hub.store.platform import RUN_STATUSES, Effect, Event, Run
+from hub.statuses import DUE, RUN_STATUSES, RunStatus
+from hub.store.platform import Effect, Event, Run
 from hub.web import MAX_BODY
 from hub.web.console.access import actor, requires
 from hub.web.console.blueprint import console_blueprint
@@ -128,7 +129,7 @@ def show(run_id: int):
         replays = list(session.scalars(select(Run.id).where(Run.replay_of == run_id).order_by(Run.id)))
         event_source = run.event.source
     loaded = hub.recipes.get(detail["recipe"])
-    pause = paused_recipes(hub.sessions).get(detail["recipe"]) if detail["status"] in WAITING else None
+    pause = paused_recipes(hub.sessions).get(detail["recipe"]) if detail["status"] in DUE else None
     return render_template("console/runs/show.html", run=detail, readable=readable,
                            attempts=_by_attempt(detail["steps"]), replays=replays,
                            event_source=event_source, pause=pause, recipe_loaded=loaded is not None,
@@ -230,7 +231,7 @@ def _run(session, run_id: int) -> Run:
 def bulk_replay():
     hub = current_hub()
     reason = forms.reason()
-    filters = {**_filters(), "status": "dead"}
+    filters = {**_filters(), "status": RunStatus.DEAD}
     ids = dead_run_ids(hub.sessions, recipe=filters["recipe"], where=_conditions(filters), limit=MAX_BULK)
     if not ids:
         flash("No dead run matching these filters is waiting for a replay.")
