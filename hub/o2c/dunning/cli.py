@@ -81,6 +81,8 @@ def promise(ctx: click.Context, invoice: str, until, withdraw: bool) -> None:
     """Record a promise to pay INVOICE: it is not dunned until that date."""
     if not withdraw and until is None:
         fail("give --until DATE (or --withdraw)")
+    if until is not None and until.date() < date.today():
+        fail(f"--until: a promise to pay is for a day to come, not {until.date().isoformat()}")
     hub = hub_from(ctx)
     with hub.sessions.begin() as session:
         _known(session, invoice)

@@ -89,9 +89,11 @@ def _by_customer(session: Session, rows: list[Invoice], as_of: date) -> list[dic
     states = {c.invoice_number: c for c in session.scalars(
         select(InvoiceCollection).where(InvoiceCollection.invoice_number.in_(numbers)))} if numbers else {}
     names = _customer_names(session, {row.customer_id for row in rows})
-    groups: dict[int | None, dict] = {}
+    # An invoice linked to no customer record is grouped by the party it names, never with others.
+    groups: dict[int | str, dict] = {}
     for row in rows:
-        group = groups.setdefault(row.customer_id, {
+        key = row.customer_id if row.customer_id is not None else f"named:{_named_on(row)}"
+        group = groups.setdefault(key, {
             "customer_id": row.customer_id, "name": names.get(row.customer_id) or _named_on(row),
             "invoices": [], "totals": {}})
         due = amount_still_due(row.data)
@@ -153,6 +155,9 @@ def dispute():
 def promise():
     number, withdraw = _invoice(), request.form.get("withdraw") == "1"
     until = None if withdraw else _date("until")
+    if until is not None and until < date.today():
+        abort(400, f"a promise to pay is for a day to come, not {until.isoformat()}; the day it was made "
+                   "is in the audit log")
     with current_hub().sessions.begin() as session:
         _known(session, number)
         state.set_promise(session, number, until)

@@ -81,7 +81,8 @@ def test_disputes_and_promises_are_audit_lines_the_console_reads(setup):
 
     config, _, _ = setup
     assert cli(config, "dispute", "INV-1", "--reason", "pallet arrived   broken").exit_code == 0
-    assert cli(config, "promise", "INV-2", "--until", "2030-01-15").exit_code == 0
+    promised = cli(config, "promise", "INV-2", "--until", "2030-01-15")
+    assert promised.exit_code == 0, promised.output
     assert cli(config, "promise", "INV-2", "--withdraw").exit_code == 0
     assert cli(config, "dispute", "INV-1", "--resolved").exit_code == 0
     unknown = cli(config, "dispute", "INV-404", "--reason", "typo")
@@ -99,3 +100,9 @@ def test_disputes_and_promises_are_audit_lines_the_console_reads(setup):
     assert views[0]["why"] == "pallet arrived broken" and views[0]["who"].startswith("the command line")
     assert views[1]["what"] == [("invoice INV-2: promise to pay by 2030-01-15", None)]
     assert all(v["who"].startswith("the command line") for v in views), views
+
+
+def test_a_promise_for_a_day_gone_by_is_refused(setup):
+    config, _, _ = setup
+    answer = cli(config, "promise", "INV-1", "--until", "2020-01-01")
+    assert answer.exit_code == 1 and "a day to come" in answer.output
