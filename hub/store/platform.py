@@ -194,6 +194,18 @@ class ConsoleKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConsoleSession(Base):
+    """One console login: the cookie carries its token, the hub keeps the token's SHA-256, so a
+    logout (``ended_at``) ends the session even for someone who kept a copy of the cookie."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie's token
+    user_ref: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class RecipePause(Base):
     """A recipe an admin paused: its webhooks are still stored and its runs queued, but no
     worker claims them and its polls and schedules do not fire until it is resumed (the row

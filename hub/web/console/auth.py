@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 
 from hub.errors import LoginThrottled
 from hub.store.platform import AuditEntry
 from hub.users import authenticate
-from hub.web.console.access import current_user, log_in
+from hub.web.console.access import current_user, log_in, log_out
 from hub.web.console.blueprint import console_blueprint
 from hub.web.context import current_hub
 
@@ -52,7 +52,7 @@ def logout():
         with current_hub().sessions.begin() as db:
             db.add(AuditEntry(kind="console.logout", detail=f"user {user.name} logged out",
                               remote_addr=request.remote_addr))
-    session.clear()
+    log_out()
     return redirect(url_for("console_auth.login"))
 
 
