@@ -4,7 +4,7 @@
     GET  /api/v1/runs?status=&recipe=    runs, newest first (limit 1-500, before_id to page)
     GET  /api/v1/health                  database state, recipes loaded, runs by status
     GET  /api/v1/runs/<id>               one run: its event, every step of every attempt
-    POST /api/v1/runs/<id>/replay        queue a replay (202 with the new run id; 409 when the
+    POST /api/v1/runs/<id>/replay        {"reason": "..."} optional: queue a replay (202 with the new run id; 409 when the
                                          event's body nests too deep to process)
 
 A stored body nested deeper than ``MAX_JSON_DEPTH`` (a dead-lettered webhook) is shown as a
@@ -23,7 +23,7 @@ from hub.statuses import RUN_STATUSES
 from hub.store.platform import Event, Run
 from hub.web.auth import protect
 from hub.web.context import current_hub
-from hub.web.inputs import MAX_JSON_DEPTH, nesting_depth, query_int
+from hub.web.inputs import MAX_JSON_DEPTH, json_object, nesting_depth, query_int, reason_of
 
 bp = protect(Blueprint("api", __name__, url_prefix="/api/v1"))
 
@@ -65,9 +65,11 @@ def replay_run(run_id: int):
         found = session.get(Run, run_id)
         if found is not None and _too_deep(found.event):
             abort(409, f"run {run_id}'s event nests deeper than {MAX_JSON_DEPTH} levels: a replay cannot process it")
+    reason = reason_of(json_object())  # optional for machines; a person's curl should say why
     hashes = {slug: b.recipe.hash for slug, b in hub.recipes.items()}
     try:
-        new_id = replay(hub.sessions, run_id, hashes, who="admin API", remote_addr=request.remote_addr)
+        new_id = replay(hub.sessions, run_id, hashes, who="admin API", reason=reason,
+                        remote_addr=request.remote_addr)
     except RunNotFound as exc:
         abort(404, str(exc))
     except ReplayError as exc:

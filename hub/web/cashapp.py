@@ -38,7 +38,7 @@ from hub.store.o2c_cash import MatchProposal
 from hub.store.platform import AuditEntry
 from hub.web.auth import protect
 from hub.web.context import current_hub
-from hub.web.inputs import json_object, query_int
+from hub.web.inputs import json_object, query_int, reason_of
 
 bp = protect(Blueprint("cashapp", __name__, url_prefix="/api/v1/cash-application"))
 bank_bp = protect(Blueprint("bank_lines", __name__, url_prefix="/api/v1/bank-lines"))
@@ -46,7 +46,6 @@ bank_bp = protect(Blueprint("bank_lines", __name__, url_prefix="/api/v1/bank-lin
 STATUSES = ("proposed", "auto_applied", "accepted", "rejected", "unmatched", "all")
 MAX_PROPOSALS = 1000
 MAX_BANK_LINES = 500
-MAX_REASON = 500
 MAX_TEXT = 200
 _ACCEPT_FIELDS = {"candidate", "allocation", "reason"}
 
@@ -88,7 +87,7 @@ def accept(proposal_id: int):
         abort(400, f"unknown field {', '.join(unknown)}: an accept takes candidate or allocation, and reason")
     if "candidate" in body and "allocation" in body:
         abort(400, "send candidate or allocation, not both")
-    reason = _reason(body.get("reason"))
+    reason = reason_of(body)
     with _decision() as session:
         cash = CashApplication(session, current_hub().settings.cash_application)
         if "allocation" in body:
@@ -104,9 +103,7 @@ def accept(proposal_id: int):
 
 @bp.post("/proposals/<id:proposal_id>/reject")
 def reject(proposal_id: int):
-    reason = json_object().get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        abort(400, "a reject needs a reason: {\"reason\": \"...\"}")
+    reason = reason_of(json_object(), missing="a reject needs a reason: {\"reason\": \"...\"}")
     with _decision() as session:
         proposal = CashApplication(session).reject(proposal_id, reason=reason, who="admin API")
         session.add(AuditEntry(kind="cashapp.reject", remote_addr=request.remote_addr, detail=(
@@ -168,17 +165,6 @@ def _candidate(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PROPOSALS:
         abort(400, "candidate must be a whole number from 1 (the best) to the number of candidates")
     return value
-
-
-def _reason(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        abort(400, "reason must be text")
-    folded = " ".join(value.split())
-    if len(folded) > MAX_REASON:
-        abort(400, f"the reason is longer than {MAX_REASON} characters")
-    return folded or None
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from hub.o2c.reconcile import exception_view, list_exceptions
 from hub.store.platform import AuditEntry
 from hub.web.auth import protect
 from hub.web.context import current_hub
-from hub.web.inputs import json_object, query_int
+from hub.web.inputs import json_object, query_int, reason_of
 
 bp = protect(Blueprint("credit", __name__, url_prefix="/api/v1"))
 
@@ -28,7 +28,7 @@ def held():
         return jsonify(checks=[check_view(c) for c in held_checks(session)])
 
 
-@bp.get("/credit/<order>")
+@bp.get("/credit/<path:order>")
 def checks(order: str):
     with current_hub().sessions() as session:
         found = checks_of(session, order)
@@ -37,22 +37,23 @@ def checks(order: str):
         return jsonify(order=order, checks=[check_view(c) for c in found])
 
 
-@bp.post("/credit/<order>/approve")
+@bp.post("/credit/<path:order>/approve")
 def approve(order: str):
     return _decide(order, APPROVED)
 
 
-@bp.post("/credit/<order>/reject")
+@bp.post("/credit/<path:order>/reject")
 def reject(order: str):
     return _decide(order, REJECTED)
 
 
 def _decide(order: str, decision: str):
     body = json_object()
-    reason = str(body.get("reason") or "").strip()
-    if not reason:
-        abort(400, "a reason is required: {\"reason\": \"...\"}")
-    who = str(body.get("by") or "admin API")
+    reason = reason_of(body, missing="a reason is required: {\"reason\": \"...\"}")
+    by = body.get("by")
+    if by is not None and not (isinstance(by, str) and 0 < len(by.strip()) <= 200):
+        abort(400, "by must be the name of whoever decides, as text of at most 200 characters")
+    who = " ".join(by.split()) if by else "admin API"
     hub = current_hub()
     try:
         with hub.sessions.begin() as session:

@@ -24,6 +24,7 @@ from hub import jsonutil
 
 MAX_ID = 2**63 - 1
 MAX_JSON_DEPTH = 64  # arrays and objects inside each other; deeper bodies are refused or dead-lettered
+MAX_REASON = 500  # characters of a reason kept in the audit log
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9999, 12, 1)
 
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -83,6 +84,22 @@ def json_object() -> dict[str, Any]:
     if broken:
         abort(400, f"the body holds {broken}")
     return value
+
+
+def reason_of(body: dict[str, Any], *, missing: str | None = None) -> str | None:
+    """The body's ``reason`` as the audit log keeps it (one line); None when absent and optional.
+
+    A reason that is not text, or longer than :data:`MAX_REASON`, is a 400; so is a missing or
+    blank one when ``missing`` (the message saying what to send) is given."""
+    value = body.get("reason")
+    if value is not None and not isinstance(value, str):
+        abort(400, f"reason must be text, not {_kind(value)}")
+    folded = " ".join((value or "").split())
+    if len(folded) > MAX_REASON:
+        abort(400, f"the reason is longer than {MAX_REASON} characters")
+    if not folded and missing:
+        abort(400, missing)
+    return folded or None
 
 
 def query_int(name: str, default: int | None, *, low: int = 1, high: int = MAX_ID) -> int | None:
