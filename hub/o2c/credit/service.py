@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.errors import CreditDecisionError
+from hub.money import quantize
 from hub.o2c.credit.exposure import gather_facts
 from hub.o2c.credit.rules import HELD, Policy, assess
 from hub.o2c.orders.facts import refresh_order_status
@@ -110,13 +112,19 @@ def check_view(check: CreditCheck) -> dict[str, Any]:
     """A check as plain data (API answers, CLI --json, step outputs)."""
     return {
         "id": check.id, "order": check.order_number, "customer": check.customer,
-        "customer_id": check.customer_id, "currency": check.currency, "order_total": check.order_total,
-        "exposure": check.exposure, "credit_limit": check.credit_limit, "decision": check.decision,
+        "customer_id": check.customer_id, "currency": check.currency,
+        "order_total": _money(check.order_total, check.currency), "exposure": _money(check.exposure, check.currency),
+        "credit_limit": _money(check.credit_limit, check.currency), "decision": check.decision,
         "decided_by": check.decided_by, "reason": check.reason, "run_id": check.run_id,
         "rules": check.rules, "fired": [r["rule"] for r in check.rules if r["fired"]],
         "checked_at": check.checked_at.isoformat() if check.checked_at else None,
         "decided_at": check.decided_at.isoformat() if check.decided_at else None,
     }
+
+
+def _money(amount: Decimal | None, currency: str | None) -> Decimal | None:
+    """A stored amount (kept with four decimals) at its currency's minor unit: 3000.30 EUR, 150000 JPY."""
+    return quantize(amount, currency) if amount is not None and currency else amount
 
 
 def _customer_label(order: dict[str, Any]) -> str | None:

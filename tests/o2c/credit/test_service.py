@@ -98,3 +98,15 @@ def test_one_decision_frees_every_run_held_for_the_order(session):
     assert [r.status for r in runs] == ["queued", "queued"]
     assert newest.run_id == runs[1].id and held_checks(session) == []
     assert {c.decided_by for c in checks_of(session, "O-3")} == {"ana"}
+
+
+@pytest.mark.parametrize(("currency", "stored", "shown"), [
+    ("EUR", "3000.3000", "3000.30"), ("JPY", "150000.0000", "150000"), ("KWD", "1234.5670", "1234.567")])
+def test_a_check_shows_its_amounts_at_the_currencys_minor_unit(currency, stored, shown):
+    from hub.o2c.credit.service import check_view
+    from hub.store.o2c_credit import CreditCheck
+
+    check = CreditCheck(order_number="O-9", currency=currency, order_total=Decimal(stored), exposure=Decimal(stored),
+                        credit_limit=None, decision="held", decided_by="credit rules", rules=[])
+    view = check_view(check)
+    assert (str(view["order_total"]), str(view["exposure"]), view["credit_limit"]) == (shown, shown, None)
