@@ -354,14 +354,14 @@ def bank() -> None:
 @click.pass_context
 def bank_import(ctx, files: tuple[str, ...]) -> None:
     """Store the transactions of camt.053 or MT940 statement FILES (each once, however often)."""
-    from connectors.bank import import_statement
     from hub.store.upsert import upsert
 
+    bank = ConnectorRegistry.from_entry_points().get("bank")  # found by name, as every connector
     hub = _hub(ctx)
     hub.migrate()
     for name in files:
         try:
-            records = import_statement(name)
+            records = bank.import_statement(name)
         except HubError as exc:
             _fail(f"{name}: {exc}")
         with hub.sessions.begin() as session:

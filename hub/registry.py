@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from connectors.base import Connector
+from hub.connector import Connector
 
 ENTRY_POINT_GROUP = "o2c_hub.connectors"
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from connectors.base import Connector
 from hub import SCHEMAS, STARTER
+from hub.connector import Connector
 from hub.errors import ConfigError, Issue
 from hub.o2c.cashapp.policy import Policy, policy_from_config
 from hub.recipe.model import RETENTION_KINDS, Retention

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Connector, Cursor, PolledRecord
 from connectors.bank.statement import import_statement
+from hub.connector import Connector, Cursor, PolledRecord
 from hub.errors import FatalError, RetriableError
 
 RESOURCE = "statements"
@@ -43,6 +43,8 @@ class BankConnector(Connector):
 
     kind = "bank"
     config_schema = BANK_CONFIG_SCHEMA
+    #: A statement file (camt.053, MT940) as canonical bank_transaction records (o2c-hub bank import).
+    import_statement = staticmethod(import_statement)
 
     def __init__(self, name: str, config: Mapping[str, Any]):
         super().__init__(name, config)

@@ -38,9 +38,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector
 from connectors.email.client import SmtpSender, SmtpSettings
 from connectors.email.message import build_message, recipients, subject_from_text
+from hub.connector import Action, ActionContext, Connector
 from hub.errors import FatalError
 from hub.o2c.einvoice.common import Seller
 from hub.o2c.einvoice.delivery import delivery_package

@@ -27,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connectors.base import Action, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from connectors.http.auth import auth_from_config
 from connectors.http.client import HttpClient
 from connectors.http.endpoints import HttpAction, HttpResource
 from connectors.http.webhooks import SignedWebhook
+from hub.connector import Action, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from hub.errors import FatalError
 
 __all__ = ["HttpConnector", "HttpClient", "SignedWebhook"]

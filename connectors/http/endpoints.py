@@ -15,7 +15,7 @@
 
 An action with a ``lookup`` is made exactly once: when the hub stopped after calling and before
 recording the answer, the next attempt sends the lookup (a GET) first and calls only when the
-record is not there (connectors/base.py). A PUT, GET or DELETE action is repeatable (the same
+record is not there (hub/connector.py). A PUT, GET or DELETE action is repeatable (the same
 request again changes nothing more); a POST or PATCH without a lookup is made at least once.
 """
 
@@ -28,10 +28,10 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import ActionContext, Cursor, PolledRecord
 from connectors.common.urls import path_segment
 from connectors.http.client import IDEMPOTENT_BODY_METHODS, HttpClient
 from connectors.http.pagination import NoPagination, Paginator, dig, paginator_from_config
+from hub.connector import ActionContext, Cursor, PolledRecord
 from hub.errors import FatalError
 
 
@@ -92,7 +92,7 @@ class HttpAction:
     """``(payload, context) -> response JSON``: sends the payload, keyed for idempotency.
 
     ``lookup`` (an HttpLookup, when configured) and ``repeatable`` are what the action declares
-    about a call repeated after a crash (connectors/base.py)."""
+    about a call repeated after a crash (hub/connector.py)."""
 
     client: HttpClient
     name: str

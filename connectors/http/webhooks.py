@@ -22,9 +22,9 @@ from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
-from connectors.base import InboundWebhook, WebhookDelivery
 from connectors.http.auth import ENCODINGS
 from hub import jsonutil
+from hub.connector import InboundWebhook, WebhookDelivery
 from hub.errors import SignatureError
 
 

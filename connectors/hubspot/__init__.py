@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from connectors.base import Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from connectors.hubspot.client import DEFAULT_BASE_URL, SEARCH_WINDOW, HubSpotClient
 from connectors.hubspot.mapping import CustomProperties, company_to_customer, contact_to_customer, modified_at
 from connectors.hubspot.search import RESOURCES
 from connectors.hubspot.webhooks import HubSpotSignatureV3
+from hub.connector import Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from hub.errors import FatalError
 
 __all__ = ["HubSpotConnector", "HubSpotClient"]

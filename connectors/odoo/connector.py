@@ -3,7 +3,7 @@
 Every action is idempotent by a stable key, so a call repeated after a crash never makes a second
 record: ``create_sale_order`` (and ``create_sales_order``) declare a lookup, the sale order whose
 client_order_ref is the order number, asked before calling again; the others are repeatable,
-each finding its earlier work first (connectors/base.py).
+each finding its earlier work first (hub/connector.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector, Cursor, Findable, PolledRecord, Repeatable
 from connectors.http.client import HttpClient
 from connectors.odoo import mapping
 from connectors.odoo.client import Json2Client, JsonRpcClient, OdooClient
@@ -22,6 +21,7 @@ from connectors.odoo.payments import Payments
 from connectors.odoo.refunds import CANCELLATION, MOVE_FIELDS, CreditNotes
 from connectors.odoo.sales import ADJUSTMENT_CODE, SHIPPING_CODE, SaleOrders, sale_result
 from connectors.odoo.taxes import SaleTaxes
+from hub.connector import Action, ActionContext, Connector, Cursor, Findable, PolledRecord, Repeatable
 from hub.errors import FatalError
 from hub.money import quantize
 

@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from connectors.base import Cursor, PolledRecord
 from connectors.odoo import mapping
+from hub.connector import Cursor, PolledRecord
 
 PAGE = 200
 CUSTOMER_MOVES = ("move_type", "in", ["out_invoice", "out_refund"])

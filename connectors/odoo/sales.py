@@ -3,7 +3,7 @@
 The order number is the stable key: it is the order's ``client_order_ref``, searched before an
 order is created; a retried call finds the order and only finishes what is left (the total
 check, the confirmation), so no second order is ever made. ``look_up`` is the action's lookup
-(connectors/base.py): what ``create`` answers again, when the order is already confirmed; a
+(hub/connector.py): what ``create`` answers again, when the order is already confirmed; a
 draft is left to ``create`` to finish.
 
 Amounts: every line is booked before tax, with the Odoo sale taxes of its rates and a net unit

@@ -24,13 +24,13 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from connectors.base import Connector, Cursor, PolledRecord
 from connectors.salesforce.auth import SalesforceAuth, grant_from_config
 from connectors.salesforce.client import DEFAULT_API_VERSION, SalesforceClient, classify
 from connectors.salesforce.mapping import (
     CustomFields, account_to_customer, contact_to_customer, parse_datetime, record_id,
 )
 from connectors.salesforce.soql import MODSTAMP, RESOURCES
+from hub.connector import Connector, Cursor, PolledRecord
 from hub.errors import FatalError
 
 __all__ = ["SalesforceConnector", "SalesforceClient"]

@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from connectors.shopify import mapping
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.webhooks import ShopifyWebhook
+from hub.connector import Action, ActionContext, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from hub.errors import FatalError
 
 __all__ = ["ShopifyConnector"]

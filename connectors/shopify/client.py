@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
 
-from connectors.base import Cursor, PolledRecord
 from connectors.http.auth import ApiKeyAuth
 from connectors.http.client import HttpClient
 from connectors.http.endpoints import as_utc, parse_timestamp
 from connectors.shopify.queries import ORDER_QUERY, ORDERS_QUERY, legacy_id, order_gid
+from hub.connector import Cursor, PolledRecord
 from hub.errors import FatalError, RetriableError, ThrottledError
 
 RETRIABLE_CODES = frozenset({"THROTTLED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"})

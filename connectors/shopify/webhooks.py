@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from requests.structures import CaseInsensitiveDict
 
-from connectors.base import InboundWebhook, WebhookDelivery
 from hub import jsonutil
+from hub.connector import InboundWebhook, WebhookDelivery
 from hub.errors import SignatureError
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector
 from connectors.slack.client import IncomingWebhookSender, WebApiSender
 from connectors.slack.mrkdwn import escape_attachments, escape_blocks, slack_text
+from hub.connector import Action, ActionContext, Connector
 from hub.errors import FatalError
 
 DEFAULT_BASE_URL = "https://slack.com/api/"

@@ -3,7 +3,7 @@
 Slack reads ``<…>`` as a control sequence (``<!channel>``, ``<@U123>``, ``<https://x|label>``)
 and asks senders to escape exactly ``&``, ``<`` and ``>`` in text
 (https://api.slack.com/reference/surfaces/formatting#escaping). A notify text rendered from a
-recipe's template (:class:`connectors.base.RenderedText`) keeps what the template wrote and has
+recipe's template (:class:`hub.connector.RenderedText`) keeps what the template wrote and has
 its values escaped; a value inside a link target the template opened (``<{{ run.url }}|run>``)
 is also percent-encoded as a URL, so a ``|`` or ``>`` in it cannot end the target and name a
 label of its own. Any other text is data throughout and escaped whole.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import RenderedText
+from hub.connector import RenderedText
 
 # Characters a URL keeps as they are (RFC 3986 reserved and unreserved, and % of escapes).
 URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"

@@ -23,12 +23,12 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from connectors.common.urls import path_segment
 from connectors.http.endpoints import as_utc
 from connectors.stripe import mapping
 from connectors.stripe.client import DEFAULT_BASE_URL, StripeClient
 from connectors.stripe.webhooks import DEFAULT_TOLERANCE, StripeWebhook
+from hub.connector import Action, ActionContext, Connector, Cursor, InboundWebhook, PolledRecord, WebhookDelivery
 from hub.errors import FatalError
 
 __all__ = ["StripeConnector"]

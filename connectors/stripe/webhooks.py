@@ -21,8 +21,8 @@ from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
-from connectors.base import InboundWebhook, WebhookDelivery
 from hub import jsonutil
+from hub.connector import InboundWebhook, WebhookDelivery
 from hub.errors import SignatureError
 
 SIGNATURE_HEADER = "Stripe-Signature"

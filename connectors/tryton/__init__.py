@@ -11,7 +11,7 @@
 Actions (payloads are canonical records; every one is idempotent by a stable key, so a call
 repeated after a crash never makes a second record: ``create_sale`` declares a lookup, the sale
 whose reference is the order number, asked before calling again; the others are repeatable,
-each finding its earlier work first; see connectors/base.py):
+each finding its earlier work first; see hub/connector.py):
 
 ``upsert_party``        customer → ``{id, code, created}``; key: external refs, then e-mail
 ``upsert_product``      product → ``{id, template, created}``; key: sku (product code)
@@ -62,7 +62,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector, Cursor, Findable, PolledRecord, Repeatable
 from connectors.tryton.catalog import Catalog
 from connectors.tryton.client import DEFAULT_TIMEOUT, TrytonClient
 from connectors.tryton.invoices import Invoices
@@ -71,6 +70,7 @@ from connectors.tryton.parties import Parties
 from connectors.tryton.polling import POLLED, poll_changes
 from connectors.tryton.sales import ADJUSTMENT_SKU, SHIPPING_SKU, Sales
 from connectors.tryton.taxes import Taxes
+from hub.connector import Action, ActionContext, Connector, Cursor, Findable, PolledRecord, Repeatable
 from hub.errors import FatalError
 
 __all__ = ["TrytonConnector", "TrytonClient"]

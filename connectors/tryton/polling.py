@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import Cursor, PolledRecord
 from connectors.tryton import mapping
+from hub.connector import Cursor, PolledRecord
 
 if TYPE_CHECKING:
     from connectors.tryton import TrytonConnector

@@ -3,7 +3,7 @@
 The order number is the stable key: it is the sale's ``reference``, searched before a sale
 is created. A retried call finds the sale and only finishes what is left of
 draft → quotation → confirmed → processing, so no second sale is ever made. ``look_up`` is
-the action's lookup (connectors/base.py): what ``create`` answers, when the sale is already
+the action's lookup (hub/connector.py): what ``create`` answers, when the sale is already
 processing; a sale still short of it is left to ``create`` to finish.
 
 Amounts: each line is booked before tax with the Tryton taxes of its rates (prices that

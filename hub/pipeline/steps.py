@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Template
 
-from connectors.base import Action, ActionContext, lookup_of
+from hub.connector import Action, ActionContext, lookup_of
 from hub.errors import FatalError
 from hub.o2c import canonical
 from hub.o2c.orders.held import hold_unless_adds_up

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, StrictUndefined, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from connectors.base import RenderedText
+from hub.connector import RenderedText
 from hub.errors import FatalError
 
 # Private-use characters around each substituted value while rendering; never in the result.

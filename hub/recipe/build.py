@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import Connector
+from hub.connector import Connector
 from hub.pipeline import steps as run
 from hub.o2c.credit.rules import Policy
 from hub.pipeline import credit_steps, store_steps

@@ -17,8 +17,8 @@ from pathlib import Path as FilePath
 from types import MappingProxyType
 from typing import Any
 
-from connectors.base import Connector
 from hub import SCHEMAS
+from hub.connector import Connector
 from hub.errors import ConfigError, Issue
 from hub.recipe import model
 from hub.recipe.validate import at_least_once_calls, check_recipe

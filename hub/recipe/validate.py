@@ -35,7 +35,7 @@ from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
 from jmespath.exceptions import IncompleteExpressionError, LexerError, ParseError
 
-from connectors.base import Connector, Delivery, delivery_of
+from hub.connector import Connector, Delivery, delivery_of
 from hub.errors import Issue
 from hub.pipeline.functions import function_names
 from hub.pipeline.templates import make_environment

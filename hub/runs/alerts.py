@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import RenderedText
+from hub.connector import RenderedText
 from hub.errors import FatalError
 from hub.pipeline.context import RunContext
 from hub.pipeline.steps import NotifyStep, Step

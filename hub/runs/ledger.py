@@ -8,7 +8,7 @@ same key gets the stored result back and performs nothing.
 
 A ``pending`` row left by an earlier attempt (the hub died, or the call failed, before or
 after the target acted) is taken over by the next attempt, which cannot know whether the
-call reached the target. With a ``lookup`` (the action's, see connectors/base.py) it asks
+call reached the target. With a ``lookup`` (the action's, see hub/connector.py) it asks
 first: found → the effect is settled ``done`` with the found result and nothing is sent;
 not found → the effect is performed; the lookup failing → a RetriableError, so the attempt
 is tried again later and never calls blindly. Exactly once. Without a lookup the effect is

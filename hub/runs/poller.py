@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.base import Cursor, PolledRecord
 from hub import jsonutil
+from hub.connector import Cursor, PolledRecord
 from hub.recipe.model import START_NOW, PollTrigger
 from hub.runs.inbox import NewEvent, accept
 from hub.store.base import utcnow

@@ -35,8 +35,8 @@ from collections.abc import Mapping
 
 from flask import Blueprint, current_app, jsonify, request
 
-from connectors.base import Connector, InboundWebhook, WebhookDelivery
 from hub import jsonutil
+from hub.connector import Connector, InboundWebhook, WebhookDelivery
 from hub.errors import SignatureError
 from hub.recipe.model import WebhookTrigger
 from hub.runs.inbox import NewEvent, accept

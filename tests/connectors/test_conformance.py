@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from jsonschema import Draft202012Validator
 
-from connectors.base import Connector
+from hub.connector import Connector
 from hub.registry import ConnectorRegistry
 
 REGISTRY = ConnectorRegistry.from_entry_points()

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from connectors.base import Connector, Cursor, PolledRecord
+from hub.connector import Connector, Cursor, PolledRecord
 from hub.errors import FatalError
 from hub.registry import ConnectorRegistry
 from hub.runs.inbox import NewEvent, accept

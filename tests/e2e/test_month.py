@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ActionContext
 from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
 from connectors.stripe.sandbox import create_app as stripe_app
 from connectors.tryton import TrytonConnector
+from hub.connector import ActionContext
 from hub.money import to_minor_units
 from hub.o2c.reports import BUCKETS
 from tests.support.flows import STRIPE_KEY, STRIPE_WHSEC, Flows

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext
 from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
 from connectors.tryton import TrytonConnector
 from hub import jsonutil
+from hub.connector import ActionContext
 from tests.e2e.test_used_by_flows import shopify_order
 from tests.support.flows import Flows
 from tests.support.tryton import start_server, stop, unavailable

@@ -19,7 +19,7 @@ from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
 from connectors.stripe.sandbox import create_app as stripe_app
 from connectors.tryton import TrytonConnector
-from connectors.base import ActionContext
+from hub.connector import ActionContext
 from tests.support.flows import HUBSPOT_TOKEN, SF_CLIENT, STRIPE_KEY, STRIPE_WHSEC, Flows
 from tests.support.tryton import start_server, stop, tryton_server, unavailable  # noqa: F401  (a session fixture)
 

@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from connectors.base import RenderedText
 from connectors.http.sandbox import create_app as erp_app
 from connectors.sandbox import serve
 from connectors.slack.mrkdwn import escape_attachments, escape_blocks, slack_text
 from connectors.slack.sandbox import create_app as slack_app
 from hub import STARTER, jsonutil
+from hub.connector import RenderedText
 from hub.pipeline.templates import compile_template, render
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept
@@ -176,7 +176,7 @@ def test_legacy_attachment_texts_are_escaped():
 
 
 def test_slack_connector_escapes_what_it_sends(slack):
-    from connectors.base import ActionContext
+    from hub.connector import ActionContext
     from connectors.slack import SlackConnector
 
     connector = SlackConnector.from_config("slack", {"token": SLACK_TOKEN, "channel": "#ar-alerts",

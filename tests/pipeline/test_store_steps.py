@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from connectors.base import Connector
+from hub.connector import Connector
 from hub.registry import ConnectorRegistry
 from hub.runs.inbox import NewEvent, accept
 from hub.runs.queue import claim_run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import Connector
+from hub.connector import Connector
 
 
 class FakeShop(Connector):

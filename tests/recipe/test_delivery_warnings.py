@@ -6,10 +6,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from connectors.base import Connector, Delivery, Findable, Repeatable, delivery_of
 from connectors.odoo import OdooConnector
 from connectors.tryton import TrytonConnector
 from hub.cli import main
+from hub.connector import Connector, Delivery, Findable, Repeatable, delivery_of
 from hub.recipe.validate import at_least_once_calls
 from hub.yamldoc import load_document
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from connectors.base import Connector
+from hub.connector import Connector
 from hub.registry import ConnectorRegistry
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from connectors.base import Connector, Cursor, PolledRecord
+from hub.connector import Connector, Cursor, PolledRecord
 from hub.registry import ConnectorRegistry
 from hub.runs.poller import poll_once, reset_cursor
 from hub.store.platform import Event, PollCursor, RecipeVersion

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.exc import OperationalError
 
-from connectors.base import Connector
 from hub.cli import main
+from hub.connector import Connector
 from hub.errors import ConfigError, ReplayError
 from hub.recipe.model import Retention
 from hub.registry import ConnectorRegistry

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from connectors.base import Connector, Cursor, PolledRecord
 from hub import jsonutil
 from hub.cli import main
+from hub.connector import Connector, Cursor, PolledRecord
 from hub.registry import ConnectorRegistry
 from hub.runs import executor, queue
 from hub.runs.executor import execute

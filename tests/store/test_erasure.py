@@ -13,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import LargeBinary, func, select
 
-from connectors.base import Connector
 from hub import STARTER, jsonutil
+from hub.connector import Connector
 from hub.store.erasure import erase_customer
 from hub.cli import main
 from hub.cli_common import command_line_actor

@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 from jsonschema import Draft202012Validator
 
-from connectors.base import Connector
+from hub.connector import Connector
 from hub.registry import ConnectorRegistry
 from tests.connectors import test_conformance as conformance
 

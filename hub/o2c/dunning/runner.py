@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
-from connectors.base import ActionContext, Connector
+from hub.connector import ActionContext, Connector
 from hub.errors import FatalError
 from hub.o2c.dunning import state
 from hub.o2c.dunning.planner import PlannedNotice, plan

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from connectors.bank import BankConnector
-from connectors.base import Cursor
+from hub.connector import Cursor
 from hub.errors import FatalError, RetriableError
 from tests.support.fixtures import FIXTURES as SHARED
 

@@ -11,10 +11,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from connectors.base import ActionContext
 from connectors.email import EmailConnector
 from connectors.email.client import classify
 from connectors.email.message import message_id, subject_from_text
+from hub.connector import ActionContext
 from hub.errors import FatalError, RetriableError
 
 

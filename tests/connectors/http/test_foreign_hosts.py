@@ -11,7 +11,6 @@ import requests
 import responses
 from flask import Flask, jsonify, request
 
-from connectors.base import Cursor
 from connectors.common.urls import checked_url, origin_of, path_segment
 from connectors.http import HttpConnector
 from connectors.http.auth import ApiKeyAuth, BearerAuth
@@ -20,6 +19,7 @@ from connectors.http.pagination import LinkHeaderPaginator
 from connectors.salesforce.auth import ClientCredentialsGrant, SalesforceAuth
 from connectors.salesforce.client import SalesforceClient, classify as salesforce_classify
 from connectors.sandbox import serve
+from hub.connector import Cursor
 from hub.errors import FatalError
 
 BASE = "https://erp.example.com/api"

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 import requests
 
-from connectors.base import ActionContext, Cursor, InboundWebhook
 from connectors.http import HttpConnector
 from connectors.http.sandbox import create_app
 from connectors.http.webhooks import SignedWebhook
 from connectors.sandbox import serve
+from hub.connector import ActionContext, Cursor, InboundWebhook
 from hub.errors import FatalError, RetriableError
 
 TOKEN = "erp-sandbox-token"

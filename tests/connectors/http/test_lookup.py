@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import responses
 
-from connectors.base import ActionContext, Delivery, delivery_of, lookup_of
 from connectors.http import HttpConnector
+from hub.connector import ActionContext, Delivery, delivery_of, lookup_of
 from hub.errors import ConfigError, FatalError, RetriableError
 from hub.registry import ConnectorRegistry
 from hub.settings import load_settings

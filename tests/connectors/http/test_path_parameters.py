@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import responses
 
-from connectors.base import ActionContext
 from connectors.http import HttpConnector
 from connectors.stripe import StripeConnector
+from hub.connector import ActionContext
 from hub.errors import FatalError
 
 BASE = "https://erp.example.com/erp"

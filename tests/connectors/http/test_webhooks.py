@@ -8,8 +8,8 @@ import hmac
 
 import pytest
 
-from connectors.base import InboundWebhook
 from connectors.http.webhooks import SignedWebhook
+from hub.connector import InboundWebhook
 from hub.errors import SignatureError
 
 SECRET = "whsec_top_secret"

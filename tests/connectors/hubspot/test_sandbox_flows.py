@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from connectors.base import Cursor
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.sandbox import create_app
 from connectors.sandbox import serve
+from hub.connector import Cursor
 from hub.errors import FatalError, RetriableError
 from hub.o2c import canonical
 from hub.registry import ConnectorRegistry

@@ -8,12 +8,12 @@ import pytest
 import requests
 from flask import Flask, request
 
-from connectors.base import InboundWebhook
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.sandbox import create_app, deliver
 from connectors.hubspot.webhooks import HubSpotSignatureV3, delivery_of, sign
 from connectors.sandbox import serve
 from hub import jsonutil
+from hub.connector import InboundWebhook
 from hub.errors import SignatureError
 
 SECRET = "app-secret"

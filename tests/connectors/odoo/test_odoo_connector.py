@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 import requests
 
-from connectors.base import ActionContext, Cursor
 from connectors.odoo import OdooConnector
 from connectors.odoo.client import Json2Client, classify
 from connectors.odoo.mapping import exact
 from connectors.odoo.sandbox import create_app
 from connectors.sandbox import serve
+from hub.connector import ActionContext, Cursor
 from hub.errors import FatalError, RetriableError
 
 CTX = ActionContext(idempotency_key="k")

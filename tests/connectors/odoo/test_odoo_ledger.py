@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 import requests
 
-from connectors.base import ActionContext
 from connectors.odoo import OdooConnector
 from connectors.odoo import connector as odoo_connector
 from connectors.odoo.sandbox import create_app
 from connectors.sandbox import serve
+from hub.connector import ActionContext
 
 CTX = ActionContext(idempotency_key="k")
 

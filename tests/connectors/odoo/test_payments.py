@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 import requests
 
-from connectors.base import ActionContext
 from connectors.odoo import OdooConnector
 from connectors.odoo.sandbox import create_app
 from connectors.sandbox import serve
+from hub.connector import ActionContext
 from hub.errors import FatalError
 
 CTX = ActionContext(idempotency_key="k")

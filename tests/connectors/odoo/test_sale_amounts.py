@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext
 from connectors.odoo import OdooConnector
 from connectors.odoo.mapping import price_parts
 from connectors.odoo.sandbox import create_app
 from connectors.sandbox import serve
+from hub.connector import ActionContext
 from hub.errors import FatalError
 from tests.support.amount_orders import ORDERS
 

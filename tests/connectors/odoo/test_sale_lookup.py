@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connectors.base import ActionContext, lookup_of
 from connectors.odoo import OdooConnector
 from connectors.odoo.sandbox import create_app
 from connectors.sandbox import serve
+from hub.connector import ActionContext, lookup_of
 
 CTX = ActionContext(idempotency_key="orders/erp_order/#2001")
 ORDER = {

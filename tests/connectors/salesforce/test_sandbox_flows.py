@@ -11,10 +11,10 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from connectors.base import Cursor
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.sandbox import create_app
 from connectors.sandbox import serve
+from hub.connector import Cursor
 from hub.errors import FatalError, RetriableError
 from hub.o2c import canonical
 from hub.registry import ConnectorRegistry

@@ -10,11 +10,11 @@ import pytest
 import requests
 from flask import Flask, request
 
-from connectors.base import ActionContext, Cursor, InboundWebhook
 from connectors.sandbox import serve
 from connectors.shopify import ShopifyConnector
 from connectors.shopify.sandbox import create_app
 from hub import jsonutil
+from hub.connector import ActionContext, Cursor, InboundWebhook
 from hub.errors import FatalError, RetriableError
 from hub.o2c import canonical
 from tests.support.fixtures import FIXTURES as SHARED

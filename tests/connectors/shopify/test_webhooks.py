@@ -8,9 +8,9 @@ import hmac
 
 import pytest
 
-from connectors.base import InboundWebhook
 from connectors.shopify import ShopifyConnector
 from connectors.shopify.webhooks import sign
+from hub.connector import InboundWebhook
 from hub.errors import SignatureError
 
 SECRET = "hush-client-secret"

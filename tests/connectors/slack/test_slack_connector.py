@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connectors.base import ActionContext
 from connectors.sandbox import serve
 from connectors.slack import SlackConnector
 from connectors.slack.sandbox import create_app
+from hub.connector import ActionContext
 from hub.errors import FatalError, RetriableError
 
 TOKEN = "xoxb-0000-sandbox-token"

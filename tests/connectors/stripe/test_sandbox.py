@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from connectors.base import ActionContext, Cursor
 from connectors.sandbox import serve
 from connectors.stripe import StripeConnector
 from connectors.stripe.sandbox import create_app
+from hub.connector import ActionContext, Cursor
 from hub.errors import FatalError, RetriableError
 
 KEY = "sk_test_sandbox_key"

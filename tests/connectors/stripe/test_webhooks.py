@@ -8,11 +8,11 @@ import pytest
 import requests
 from flask import Flask, request
 
-from connectors.base import InboundWebhook
 from connectors.sandbox import serve
 from connectors.stripe import StripeConnector
 from connectors.stripe.sandbox import create_app
 from connectors.stripe.webhooks import StripeWebhook, compute_signature, signature_header
+from hub.connector import InboundWebhook
 from hub.errors import SignatureError
 
 stripe = pytest.importorskip("stripe", reason="the official stripe package (a test dependency) is not installed")

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext
+from hub.connector import ActionContext
 from hub.errors import FatalError, RetriableError
 from hub.o2c.canonical import check
 from hub.o2c.settlement import payout_reference

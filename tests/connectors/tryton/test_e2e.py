@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext, Cursor
 from connectors.tryton import TrytonConnector
+from hub.connector import ActionContext, Cursor
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext
+from hub.connector import ActionContext
 from hub.o2c import canonical
 
 pytestmark = pytest.mark.e2e

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext
 from connectors.tryton import ledger
+from hub.connector import ActionContext
 
 pytestmark = pytest.mark.e2e
 

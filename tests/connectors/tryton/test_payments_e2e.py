@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext
+from hub.connector import ActionContext
 from hub.errors import FatalError, RetriableError
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from connectors.base import Cursor
 from connectors.tryton.polling import poll_changes
+from hub.connector import Cursor
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, 0)
 

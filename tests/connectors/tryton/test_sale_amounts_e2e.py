@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import ActionContext
 from connectors.tryton import TrytonConnector
+from hub.connector import ActionContext
 from tests.support.amount_orders import ORDERS
 
 pytestmark = pytest.mark.e2e

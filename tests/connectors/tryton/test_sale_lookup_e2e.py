@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from connectors.base import ActionContext, lookup_of
+from hub.connector import ActionContext, lookup_of
 from hub.runs.ledger import EffectLedger
 from hub.store.base import make_engine, make_sessionmaker
 from hub.store.migrate import upgrade

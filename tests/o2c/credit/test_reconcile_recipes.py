@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import Connector
 from hub import STARTER
+from hub.connector import Connector
 from hub.registry import ConnectorRegistry
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept

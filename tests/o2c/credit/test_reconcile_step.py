@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import Connector
+from hub.connector import Connector
 from hub.errors import ConfigError
 from hub.o2c.reconcile import exception_view, list_exceptions
 from hub.recipe.load import parse_recipe

@@ -1,4 +1,7 @@
-"""What every connector is: a small class with declarative attributes and a few hooks.
+"""The connector contract: what every connector is, a small class with declarative attributes
+and a few hooks. The core owns it; each package under connectors/ implements it and imports it
+from here, and the core finds the kinds through the registry (hub/registry.py), never by
+importing a connector package.
 
 A connector *kind* (``http``, ``slack``, ...) is a subclass of :class:`Connector`. A *connection*
 is an instance of it, built from one entry under ``connections:`` in the config file::
