@@ -31,22 +31,24 @@ class Pause:
     reason: str
 
 
-def pause_recipe(sessions: sessionmaker, slug: str, *, who: str, reason: str) -> bool:
+def pause_recipe(sessions: sessionmaker, slug: str, *, who: str, reason: str, remote_addr: str | None = None) -> bool:
     """Pause ``slug``; False when it was paused already (nothing changes then)."""
     with sessions.begin() as session:
         if session.get(RecipePause, slug) is not None:
             return False
         session.add(RecipePause(recipe=slug, paused_by=who[:200], reason=reason))
-        session.add(AuditEntry(kind="recipe.pause", detail=f"recipe {slug} paused by {who}; reason: {reason}"))
+        session.add(AuditEntry(kind="recipe.pause", detail=f"recipe {slug} paused by {who}; reason: {reason}",
+                               remote_addr=remote_addr))
         return True
 
 
-def resume_recipe(sessions: sessionmaker, slug: str, *, who: str, reason: str) -> bool:
+def resume_recipe(sessions: sessionmaker, slug: str, *, who: str, reason: str, remote_addr: str | None = None) -> bool:
     """Resume ``slug``; False when it was not paused."""
     with sessions.begin() as session:
         gone = session.execute(delete(RecipePause).where(RecipePause.recipe == slug)).rowcount
         if gone:
-            session.add(AuditEntry(kind="recipe.resume", detail=f"recipe {slug} resumed by {who}; reason: {reason}"))
+            session.add(AuditEntry(kind="recipe.resume", detail=f"recipe {slug} resumed by {who}; reason: {reason}",
+                                   remote_addr=remote_addr))
         return bool(gone)
 
 

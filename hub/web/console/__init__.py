@@ -19,14 +19,16 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Flask, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, send_from_directory, url_for
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import NotFound
 
 from hub import jsonutil
 from hub.web.console import access, auth
-from hub.web.console.blueprint import console_blueprint, layout_context
+from hub.web.console.blueprint import console_blueprint, error_page, layout_context
 from hub.web.console.nav import Navigation
 from hub.web.console.session import ConsoleSessionInterface
+from hub.web.edge import http_error
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "console"
 SESSION_HOURS = 12
@@ -56,8 +58,22 @@ def init_console(app: Flask) -> None:
         app.register_blueprint(area.bp)
         nav.add(area.NAV)
     app.add_url_rule("/", "root", lambda: redirect("/console/"))
+    app.add_url_rule("/favicon.ico", "favicon", lambda: redirect("/console/static/favicon.svg", 301))
+    app.register_error_handler(NotFound, _not_found)
     app.add_template_filter(pretty_json)
     app.add_template_filter(reject_key)
+
+
+def _not_found(exc: NotFound):
+    """A console address that leads nowhere is a console page saying so; elsewhere the JSON answer.
+    (Registered for 404 on the app, so it also sees a console view's own 404s: those keep their page.)"""
+    if (request.blueprint or "").startswith("console"):  # every console blueprint's name does
+        return error_page(exc)
+    if request.path.startswith("/console/") and not request.path.startswith("/console/static/"):
+        return render_template("console/error.html", code=404, title="Page not found",
+                               message="There is no such console page. Use the navigation above.",
+                               **layout_context()), 404
+    return http_error(exc)
 
 
 def pretty_json(value) -> str:

@@ -11,7 +11,7 @@ from flask import redirect, render_template, request, url_for
 
 from hub.errors import LoginThrottled
 from hub.store.platform import AuditEntry
-from hub.users import authenticate
+from hub.users import FAILURE_WINDOW, authenticate
 from hub.web.console.access import current_user, log_in, log_out
 from hub.web.console.blueprint import console_blueprint
 from hub.web.context import current_hub
@@ -38,7 +38,8 @@ def login_post():
         hub = current_hub()
         user = authenticate(hub.sessions, name, password, request.remote_addr, hub.settings.console_users)
     except LoginThrottled as exc:
-        return _form(f"Login refused: {exc}.", 429)
+        page, status = _form(f"Login refused: {exc}.", 429)
+        return page, status, {"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))}
     if user is None:
         return _form("Wrong user name or password.", 401)
     log_in(user)

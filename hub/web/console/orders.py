@@ -55,6 +55,8 @@ def index():
         return render_template("console/orders/index.html", ref="", view=None, kinds=KINDS, rules_by=RULES)
     with current_hub().sessions() as session:
         view = order_360(session, ref)
+        if view is None and ref.startswith("#"):  # "#1042" as a shop shows it; the hub keeps 1042
+            view = order_360(session, ref[1:].strip())
     status = 200 if view is not None else 404
     return render_template("console/orders/index.html", ref=ref, view=view, kinds=KINDS,
                            rules_by=RULES), status

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from hub.canonical import known_entities
 from hub.errors import Issue
-from hub.o2c.canonical import known_entities
 from hub.recipe.load import validate_paths
 from hub.runs.pauses import pause_recipe, paused_recipes, resume_recipe, waiting_runs
 from hub.runs.report import list_runs, run_summary
@@ -78,7 +78,7 @@ def show(slug: str):
 def pause(slug: str):
     _loaded(slug)
     why = reason()
-    if pause_recipe(current_hub().sessions, slug, who=actor(), reason=why):
+    if pause_recipe(current_hub().sessions, slug, who=actor(), reason=why, remote_addr=request.remote_addr):
         flash(f"Recipe {slug} is paused: its webhooks are still stored, its runs wait until you resume it.")
     else:
         flash(f"Recipe {slug} was already paused.")
@@ -90,7 +90,7 @@ def pause(slug: str):
 def resume(slug: str):
     _loaded(slug)
     hub = current_hub()
-    if resume_recipe(hub.sessions, slug, who=actor(), reason=reason()):
+    if resume_recipe(hub.sessions, slug, who=actor(), reason=reason(), remote_addr=request.remote_addr):
         hub.wake()
         flash(f"Recipe {slug} is running again: the runs that waited are being run.")
     else:
