@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from hub.o2c.credit.service import held_checks
 from hub.o2c.reports.metrics import aging
-from hub.o2c.reports.store import books, kpis
+from hub.o2c.reports.store import kpis
+from hub.o2c.reports.sums import summaries
 from hub.statuses import DUE, FINISHED, OPEN, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import PollCursor, Run
@@ -138,7 +139,7 @@ class StoreCollector:
 def business_metrics(session: Session, as_of: date) -> list[Metric]:
     """The AR gauges of ``as_of``: the figures the aging and KPI reports give for that day."""
     open_ar, overdue, unapplied, match = ([] for _ in range(4))
-    for currency, book in books(session).items():
+    for currency, book in summaries(session, as_of).items():
         buckets, figures = aging(book, as_of), kpis(book, as_of, 90)
         open_ar.append(((currency,), buckets["total"]))
         overdue.append(((currency,), buckets["total"] - buckets["current"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -72,6 +73,7 @@ def test_the_dashboard_shows_the_reports_figures_and_an_aging_chart_per_currency
     heights = [float(h) for h in re.findall(r'<rect class="bar"[^>]*height="([0-9.]+)"', chart)]
     assert heights[4] == max(heights) and heights[3] == min(heights)
     assert svg(page, "aging-USD") and "Orders held" in page and "0 orders wait" in page
+    assert re.search(r'<p class="hint" id="figures-at">Figures as of \d\d:\d\d UTC', page)
 
 
 def test_dso_and_cei_are_drawn_over_twelve_periods(app, book):
@@ -91,6 +93,25 @@ def test_dso_and_cei_are_drawn_over_twelve_periods(app, book):
 def test_bad_dashboard_arguments_are_a_clear_400(app, query, message):
     answer = logged_in(app, "viewer").get(f"{DASHBOARD}?{query}")
     assert answer.status_code == 400 and message in answer.text
+
+
+def test_a_logged_in_user_opening_any_console_page_starts_todays_sums(app, book, monkeypatch):
+    from hub.o2c.reports import kept
+
+    started, real = [], kept.summaries
+    monkeypatch.setattr(kept, "summaries", lambda session, as_of, currency=None: (
+        started.append((as_of, currency)) or real(session, as_of, currency)))
+    client = app.test_client()
+    assert client.get("/console/login").status_code == 200
+    assert started == []  # nobody logged in
+    assert login(client, "viewer").status_code == 302
+    client.get("/console/runs/")
+    deadline = time.monotonic() + 10
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert started == [(date.today(), None)]
+    page = client.get(DASHBOARD).text  # today's: kept, or waited for
+    assert started == [(date.today(), None)] and "Figures as of" in page
 
 
 def test_a_currency_without_receivables_says_how_they_arrive(app, book):

@@ -1,6 +1,10 @@
 """The receivables book a report reads: canonical invoices, credit notes, payments and
 applications of one currency, and what each invoice owed on a given day. Pure.
 
+:class:`Receivables` is what the metrics read of a book; :class:`Book` answers it from the
+records themselves (the definition, and the per-invoice and per-customer detail), and
+``hub.o2c.reports.summary.Summary`` answers it from sums the database worked out.
+
 The balance of an invoice at the end of day D, for an invoice issued on or before D (drafts
 and void invoices never count), is
 
@@ -23,14 +27,47 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from hub.money import quantize
-from hub.o2c.receivables import Credit, amount_still_due, days_past_due, due_date
+from hub.o2c.receivables import Credit, amount_still_due, due_date
 
 Record = Mapping[str, Any]
+#: Statuses of the invoices and credit notes a book holds (drafts and void ones never count).
 BOOKED = ("open", "partially_paid", "paid", "credited", "written_off", None)
+#: Statuses of the payments a book holds.
+RECEIVED = ("received", None)
 SETTLING = ("applied", "write_off", "discount")
+
+
+class Receivables(Protocol):
+    """What the metrics read of one currency's book; amounts at the currency's minor unit."""
+
+    currency: str
+
+    def money(self, amount: Any) -> Decimal:
+        """``amount`` at the currency's minor unit."""
+
+    def receivables(self, day: date) -> Decimal:
+        """Total AR at the end of ``day``."""
+
+    def past_due(self, day: date, more_than: int) -> Decimal:
+        """The part of :meth:`receivables` more than ``more_than`` days past due on ``day``."""
+
+    def current_receivables(self, day: date) -> Decimal:
+        """AR not yet past due at the end of ``day`` (no due date counts as current)."""
+
+    def credit_sales(self, start: date, end: date) -> Decimal:
+        """Net credit sales issued after ``start`` up to and including ``end``."""
+
+    def credit(self, day: date) -> Decimal:
+        """Customer credit held at the end of ``day``."""
+
+    def unapplied(self, day: date) -> tuple[Decimal, int]:
+        """Cash received by ``day`` and not applied by then: the amount and the payments."""
+
+    def match_counts(self) -> tuple[int, int, str]:
+        """(payments matched automatically, payments decided, where the figures came from)."""
 
 
 def day_of(value: str | None) -> date | None:
@@ -83,7 +120,7 @@ class Book:
             currency=currency,
             invoices=tuple(r for r in mine if r.get("kind", "invoice") == "invoice"),
             credit_notes=tuple(r for r in mine if r.get("kind") == "credit_note"),
-            payments=tuple(r for r in payments if r["currency"] == currency and r.get("status") in ("received", None)),
+            payments=tuple(r for r in payments if r["currency"] == currency and r.get("status") in RECEIVED),
             applications=tuple(a for a in applications if a["currency"] == currency),
             match_statuses=tuple(match_statuses) if match_statuses is not None else None,
             credits=tuple(c for c in credits if c.currency == currency),
@@ -141,6 +178,11 @@ class Book:
         """Total AR at the end of ``day``."""
         return self.money(sum((owed for _, owed, _ in self._open(day)), Decimal(0)))
 
+    def past_due(self, day: date, more_than: int) -> Decimal:
+        """AR more than ``more_than`` days past due at the end of ``day``."""
+        late = (owed for _, owed, due in self._open(day) if due is not None and (day - due).days > more_than)
+        return self.money(sum(late, Decimal(0)))
+
     def current_receivables(self, day: date) -> Decimal:
         """AR not yet past due at the end of ``day`` (no due date counts as current)."""
         return self.money(sum((owed for _, owed, due in self._open(day) if due is None or due >= day),
@@ -174,3 +216,48 @@ class Book:
     def credit(self, day: date) -> Decimal:
         """Customer credit held at the end of ``day``."""
         return self.money(sum((c.amount for c in self.credits_held(day)), Decimal(0)))
+
+    def unapplied_payments(self, day: date) -> list[dict[str, Any]]:
+        """Payments received by ``day`` not fully applied to invoices by then, oldest first.
+
+        Only applications of kind ``applied`` use the payment's money; money kept as customer
+        credit (kind ``credit``) is still unapplied cash.
+        """
+        applied: dict[str, Decimal] = {}
+        for app in self.applications:
+            when = day_of(app.get("applied_at"))
+            if app.get("kind", "applied") == "applied" and (when is None or when <= day):
+                applied[app["payment"]] = applied.get(app["payment"], Decimal(0)) + Decimal(app["amount"])
+        out = []
+        for payment in sorted(self.payments, key=received_on):
+            received = received_on(payment)
+            left = self.money(Decimal(payment["amount"]) - applied.get(payment["reference"], Decimal(0)))
+            if received <= day and left > 0:
+                out.append({"reference": payment["reference"], "received": received.isoformat(),
+                            "amount": self.money(payment["amount"]), "unapplied": left})
+        return out
+
+    def unapplied(self, day: date) -> tuple[Decimal, int]:
+        """Cash received by ``day`` and not applied by then: the amount and the payments."""
+        found = self.unapplied_payments(day)
+        return self.money(sum((p["unapplied"] for p in found), Decimal(0))), len(found)
+
+    def match_counts(self) -> tuple[int, int, str]:
+        """From cash application decisions when stored (auto_applied / all), else from
+        applications: a payment counts as matched automatically when all its applications are
+        of kind ``applied`` and carry no ``reason`` (a reason marks a person's decision or a
+        tolerance write-off)."""
+        if self.match_statuses is not None:
+            return (sum(s == "auto_applied" for s in self.match_statuses), len(self.match_statuses),
+                    "match_proposals")
+        by_payment: dict[str, bool] = {}
+        for app in self.applications:
+            plain = app.get("kind", "applied") == "applied" and not app.get("reason")
+            by_payment[app["payment"]] = by_payment.get(app["payment"], True) and plain
+        return sum(by_payment.values()), len(by_payment), "payment_applications"
+
+
+def received_on(payment: Record) -> date:
+    """The day a payment was received: its value date, else the day of received_at (UTC), else
+    date.min (a payment with neither counts as received before every day)."""
+    return day_of(payment.get("value_date") or payment.get("received_at")) or date.min

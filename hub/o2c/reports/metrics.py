@@ -1,5 +1,6 @@
-"""Receivables metrics over a :class:`~hub.o2c.reports.book.Book`. Pure; docs/ar-reporting.md
-gives every formula with a worked example.
+"""Receivables metrics over a book (anything that answers :class:`~hub.o2c.reports.book.Receivables`:
+a :class:`~hub.o2c.reports.book.Book` of records, or a :class:`~hub.o2c.reports.summary.Summary`
+of sums). Pure; docs/ar-reporting.md gives every formula with a worked example.
 
     aging(book, as_of)                        current, 1-30, 31-60, 61-90, 90+ days past due
     dso(book, as_of, period_days)             simple, average-AR and countback DSO,
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from hub.o2c.reports.book import Book, day_of, days_past_due
+from hub.o2c.reports.book import Book, Receivables
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+#: Days past due each bucket after "current" starts beyond: 1-30 is more than 0, 90+ more than 90.
+LIMITS = (0, 30, 60, 90)
 _ONE_DECIMAL = Decimal("0.1")
 
 
@@ -29,21 +32,17 @@ def ratio(value: Decimal) -> Decimal:
 
 def bucket_of(days: int) -> str:
     """The aging bucket of an invoice ``days`` past due."""
-    if days <= 0:
-        return "current"
-    for limit, name in ((30, "1-30"), (60, "31-60"), (90, "61-90")):
-        if days <= limit:
-            return name
-    return "90+"
+    beyond = [limit for limit in LIMITS if days > limit]
+    return BUCKETS[len(beyond)]
 
 
-def aging(book: Book, as_of: date) -> dict[str, Decimal]:
-    """Open AR at the end of ``as_of`` by bucket, plus ``total``."""
-    totals = dict.fromkeys(BUCKETS, Decimal(0))
-    for invoice, owed in book.open_items(as_of):
-        totals[bucket_of(days_past_due(invoice, as_of))] += owed
-    out = {name: book.money(amount) for name, amount in totals.items()}
-    out["total"] = book.money(sum(totals.values(), Decimal(0)))
+def aging(book: Receivables, as_of: date) -> dict[str, Decimal]:
+    """Open AR at the end of ``as_of`` by bucket, plus ``total``: each bucket is what is more
+    than its lower limit past due less what is more than the next one's."""
+    total = book.receivables(as_of)
+    beyond = [total, *(book.past_due(as_of, limit) for limit in LIMITS), Decimal(0)]
+    out = {name: book.money(beyond[i] - beyond[i + 1]) for i, name in enumerate(BUCKETS)}
+    out["total"] = total
     return out
 
 
@@ -63,7 +62,7 @@ class DSO:
     average_days_delinquent: Decimal | None
 
 
-def dso(book: Book, as_of: date, period_days: int = 90) -> DSO:
+def dso(book: Receivables, as_of: date, period_days: int = 90) -> DSO:
     """Every DSO figure for the period (as_of − period_days, as_of]."""
     start = as_of - timedelta(days=period_days)
     ending, beginning = book.receivables(as_of), book.receivables(start)
@@ -78,7 +77,7 @@ def dso(book: Book, as_of: date, period_days: int = 90) -> DSO:
     )
 
 
-def countback_dso(book: Book, as_of: date, max_months: int = 24) -> Decimal | None:
+def countback_dso(book: Receivables, as_of: date, max_months: int = 24) -> Decimal | None:
     """Countback DSO: walk back month by month, taking each month's credit sales off the AR.
 
     The month of ``as_of`` counts from its first day to ``as_of``; earlier months are whole.
@@ -113,7 +112,7 @@ class CEI:
     index: Decimal | None
 
 
-def cei(book: Book, as_of: date, period_days: int = 30) -> CEI:
+def cei(book: Receivables, as_of: date, period_days: int = 30) -> CEI:
     """(beginning AR + credit sales − ending total AR)
     / (beginning AR + credit sales − ending current AR) × 100, over (as_of − period_days, as_of]."""
     start = as_of - timedelta(days=period_days)
@@ -126,24 +125,9 @@ def cei(book: Book, as_of: date, period_days: int = 30) -> CEI:
 
 
 def unapplied_cash(book: Book, as_of: date) -> list[dict[str, object]]:
-    """Payments received by ``as_of`` not fully applied to invoices by then, oldest first.
-
-    Only applications of kind ``applied`` use the payment's money; money kept as customer
-    credit (kind ``credit``) is still unapplied cash.
-    """
-    applied: dict[str, Decimal] = {}
-    for app in book.applications:
-        when = day_of(app.get("applied_at"))
-        if app.get("kind", "applied") == "applied" and (when is None or when <= as_of):
-            applied[app["payment"]] = applied.get(app["payment"], Decimal(0)) + Decimal(app["amount"])
-    out = []
-    for payment in sorted(book.payments, key=_received):
-        received = _received(payment)
-        left = book.money(Decimal(payment["amount"]) - applied.get(payment["reference"], Decimal(0)))
-        if (received is None or received <= as_of) and left > 0:
-            out.append({"reference": payment["reference"], "received": received.isoformat() if received else None,
-                        "amount": book.money(payment["amount"]), "unapplied": left})
-    return out
+    """Payments received by ``as_of`` not fully applied to invoices by then, oldest first
+    (:meth:`Book.unapplied_payments`)."""
+    return book.unapplied_payments(as_of)
 
 
 def customer_balances(book: Book, as_of: date) -> list[dict[str, object]]:
@@ -160,10 +144,6 @@ def customer_balances(book: Book, as_of: date) -> list[dict[str, object]]:
             for customer, row in sorted(rows.items(), key=lambda item: (item[0] is None, item[0] or 0))]
 
 
-def _received(payment) -> date:
-    return day_of(payment.get("value_date") or payment.get("received_at")) or date.min
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MatchRate:
     """Payments matched automatically out of all payments decided, and where the figure came from."""
@@ -174,17 +154,8 @@ class MatchRate:
     source: str  # "match_proposals" or "payment_applications"
 
 
-def auto_match_rate(book: Book) -> MatchRate:
-    """From cash application decisions when stored (auto_applied / all), else from applications:
-    a payment counts as matched automatically when all its applications are of kind ``applied``
-    and carry no ``reason`` (a reason marks a person's decision or a tolerance write-off)."""
-    if book.match_statuses is not None:
-        auto, total, source = sum(s == "auto_applied" for s in book.match_statuses), len(book.match_statuses), "match_proposals"
-    else:
-        by_payment: dict[str, bool] = {}
-        for app in book.applications:
-            plain = app.get("kind", "applied") == "applied" and not app.get("reason")
-            by_payment[app["payment"]] = by_payment.get(app["payment"], True) and plain
-        auto, total, source = sum(by_payment.values()), len(by_payment), "payment_applications"
+def auto_match_rate(book: Receivables) -> MatchRate:
+    """Payments matched automatically out of all decided (:meth:`Receivables.match_counts`)."""
+    auto, total, source = book.match_counts()
     rate = ratio(Decimal(auto) / total * 100) if total else None
     return MatchRate(automatic=auto, total=total, rate=rate, source=source)

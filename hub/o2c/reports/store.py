@@ -1,23 +1,28 @@
 """Reading the receivables book from the store, and the reports as plain JSON-ready data.
 
-    books(session)                      one Book per currency with invoices, payments or credit
+    summaries(session, as_of)           one Summary per currency, summed by the database (sums.py)
+    books(session)                      one Book per currency, every record in memory
     report(session, name, as_of, ...)   "aging" | "dso" | "kpis" | "balances" → {currency: {...}}
+    figures(name, summaries, as_of, …)  "aging" | "dso" | "kpis" of summaries already worked out
+
+Aging, DSO and the KPIs read the summaries; the balances per customer read the books (they
+need each open invoice's customer).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from hub.o2c.canonical import normalize
+from hub.canonical import normalize
 from hub.o2c.reports import metrics
 from hub.o2c.receivables import customer_credits
-from hub.o2c.reports.book import Book
+from hub.o2c.reports.book import Book, Receivables
+from hub.o2c.reports.sums import summaries
 from hub.store.o2c import Customer, Invoice, Payment, PaymentApplication
 
 REPORTS = ("aging", "dso", "kpis", "balances")
@@ -74,19 +79,23 @@ def report(session: Session, name: str, as_of: date, *, period_days: int = 90,
     """Report ``name`` for each currency, as plain data (amounts stay Decimal)."""
     if name not in REPORTS:
         raise LookupError(f"unknown report {name!r}; known reports: {', '.join(REPORTS)}")
-    found = {c: _one(name, book, as_of, period_days) for c, book in books(session, currency).items()}
     if name == "balances":
+        found = {c: balances(book, as_of) for c, book in books(session, currency).items()}
         _name_customers(session, found)
-    return found
+        return found
+    return figures(name, summaries(session, as_of, currency), as_of, period_days)
 
 
-def _one(name: str, book: Book, as_of: date, period_days: int) -> dict[str, Any]:
+def figures(name: str, found: dict[str, Receivables], as_of: date, period_days: int) -> dict[str, dict[str, Any]]:
+    """Report ``name`` ("aging", "dso" or "kpis") of each currency's book."""
+    return {c: _one(name, book, as_of, period_days) for c, book in found.items()}
+
+
+def _one(name: str, book: Receivables, as_of: date, period_days: int) -> dict[str, Any]:
     if name == "aging":
         return metrics.aging(book, as_of)
     if name == "dso":
         return dataclasses.asdict(metrics.dso(book, as_of, period_days))
-    if name == "balances":
-        return balances(book, as_of)
     return kpis(book, as_of, period_days)
 
 
@@ -106,17 +115,16 @@ def _name_customers(session: Session, found: dict[str, dict[str, Any]]) -> None:
             row["customer"] = (customer.name or customer.email) if customer else None
 
 
-def kpis(book: Book, as_of: date, period_days: int) -> dict[str, Any]:
+def kpis(book: Receivables, as_of: date, period_days: int) -> dict[str, Any]:
     """The headline figures: AR, DSO family, CEI, unapplied cash and the auto-match rate."""
     d = metrics.dso(book, as_of, period_days)
-    unapplied = metrics.unapplied_cash(book, as_of)
+    unapplied, payments = book.unapplied(as_of)
     match = metrics.auto_match_rate(book)
     return {
         "receivables": d.receivables, "dso": d.simple, "dso_average": d.average,
         "dso_countback": d.countback, "best_possible_dso": d.best_possible,
         "average_days_delinquent": d.average_days_delinquent,
         "cei": metrics.cei(book, as_of, period_days).index,
-        "unapplied_cash": book.money(sum((p["unapplied"] for p in unapplied), Decimal(0))),
-        "unapplied_payments": len(unapplied), "customer_credit": book.credit(as_of),
+        "unapplied_cash": unapplied, "unapplied_payments": payments, "customer_credit": book.credit(as_of),
         "auto_match_rate": match.rate, "auto_match_source": match.source,
     }

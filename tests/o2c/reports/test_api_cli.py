@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from click.testing import CliRunner
 
 from hub import jsonutil
@@ -35,6 +37,7 @@ def test_api_answers_every_report_with_exact_amounts(make_hub):
     eur = kpis["currencies"]["EUR"]
     assert (str(eur["dso"]), str(eur["cei"]), str(eur["unapplied_cash"])) == ("82.7", "51.9", "250.00")
     assert str(eur["customer_credit"]) == "100.00"
+    assert datetime.fromisoformat(kpis["figures_at"]) <= datetime.now(timezone.utc)
     balances = jsonutil.loads(client.get("/api/v1/reports/balances?as_of=2024-03-31&currency=EUR",
                                          headers=AUTH).data)["currencies"]["EUR"]
     assert [str(balances[k]) for k in ("receivables", "customer_credit", "balance")] == ["1700.00", "100.00", "1600.00"]
