@@ -14,7 +14,7 @@ from flask.json.provider import JSONProvider
 
 from hub import jsonutil
 from hub.web import edge
-from hub.web.inputs import IdConverter
+from hub.web.inputs import IdConverter, RefConverter
 
 if TYPE_CHECKING:
     from hub.hub import Hub
@@ -40,6 +40,7 @@ def create_app(hub: Hub) -> Flask:
 
     app = Flask("o2c_hub", static_folder=None)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["ref"] = RefConverter
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["o2c_hub"] = hub

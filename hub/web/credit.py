@@ -28,7 +28,7 @@ def held():
         return jsonify(checks=[check_view(c) for c in held_checks(session)])
 
 
-@bp.get("/credit/<path:order>")
+@bp.get("/credit/<ref:order>")
 def checks(order: str):
     with current_hub().sessions() as session:
         found = checks_of(session, order)
@@ -37,12 +37,12 @@ def checks(order: str):
         return jsonify(order=order, checks=[check_view(c) for c in found])
 
 
-@bp.post("/credit/<path:order>/approve")
+@bp.post("/credit/<ref:order>/approve")
 def approve(order: str):
     return _decide(order, APPROVED)
 
 
-@bp.post("/credit/<path:order>/reject")
+@bp.post("/credit/<ref:order>/reject")
 def reject(order: str):
     return _decide(order, REJECTED)
 

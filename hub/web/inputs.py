@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, request
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import BaseConverter, PathConverter, ValidationError
 
 from hub import jsonutil
 
@@ -44,6 +44,13 @@ class IdConverter(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         return str(int(value))
+
+
+class RefConverter(PathConverter):
+    """``<ref:name>``: an order number or external id as written, ``/`` (sent as %2F), line
+    breaks and any other character included; only an empty or ``/``-led one does not match."""
+
+    regex = r"[^/][\s\S]*?"
 
 
 def nesting_depth(body: bytes, *, stop_above: int = MAX_JSON_DEPTH) -> int:

@@ -14,7 +14,7 @@ from hub.web.context import current_hub
 bp = protect(Blueprint("orders", __name__, url_prefix="/api/v1"))
 
 
-@bp.get("/orders/<path:ref>/360")
+@bp.get("/orders/<ref:ref>/360")
 def order_view(ref: str):
     with current_hub().sessions() as session:
         view = order_360(session, ref)
