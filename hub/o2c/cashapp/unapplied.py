@@ -57,7 +57,7 @@ def report(session: Session) -> dict:
         "auto_match_rate": _rate(counts["auto_applied"], total),
         "proposal_rate": _rate(counts["proposed"] + counts["accepted"] + counts["rejected"], total),
         "unmatched_rate": _rate(counts["unmatched"], total),
-        "unapplied_cash": _unapplied_cash(session), "customer_credit": _open_credit(session),
+        "unapplied_cash": waiting_cash(session), "customer_credit": _open_credit(session),
     }
 
 
@@ -65,7 +65,9 @@ def _rate(part: int, total: int) -> float:
     return round(part / total, 4) if total else 0.0
 
 
-def _unapplied_cash(session: Session) -> dict[str, Decimal]:
+def waiting_cash(session: Session) -> dict[str, Decimal]:
+    """Per currency, the money of payments and bank credits waiting for a person (proposed,
+    rejected or matched to nothing): received, and applied to no invoice yet."""
     query = select(MatchProposal.currency, func.sum(MatchProposal.amount)).where(
         MatchProposal.status.in_(_WAITING)).group_by(MatchProposal.currency)
     return {currency: quantize(total, currency) for currency, total in session.execute(query)}

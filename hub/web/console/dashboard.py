@@ -6,7 +6,9 @@ Per currency: open and overdue receivables, the aging buckets (a bar chart), DSO
 the last 12 periods of ``period_days`` ending on ``as_of`` (line charts), unapplied cash and
 the auto-match rate; and the orders held for a credit decision. Every figure comes from the
 AR reports (hub.o2c.reports: the functions behind GET /api/v1/reports/aging|dso|kpis), so the
-page, the API, the CLI and /metrics never disagree.
+page, the API, the CLI and /metrics never disagree. Beside unapplied cash (recorded payments
+not applied) stands what waits for cash application (bank credits and payments no invoice takes
+yet, as the cash application page counts them), so the two pages add up.
 
 The figures are worked out from the sums the web process keeps (hub.o2c.reports.kept, shared
 with the API): at most a minute old, or up to 15 minutes while new ones are worked out in the
@@ -25,6 +27,7 @@ from flask import render_template, request
 
 from hub.o2c.credit.service import held_checks
 from hub.o2c.reports.metrics import BUCKETS, aging, cei, dso
+from hub.o2c.cashapp.unapplied import waiting_cash
 from hub.o2c.reports.store import kpis
 from hub.o2c.reports.summary import Summary
 from hub.web.console.access import current_user, requires
@@ -51,8 +54,9 @@ def index():
     kept = kept_summaries().get(as_of, currency)
     with current_hub().sessions() as session:
         held = len(held_checks(session))
-    currencies = [_currency(code, book, as_of, period_days) for code, book in kept.summaries.items()
-                  if book.records or book.credits]
+        waiting = waiting_cash(session)  # what the cash application page lists as waiting, today
+    currencies = [{**_currency(code, book, as_of, period_days), "waiting": waiting.get(code, book.money(0))}
+                  for code, book in kept.summaries.items() if book.records or book.credits or code in waiting]
     return render_template("console/dashboard/index.html", as_of=as_of, period_days=period_days,
                            currency=currency, currencies=currencies, held_orders=held,
                            figures_at=kept.worked_out_at.strftime("%H:%M UTC"))
