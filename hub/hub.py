@@ -16,6 +16,7 @@ from sqlalchemy import select
 from hub.errors import ConfigError, Issue
 from hub.metrics import HubMetrics
 from hub.o2c.canonical import known_entities
+from hub.pipeline.registry import StepRegistry
 from hub.recipe.build import BuiltRecipe, build_recipe
 from hub.recipe.load import load_recipe
 from hub.recipe.model import WebhookTrigger
@@ -32,8 +33,9 @@ log = logging.getLogger("o2c_hub")
 class Hub:
     """One configured o2c-hub: everything a run, a request or a command needs."""
 
-    def __init__(self, settings: Settings, recipes: Mapping[str, BuiltRecipe]):
+    def __init__(self, settings: Settings, recipes: Mapping[str, BuiltRecipe], steps: StepRegistry | None = None):
         self.settings = settings
+        self.steps = steps or StepRegistry.from_entry_points()  # the step kinds its recipes may use
         self.connections = settings.connections
         self.recipes = MappingProxyType(dict(recipes))
         self.redactor = Redactor(settings.secrets)
@@ -43,10 +45,13 @@ class Hub:
         self.wake: Callable[[], None] = lambda: None  # set by the worker pool when running
 
     @classmethod
-    def from_config(cls, path: str | Path, registry: ConnectorRegistry | None = None) -> Hub:
-        """Load the config file and every recipe it names; ConfigError lists all problems."""
+    def from_config(cls, path: str | Path, registry: ConnectorRegistry | None = None,
+                    steps: StepRegistry | None = None) -> Hub:
+        """Load the config file and every recipe it names; ConfigError lists all problems.
+        ``registry`` and ``steps`` default to the connectors and step kinds installed."""
         settings = load_settings(path, registry or ConnectorRegistry.from_entry_points())
-        return cls(settings, load_recipes(settings))
+        steps = steps or StepRegistry.from_entry_points()
+        return cls(settings, load_recipes(settings, steps), steps)
 
     def migrate(self) -> None:
         """Bring the database schema up to date and remember the recipe versions loaded."""
@@ -91,7 +96,7 @@ def _shown(path: Path) -> Path:
     return path.relative_to(cwd) if path.is_relative_to(cwd) else path
 
 
-def load_recipes(settings: Settings) -> dict[str, BuiltRecipe]:
+def load_recipes(settings: Settings, steps: StepRegistry) -> dict[str, BuiltRecipe]:
     """Load, validate and build every recipe file; raise ConfigError with every problem."""
     issues: list[Issue] = []
     built: dict[str, BuiltRecipe] = {}
@@ -99,7 +104,7 @@ def load_recipes(settings: Settings) -> dict[str, BuiltRecipe]:
     for path in settings.recipe_paths():
         try:
             recipe = load_recipe(_shown(path), connections=settings.connections,
-                                 entities=entities)
+                                 entities=entities, steps=steps)
         except ConfigError as exc:
             issues += exc.issues
             continue
@@ -108,7 +113,7 @@ def load_recipes(settings: Settings) -> dict[str, BuiltRecipe]:
             issues.append(Issue(file=str(path), line=recipe.mark.line, col=recipe.mark.col,
                                 path="recipe", message=f"recipe {recipe.slug!r} is also defined in {first}"))
             continue
-        built[recipe.slug] = build_recipe(recipe, settings.connections)
+        built[recipe.slug] = build_recipe(recipe, settings.connections, steps, settings=settings)
     if issues:
         raise ConfigError(issues)
     return built

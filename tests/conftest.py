@@ -12,10 +12,11 @@ from hub.hub import Hub
 
 @pytest.fixture
 def make_hub(tmp_path: Path):
-    """Build a migrated Hub from connections and recipe texts; closed at the end."""
+    """Build a migrated Hub from connections and recipe texts (with a connector ``registry`` and
+    the step kinds of ``steps``, when given); closed at the end."""
     made: list[Hub] = []
 
-    def make(connections: dict, recipes: dict[str, str], registry=None, **extra) -> Hub:
+    def make(connections: dict, recipes: dict[str, str], registry=None, steps=None, **extra) -> Hub:
         (tmp_path / "recipes").mkdir(exist_ok=True)
         for name, text in recipes.items():
             (tmp_path / "recipes" / name).write_text(text)
@@ -23,7 +24,7 @@ def make_hub(tmp_path: Path):
                   "admin": {"token": "unit-admin-token"}, "connections": connections, **extra}
         path = tmp_path / "config.yaml"
         path.write_text(yaml.safe_dump(config))
-        hub = Hub.from_config(path, registry)
+        hub = Hub.from_config(path, registry, steps)
         hub.migrate()
         made.append(hub)
         return hub

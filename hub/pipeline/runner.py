@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from hub.errors import FatalError, HubError, RetriableError
 from hub.pipeline.context import RunContext, StepRecord
-from hub.pipeline.steps import Filtered, Step, truthy
+from hub.pipeline.step import Filtered, Step, truthy
 from hub.store.base import database_detail, utcnow
 
 log = logging.getLogger("o2c_hub.runs")

@@ -1,8 +1,8 @@
 """A validated recipe as frozen values (see hub/schemas/recipe.schema.json for the YAML form).
 
-Expressions and templates are kept as text with the place they were written (``Mark``), so the
-build stage can compile them and still point at the recipe line when something goes wrong.
-Nothing here refers to connectors or canonical schemas by object: names are resolved at build.
+Triggers, retry and retention are parsed here; each step is kept as written (``StepSpec``: its
+kind, its body, the place it is written), for its kind to build (hub/recipe/build.py). Nothing
+here refers to connectors or canonical schemas by object: names are resolved at build.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
 from typing import Any, Literal
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
@@ -76,14 +75,6 @@ class Expression:
     mark: Mark
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Template:
-    """Jinja source text (rendered in the sandbox) and where it is written."""
-
-    text: str
-    mark: Mark
-
-
 # --- Triggers ---------------------------------------------------------------------------
 
 
@@ -140,165 +131,17 @@ Trigger = WebhookTrigger | PollTrigger | ScheduleTrigger | ManualTrigger
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MapStep:
-    """``map: {expr: "{number: name}", into: sales_order, from: event}`` or ``map: "<expr>"``,
-    or ``map: {using: shop.order, into: sales_order}`` (a connector's own mapping)."""
+class StepSpec:
+    """A step as written: its ``kind`` (the YAML key, e.g. ``credit_check``) and that key's
+    ``body`` as plain data, in which the lists of steps a kind nests (for_each's ``steps``) are
+    StepSpecs too. What a body means is its kind's business (hub/pipeline/steps/<kind>.py),
+    which builds it into a runnable step."""
 
     id: str
+    kind: str
     when: Expression | None
+    body: Any
     mark: Mark
-    expr: Expression | None
-    into: str | None
-    source: Expression
-    using: tuple[str, str] | None = None  # (connection, mapping name)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ValidateStep:
-    """``validate: {schema: sales_order, from: order}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    schema: str
-    source: Expression
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FilterStep:
-    """``filter: "!(event.test)"`` — a falsy result ends the run successfully ("filtered")."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    condition: Expression
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UpsertStep:
-    """``upsert: {entity: sales_order, from: order, ref: {connection: shop, id: "event.id"}}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    entity: str
-    source: Expression
-    ref_connection: str | None
-    ref_id: Expression | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallStep:
-    """``call: {connection: erp, action: create_order, with: "order", key: "order.number"}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    connection: str
-    action: str
-    with_: Expression | None
-    key: Expression | None
-    options: Mapping[str, Any]
-    read_only: bool = False  # no effect: called again by every attempt, never through the ledger
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NotifyStep:
-    """``notify: {connection: slack, text: "Order {{ order.number }} booked", channel: "#ops"}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    connection: str
-    text: Template
-    channel: str | None
-    key: Expression | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ForEachStep:
-    """``for_each: {in: "order.lines", as: line, steps: [...]}`` (``as`` default ``item``)."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    items: Expression
-    as_: str
-    steps: tuple[Step, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LookupStep:
-    """``lookup: {entity: invoice, match: "{number: payment.invoice_number}"}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    entity: str
-    match: Expression | None
-    ref_connection: str | None
-    ref_id: Expression | None
-    required: bool
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QueryStep:
-    """``query: {entity: invoice, where: {status: [open]}, overdue: true}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    entity: str
-    where: Mapping[str, Any]
-    overdue: bool
-    limit: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CreditPolicy:
-    """``policy:`` of a credit_check step; percentages as fractions, None switches a rule off."""
-
-    tolerance: Decimal = Decimal(0)
-    max_overdue_days: int | None = None
-    max_overdue_share: Decimal | None = None
-    dunning_hold: bool = True
-    new_customer_cap: Decimal | None = None
-    prepaid: Expression | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CreditCheckStep:
-    """``credit_check: {order: order, policy: {tolerance: "5%", max_overdue_days: 30}}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    order: Expression
-    policy: CreditPolicy
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReconcileStep:
-    """``reconcile: {left: shop_orders, right: erp_sales, key: number, compare: [total]}``."""
-
-    id: str
-    when: Expression | None
-    mark: Mark
-    name: str | None
-    left: Expression
-    right: Expression
-    key: Expression
-    compare: tuple[Expression, ...]
-    tolerance: Decimal
-
-
-def parse_percent(text: str) -> Decimal:
-    """``"5%"`` -> Decimal("0.05")."""
-    return Decimal(text.strip().removesuffix("%")) / 100
-
-
-Step = (MapStep | ValidateStep | FilterStep | UpsertStep | LookupStep | QueryStep | CallStep
-        | NotifyStep | ForEachStep | CreditCheckStep | ReconcileStep)
 
 
 # --- Recipe -----------------------------------------------------------------------------
@@ -348,13 +191,13 @@ class Recipe:
     slug: str
     description: str
     trigger: Trigger
-    steps: tuple[Step, ...]
+    steps: tuple[StepSpec, ...]
     retry: RetryPolicy
-    on_failure: tuple[NotifyStep | CallStep, ...]
+    on_failure: tuple[StepSpec, ...]
     tables: Mapping[str, Mapping[str, Any]]
     path: str
     text: str
     hash: str
     mark: Mark
-    on_hold: tuple[NotifyStep | CallStep, ...] = ()
+    on_hold: tuple[StepSpec, ...] = ()
     retention: Mapping[str, timedelta | None] = field(default_factory=dict)  # overrides only

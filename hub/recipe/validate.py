@@ -2,30 +2,30 @@
 
 What is checked (each problem becomes one Issue at the place it is written):
 
-- connections exist; actions exist on them; a notify connection has a ``notify`` action;
-  a webhook trigger's connection receives webhooks; a poll resource exists on its connection;
-  a poll start is a real date or a date-time with its time zone;
-- cron expressions and time zones; canonical entity names;
+- the trigger: its connection exists and receives webhooks, or has the poll resource; a poll
+  start is a real date or a date-time with its time zone; cron expressions and time zones;
 - step ids are unique across the recipe (nested steps included) and not a built-in name;
 - JMESPath parses and calls only known functions; Jinja templates parse;
 - every name an expression or template starts from is ``event``, ``trigger``, ``run``,
-  ``tables`` or a step defined earlier (inside ``for_each`` also its ``as`` name;
-  ``on_failure`` and ``on_hold`` see every top-level step);
-- credit_check: percentages of a share at most 100%; ``on_hold`` only with a step that can
-  hold (credit_check); reconcile: its key and compared fields are read from each record.
+  ``tables`` or a step defined earlier (nested steps also see what their kind gives them, e.g.
+  for_each's ``as`` name; ``on_failure`` and ``on_hold`` see every top-level step);
+- ``on_hold`` only with a step whose kind can hold a run;
+- each step's own meaning (connections and their actions, canonical entities, ...): its kind's
+  ``check`` (hub/pipeline/steps/<kind>.py), through :class:`_StepChecks`, which reports at the
+  line where each part of the step is written.
 
 Only parts without schema problems are checked, so one mistake is reported once.
 
-Besides problems, :func:`at_least_once_calls` lists warnings that do not stop a recipe: each
-``call`` step whose action is made at least once (it declares neither a lookup nor that it is
-repeatable, connectors/base.py), so a call cut short by a crash is made again.
+Besides problems, :func:`recipe_warnings` lists warnings that do not stop a recipe, from the
+kinds that have a ``warn`` (call: an action made at least once, hub/connector.py, so a call
+cut short by a crash is made again).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,12 +35,13 @@ from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
 from jmespath.exceptions import IncompleteExpressionError, LexerError, ParseError
 
-from hub.connector import Connector, Delivery, delivery_of
+from hub.connector import Connector
 from hub.errors import Issue
 from hub.pipeline.functions import function_names
+from hub.pipeline.registry import StepRegistry
+from hub.pipeline.step import StepKind
 from hub.pipeline.templates import make_environment
 from hub.recipe.model import parse_poll_start
-from hub.store.queries import queryable_columns
 from hub.yamldoc import Document, join_path
 
 #: Names every expression may start from besides earlier steps.
@@ -57,10 +58,10 @@ _RELATIVE_CHILDREN = {
 }
 
 
-def check_recipe(doc: Document, text: str, *, connections: Mapping[str, Connector],
-                 entities: Collection[str], schema_problems: Collection[Issue]) -> list[Issue]:
+def check_recipe(doc: Document, text: str, *, connections: Mapping[str, Connector], entities: Collection[str],
+                 steps: StepRegistry, schema_problems: Collection[Issue]) -> list[Issue]:
     """Every semantic problem of the recipe in ``doc`` (``text`` is its source)."""
-    checker = _Checker(doc, text, connections, entities, {i.path for i in schema_problems})
+    checker = _Checker(doc, text, connections, entities, steps, {i.path for i in schema_problems})
     data = doc.data if isinstance(doc.data, dict) else {}
     checker.trigger(data.get("trigger"))
     top = checker.steps(data.get("steps"), ("steps",), BUILTIN_NAMES)
@@ -70,68 +71,44 @@ def check_recipe(doc: Document, text: str, *, connections: Mapping[str, Connecto
     return checker.issues
 
 
-def at_least_once_calls(doc: Document, connections: Mapping[str, Connector]) -> list[Issue]:
-    """A warning for each ``call`` step (not read_only) of a valid recipe whose action is made at
-    least once: when the hub stops between the call and recording its answer, the next attempt
-    calls again."""
+def recipe_warnings(doc: Document, connections: Mapping[str, Connector], steps: StepRegistry) -> list[Issue]:
+    """The warnings of a valid recipe: what each step's kind warns about (``StepKind.warn``)."""
+    checker = _Checker(doc, "", connections, (), steps, set())  # warnings point at values, not into them
     data = doc.data if isinstance(doc.data, dict) else {}
-    warnings = []
-    for path, spec in _call_specs(data):
-        name, action = spec.get("connection"), spec.get("action")
-        found = connections[name].actions().get(action) if name in connections else None
-        if spec.get("read_only") or found is None or delivery_of(found) is not Delivery.AT_LEAST_ONCE:
-            continue
-        line, col = doc.locate((*path, "action"))
-        warnings.append(Issue(file=doc.file, line=line, col=col, path=join_path((*path, "action")), message=(
-            f"warning: {name}.{action} is made at least once: when the hub stops between the call and "
-            f"recording its answer, the next attempt calls again, which makes a second effect unless {name} "
-            f"recognises the call's idempotency key (an action with a lookup is made exactly once)")))
-    return warnings
+    for path, kind, _step in _walk(data, steps):
+        if kind.warn is not None:
+            kind.warn(checker.value((*path, kind.name)), _StepChecks(checker, (*path, kind.name), ()))
+    return checker.issues
 
 
-def _call_specs(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(path of the ``call`` mapping, the mapping) of every call step, nested ones included."""
-    def walk(steps: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+def _walk(data: dict[str, Any], registry: StepRegistry) -> Iterator[tuple[Path, StepKind, dict[str, Any]]]:
+    """(path, kind, step) of every step of ``data``, nested ones included, in reading order."""
+    def walk(steps: Any, path: Path) -> Iterator[tuple[Path, StepKind, dict[str, Any]]]:
         for index, step in enumerate(steps if isinstance(steps, list) else []):
-            if isinstance(step, dict) and isinstance(step.get("call"), dict):
-                yield (*path, index, "call"), step["call"]
-            inner = step.get("for_each") if isinstance(step, dict) else None
-            if isinstance(inner, dict):
-                yield from walk(inner.get("steps"), (*path, index, "for_each", "steps"))
+            kind = registry.kind_of(step) if isinstance(step, dict) else None
+            if kind is None:
+                continue
+            yield (*path, index), kind, step
+            body = step[kind.name]
+            for key in kind.nested if isinstance(body, dict) else ():
+                yield from walk(body.get(key), (*path, index, kind.name, key))
 
     for key in ("steps", "on_failure", "on_hold"):
         yield from walk(data.get(key), (key,))
-
-
-def _kinds(steps: Any) -> Iterator[str]:
-    for step in steps if isinstance(steps, list) else []:
-        if isinstance(step, dict):
-            yield from step
-            inner = step.get("for_each")
-            if isinstance(inner, dict):
-                yield from _kinds(inner.get("steps"))
-
-
-def _all_ids(steps: Any) -> Iterator[str]:
-    for step in steps if isinstance(steps, list) else []:
-        if isinstance(step, dict) and isinstance(step.get("id"), str):
-            yield step["id"]
-        inner = step.get("for_each") if isinstance(step, dict) else None
-        if isinstance(inner, dict):
-            yield from _all_ids(inner.get("steps"))
 
 
 class _Checker:
     """Walks the recipe data, collecting issues; only reads ``doc`` and the connections."""
 
     def __init__(self, doc: Document, text: str, connections: Mapping[str, Connector],
-                 entities: Collection[str], bad_paths: set[str]):
+                 entities: Collection[str], registry: StepRegistry, bad_paths: set[str]):
         self.doc, self.text, self.connections, self.entities = doc, text, connections, entities
-        self.bad_paths = bad_paths
+        self.registry, self.bad_paths = registry, bad_paths
         self.issues: list[Issue] = []
         self.first_line: dict[str, int] = {}
         data = doc.data if isinstance(doc.data, dict) else {}
-        self.all_ids = set(_all_ids(data.get("steps")))
+        self.all_ids = {step["id"] for path, _, step in _walk(data, registry)
+                        if path[0] == "steps" and isinstance(step.get("id"), str)}
         self.functions = function_names()
         self.jinja = make_environment()  # with the filters notify texts are rendered with
 
@@ -177,18 +154,21 @@ class _Checker:
 
     # --- connections, entities, trigger ---------------------------------------------------
 
-    def connection(self, path: Path) -> Connector | None:
-        name = self.value(path)
+    def connection(self, path: Path, name: str | None = None) -> Connector | None:
+        """The connection named at ``path`` (or ``name``, reported at ``path``), if configured."""
+        name = self.value(path) if name is None else name
         if name in self.connections:
             return self.connections[name]
         known = ", ".join(sorted(self.connections)) or "none are configured"
         self.report(path, f"unknown connection {name!r} (known: {known})")
         return None
 
-    def entity(self, path: Path) -> None:
+    def entity(self, path: Path) -> bool:
         name = self.value(path)
-        if name not in self.entities:
-            self.report(path, f"unknown entity {name!r} (known: {', '.join(sorted(self.entities))})")
+        if name in self.entities:
+            return True
+        self.report(path, f"unknown entity {name!r} (known: {', '.join(sorted(self.entities))})")
+        return False
 
     def trigger(self, trigger: Any) -> None:
         if not isinstance(trigger, dict) or len(trigger) != 1 or not self.ok(("trigger",)):
@@ -258,115 +238,19 @@ class _Checker:
     def step(self, step: dict[str, Any], path: Path, visible: tuple[str, ...]) -> None:
         if "when" in step:
             self.expression((*path, "when"), visible)
-        for kind in ("map", "validate", "filter", "upsert", "lookup", "query", "call", "notify",
-                     "for_each", "credit_check", "reconcile"):
-            if kind in step:
-                getattr(self, f"step_{kind}")((*path, kind), step[kind], visible)
-
-    def step_map(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        if isinstance(spec, str):
-            self.expression(path, None)  # the expression reads its input (event), not names
-            return
-        if "expr" in spec:
-            self.expression((*path, "expr"), None)
-        if "using" in spec:
-            self.mapping((*path, "using"), spec["using"])
-        self.optional_expression(spec, path, "from", visible)
-        if "into" in spec:
-            self.entity((*path, "into"))
-
-    def mapping(self, path: Path, using: str) -> None:
-        name, _, mapping = using.partition(".")
-        conn = self.connections.get(name)
-        if conn is None:
-            known = ", ".join(sorted(self.connections)) or "none are configured"
-            self.report(path, f"unknown connection {name!r} (known: {known})")
-        elif mapping not in conn.mappings():
-            known = ", ".join(sorted(conn.mappings())) or "it has none"
-            self.report(path, f"unknown mapping {mapping!r} on connection {name!r} (known: {known})")
-
-    def step_lookup(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.entity((*path, "entity"))
-        self.optional_expression(spec, path, "match", visible)
-        if "ref" in spec:
-            self.connection((*path, "ref", "connection"))
-            self.expression((*path, "ref", "id"), visible)
-
-    def step_query(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.entity((*path, "entity"))
-        entity = spec["entity"]
-        if entity in self.entities:
-            columns = queryable_columns(entity)
-            for column in spec.get("where", {}):
-                if column not in columns:
-                    self.report((*path, "where", column),
-                                f"{entity} has no column {column!r} (columns: {', '.join(columns)})")
-        if spec.get("overdue") and entity != "invoice":
-            self.report((*path, "overdue"), "overdue applies to invoices only")
-
-    def step_validate(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.entity((*path, "schema"))
-        self.expression((*path, "from"), visible)
-
-    def step_filter(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.expression(path, visible)
-
-    def step_upsert(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.entity((*path, "entity"))
-        self.expression((*path, "from"), visible)
-        if "ref" in spec:
-            self.connection((*path, "ref", "connection"))
-            self.expression((*path, "ref", "id"), visible)
-
-    def step_call(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        conn = self.connection((*path, "connection"))
-        if conn is not None and spec["action"] not in conn.actions():
-            known = ", ".join(sorted(conn.actions())) or "it has none"
-            self.report((*path, "action"), f"unknown action {spec['action']!r} on connection {conn.name!r} (known: {known})")
-        self.optional_expression(spec, path, "with", visible)
-        self.optional_expression(spec, path, "key", visible)
-        if spec.get("read_only") and "key" in spec:
-            self.report((*path, "key"), "a read_only call is made by every attempt, never once per key: remove key")
-
-    def step_notify(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        conn = self.connection((*path, "connection"))
-        if conn is not None and "notify" not in conn.actions():
-            self.report((*path, "connection"), f"connection {conn.name!r} cannot send notices (it has no notify action)")
-        self.template((*path, "text"), visible)
-        self.optional_expression(spec, path, "key", visible)
-
-    def step_for_each(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.expression((*path, "in"), visible)
-        name = spec.get("as", "item")
-        if name in (*BUILTIN_NAMES, *self.all_ids):
-            self.report((*path, "as"), f"{name!r} is already a name in this recipe: choose another item name")
-        self.steps(spec["steps"], (*path, "steps"), (*visible, name))
-
-    def step_credit_check(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.expression((*path, "order"), visible)
-        policy = spec.get("policy", {})
-        self.optional_expression(policy, (*path, "policy"), "prepaid", visible)
-        share = policy.get("max_overdue_share")
-        if isinstance(share, str) and float(share.rstrip("%")) > 100:
-            self.report((*path, "policy", "max_overdue_share"), f"{share} is more than 100%: a share is at most 100%")
-
-    def step_reconcile(self, path: Path, spec: Any, visible: tuple[str, ...]) -> None:
-        self.expression((*path, "left"), visible)
-        self.expression((*path, "right"), visible)
-        self.expression((*path, "key"), None)  # read from each record, not from the run's names
-        for index in range(len(spec.get("compare", []))):
-            self.expression((*path, "compare", index), None)
+        kind = self.registry.kind_of(step)
+        if kind is not None:
+            kind.check(step[kind.name], _StepChecks(self, (*path, kind.name), visible))
 
     def on_hold(self, data: dict[str, Any]) -> None:
-        if data.get("on_hold") and self.ok(("on_hold",)) and "credit_check" not in set(_kinds(data.get("steps"))):
+        if not data.get("on_hold") or not self.ok(("on_hold",)):
+            return
+        holding = [kind.name for kind in self.registry if kind.holds]
+        if not any(kind.holds for path, kind, _ in _walk(data, self.registry) if path[0] == "steps"):
             self.report(("on_hold",), "on_hold handlers never run: no step of this recipe can hold a run "
-                                      "(add a credit_check step)")
+                                      f"(add a {' or '.join(holding)} step)")
 
     # --- expressions and templates --------------------------------------------------------
-
-    def optional_expression(self, spec: Any, path: Path, key: str, visible: tuple[str, ...]) -> None:
-        if key in spec:
-            self.expression((*path, key), visible)
 
     def expression(self, path: Path, visible: tuple[str, ...] | None) -> None:
         """Parse the JMESPath at ``path``; check its functions and, if ``visible``, its names."""
@@ -405,6 +289,46 @@ class _Checker:
         if name in self.all_ids:
             return f"step {name!r} is not available here: only steps before this one can be used"
         return f"unknown name {name!r} (known here: {', '.join(visible)})"
+
+
+class _StepChecks:
+    """What a kind's ``check`` gets for one step (hub.pipeline.step.Checks): the step's body, and
+    the checker's checks with paths relative to the body, so each problem is reported where
+    that part of the step is written."""
+
+    def __init__(self, checker: _Checker, path: Path, visible: tuple[str, ...]):
+        self._checker, self._path, self._visible = checker, path, visible
+        self.connections, self.entities = checker.connections, checker.entities
+        self.names_in_use = (*BUILTIN_NAMES, *sorted(checker.all_ids))
+        self.recipe_file = checker.doc.file
+
+    @property
+    def body(self) -> Any:
+        return self._checker.value(self._path)
+
+    def value(self, *keys: str | int) -> Any:
+        return self._checker.value((*self._path, *keys))
+
+    def report(self, keys: Path, message: str) -> None:
+        self._checker.report((*self._path, *keys), message)
+
+    def expression(self, *keys: str | int, names: bool = True) -> None:
+        self._checker.expression((*self._path, *keys), self._visible if names else None)
+
+    def template(self, *keys: str | int) -> None:
+        self._checker.template((*self._path, *keys), self._visible)
+
+    def connection(self, *keys: str | int, name: str | None = None) -> Connector | None:
+        return self._checker.connection((*self._path, *keys), name)
+
+    def entity(self, *keys: str | int) -> bool:
+        return self._checker.entity((*self._path, *keys))
+
+    def steps(self, *keys: str | int, names: tuple[str, ...] = ()) -> None:
+        self._checker.steps(self.value(*keys), (*self._path, *keys), (*self._visible, *names))
+
+    def add(self, issues: Iterable[Issue]) -> None:
+        self._checker.issues.extend(issues)
 
 
 def _parse_message(exc: ParseError | LexerError) -> str:

@@ -21,7 +21,8 @@ from typing import Any
 from hub.connector import RenderedText
 from hub.errors import FatalError
 from hub.pipeline.context import RunContext
-from hub.pipeline.steps import NotifyStep, Step
+from hub.pipeline.step import Step
+from hub.pipeline.steps.notify import NotifyStep
 
 log = logging.getLogger("o2c_hub.runs")
 
@@ -38,11 +39,10 @@ class GuardedNotify(Step):
     """An ``on_failure`` notify whose text, if it cannot be rendered, is the hub's own."""
 
     notify: NotifyStep
-    kind = "notify"
 
     @classmethod
     def of(cls, notify: NotifyStep) -> GuardedNotify:
-        return cls(id=notify.id, when=notify.when, location=notify.location, notify=notify)
+        return cls(id=notify.id, kind=notify.kind, when=notify.when, location=notify.location, notify=notify)
 
     def prepare(self, ctx: RunContext) -> Any:
         try:

@@ -31,7 +31,7 @@ from hub import jsonutil
 from hub.errors import Held, HubError, RecordingError, RetriableError
 from hub.pipeline.context import RunContext, StepRecord
 from hub.pipeline.runner import classify, run_steps
-from hub.pipeline.steps import Filtered
+from hub.pipeline.step import Filtered
 from hub.runs import alerts
 from hub.runs.ledger import EffectLedger
 from hub.runs.queue import Claimed

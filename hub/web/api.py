@@ -102,8 +102,7 @@ def recipe_view(recipe) -> dict:
     return {
         "recipe": recipe.slug, "description": recipe.description, "path": recipe.path,
         "hash": recipe.hash, "trigger": trigger_view(recipe.trigger),
-        "steps": [{"id": s.id, "kind": type(s).__name__.removesuffix("Step").lower()}
-                  for s in recipe.steps],
+        "steps": [{"id": s.id, "kind": s.kind} for s in recipe.steps],  # kind: the step's YAML key
     }
 
 

@@ -10,7 +10,8 @@ from connectors.odoo import OdooConnector
 from connectors.tryton import TrytonConnector
 from hub.cli import main
 from hub.connector import Connector, Delivery, Findable, Repeatable, delivery_of
-from hub.recipe.validate import at_least_once_calls
+from hub.pipeline.registry import StepRegistry
+from hub.recipe.validate import recipe_warnings
 from hub.yamldoc import load_document
 
 RECIPE = """\
@@ -51,7 +52,7 @@ class Erp(Connector):
 
 
 def test_each_call_made_at_least_once_is_warned_where_its_action_is_written():
-    warnings = at_least_once_calls(load_document(RECIPE, "orders.yaml"), {"erp": Erp("erp", {})})
+    warnings = recipe_warnings(load_document(RECIPE, "orders.yaml"), {"erp": Erp("erp", {})}, StepRegistry.builtin())
     assert [(w.line, w.col, w.path) for w in warnings] == [
         (6, 37, "steps/0/call/action"),
         (18, 43, "steps/4/for_each/steps/0/call/action"),

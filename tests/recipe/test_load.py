@@ -12,7 +12,9 @@ from jsonschema import Draft202012Validator
 
 from hub import SCHEMAS
 from hub.errors import ConfigError
+from hub.pipeline.templates import render
 from hub.recipe import model
+from hub.recipe.build import build_recipe
 from hub.recipe.load import known_entities, load_recipe, parse_recipe, validate_paths
 from tests.recipe.conftest import ENTITIES
 
@@ -63,32 +65,36 @@ def test_full_recipe_builds_the_model(connections):
     assert recipe.slug == "storefront-order-import"
     assert recipe.trigger == model.WebhookTrigger(
         connection="shop", topics=("orders/create",), mark=model.Mark(file="recipes/orders.yaml", line=4, col=12))
-    assert [type(s).__name__ for s in recipe.steps] == [
-        "MapStep", "ValidateStep", "FilterStep", "UpsertStep", "CallStep", "NotifyStep", "ForEachStep"]
+    assert [s.kind for s in recipe.steps] == ["map", "validate", "filter", "upsert", "call", "notify", "for_each"]
     order = recipe.steps[0]
     assert order.when.text == "event.test == `false`"
-    assert (order.into, order.source.text) == ("sales_order", "event")
-    assert order.expr.mark == model.Mark(file="recipes/orders.yaml", line=10, col=17)  # the opening quote
+    assert order.when.mark == model.Mark(file="recipes/orders.yaml", line=9, col=11)  # the opening quote
+    assert order.mark == model.Mark(file="recipes/orders.yaml", line=8, col=5)
+    assert order.body["into"] == "sales_order" and "from" not in order.body
     assert recipe.tables["country_codes"]["Germany"] == "DE"
     assert recipe.retry == model.RetryPolicy(
         max_attempts=8, backoff="fixed", initial=timedelta(milliseconds=500), max_delay=timedelta(days=2), jitter=False)
 
 
-def test_steps_keep_their_details(connections):
-    recipe = parse(FULL, connections)
-    saved, call, told, lines = recipe.steps[3:]
-    assert (saved.entity, saved.ref_connection, saved.ref_id.text) == ("sales_order", "shop", "event.id")
-    assert (call.with_.text, call.key.text, dict(call.options)) == ("order", "order.number", {"dry": True})
-    assert (told.text.text, told.channel, told.key) == ("Order {{ order.number }} booked", "#ops", None)
-    assert (lines.items.text, lines.as_) == ("event.line_items[?quantity > `0`]", "line")
-    assert [s.id for s in lines.steps] == ["line_total", "line_told"]
-    assert lines.steps[0].source.text == "line"
+def test_steps_are_built_with_their_details(connections):
+    built = build_recipe(parse(FULL, connections), connections)
+    order, _, _, saved, call, told, lines = built.steps
+    assert (order.kind, order.into, order.source.source, order.location) == (
+        "map", "sales_order", "event", "recipes/orders.yaml:8:5")
+    assert (saved.entity, saved.ref_connection, saved.ref_id.source) == ("sales_order", "shop", "event.id")
+    assert (call.payload.source, call.key.source, dict(call.options)) == ("order", "order.number", {"dry": True})
+    assert call.action is connections["erp"].actions()["create_order"]
+    assert (told.connection, told.channel, told.key) == ("slack", "#ops", None)
+    assert render(told.template, {"order": {"number": "1001"}}) == "Order 1001 booked"
+    assert (lines.items.source, lines.as_) == ("event.line_items[?quantity > `0`]", "line")
+    assert [(s.id, s.kind) for s in lines.steps] == [("line_total", "map"), ("line_told", "notify")]
+    assert lines.steps[0].source.source == "line"
 
 
 def test_on_failure_ids_default_to_their_position(connections):
     recipe = parse(FULL, connections)
     assert [s.id for s in recipe.on_failure] == ["on_failure_1", "ticket"]
-    assert isinstance(recipe.on_failure[1], model.CallStep)
+    assert [s.kind for s in recipe.on_failure] == ["notify", "call"]
 
 
 def test_model_is_frozen_and_hashed(connections):
@@ -111,7 +117,8 @@ steps:
 """, connections)
     assert recipe.trigger.every == timedelta(minutes=5) and recipe.trigger.overlap == timedelta(minutes=2)
     assert recipe.retry == model.RetryPolicy()
-    assert recipe.steps[0].source.text == "event" and recipe.steps[0].into is None
+    account = build_recipe(recipe, connections).steps[0]
+    assert account.source.source == "event" and account.into is None
     assert recipe.description == "" and recipe.on_failure == () and dict(recipe.tables) == {}
 
 
@@ -163,7 +170,7 @@ retry: {backoff: linear}
         parse(text, connections)
     assert [str(i) for i in caught.value.issues] == [
         "recipes/orders.yaml:3:25: trigger/webhook/connection: unknown connection 'nowhere' (known: crm, erp, shop, slack)",
-        "recipes/orders.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each, credit_check, reconcile)",
+        "recipes/orders.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each, credit_check, reconcile, cash_apply, dunning)",
         "recipes/orders.yaml:8:37: steps/1/call/action: unknown action 'fly' on connection 'erp' (known: cancel_order, create_order)",
         "recipes/orders.yaml:9:9: steps/2/id: duplicate step id 'b' (first defined on line 7)",
         "recipes/orders.yaml:10:14: steps/2/filter: unknown name 'zzz' (known here: event, trigger, run, tables, a, b)",
@@ -235,7 +242,7 @@ def test_schema_examples_are_valid_recipes_fragments():
 ], ids=["pipe", "expref", "multiselect", "filter-pipe", "pipe-relative", "list", "tables", "logic"])
 def test_relative_identifiers_are_not_step_references(expression, connections):
     text = f"recipe: r\ntrigger: {{manual: {{}}}}\nsteps:\n  - {{id: order, map: name}}\n  - id: x\n    filter: {json.dumps(expression)}\n"
-    assert parse(text, connections).steps[1].condition.text == expression
+    assert parse(text, connections).steps[1].body == expression
 
 
 def test_notify_texts_may_use_the_money_filter(connections):

@@ -19,7 +19,7 @@ from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
 from hub import jsonutil
 from hub.errors import FatalError, RetriableError
-from hub.pipeline import steps
+from hub.pipeline.steps import upsert as upsert_kind
 from hub.pipeline.runner import classify
 from hub.store.base import database_detail
 from hub.runs.executor import execute
@@ -99,7 +99,7 @@ def hub_storing_twice(make_hub, slack, database, monkeypatch):
         row = {"system": "crm", "entity": entity, "external_id": record["email"], "canonical_id": 1}
         session.execute(insert(ExternalRef), [row, row])
 
-    monkeypatch.setattr(steps, "upsert", store_twice)
+    monkeypatch.setattr(upsert_kind, "upsert", store_twice)
 
     def make(retry: str):
         slack_connection = {"connector": "slack", "token": SLACK_TOKEN, "channel": "#ar-alerts",

@@ -1,7 +1,8 @@
 """``o2c-hub cashapp``: match received money to open invoices, and decide proposals; and
 ``o2c-hub bank lines``: the stored bank lines with their statement and state.
 
-    o2c-hub cashapp run                       decide every payment / bank credit not yet decided
+    o2c-hub cashapp run [--recipe SLUG]       run the cash-application recipe now: decide every
+                                              payment / bank credit not yet decided
     o2c-hub cashapp proposals [--status ...] [--json]
                                               proposals with their candidate sets and amounts
     o2c-hub cashapp accept ID [--candidate N --reason TEXT]
@@ -28,6 +29,7 @@ from hub.o2c.cashapp.banklines import BankLineFilter, bank_lines
 from hub.o2c.cashapp.service import CashApplication
 from hub.o2c.cashapp.unapplied import report as cash_report
 from hub.o2c.cashapp.views import accept_audit_line, customer_names, outcome_view, proposal_view
+from hub.runs.manual import only_recipe, run_now, steps_of
 from hub.store.o2c_cash import MatchProposal
 from hub.store.platform import AuditEntry
 
@@ -40,14 +42,22 @@ def cashapp() -> None:
 
 
 @cashapp.command("run")
+@click.option("--recipe", help="Which recipe to run, when several have a cash_apply step.")
 @click.pass_context
-def run(ctx: click.Context) -> None:
-    """Match every payment and bank credit that has no decision yet."""
-    with hub_from(ctx).sessions.begin() as session:
-        outcomes = CashApplication(session).run()
-        for outcome in outcomes:
-            click.echo(f"{outcome.status:13} {outcome.reference}  {', '.join(outcome.invoices) or '-'}")
-    click.echo(f"{len(outcomes)} decided")
+def run(ctx: click.Context, recipe: str | None) -> None:
+    """Run the cash-application recipe now (a run like its scheduled ones): match every payment
+    and bank credit that has no decision yet."""
+    hub = hub_from(ctx)
+    found = [built for built, _ in steps_of(hub, "cash_apply") if recipe in (None, built.slug)]
+    built = only_recipe(found, (f"the name {recipe!r} and " if recipe else "") + "a cash_apply step",
+                        "add recipes/cash-application.yaml (o2c-hub init writes it) to the config's recipes")
+    ran = run_now(hub, built, {}, kind="cash_apply")
+    for decided in ran.outputs:
+        for outcome in decided["outcomes"]:
+            click.echo(f"{outcome['status']:13} {outcome['payment']}  {', '.join(outcome['invoices']) or '-'}")
+        click.echo(f"{decided['decided']} decided")
+    click.echo(ran.summary)
+    ctx.exit(ran.exit_code)
 
 
 @cashapp.command("proposals")

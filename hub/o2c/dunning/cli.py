@@ -1,6 +1,7 @@
 """``o2c-hub dunning``: run a policy, and record disputes and promises to pay.
 
-    o2c-hub dunning run --policies hub/starter/dunning.yaml --policy standard [--as-of DATE]
+    o2c-hub dunning run [--policy standard] [--policies dunning.yaml] [--as-of DATE]
+                                  run the recipe with that dunning step now (a run like its scheduled ones)
     o2c-hub dunning dispute INV-2026-0042 --reason "goods damaged"   (--resolved to close)
     o2c-hub dunning promise INV-2026-0042 --until 2026-12-15         (--withdraw to drop)
 
@@ -9,6 +10,7 @@ Disputes and promises are audit lines, worded as the console's collections page 
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import click
@@ -19,7 +21,7 @@ from hub.cli_common import command_line_actor, fail, hub_from, reason_text
 from hub.errors import HubError
 from hub.o2c.dunning import state
 from hub.o2c.dunning.policy import load_policies
-from hub.o2c.dunning.runner import run_dunning
+from hub.runs.manual import only_recipe, run_now, steps_of
 from hub.store.o2c import Invoice
 from hub.store.platform import AuditEntry
 
@@ -30,27 +32,43 @@ def dunning() -> None:
 
 
 @dunning.command("run")
-@click.option("--policies", "path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The dunning: YAML file.")
-@click.option("--policy", "name", required=True, help="Which policy of the file to run.")
+@click.option("--policies", "path", type=click.Path(exists=True, dir_okay=False),
+              help="Only the recipe running a policy of this dunning: YAML file.")
+@click.option("--policy", "name", help="Only the recipe running this policy.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Run as on this date (default today).")
 @click.pass_context
-def run(ctx: click.Context, path: str, name: str, as_of) -> None:
-    """Send the notices the policy prescribes today; never the same level twice."""
+def run(ctx: click.Context, path: str | None, name: str | None, as_of) -> None:
+    """Run the dunning recipe now (a run like its scheduled ones): send the notices its policy
+    prescribes; never the same level twice."""
     hub = hub_from(ctx)
+    if path and name:
+        try:
+            if name not in load_policies(path):
+                fail(f"{path} has no policy {name!r}")
+        except HubError as exc:
+            fail(str(exc))
+    found = [(built, step) for built, step in steps_of(hub, "dunning")
+             if name in (None, step.policy.name) and (path is None or _same_file(step.policies, path))]
+    wanted = "a dunning step" + (f" running policy {name!r}" if name else "") + (f" of {path}" if path else "")
+    built = only_recipe([built for built, _ in found], wanted, "add one like recipes/weekday-dunning.yaml "
+                        "(o2c-hub init writes it) to the config's recipes")
+    if as_of and all(step.as_of is None for b, step in found if b is built):
+        fail(f"recipe {built.slug} takes no date from its event: give its dunning step as_of: event.as_of")
+    ran = run_now(hub, built, {"as_of": as_of.date().isoformat()} if as_of else {}, kind="dunning")
+    for output in ran.outputs:
+        for notice in output["notices"]:
+            how = "already sent" if notice["reused"] else f"sent by {notice['connection']}"
+            click.echo(f"{notice['customer']}: {notice['level']} for {len(notice['invoices'])} invoice(s), {how}")
+        click.echo(f"{output['count']} notice(s) on {output['as_of']} under policy {output['policy']}")
+    click.echo(ran.summary)
+    ctx.exit(ran.exit_code)
+
+
+def _same_file(one: str, other: str) -> bool:
     try:
-        policy = load_policies(path)[name]
-    except KeyError:
-        fail(f"{path} has no policy {name!r}")
-    except HubError as exc:
-        fail(str(exc))
-    when = as_of.date() if as_of else date.today()
-    sent = run_dunning(hub.sessions, hub.connections, policy, when)
-    for result in sent:
-        n = result.notice
-        how = "already sent" if result.reused else f"sent by {result.connection}"
-        click.echo(f"{n.customer}: {n.level.name} for {len(n.invoices)} invoice(s), {how}")
-    click.echo(f"{len(sent)} notice(s) on {when.isoformat()} under policy {name}")
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 @dunning.command("dispute")

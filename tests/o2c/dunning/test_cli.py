@@ -24,16 +24,27 @@ dunning:
       - {name: late, days: 1, channel: slack, text: "{customer} has late invoices:"}
 """
 
+RECIPE = """\
+recipe: late-dunning
+trigger: {schedule: {cron: "0 8 * * 1-5"}}
+steps:
+  - id: notices
+    dunning: {policies: ../policy.yaml, policy: late, as_of: event.as_of}
+"""
+
 
 @pytest.fixture
 def setup(tmp_path):
     app = create_app(token="xoxb-t")
     with serve(app) as slack:
         config = tmp_path / "config.yaml"
-        config.write_text(yaml.safe_dump({"database": "sqlite:///hub.db", "recipes": [], "connections": {
+        config.write_text(yaml.safe_dump({"database": "sqlite:///hub.db", "recipes": ["recipes/*.yaml"],
+                                          "connections": {
             "slack": {"connector": "slack", "token": "xoxb-t", "channel": "#ar-alerts",
                       "base_url": slack.url + "/api/"}}}))
         (tmp_path / "policy.yaml").write_text(POLICY)
+        (tmp_path / "recipes").mkdir()
+        (tmp_path / "recipes" / "late-dunning.yaml").write_text(RECIPE)
         hub = Hub.from_config(config)
         hub.migrate()
         due = (date.today() - timedelta(days=5)).isoformat()
