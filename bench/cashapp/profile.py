@@ -15,8 +15,7 @@ import pstats
 import time
 
 from bench.cashapp.generate import generate
-from hub.o2c.cashapp.book import InvoiceBook, settle
-from hub.o2c.cashapp.customers import CustomerDirectory
+from hub.o2c.cashapp.book import settle
 from hub.o2c.cashapp.matcher import Matcher
 
 
@@ -30,7 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     data = generate(customers=args.customers, invoices=args.invoices, payments=args.payments, seed=args.seed)
     started = time.perf_counter()
-    matcher = Matcher(InvoiceBook(data.invoices), CustomerDirectory(data.names, data.known_ibans))
+    matcher = Matcher(data.book(), data.directory())
     print(f"index {time.perf_counter() - started:.1f} s   load average {os.getloadavg()[0]:.2f}")
     profiler = cProfile.Profile()
     started = time.perf_counter()

@@ -97,6 +97,13 @@ class CustomerDirectory:
                 cids.append(cid)
                 sorted_names.append(self._sorted[cid])
         self._by_part = dict(self._by_part)
+        # each customer's first word and the same with one letter left out: a name one letter
+        # apart in its first word ("Holber" / "Holbern Textiles") is found whatever the pool
+        self._by_first: dict[str, list[int]] = defaultdict(list)
+        for cid, key in self._keys.items():
+            for variant in _one_letter_less(key.split()[0]):
+                self._by_first[variant].append(cid)
+        self._by_first = dict(self._by_first)
         self._found: dict[tuple[str, int], list[tuple[int, float]]] = {}
         self._folded: dict[str, tuple[str, str]] = {}
         self._full_names: dict[str, str] = {}
@@ -147,8 +154,20 @@ class CustomerDirectory:
             for _name, score, at in process.extract(sorted_key, sorted_names, scorer=fuzz.ratio,
                                                     score_cutoff=NAME_CUTOFF, limit=None):
                 scores[cids[at]] = score
+        for cid in self._first_word_near(key):
+            if cid not in scores:
+                score = fuzz.ratio(sorted_key, self._sorted[cid])
+                if score >= NAME_CUTOFF:
+                    scores[cid] = score
         found = sorted((-score, cid) for cid, score in scores.items() if cid not in exact)
         return ([(cid, 100.0) for cid in exact] + [(cid, -score) for score, cid in found])[:limit]
+
+    def _first_word_near(self, key: str) -> set[int]:
+        """Customers whose first word is the name's, or one letter more, less or other."""
+        near: set[int] = set()
+        for variant in _one_letter_less(key.split()[0]):
+            near.update(self._by_first.get(variant, ()))
+        return near
 
     def _pool(self, key: str, budget: int) -> list[tuple[list[int], list[str]]]:
         """The rarest parts of ``key`` (customers and names), about ``budget`` customers in all."""
@@ -236,6 +255,13 @@ def _first_words(one: str, other: str) -> bool:
 
 def _sorted_words(key: str) -> str:
     return " ".join(sorted(key.split()))
+
+
+def _one_letter_less(word: str) -> set[str]:
+    """``word`` and every way of leaving one of its letters out (words of 4 letters or more)."""
+    if len(word) < 4:
+        return {word}
+    return {word, *(word[:k] + word[k + 1:] for k in range(len(word)))}
 
 
 def _parts(key: str) -> set[str]:

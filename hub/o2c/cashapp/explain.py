@@ -2,8 +2,8 @@
 
     references  every reference found in the remittance is answered by the set: each names an
                 invoice of the set (a reference to an invoice that is not open, or to one left
-                out, keeps the payment for a person); a set no reference names must be the only
-                one of its customer that fits the amount
+                out, keeps the payment for a person); the remittance names every invoice of the
+                set, or none and the set is the only one of a known payer that fits the amount
     payer       the set's invoices are one customer's, and the payer is that customer: named by
                 the source, a known IBAN (bank accounts or learned), a known payer name, or a
                 name that identifies it alone (hub.o2c.cashapp.customers); for a set the
@@ -50,10 +50,15 @@ class Mention:
 
 
 def unexplained(candidate: Candidate, *, mentions: Sequence[Mention], customers: CustomerDirectory,
-                book: InvoiceBook, policy: Policy) -> list[str]:
-    """What ``candidate`` leaves unexplained about the payment, in words (empty: nothing)."""
-    return [*_references(candidate, mentions, book), *_payer(candidate, customers, mentions),
-            *_amount(candidate, mentions, book, policy)]
+                book: InvoiceBook, policy: Policy, held: Sequence[str] = ()) -> list[str]:
+    """What ``candidate`` leaves unexplained about the payment, in words (empty: nothing), after
+    ``held`` (what already keeps it for a person). Whether the rest of an overpayment is what
+    other open items come to is searched last, and only when nothing else holds the payment."""
+    found = [*held, *_references(candidate, mentions, book), *_payer(candidate, customers, mentions),
+             *_amount(candidate, mentions, policy)]
+    if not found and candidate.fit == "over":
+        found = _surplus(candidate, book, policy)
+    return found
 
 
 def _references(candidate: Candidate, mentions: Sequence[Mention], book: InvoiceBook) -> list[str]:
@@ -67,9 +72,13 @@ def _references(candidate: Candidate, mentions: Sequence[Mention], book: Invoice
         else:
             numbers = ", ".join(sorted(book.by_id[i].number for i in mention.invoices if i in book.by_id))
             held.append(f"the remittance also names {numbers} ({mention.text!r}), which this set leaves out")
-    if not any(m.invoices & inside for m in mentions) and not candidate.unique:
+    named = {i for m in mentions for i in m.invoices & inside}
+    if not named and not candidate.unique:
         held.append("no reference names these invoices, and they are not the only open items "
                     "of a known payer that fit the amount")
+    elif named and len(named) < len(inside):
+        unnamed = ", ".join(i.number for i in candidate.invoices if i.id not in named)
+        held.append(f"the remittance does not name {unnamed} of this set; the amount alone adds it")
     return held
 
 
@@ -106,7 +115,7 @@ def _payer(candidate: Candidate, customers: CustomerDirectory, mentions: Sequenc
     return held
 
 
-def _amount(candidate: Candidate, mentions: Sequence[Mention], book: InvoiceBook, policy: Policy) -> list[str]:
+def _amount(candidate: Candidate, mentions: Sequence[Mention], policy: Policy) -> list[str]:
     fit = candidate.fit
     if fit in ("exact", "discount", "short"):
         return []
@@ -125,11 +134,16 @@ def _amount(candidate: Candidate, mentions: Sequence[Mention], book: InvoiceBook
     if any(i.id not in named for i in candidate.invoices):
         held.append(f"the payment is {surplus} {currency} more than the open amount, and not every "
                     "invoice of the set is referenced")
-    twins = _surplus_items(candidate.invoices, surplus, book, policy)
-    if twins:
-        held.append(f"the {surplus} {currency} paid over is what {', '.join(twins)} still "
-                    "open comes to")
     return held
+
+
+def _surplus(candidate: Candidate, book: InvoiceBook, policy: Policy) -> list[str]:
+    remittance = candidate.scoring.remittance
+    surplus = remittance.amount - sum((i.open for i in candidate.invoices), Decimal(0))
+    twins = _surplus_items(candidate.invoices, surplus, book, policy)
+    if not twins:
+        return []
+    return [f"the {surplus} {remittance.currency} paid over is what {', '.join(twins)} still open comes to"]
 
 
 def _credit_limit(policy: Policy, currency: str) -> str:

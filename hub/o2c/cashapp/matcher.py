@@ -33,7 +33,7 @@ from hub.o2c.cashapp.subsets import subsets_summing_to
 
 __all__ = ["Candidate", "Decision", "Matcher", "Mention", "Policy"]
 _FITTING = ("exact", "discount", "short")
-_RANK = ("bare", "keyword", "number", "stripe", "rf", "payment_reference")
+_RANK = {kind: rank for rank, kind in enumerate(("bare", "keyword", "number", "stripe", "rf", "payment_reference"))}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,15 +142,15 @@ class Matcher:
         """What the remittance says: the open invoices it names (with whether each fits the
         amount), every reference found, and the customers it points at."""
         hits, mentions = self.references(remittance)
-        hits = self._with_fit(remittance, hits)
         evidence = self.customers.identify(remittance, {self.book.by_id[i].customer_id for i in hits} - {None})
         return hits, mentions, evidence
 
     # --- references -----------------------------------------------------------------------------
 
     def references(self, remittance: Remittance) -> tuple[dict[int, Hit], list[Mention]]:
-        """Open invoices (in the remittance's currency) the texts name, by invoice id; and every
-        reference found (each once), with the open invoices it names (none: no open invoice)."""
+        """Open invoices (in the remittance's currency) the texts name, by invoice id, each with
+        whether it fits the amount; and every reference found (each once), with the open invoices
+        it names (none: no open invoice)."""
         found: dict[str, tuple[str, str, list[OpenInvoice]]] = {}  # key → kind, as written, invoices
         for text in remittance.texts:
             for compact, written in self.book.structured.find(text):
@@ -167,7 +167,9 @@ class Matcher:
         return self._hits(remittance, found)
 
     def _hits(self, remittance: Remittance, found: dict) -> tuple[dict[int, Hit], list[Mention]]:
-        hits: dict[int, Hit] = {}
+        """Each open invoice named, with its strongest mention, whether it fits the amount and
+        every mention naming it; and the mentions."""
+        named_by: dict[int, list] = {}  # invoice id → [invoice, kind, as written, mentions]
         mentions: list[Mention] = []
         for kind, written, invoices in found.values():
             named = [i for i in invoices if i.currency == remittance.currency]
@@ -176,19 +178,18 @@ class Matcher:
             at = len(mentions)
             mentions.append(Mention(kind=kind, text=written, invoices=frozenset(i.id for i in named)))
             for invoice in named:
-                known = hits.get(invoice.id)
-                better = known is None or _RANK.index(kind) > _RANK.index(known.kind)
-                hits[invoice.id] = Hit(kind=kind if better else known.kind, text=written if better else known.text,
-                                       number=invoice.number, customer_id=invoice.customer_id,
-                                       mentions=(*known.mentions, at) if known else (at,))
-        return hits, mentions
-
-    def _with_fit(self, remittance: Remittance, hits: dict[int, Hit]) -> dict[int, Hit]:
+                known = named_by.get(invoice.id)
+                if known is None:
+                    named_by[invoice.id] = [invoice, kind, written, [at]]
+                    continue
+                if _RANK[kind] > _RANK[known[1]]:
+                    known[1], known[2] = kind, written
+                known[3].append(at)
         target = minor_units(remittance.amount, remittance.currency)
-        # the constructor, not dataclasses.replace: this runs for every reference of every payment
-        return {iid: Hit(kind=hit.kind, text=hit.text, number=hit.number, customer_id=hit.customer_id,
-                         fits=self._single_fits(self.book.by_id[iid], remittance, target), mentions=hit.mentions)
-                for iid, hit in hits.items()}
+        hits = {iid: Hit(kind=kind, text=written, number=invoice.number, customer_id=invoice.customer_id,
+                         fits=self._single_fits(invoice, remittance, target), mentions=tuple(at))
+                for iid, (invoice, kind, written, at) in named_by.items()}
+        return hits, mentions
 
     def _keyed(self, payload: str) -> list[OpenInvoice]:
         keys = [key for key, _ in self.book.formats.keys_in(payload)] or [number_key(payload)]
@@ -204,21 +205,25 @@ class Matcher:
         for invoices in [*((i,) for i in named), named]:
             _add(sets, invoices)
         searched: set[int] = set()
+        target = minor_units(remittance.amount, remittance.currency)
+        # a named invoice that fits, or the named invoices together taking the money exactly, need
+        # no search for other combinations
+        taken = any(h.fits for h in hits.values()) or len(named) > 1 and sum(i.cents for i in named) == target
         for customer_id in _strongest(evidence, self.policy.customers):
-            found, complete = self._customer_sets(remittance, evidence[customer_id], hits)
+            found, complete = self._customer_sets(remittance, evidence[customer_id], taken)
             for invoices in found:
                 _add(sets, invoices)
             if complete:
                 searched.add(customer_id)
-        target = minor_units(remittance.amount, remittance.currency)
         for invoice in islice(self.book.same_amount(remittance.currency, target).values(), 10):
             _add(sets, (invoice,))
         return list(sets.values()), searched
 
     def _customer_sets(self, remittance: Remittance, found_by: Evidence,
-                       hits: dict[int, Hit]) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
-        """The customer's items that fit the amount (combinations too unless one fits exactly),
-        its oldest open item (a partial payment), and whether every open item was searched."""
+                       taken: bool) -> tuple[list[tuple[OpenInvoice, ...]], bool]:
+        """The customer's items that fit the amount (combinations too unless one fits exactly, or
+        the named invoices take the money: ``taken``), its oldest open item (a partial payment),
+        and whether every open item was searched."""
         identified = found_by.payer_known
         mine = self.book.by_customer.get(found_by.customer_id, [])
         if self.book.currencies != {remittance.currency}:
@@ -235,10 +240,10 @@ class Matcher:
         singles = [i for i in near if self._single_fits(i, remittance, target)]
         complete = len(mine) <= self.policy.single_candidates
         found = [(i,) for i in singles]
-        if not identified or any(h.fits and self.book.by_id[i].cents == target for i, h in hits.items()):
-            # combinations only for a payer we know, and only when no named invoice takes the money
+        if not identified or taken:  # combinations only for a payer we know
             return found + [(mine[0],)], False
-        if not any(i.cents == target or i.discounted(remittance.on) == remittance.amount for i in singles):
+        grace = self.policy.tolerance.discount_grace_days
+        if not any(i.cents == target or i.discounted(on, grace) == remittance.amount for i in singles):
             combos, all_found = self._subset_sums(remittance, mine[:self.policy.subset_candidates], target)
             found += combos
             complete = complete and all_found and len(mine) <= self.policy.subset_candidates
@@ -305,12 +310,14 @@ class Matcher:
         gap = best.score - (runner_up.score if runner_up else 0)
         margin = (f"{gap} points ahead of {', '.join(runner_up.numbers)}" if runner_up
                   else "no other candidate")
-        held = unexplained(best, mentions=mentions, customers=self.customers, book=self.book, policy=self.policy)
+        held = []
         if best.score < self.policy.auto_score:
-            held = (f"score {best.score} is below the {self.policy.auto_score} points needed to apply it "
-                    "without a person", *held)
+            held.append(f"score {best.score} is below the {self.policy.auto_score} points needed to apply it "
+                        "without a person")
         elif gap < self.policy.margin:
-            held = (f"only {gap} points ahead of the next candidate ({self.policy.margin} needed)", *held)
+            held.append(f"only {gap} points ahead of the next candidate ({self.policy.margin} needed)")
+        held = unexplained(best, mentions=mentions, customers=self.customers, book=self.book, policy=self.policy,
+                           held=held)
         reasons = (*(r.text for r in best.reasons), f"score {best.score}, {margin}",
                    *(f"not applied automatically: {why}" for why in held))
         return Decision(remittance=remittance, status="proposal" if held else "auto", candidates=candidates,
@@ -320,7 +327,7 @@ class Matcher:
 def _mention(found: dict, key: str, kind: str, written: str, invoices: list[OpenInvoice]) -> None:
     """Keep one mention per reference: the strongest way it was written."""
     known = found.get(key)
-    if known is None or _RANK.index(kind) > _RANK.index(known[0]):
+    if known is None or _RANK[kind] > _RANK[known[0]]:
         found[key] = (kind, written, list(invoices))
 
 

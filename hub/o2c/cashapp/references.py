@@ -255,9 +255,9 @@ def read_groups(digits: list[str], gaps: list[str], shape: Shape, *,
         return _read(digits[:n], shape, strict=strict, used=n)
     if len(digits[0]) == sum(widths) and n > 1:  # run together: INV202400042
         return _read(_cut(digits[0], widths), shape, strict=strict, used=1)
-    merged = _merged(digits, gaps)  # split over two lines: INV-2024-0000 42
-    if merged is not None and len(merged) == n and all(len(d) == w for d, w in zip(merged, widths)):
-        return _read(merged, shape, strict=strict, used=len(digits))
+    split = _split_over_lines(digits, gaps, shape)  # INV-2024-0000 42
+    if split is not None:
+        return _read(split, shape, strict=strict, used=n + 1)
     if strict:
         return None
     if len(digits) >= n and (len(digits) == n or _ends_at_space(gaps, n) or _head_follows(digits[n], shape)):
@@ -272,19 +272,27 @@ def _read(part: list[str], shape: Shape, *, strict: bool, used: int) -> tuple[tu
     return None if groups is None else (groups, used)
 
 
-def _merged(digits: list[str], gaps: list[str]) -> list[str] | None:
-    """The tokens with the one space between two of them taken out, or None (no space, or more)."""
-    spaces = [k for k, gap in enumerate(gaps[:len(digits) - 1]) if gap.isspace()]
-    if len(spaces) != 1:
-        return None
-    k = spaces[0]
-    return [*digits[:k], digits[k] + digits[k + 1], *digits[k + 2:]]
+def _split_over_lines(digits: list[str], gaps: list[str], shape: Shape) -> list[str] | None:
+    """The groups of a number a statement's line end cut in two (a space inside one group), when
+    they are exactly our layout and nothing but another number follows them."""
+    widths, n = shape.widths, len(shape.widths)
+    for k, gap in enumerate(gaps[:n]):
+        if not gap.isspace():
+            continue
+        merged = [*digits[:k], digits[k] + digits[k + 1], *digits[k + 2:]]
+        if len(merged) >= n and all(len(d) == w for d, w in zip(merged, widths)) and (
+                len(merged) == n or _head_follows(merged[n], shape)):
+            return merged[:n]
+    return None
 
 
 def _head_follows(digits: str, shape: Shape) -> bool:
-    """True when ``digits`` can start another number of ``shape`` (INV 2024 2020 2024/018637)."""
-    head = shape.heads[0] if shape.heads else None
-    return head is not None and len(digits) == shape.widths[0] and int(digits) in head
+    """True when ``digits`` can start another number of ``shape``: its first group, or all of it
+    run together (INV 2024 2020 2024/018637, INV 2023 15504 2023010470)."""
+    head, width = (shape.heads[0] if shape.heads else None), shape.widths[0]
+    if head is None or len(digits) not in (width, sum(shape.widths)):
+        return False
+    return int(digits[:width]) in head
 
 
 def _ends_at_space(gaps: list[str], n: int) -> bool:
@@ -324,9 +332,10 @@ def _group(digits: str, width: int, *, strict: bool) -> str | None:
 
 
 def _skip(run: list[tuple[str, int, int]], gaps: list[str]) -> int:
-    """Tokens to pass over when a run reads as no number: a run of space-separated numbers may
-    hold one further on (``Zahlung 4711 2024-000042``), a joined one does not."""
-    return 1 if gaps and gaps[0].isspace() else len(run)
+    """Tokens to pass over when a run reads as no number: up to the next space, since a run of
+    space-separated parts may hold a number further on (``Zahlung 4711 2024-000042``, ``25-3554
+    2023-003906``); parts joined by punctuation are one thing."""
+    return next((k + 1 for k, gap in enumerate(gaps) if gap.isspace()), len(run))
 
 
 def _heads(groups: list[tuple[str, ...]]) -> tuple[frozenset[int] | range | None, ...]:

@@ -170,8 +170,11 @@ def _left_out(hits: Mapping[int, Hit], invoices: Sequence[OpenInvoice]) -> list[
     """The named invoices outside the set whose mention the set does not answer (a number two
     invoices share is answered by either)."""
     inside = {i.id for i in invoices}
+    outside = [h for iid, h in hits.items() if iid not in inside]
+    if not outside:
+        return outside
     answered = {m for i in invoices if i.id in hits for m in hits[i.id].mentions}
-    return [h for iid, h in hits.items() if iid not in inside and not answered.intersection(h.mentions)]
+    return [h for h in outside if not answered.intersection(h.mentions)]
 
 
 def _amount(fit: str, referenced: bool, reasons: list[Reason] | None) -> int:

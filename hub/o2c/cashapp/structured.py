@@ -18,10 +18,11 @@ from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
-_RF = re.compile(r"RF\s?\d{2}(?:[ ]?[0-9A-Z]){1,21}")
-_RF_START = re.compile(r"(?=RF\s?\d{2})")
+#: an RF reference as written: RF, the check digits, then groups of letters and digits
+_RF_WRITTEN = re.compile(r"\bRF ?\d{2}[0-9A-Z]*(?: [0-9A-Z]{1,4}){0,6}")
 _STRIPE_ID = re.compile(r"\b(?:pi|ch|in|py)_[A-Za-z0-9]{8,}\b")
 _DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"[0-9A-Za-z]+")
 #: what may be an IBAN, printed in groups of four or not
 IBAN_LIKE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 
@@ -50,26 +51,29 @@ class StructuredReferences:
     def __init__(self, references: Mapping[str, list]):
         self.index = {compact_reference(ref): items for ref, items in references.items()
                       if len(compact_reference(ref)) >= 5}
-        self.lengths = sorted({len(ref) for ref in self.index}, reverse=True)
+        self.lengths = {len(ref) for ref in self.index}
+        self.longest = max(self.lengths, default=0)
+        self.starts = {ref[:3] for ref in self.index}  # most words start no reference: skip them at once
 
     def find(self, text: str) -> list[tuple[str, str]]:
-        """(compact reference, as written) of every known reference in ``text``."""
+        """(compact reference, as written) of every known reference in ``text``: the longest one
+        starting at each word."""
         if not self.index or not _DIGIT.search(text):
             return []
-        chars = [(ch.upper(), at) for at, ch in enumerate(text) if ch.isalnum()]
-        compact = "".join(ch for ch, _ in chars)
+        words = [(m.group().upper(), m.start(), m.end()) for m in _WORD.finditer(text)]
         found: list[tuple[str, str]] = []
-        for k, (_, at) in enumerate(chars):
-            if at and text[at - 1].isalnum():
-                continue  # not the start of a word
-            for length in self.lengths:
-                end = k + length
-                if end > len(chars) or compact[k:end] not in self.index:
-                    continue
-                stop = chars[end - 1][1] + 1
-                if stop == len(text) or not text[stop].isalnum():
-                    found.append((compact[k:end], text[at:stop]))
+        for k, (first, start, _) in enumerate(words):
+            if (first if len(first) >= 3 else "".join(w for w, _, _ in words[k:k + 3]))[:3] not in self.starts:
+                continue
+            joined, best = "", None
+            for word, _, stop in words[k:]:
+                joined += word
+                if len(joined) > self.longest:
                     break
+                if len(joined) in self.lengths and joined in self.index:
+                    best = (joined, text[start:stop])
+            if best is not None:
+                found.append(best)
         return found
 
 
@@ -86,14 +90,24 @@ def rf_reference(number: str) -> str:
 
 
 def rf_references_in(text: str) -> list[str]:
-    """The valid RF references in ``text``, compacted (spaced groups of four are read too)."""
-    found, upper = [], text.upper()
-    for start in _RF_START.finditer(upper):
-        match = _RF.match(upper, start.start())
-        compact = "".join(match.group().split())
-        for end in range(len(compact), 4, -1):  # the longest valid reference (a word may follow it)
-            if _mod97(compact[4:end] + compact[:4]) == 1 and rf_valid(compact[:end]):
-                found.append(compact[:end])
+    """The valid RF references in ``text``, compacted. A reference is written in one piece
+    (``RF18539007547034``) or in groups of four with the last one shorter (``RF18 5390 0754
+    7034``, ``RF17 7200 0035 37``): what follows it is never read as part of it."""
+    found = []
+    for match in _RF_WRITTEN.finditer(text.upper()):
+        groups = match.group().split()
+        if len(groups) > 1 and len(groups[0]) == 2:  # "RF 18 ...": the check digits apart
+            groups = [groups[0] + groups[1], *groups[2:]]
+        taken = [groups[0]]
+        if len(groups[0]) == 4:  # printed in groups of four
+            for group in groups[1:]:
+                taken.append(group)
+                if len(group) < 4:
+                    break
+        for end in range(len(taken), 0, -1):
+            compact = "".join(taken[:end])
+            if _mod97(compact[4:] + compact[:4]) == 1 and rf_valid(compact):
+                found.append(compact)
                 break
     return found
 

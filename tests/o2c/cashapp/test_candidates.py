@@ -11,10 +11,9 @@ from sqlalchemy import select, text
 
 from hub.errors import InvalidChoice, ProposalError
 from hub.o2c.cashapp.allocation import fit_of
-from hub.o2c.cashapp.book import InvoiceBook, minor_units
+from hub.o2c.cashapp.book import minor_units
 from hub.o2c.cashapp.candidates import stored_candidates
 from hub.o2c.cashapp.choice import allocation_lines
-from hub.o2c.cashapp.customers import CustomerDirectory
 from hub.o2c.cashapp.matcher import Matcher, _fitting_sets, _only_fit
 from hub.o2c.cashapp.scoring import points
 from hub.o2c.cashapp.service import CashApplication, apply_bank_transaction
@@ -48,7 +47,7 @@ def test_the_matcher_ranks_the_five_sets_that_counting_every_set_ranks_first():
     from bench.cashapp.generate import generate
 
     data = generate(customers=200, invoices=3000, payments=300, seed=5)
-    matcher = Matcher(InvoiceBook(data.invoices), CustomerDirectory(data.names, data.known_ibans))
+    matcher = Matcher(data.book(), data.directory())
     several = 0
     for payment in data.payments:
         r = payment.remittance

@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from bench.cashapp.generate import generate
-from bench.cashapp.run import measure
 from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, discount_of
 from hub.o2c.cashapp.customers import CustomerDirectory
 from hub.o2c.cashapp.matcher import Matcher
@@ -104,9 +102,3 @@ def test_early_payment_discount_when_the_term_has_one():
     assert allocation.fit == "discount"
     assert [(line.kind, line.amount) for line in allocation.lines] == [("applied", Decimal("490.00")),
                                                                         ("discount", Decimal("10.00"))]
-
-
-def test_generated_data_set_meets_the_precision_target():
-    figures = measure(generate(customers=1000, invoices=20000, payments=2000, seed=11))
-    assert figures["precision"] >= 0.995
-    assert figures["clean_wrong_auto"] == 0

@@ -149,3 +149,16 @@ def test_the_fee_limits_are_in_each_currencys_own_unit(currency, amount, open_am
     remittance = Remittance(source="bank_transaction", reference="t1", amount=Decimal(amount), currency=currency,
                             on=date(2024, 1, 30), texts=("INV-2024-000001",), payer_iban=ACME_IBAN)
     assert Matcher(InvoiceBook(book), directory).match(remittance).status == status
+
+
+def test_a_name_one_letter_from_another_customers_is_not_alone_among_thousands():
+    # 2,000 customers share the start of the first word, more than a name look-up compares by its
+    # rarest parts; the one a letter away must still be seen
+    names = {cid: f"Hol{cid:04d}x Textiles GmbH" for cid in range(10, 2010)}
+    names.update({1: "Holber Textiles Inc.", 2: "Holbern Textiles Inc."})
+    book = (invoice(1, "80.50", 2), invoice(2, "99.00", 1))
+    remittance = Remittance(source="bank_transaction", reference="t1", amount=Decimal("80.50"), currency="EUR",
+                            on=date(2024, 1, 30), texts=("Zahlung",), payer_name="Holbern Textiles Inc.")
+    decision = Matcher(InvoiceBook(book), CustomerDirectory(names, {})).match(remittance)
+    assert decision.status == "proposal"
+    assert "payer name matches Holbern Textiles Inc. (100 %)" in decision.reasons

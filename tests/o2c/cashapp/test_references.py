@@ -63,6 +63,7 @@ SPELLINGS = [
     ("INV-2024-0000 42", [K42]),
     ("INV-20 24-000042", [K42]),
     ("Rechnung 2024-00 0042", [K42]),
+    ("INV-2 024-000042 2024-000043", [K42, "INV|2024|43"]),
     # several invoices in one text
     ("Rechnungen 2024-42, 43 und 44", [K42, "INV|2024|43", "INV|2024|44"]),
     ("INV-2024-000042/000043", [K42, "INV|2024|43"]),
@@ -72,6 +73,8 @@ SPELLINGS = [
     ("INV2025000525 2025/000692", ["INV|2025|525", "INV|2025|692"]),
     ("INV-2024-000042 INV-2024-000042", [K42]),
     ("INV 2024 42 2024/000043", [K42, "INV|2024|43"]),
+    ("INV 2024 42 2024000043", [K42, "INV|2024|43"]),
+    ("Rechnungen 2024-42 2024-43", [K42, "INV|2024|43"]),
     ("RE: INV 2024 42 RF31 INV2 0230 1799 7 2025/000007", [K42, "INV|2025|7"]),
     # the invoice among other numbers
     ("Zahlung für Rechnung 2024-42 vom 15.03.2024", [K42]),
@@ -156,9 +159,15 @@ def test_rf_check_digits(reference, valid):
     assert rf_valid(reference) is valid
 
 
-def test_rf_references_in_text():
-    assert rf_references_in("pay RF18 5390 0754 7034 RF19539007547034 thanks") == ["RF18539007547034"]
-    assert rf_references_in("RF18539007547034INV") == ["RF18539007547034"]
+@pytest.mark.parametrize("text, found", [
+    ("pay RF18 5390 0754 7034 RF19539007547034 thanks", ["RF18539007547034"]),
+    ("Bonifico RF18 5390 0754 7034 thank you", ["RF18539007547034"]),
+    ("Zahlung rf18539007547034 Kundennummer 100234", ["RF18539007547034"]),
+    ("RF 18 5390 0754 7034", ["RF18539007547034"]),
+    ("RF18539007547034INV", []),
+], ids=["two, one valid", "words after the groups", "words after one piece", "check digits apart", "glued to a word"])
+def test_rf_references_in_text(text, found):
+    assert rf_references_in(text) == found
 
 
 @pytest.mark.parametrize("text, found", [

@@ -59,7 +59,12 @@ def test_evidence_rules(names, amount, text, payer, status, numbers, reason):
     ([100, 250, 75, 25], 170, 10, [(0, 2)], True),
     ([100, 250, 75, 25], 180, 10, [], True),
     ([10] * 8, 20, 0, [(0, 1), (0, 2)], False),
-], ids=["pair", "three", "four", "just over within slack", "short is not a fit", "stops at the limit"])
+    ([10] * 8, 19, 2, [(0, 1), (0, 2)], True),
+    ([10, 10, 10, 9], 19, 2, [(0, 3), (1, 3)], False),
+    ([10, 10, 10, 9], 18, 2, [(0, 3), (1, 3)], True),
+], ids=["pair", "three", "four", "just over within slack", "short is not a fit", "stops at the limit",
+        "sets within the slack never make it incomplete", "exact sets first, counted against the limit",
+        "only exact sets are counted"])
 def test_subsets_summing_to(amounts, target, slack, found, complete):
     assert subsets_summing_to(amounts, target, slack=slack, limit=2) == (found, complete)
 
@@ -74,7 +79,7 @@ def test_points_without_reasons_equal_the_explained_score():
     from hub.o2c.cashapp.scoring import points, score, upper_bound
 
     data = generate(customers=200, invoices=3000, payments=300, seed=3)
-    matcher = Matcher(InvoiceBook(data.invoices), CustomerDirectory(data.names, data.known_ibans))
+    matcher = Matcher(data.book(), data.directory())
     compared = 0
     for payment in data.payments:
         r = payment.remittance
