@@ -99,7 +99,7 @@ connections:
 @pytest.mark.parametrize(("lookup", "message"), [
     ("{path: /orders}", "9:17: connections/erp/actions/create_order/lookup: missing required key 'found_when'"),
     ("{path: /orders, found_when: {}}",
-     "9:45: connections/erp/actions/create_order/lookup/found_when: {} should be non-empty"),
+     "9:45: connections/erp/actions/create_order/lookup/found_when: must name at least one key"),
     ('{path: "/orders/{number", found_when: {reference: "{number}"}}',
      "9:24: connections/erp/actions/create_order/lookup/path: '/orders/{number' is not text whose {placeholders} "
      "name fields of the payload, e.g. {number} or {customer.email}"),
