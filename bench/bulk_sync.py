@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hub.o2c.canonical import check  # noqa: E402
+from hub.canonical import check  # noqa: E402
 from hub.pipeline.functions import compile_expression, search  # noqa: E402
 from hub.store.base import make_engine, make_sessionmaker  # noqa: E402
 from hub.store.migrate import upgrade  # noqa: E402

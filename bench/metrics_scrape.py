@@ -25,8 +25,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from hub.canonical import check  # noqa: E402
 from hub.hub import Hub  # noqa: E402
-from hub.o2c.canonical import check  # noqa: E402
 from hub.store.base import utcnow  # noqa: E402
 from hub.store.platform import Event, PollCursor, Run  # noqa: E402
 from hub.store.upsert import upsert  # noqa: E402

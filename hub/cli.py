@@ -80,7 +80,7 @@ def main(ctx: click.Context, config_path: str, debug: bool) -> None:
 def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Check recipe files; print every problem as file:line:col; exit 1 if any. Valid recipes
     are then checked for calls made at least once (warnings, exit 0)."""
-    from hub.o2c.canonical import known_entities
+    from hub.canonical import known_entities
     from hub.recipe.load import delivery_warnings, validate_paths
 
     try:
@@ -354,7 +354,7 @@ def bank() -> None:
 @click.pass_context
 def bank_import(ctx, files: tuple[str, ...]) -> None:
     """Store the transactions of camt.053 or MT940 statement FILES (each once, however often)."""
-    from hub.store.upsert import upsert
+    from hub.o2c.records import store_record
 
     bank = ConnectorRegistry.from_entry_points().get("bank")  # found by name, as every connector
     hub = _hub(ctx)
@@ -365,7 +365,7 @@ def bank_import(ctx, files: tuple[str, ...]) -> None:
         except HubError as exc:
             _fail(f"{name}: {exc}")
         with hub.sessions.begin() as session:
-            results = [upsert(session, "bank_transaction", r) for r in records]
+            results = [store_record(session, "bank_transaction", r) for r in records]
         new = sum(r.created for r in results)
         click.echo(f"{name}: {len(records)} transaction(s), {new} new, {len(records) - new} already known")
 

@@ -13,9 +13,9 @@ from types import MappingProxyType
 
 from sqlalchemy import select
 
+from hub.canonical import known_entities
 from hub.errors import ConfigError, Issue
 from hub.metrics import HubMetrics
-from hub.o2c.canonical import known_entities
 from hub.pipeline.registry import StepRegistry
 from hub.recipe.build import BuiltRecipe, build_recipe
 from hub.recipe.load import load_recipe

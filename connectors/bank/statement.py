@@ -18,8 +18,8 @@ from typing import Any
 from connectors.bank.camt053 import parse_camt053
 from connectors.bank.model import Statement
 from connectors.bank.swift_mt940 import parse_mt940
+from hub.canonical import check
 from hub.errors import FatalError
-from hub.o2c.canonical import check
 
 Source = str | os.PathLike | bytes
 

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from hub.o2c.orders.status import derive_status
 from hub.store.base import Base
 from hub.store.o2c import (
     BankTransaction, Customer, ExternalRef, Fulfillment, FulfillmentLine, Invoice, InvoiceLine, InvoiceTaxLine,
@@ -124,9 +123,9 @@ def _order_columns(session: Session, r: Record) -> dict[str, Any]:
     totals = r.get("totals", {})
     amounts = ("subtotal", "discount_total", "shipping_total", "tax_total", "total")
     return {
-        # Its status before fulfillments, invoices and credit are counted: the upsert refreshes it
-        # with them, and when there are none the row is inserted with its final status.
-        "number": r["number"], "currency": r["currency"], "status": derive_status(r),
+        # The status the source gives; the O2C services derive the life-cycle status from the
+        # order's fulfillments, invoices and credit right after the write (hub/o2c/records.py).
+        "number": r["number"], "currency": r["currency"], "status": r.get("status"),
         "customer_id": find_customer(session, r.get("customer")),
         "order_date": _date(r.get("order_date")), **{k: totals.get(k) for k in amounts},
     }

@@ -32,7 +32,8 @@ class DocumentLine:
 
 
 class SalesOrder(Documented, Base):
-    """A customer's order, by number; status as in the order life cycle (DESIGN §4)."""
+    """A customer's order, by number; status as in the order life cycle (DESIGN §4), derived by
+    hub/o2c/orders/facts.py after every write through hub/o2c/records.py."""
 
     __tablename__ = "sales_orders"
 

@@ -24,7 +24,7 @@ class Document(TypeDecorator):
 
     Decimals are written as decimal strings ("19.99"), which the canonical schemas accept as
     amounts, so a stored document is itself a valid canonical record; run it through
-    ``hub.o2c.canonical.normalize`` to get Decimals back. (Native JSON drivers would otherwise
+    ``hub.canonical.normalize`` to get Decimals back. (Native JSON drivers would otherwise
     refuse Decimals or turn them into floats.)
     """
 

@@ -1,14 +1,18 @@
 """Insert-or-update of canonical records, keyed on external ids and natural keys.
 
     upsert(session, "sales_order", record, ref=("shopify", "450789469"))
-      1. validate + normalize the record (hub.o2c.canonical.check)
+      1. validate + normalize the record (hub.canonical.check)
       2. find the row: by the given ref, then by the record's external_refs, then by natural key
       3. a ref whose stored version is newer than the record's → nothing to do (stale=True)
       4. same payload hash on the given ref, or same document → nothing to do (changed=False)
       5. insert or update the row, replace its child lines
-      6. an order, fulfillment or invoice that changed re-derives its order's status
-      7. record every external ref and the newest version of each; the given ref also keeps the
+      6. record every external ref and the newest version of each; the given ref also keeps the
          payload hash
+
+The store stores: what the O2C services derive from a record (an order's status from its
+fulfillments, invoices and credit decision) is theirs. hub.o2c.records.store_record calls this
+upsert and then refreshes the order's status; it is the one caller (pyproject.toml's import
+contracts).
 
 Versions (``external_refs[].version``) order the copies of one record from its source: polls
 overlap and webhooks arrive late, so a copy fetched before a change can arrive after it. They
@@ -37,9 +41,8 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub.canonical import check
 from hub.errors import RetriableError
-from hub.o2c.canonical import check
-from hub.o2c.orders.facts import order_number_of, refresh_order_status
 from hub.store.base import Base
 from hub.store.o2c import ExternalRef
 from hub.store.o2c_columns import ENTITY_TABLES, EntityTable
@@ -95,10 +98,7 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
         return UpsertResult(entity=entity, id=given.canonical_id, created=False, changed=False)
     row = _find(session, table, known, record)
     try:
-        result, row = _write(session, table, entity, row, record)
-        if result.changed:  # before the refs are added, so its queries have nothing to flush
-            refresh_order_status(session, order_number_of(entity, record),
-                                 order=row if entity == "sales_order" else None)
+        result, _ = _write(session, table, entity, row, record)
         _remember(session, entity, result.id, known, given=ref, digest=digest, versions=versions)
     except IntegrityError as error:
         if not _unique_violation(error):

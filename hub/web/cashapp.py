@@ -27,8 +27,8 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.canonical import check
 from hub.errors import InvalidChoice, InvalidRecordError, ProposalError, ProposalNotFound
-from hub.o2c.canonical import check
 from hub.o2c.cashapp.banklines import STATES as BANK_LINE_STATES
 from hub.o2c.cashapp.banklines import BankLineFilter, bank_lines
 from hub.o2c.cashapp.service import CashApplication, apply_bank_transaction, apply_payment

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from hub.canonical import check, normalize, validate_record
 from hub.errors import InvalidRecordError
-from hub.o2c.canonical import check, normalize, validate_record
 from tests.support.fixtures import FIXTURES
 
 ORDER = {

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from hub import jsonutil
+from hub.canonical import check, validate_record
 from hub.errors import InvalidRecordError
-from hub.o2c.canonical import check, validate_record
 
 ORDER = {"number": "1042", "currency": "EUR",
          "lines": [{"sku": "TEA", "quantity": "2", "unit_price": "12.90", "line_total": "25.80"}],

@@ -18,11 +18,11 @@ from hub.o2c.credit.rules import Policy
 from hub.o2c.credit.service import check_order
 from hub.o2c.dunning import parse_policies, plan
 from hub.o2c.dunning.state import open_invoices
+from hub.o2c.queries import find_records
 from hub.o2c.receivables import amount_still_due, customer_credits, is_overdue
 from hub.o2c.reports import aging
 from hub.o2c.reports.store import books, report
 from hub.store.base import Base, make_engine, make_sessionmaker
-from hub.store.queries import find_records
 from hub.store.upsert import upsert
 
 with suppress(ModuleNotFoundError):

@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from hub.o2c.canonical import SCHEMA_DIR, known_entities, validate_record
+from hub.canonical import SCHEMA_DIR, known_entities, validate_record
 
 SCHEMA_FILES = sorted(SCHEMA_DIR.glob("*.schema.json"))
 

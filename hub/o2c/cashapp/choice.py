@@ -27,8 +27,8 @@ from hub.errors import InvalidChoice
 from hub.money import minor_unit, quantize
 from hub.o2c.cashapp.allocation import Allocation, Line
 from hub.o2c.cashapp.loading import open_invoice
+from hub.o2c.queries import OPEN_INVOICE
 from hub.store.o2c import Invoice
-from hub.store.queries import OPEN_INVOICE
 
 MAX_LINES = 100
 _MAX_DIGITS = 15  # digits before the decimal point: more than any payment

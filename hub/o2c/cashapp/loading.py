@@ -13,9 +13,9 @@ from hub.money import quantize
 from hub.o2c.cashapp.book import InvoiceBook, OpenInvoice, discount_of
 from hub.o2c.cashapp.customers import CustomerDirectory
 from hub.o2c.cashapp.normalize import compact_iban
+from hub.o2c.queries import OPEN_INVOICE
 from hub.store.o2c import Customer, Invoice
 from hub.store.o2c_cash import CustomerIban
-from hub.store.queries import OPEN_INVOICE
 
 _STRIPE_PREFIXES = ("in_", "pi_", "ch_", "py_")
 

@@ -1,7 +1,7 @@
 """Writing a decided match to the store: applications, invoice balances, credit, IBANs learned.
 
-Applications are canonical ``payment_application`` records stored through hub.store.upsert,
-and each invoice touched is upserted again with its new ``amount_due`` and status
+Applications are canonical ``payment_application`` records stored through hub.o2c.records,
+and each invoice touched is stored again with its new ``amount_due`` and status
 (open → partially_paid → paid); an overpayment is the payment's ``credit`` application. The
 caller owns the transaction.
 """
@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from hub.money import quantize
 from hub.o2c.cashapp.allocation import Line
+from hub.o2c.records import UpsertResult, store_record
 from hub.store.o2c import Invoice
 from hub.store.o2c_cash import CustomerIban
-from hub.store.upsert import UpsertResult, upsert
 
 CREDIT_REASON = "overpayment kept as customer credit"
 
@@ -31,7 +31,7 @@ def post_lines(session: Session, payment_reference: str, currency: str, lines: l
     now = datetime.now(timezone.utc).isoformat()
     settled: dict[str, Decimal] = {}
     for line in lines:
-        upsert(session, "payment_application", _application(payment_reference, currency, line, now))
+        store_record(session, "payment_application", _application(payment_reference, currency, line, now))
         settled[line.number] = settled.get(line.number, Decimal(0)) + line.amount
     return {number: _lower_due(session, number, amount) for number, amount in settled.items()}
 
@@ -48,7 +48,7 @@ def _lower_due(session: Session, number: str, amount: Decimal) -> Decimal:
     if due < 0:
         raise ValueError(f"invoice {number} would be overpaid by {-due} {row.currency}")
     status = "paid" if due == 0 else "partially_paid"
-    upsert(session, "invoice", {**row.data, "amount_due": due, "status": status})
+    store_record(session, "invoice", {**row.data, "amount_due": due, "status": status})
     return due
 
 
@@ -62,7 +62,7 @@ def post_credit(session: Session, *, payment_reference: str, customer_id: int | 
     the invoices the payment was applied to; ``customer_id`` (the matcher's customer, whose
     invoices those are) is not stored apart.
     """
-    return upsert(session, "payment_application", {
+    return store_record(session, "payment_application", {
         "payment": payment_reference, "amount": amount, "currency": currency, "kind": "credit",
         "reason": CREDIT_REASON, "applied_at": datetime.now(timezone.utc).isoformat(),
     })

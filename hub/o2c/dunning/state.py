@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.o2c.dunning.planner import Collection, PlannedNotice, SentNotice
+from hub.o2c.queries import document
 from hub.o2c.receivables import amount_still_due, may_owe
 from hub.store.o2c import Invoice
 from hub.store.o2c_dunning import CreditHold, DunningNotice, InvoiceCollection
-from hub.store.queries import document
 
 
 def open_invoices(session: Session) -> list[dict[str, Any]]:

@@ -17,14 +17,14 @@ import click
 import yaml
 from lxml import etree
 
+from hub.canonical import check
 from hub.cli_common import fail, hub_from
 from hub.errors import InputError, InvalidRecordError
-from hub.o2c.canonical import check
 from hub.o2c.einvoice.cii import to_cii
 from hub.o2c.einvoice.common import Seller
 from hub.o2c.einvoice.ubl import from_ubl, to_ubl
-from hub.store.queries import find_record
-from hub.store.upsert import upsert
+from hub.o2c.queries import find_record
+from hub.o2c.records import store_record
 
 WRITERS = {"ubl": to_ubl, "cii": to_cii}
 _WHERE = re.compile(r", line \d+, column \d+$")  # lxml's own position suffix; we say it first
@@ -74,7 +74,7 @@ def import_(ctx, file):
         fail(f"{file}: {exc}")
     hub = hub_from(ctx)
     with hub.sessions.begin() as session:
-        result = upsert(session, "invoice", record)
+        result = store_record(session, "invoice", record)
     verb = "created" if result.created else "updated" if result.changed else "unchanged"
     click.echo(f"{record['kind']} {record['number']}: {verb} (id {result.id})")
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from hub.canonical import check
 from hub.errors import FatalError, InvalidRecordError
 from hub.money import quantize
-from hub.o2c.canonical import check
 from hub.o2c.einvoice import common
 from hub.o2c.einvoice.cii import to_cii
 from hub.o2c.einvoice.common import Seller

@@ -1,9 +1,9 @@
 """What the store knows about one order: the order, its fulfillments, invoices and credit decision.
 
 ``refresh_order_status`` writes the derived status into ``sales_orders.status`` (the column
-only: the stored document keeps what the source system said). ``hub.store.upsert`` calls it
-when an order, a fulfillment or an invoice is stored, and credit decisions call it too, so the
-column stays queryable by ``query`` steps.
+only: the stored document keeps what the source system said). ``hub.o2c.records.store_record``
+calls it when an order, a fulfillment or an invoice is stored, and credit decisions call it too,
+so the column stays queryable by ``query`` steps.
 
 The statements are built once, with bind parameters: a refresh runs on every stored order,
 and building a statement costs more than running it.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from hub.o2c import canonical
+from hub import canonical
 from hub.errors import FatalError, Held
 from hub.o2c.credit.rules import HELD, Policy
 from hub.o2c.credit.service import REJECTED, check_order, check_view

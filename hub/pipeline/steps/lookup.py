@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.errors import FatalError
-from hub.store.queries import find_record
+from hub.o2c.queries import find_record
 from hub.pipeline.context import RunContext
 from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind
 

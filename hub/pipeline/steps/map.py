@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hub.o2c import canonical
+from hub import canonical
 from hub.errors import FatalError
 from hub.pipeline.context import RunContext
 from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind

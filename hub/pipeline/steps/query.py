@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from hub.store.queries import find_records, queryable_columns
+from hub.o2c.queries import find_records, queryable_columns
 from hub.pipeline.context import RunContext
 from hub.pipeline.step import Builder, Checks, Step, StepKind
 

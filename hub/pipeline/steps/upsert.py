@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hub.store.upsert import upsert
+from hub.o2c.records import store_record as upsert  # the store's upsert, then the order's status
 from hub.pipeline.context import RunContext
 from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind, required_text
 

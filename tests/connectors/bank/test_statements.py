@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from connectors.bank import detect_format, import_statement, parse_statement, parse_statements
+from hub.canonical import check, validate_record
 from hub.errors import FatalError
-from hub.o2c.canonical import check, validate_record
 from tests.connectors.bank.reference import expected_transactions
 from tests.support.fixtures import FIXTURES as SHARED
 

@@ -10,7 +10,7 @@ from connectors.hubspot.mapping import (
     CustomProperties, company_to_customer, contact_to_customer, modified_at, parse_datetime,
 )
 from hub import jsonutil
-from hub.o2c import canonical
+from hub import canonical
 from tests.support.fixtures import FIXTURES as SHARED
 
 FIXTURES = SHARED / "hubspot"

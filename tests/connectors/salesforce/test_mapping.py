@@ -10,7 +10,7 @@ from connectors.salesforce.mapping import (
     CustomFields, account_to_customer, contact_to_customer, country_code, parse_datetime, record_id,
 )
 from hub import jsonutil
-from hub.o2c import canonical
+from hub import canonical
 from tests.support.fixtures import FIXTURES as SHARED
 
 FIXTURES = SHARED / "salesforce"

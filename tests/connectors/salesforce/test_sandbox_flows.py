@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.sandbox import create_app
 from connectors.sandbox import serve
+from hub import canonical
 from hub.connector import Cursor
 from hub.errors import FatalError, RetriableError
-from hub.o2c import canonical
 from hub.registry import ConnectorRegistry
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)

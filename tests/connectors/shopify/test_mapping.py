@@ -11,8 +11,8 @@ from connectors.shopify import mapping
 from connectors.shopify.queries import order_from_graphql
 from connectors.shopify.sandbox import node_from_rest
 from hub import jsonutil
+from hub import canonical
 from hub.errors import InvalidRecordError
-from hub.o2c import canonical
 from tests.support.fixtures import FIXTURES as SHARED
 
 FIXTURES = SHARED / "shopify"

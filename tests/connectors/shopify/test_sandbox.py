@@ -14,9 +14,9 @@ from connectors.sandbox import serve
 from connectors.shopify import ShopifyConnector
 from connectors.shopify.sandbox import create_app
 from hub import jsonutil
+from hub import canonical
 from hub.connector import ActionContext, Cursor, InboundWebhook
 from hub.errors import FatalError, RetriableError
-from hub.o2c import canonical
 from tests.support.fixtures import FIXTURES as SHARED
 
 FIXTURE = SHARED / "shopify" / "order.json"

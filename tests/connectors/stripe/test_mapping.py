@@ -9,8 +9,8 @@ import pytest
 
 from connectors.stripe import mapping
 from hub import jsonutil
+from hub import canonical
 from hub.errors import InvalidRecordError
-from hub.o2c import canonical
 from tests.support.fixtures import FIXTURES as SHARED
 
 FIXTURES = SHARED / "stripe"

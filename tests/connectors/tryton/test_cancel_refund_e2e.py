@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
+from hub.canonical import check
 from hub.connector import ActionContext
 from hub.errors import FatalError, RetriableError
-from hub.o2c.canonical import check
 from hub.o2c.settlement import payout_reference
 
 pytestmark = pytest.mark.e2e

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from hub import canonical
 from hub.connector import ActionContext
-from hub.o2c import canonical
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.o2c.canonical import check, validate_record
+from hub.canonical import check, validate_record
 from hub.o2c.cashapp.service import apply_bank_transaction
 from hub.store.upsert import upsert
 from tests.o2c.cashapp.conftest import invoice

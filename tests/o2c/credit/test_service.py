@@ -12,10 +12,10 @@ import hub.store.o2c  # noqa: F401
 from hub.errors import CreditDecisionError
 from hub.o2c.credit.rules import Policy
 from hub.o2c.credit.service import check_order, checks_of, decide, held_checks
+from hub.o2c.records import store_record
 from hub.store.base import Base, make_engine, make_sessionmaker
 from hub.store.o2c import SalesOrder
 from hub.store.platform import Event, Run
-from hub.store.upsert import upsert
 
 with suppress(ModuleNotFoundError):  # dunning's tables, when dunning is part of this checkout
     import hub.store.o2c_dunning  # noqa: F401
@@ -30,13 +30,13 @@ def session():
     engine = make_engine("sqlite://")
     Base.metadata.create_all(engine)
     with make_sessionmaker(engine)() as session:
-        upsert(session, "customer", {**MARIA, "currency": "EUR", "credit_limit": "1000.00"})
-        upsert(session, "invoice", {"number": "I-1", "currency": "EUR", "total": "500.00", "amount_due": "300.00",
+        store_record(session, "customer", {**MARIA, "currency": "EUR", "credit_limit": "1000.00"})
+        store_record(session, "invoice", {"number": "I-1", "currency": "EUR", "total": "500.00", "amount_due": "300.00",
                                     "status": "partially_paid", "due_date": "2026-01-15", "customer": MARIA})
-        upsert(session, "sales_order", {"number": "O-1", "currency": "EUR", "customer": MARIA,
+        store_record(session, "sales_order", {"number": "O-1", "currency": "EUR", "customer": MARIA,
                                         "lines": [{"sku": "A", "quantity": "1"}], "totals": {"total": "200.00"}})
-        upsert(session, "fulfillment", {"order_number": "O-1", "number": "F-1", "lines": [{"sku": "A", "quantity": "1"}]})
-        upsert(session, "sales_order", {"number": "O-2", "currency": "EUR", "customer": MARIA,
+        store_record(session, "fulfillment", {"order_number": "O-1", "number": "F-1", "lines": [{"sku": "A", "quantity": "1"}]})
+        store_record(session, "sales_order", {"number": "O-2", "currency": "EUR", "customer": MARIA,
                                         "totals": {"total": "100.00"}})
         yield session
     engine.dispose()
@@ -59,7 +59,7 @@ def test_exposure_adds_receivables_open_and_shipped_orders_and_this_order(sessio
     rules = {r["rule"]: r for r in check.rules}
     assert rules["overdue_days"]["value"] == 45 and rules["overdue_days"]["fired"]
     assert check.decision == "held" and check.decided_by == "credit rules"
-    assert session.get(SalesOrder, 1).status == "awaiting_billing"  # kept current on upsert
+    assert session.get(SalesOrder, 1).status == "awaiting_billing"  # kept current as it is stored
 
 
 def test_rejecting_ends_the_run_and_the_order_stays_rejected(session):

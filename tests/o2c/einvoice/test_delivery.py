@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
+from hub.canonical import check
 from hub.errors import FatalError
-from hub.o2c.canonical import check
 from hub.o2c.einvoice import Seller, from_ubl
 from hub.o2c.einvoice.delivery import as_document, delivery_package
 from hub.o2c.einvoice.render import render_html

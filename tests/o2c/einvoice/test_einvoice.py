@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 from lxml import etree
 
-from hub.o2c.canonical import check
+from hub.canonical import check
 from hub.o2c.einvoice import Seller, from_ubl, to_ubl
 from hub.o2c.einvoice.cii import to_cii
 from hub.o2c.einvoice.cli import einvoice

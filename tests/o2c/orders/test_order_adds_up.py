@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from connectors.shopify.mapping import order_to_sales_order
 from hub import jsonutil
+from hub.canonical import check
 from hub.cli import main
 from hub.connector import Connector
 from hub.errors import OrderDoesNotAddUpError
-from hub.o2c.canonical import check
 from hub.o2c.orders.totals import require_adds_up, total_check
 from hub.registry import ConnectorRegistry
 from hub.runs.executor import execute

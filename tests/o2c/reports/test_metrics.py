@@ -43,7 +43,7 @@ from decimal import Decimal
 
 import pytest
 
-from hub.o2c.canonical import check
+from hub.canonical import check
 from hub.o2c.reports import Book, aging, auto_match_rate, cei, dso, unapplied_cash
 
 AS_OF = date(2024, 3, 31)

@@ -1,0 +1,39 @@
+"""Storing a canonical record the way the O2C services need it: the store's upsert, then what
+the domain derives from the record kept current.
+
+    store_record(session, "fulfillment", record, ref=("shopify", "450789469"))  -> UpsertResult
+
+The store (hub/store/upsert.py) validates, finds and writes the record and its external refs; it
+knows nothing of order statuses. Every writer of canonical records goes through here (the
+upsert step, cash application, e-invoice import, bank statements), so an order, a fulfillment or
+an invoice that changed re-derives its order's status (hub/o2c/orders/facts.py) in the same
+transaction, and ``sales_orders.status`` never lags behind its facts. The import contracts in
+pyproject.toml let no other module call the store's upsert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.o2c.orders.facts import order_number_of, refresh_order_status
+from hub.store.o2c import ENTITY_MODELS, SalesOrder
+from hub.store.upsert import Ref, UpsertResult, upsert
+
+__all__ = ["Ref", "UpsertResult", "store_record"]
+
+
+def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | None = None) -> UpsertResult:
+    """Store ``record`` as ``entity`` (``ref``: where it came from, (system, external id)) and
+    refresh the status of the order it belongs to when it changed anything.
+
+    Raises InvalidRecordError when the record does not match its schema, LookupError for an
+    unknown entity, RetriableError when another session stored it at the same moment.
+    """
+    result = upsert(session, entity, record, ref=ref)
+    if result.changed:
+        row = session.get(ENTITY_MODELS[entity], result.id)  # in the session already: no query
+        refresh_order_status(session, order_number_of(entity, row.data),
+                             order=row if isinstance(row, SalesOrder) else None)
+    return result

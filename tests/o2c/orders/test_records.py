@@ -1,0 +1,71 @@
+"""Order statuses stay current as records are stored: store_record is the store's upsert, then the
+order's status derived again; the store itself derives nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+import hub.store.o2c  # noqa: F401
+import hub.store.platform  # noqa: F401
+from hub.o2c.records import store_record
+from hub.store.base import Base, make_engine, make_sessionmaker
+from hub.store.o2c import SalesOrder
+from hub.store.upsert import upsert
+
+ORDER = {"number": "SO-7", "currency": "EUR", "status": "booked", "customer": {"email": "ap@acme.example"},
+         "lines": [{"sku": "TEA", "quantity": "2", "unit_price": "10.00"}], "totals": {"total": "20.00"}}
+
+
+@pytest.fixture
+def session():
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with make_sessionmaker(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+def status(session, number: str = "SO-7") -> str | None:
+    session.flush()
+    return session.query(SalesOrder.status).filter_by(number=number).scalar()
+
+
+def shipment(quantity: str) -> dict:
+    return {"order_number": "SO-7", "number": f"F-{quantity}", "lines": [{"sku": "TEA", "quantity": quantity}]}
+
+
+def invoice(status_: str, due: str) -> dict:
+    return {"number": "INV-7", "order_number": "SO-7", "currency": "EUR", "status": status_, "total": "20.00",
+            "amount_due": due, "lines": [{"sku": "TEA", "quantity": "2", "unit_price": "10.00"}]}
+
+
+def test_each_stored_fact_moves_the_order_along_its_life_cycle(session):
+    steps = [("sales_order", ORDER, "booked"),
+             ("fulfillment", shipment("1"), "partially_fulfilled"),
+             ("fulfillment", shipment("2"), "awaiting_billing"),
+             ("invoice", invoice("open", "20.00"), "invoiced"),
+             ("invoice", invoice("paid", "0.00"), "closed")]
+    seen = []
+    for entity, record, _ in steps:
+        store_record(session, entity, record)
+        seen.append(status(session))
+    assert seen == [expected for _, _, expected in steps]
+
+
+def test_an_order_stored_after_its_facts_gets_its_derived_status(session):
+    store_record(session, "fulfillment", shipment("2"))
+    store_record(session, "sales_order", ORDER)
+    assert status(session) == "awaiting_billing"
+
+
+def test_an_unchanged_record_leaves_the_order_alone(session):
+    store_record(session, "sales_order", ORDER)
+    session.query(SalesOrder).filter_by(number="SO-7").update({"status": "booked-by-hand"})
+    result = store_record(session, "sales_order", ORDER)
+    assert (result.changed, status(session)) == (False, "booked-by-hand")
+
+
+def test_the_store_alone_keeps_the_status_the_source_gave(session):
+    upsert(session, "sales_order", {**ORDER, "status": "invoiced"})
+    upsert(session, "fulfillment", shipment("2"))
+    assert status(session) == "invoiced"  # derived only through hub.o2c.records
