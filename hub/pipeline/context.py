@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from hub.idempotency import Ledger
 from hub.redact import Redactor
-from hub.runs.ledger import EffectLedger
 
 
 @dataclass(slots=True, kw_only=True)
@@ -42,7 +42,7 @@ class RunContext:
     business_key: str  # default idempotency scope: the event's dedupe key
     data: dict[str, Any]
     sessions: sessionmaker
-    ledger: EffectLedger
+    ledger: Ledger  # the engine's EffectLedger (hub/runs/ledger.py)
     redactor: Redactor
     records: list[StepRecord] = field(default_factory=list)
     key_suffix: str = ""  # "lines[3]" inside the 4th item of a for_each named lines

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.connector import Action, ActionContext, lookup_of
+from hub.idempotency import effect_key
 from hub.pipeline.context import RunContext
 from hub.pipeline.step import Expression, required_text
-from hub.runs.ledger import effect_key
 
 
 def perform(ctx: RunContext, *, step_id: str, action: Action, payload: Any, key: Expression | None,

@@ -21,10 +21,8 @@ A result is stored masked (secret values of the configuration, credential-lookin
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -33,14 +31,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import HubError, RetriableError
+from hub.idempotency import Outcome
 from hub.redact import Redactor
 from hub.statuses import EffectStatus, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import Effect, Run
 
 log = logging.getLogger("o2c_hub.runs")
-
-_MAX_KEY = 400
 
 # Built once (Core, on the table): every effect claims and settles its row with these.
 _EFFECTS = Effect.__table__
@@ -50,21 +47,6 @@ _FOUND = (select(_EFFECTS.c.status, _EFFECTS.c.result, _EFFECTS.c.run_id,
                  Run.__table__.c.status.label("owner_status"))
           .outerjoin(Run.__table__, Run.__table__.c.id == _EFFECTS.c.run_id)
           .where(_EFFECTS.c.key == bindparam("effect_key")))
-
-
-def effect_key(*parts: object) -> str:
-    """A readable ledger key from its parts; long keys keep a readable head and a hash."""
-    key = "/".join(str(p) for p in parts)
-    if len(key) <= _MAX_KEY:
-        return key
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    return f"{key[: _MAX_KEY - 65]}#{digest}"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    result: Any
-    reused: bool  # from the ledger, or found by the lookup: not performed by this call
 
 
 class _Claim(Enum):

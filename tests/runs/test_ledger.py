@@ -5,7 +5,8 @@ import uuid
 import pytest
 
 from hub.errors import RetriableError
-from hub.runs.ledger import EffectLedger, effect_key
+from hub.idempotency import effect_key
+from hub.runs.ledger import EffectLedger
 from hub.store.base import make_engine, make_sessionmaker
 from hub.store.migrate import upgrade
 from hub.store.platform import Event, Run

@@ -25,9 +25,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from hub.idempotency import effect_key
 from hub.o2c.dunning.policy import Level, Policy
 from hub.o2c.receivables import amount_still_due, days_past_due, due_date
-from hub.runs.ledger import effect_key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,6 +1,6 @@
 """The dunning run: read the store, plan, send each notice once, record it.
 
-    run_dunning(sessions, connections, policy, as_of)
+    run_dunning(sessions, connections, policy, as_of, ledger=ctx.ledger)
       1. open invoices, the policy's history, disputes and promises   (state.py)
       2. plan(...)                                                    (planner.py, pure)
       3. per notice: ledger.once(key) → the channel connection's ``notify`` action,
@@ -22,10 +22,10 @@ from sqlalchemy.orm import sessionmaker
 
 from hub.connector import ActionContext, Connector
 from hub.errors import FatalError
+from hub.idempotency import Ledger
 from hub.o2c.dunning import state
 from hub.o2c.dunning.planner import PlannedNotice, plan
 from hub.o2c.dunning.policy import Policy
-from hub.runs.ledger import EffectLedger
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,16 +39,16 @@ class SentResult:
 
 
 def run_dunning(sessions: sessionmaker, connections: Mapping[str, Connector], policy: Policy,
-                as_of: date, *, run_id: int | None = None) -> list[SentResult]:
-    """Send the notices ``policy`` prescribes on ``as_of`` and record them."""
+                as_of: date, *, ledger: Ledger) -> list[SentResult]:
+    """Send the notices ``policy`` prescribes on ``as_of`` through ``ledger`` (the run's) and
+    record them."""
     with sessions() as session:
         notices = plan(state.open_invoices(session), state.history(session, policy.name), policy,
                        as_of, state.collections(session))
-    ledger = EffectLedger(sessions, run_id=run_id, recipe=f"dunning:{policy.name}")
     return [_send(sessions, ledger, connections, policy, notice) for notice in notices]
 
 
-def _send(sessions: sessionmaker, ledger: EffectLedger, connections: Mapping[str, Connector],
+def _send(sessions: sessionmaker, ledger: Ledger, connections: Mapping[str, Connector],
           policy: Policy, notice: PlannedNotice) -> SentResult:
     name = policy.connections[notice.level.channel]
     notify = _notify_action(connections, name)
@@ -56,19 +56,12 @@ def _send(sessions: sessionmaker, ledger: EffectLedger, connections: Mapping[str
     context = ActionContext(idempotency_key=notice.key, run_id=ledger.run_id, step_id="notify")
     outcome = ledger.once(notice.key, "notify", lambda: notify(payload, context))
     with sessions.begin() as session:
-        _settle(ledger, session)
+        ledger.settle(session)  # the notice is marked sent in its own commit, before it is recorded
     with sessions.begin() as session:
         state.record_notice(session, notice, connection=name)
         if notice.level.action == "credit_hold":
             state.place_credit_hold(session, notice)
     return SentResult(notice=notice, connection=name, reused=outcome.reused, result=outcome.result)
-
-
-def _settle(ledger: EffectLedger, session) -> None:
-    """Mark the sent notice done at once, in its own commit, before it is recorded."""
-    settle = getattr(ledger, "settle", None)  # ledgers that mark done inside once() have none
-    if settle is not None:
-        settle(session)
 
 
 def _notify_action(connections: Mapping[str, Connector], name: str):

@@ -50,7 +50,7 @@ class DunningStep(Step):
 
     def execute(self, ctx: RunContext, given: Any) -> Any:
         as_of = date.fromisoformat(given["as_of"])
-        sent = run_dunning(ctx.sessions, self.connections, self.policy, as_of, run_id=ctx.run_id)
+        sent = run_dunning(ctx.sessions, self.connections, self.policy, as_of, ledger=ctx.ledger)
         return {"policy": self.policy.name, "as_of": as_of.isoformat(), "count": len(sent),
                 "notices": [notice_view(result) for result in sent]}
 

@@ -46,10 +46,19 @@ import pytest
 from sqlalchemy import select
 
 from hub.o2c.dunning import parse_policies, run_dunning, state
+from hub.runs.ledger import EffectLedger
 from hub.store import migrate
 from hub.store.base import make_engine, make_sessionmaker
 from hub.store.o2c_dunning import CreditHold, DunningNotice
 from hub.store.upsert import upsert
+
+
+
+def dun(sessions, connections, policy, day):
+    """A dunning run outside a recipe: its own ledger, as a run of the weekday-dunning recipe has."""
+    return run_dunning(sessions, connections, policy, day,
+                       ledger=EffectLedger(sessions, run_id=None, recipe="weekday-dunning"))
+
 
 POLICY = """\
 dunning:
@@ -155,11 +164,11 @@ def test_a_month_of_dunning_sends_exactly_the_prescribed_notices(sessions):
     notices = []
     for day in month():
         on_day(sessions, day)
-        for result in run_dunning(sessions, connections, policy, day):
+        for result in dun(sessions, connections, policy, day):
             n = result.notice
             notices.append((day.isoformat(), n.customer.split(":")[1][0], n.level.name,
                             [i.number for i in n.invoices]))
-        assert run_dunning(sessions, connections, policy, day) == []  # a second run that day: nothing
+        assert dun(sessions, connections, policy, day) == []  # a second run that day: nothing
     assert notices == EXPECTED
     assert len(sent) == len(EXPECTED)
     assert len({key for _, _, key in sent}) == len(sent)
@@ -180,7 +189,7 @@ def test_the_final_notice_lists_every_invoice_at_its_own_level(sessions):
     setup_month(sessions)
     for day in month():
         on_day(sessions, day)
-        run_dunning(sessions, connections, policy, day)
+        dun(sessions, connections, policy, day)
     final_a = [p for conn, p, key in sent if conn == "slack" and "A1" in p["text"]]
     assert final_a == [{
         "channel": "#collections",
@@ -207,12 +216,12 @@ def test_a_crash_after_sending_never_sends_twice(sessions, monkeypatch):
 
     monkeypatch.setattr(state, "record_notice", crash)
     with pytest.raises(RuntimeError):
-        run_dunning(sessions, connections, policy, date(2024, 3, 12))
+        dun(sessions, connections, policy, date(2024, 3, 12))
     monkeypatch.setattr(state, "record_notice", original)
-    results = run_dunning(sessions, connections, policy, date(2024, 3, 12))
+    results = dun(sessions, connections, policy, date(2024, 3, 12))
     assert [r.reused for r in results] == [True]
     assert len(sent) == 1
-    assert run_dunning(sessions, connections, policy, date(2024, 3, 13)) == []
+    assert dun(sessions, connections, policy, date(2024, 3, 13)) == []
 
 
 def test_amounts_in_notices_are_exact(sessions):
@@ -220,7 +229,7 @@ def test_amounts_in_notices_are_exact(sessions):
     store(sessions, invoice("A1", "a", "2024-03-05", "100.10"))
     store(sessions, invoice("A2", "a", "2024-03-05", "0.20"))
     sent: list = []
-    results = run_dunning(sessions, {"smtp": FakeNotifier("smtp", sent)}, policy, date(2024, 3, 2))
+    results = dun(sessions, {"smtp": FakeNotifier("smtp", sent)}, policy, date(2024, 3, 2))
     assert results[0].notice.totals() == {"EUR": Decimal("100.30")}
     with sessions() as session:
         assert session.scalar(select(CreditHold)) is None
