@@ -166,3 +166,15 @@ def required_text(expr: Expression, data: Any, what: str) -> str:
 def truthy(value: Any) -> bool:
     """JMESPath truthiness: false, null, empty string, list and object are false."""
     return value not in (None, False, "", [], {})
+
+
+def input_property(*, default: str | None = None) -> dict[str, Any]:
+    """The schema of a step's ``from:`` (the data it works on), as every kind documents it."""
+    tail = f" (default: {default})." if default else "."
+    return {
+        "$ref": "#/$defs/expression",
+        "title": "Input",
+        "description": ("JMESPath selecting the data the step works on: `event` (the trigger's payload) or "
+                        f"the id of an earlier step{tail}"),
+        "examples": ["event", "order", "event.data.object"],
+    }

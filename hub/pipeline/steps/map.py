@@ -21,7 +21,7 @@ from typing import Any
 from hub import canonical
 from hub.errors import FatalError
 from hub.pipeline.context import RunContext
-from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind
+from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind, input_property
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,15 +116,7 @@ BODY = {
                     ),
                     "examples": ["sales_order", "customer", "payment"],
                 },
-                "from": {
-                    "$ref": "#/$defs/expression",
-                    "title": "Input",
-                    "description": (
-                        "JMESPath selecting the data the step works on: `event` (the trigger's payload) or "
-                        "the id of an earlier step (default: event)."
-                    ),
-                    "examples": ["event", "order", "event.data.object"],
-                },
+                "from": input_property(default="event"),
                 "using": {
                     "type": "string",
                     "pattern": "^[a-z][a-z0-9_-]*\\.[a-z][a-z0-9_]*$",

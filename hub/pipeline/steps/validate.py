@@ -19,7 +19,7 @@ from typing import Any
 from hub import canonical
 from hub.o2c.orders.held import hold_unless_adds_up
 from hub.pipeline.context import RunContext
-from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind
+from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind, input_property
 
 #: What a validate step checks beyond the schema, by entity (looked up once, when built).
 RULES: dict[str, Callable[..., Exception | None]] = {"sales_order": hold_unless_adds_up}
@@ -70,15 +70,7 @@ BODY = {
             ),
             "examples": ["sales_order", "invoice"],
         },
-        "from": {
-            "$ref": "#/$defs/expression",
-            "title": "Input",
-            "description": (
-                "JMESPath selecting the data the step works on: `event` (the trigger's payload) or the id "
-                "of an earlier step."
-            ),
-            "examples": ["event", "order", "event.data.object"],
-        },
+        "from": input_property(),
     },
 }
 
