@@ -7,7 +7,8 @@
     ├── RecordingError           the hub's own record keeping for a run failed: the run ends dead
     ├── ConnectorError           a step or an outbound call failed (connection, action, status)
     │   ├── RetriableError       try again later (timeouts, 5xx, 429); may carry retry_after seconds
-    │   │   └── ThrottledError   the remote system's rate limit could not be waited out
+    │   │   ├── ThrottledError   the remote system's rate limit could not be waited out
+    │   │   └── CustomerNotKnown an invoice names a customer the hub does not know yet
     │   ├── FatalError           retrying cannot help (4xx, bad data): dead-letter at once
     │   │   └── InvalidRecordError   a record does not match its canonical schema
     │   │       └── OrderDoesNotAddUpError   an order's lines, shipping and taxes miss its total
@@ -154,6 +155,12 @@ class RetriableError(ConnectorError):
 class ThrottledError(RetriableError):
     """The remote system's rate limit could not be waited out (e.g. Shopify's query-cost bucket
     answered THROTTLED once too often); ``retry_after`` is when it will have room again."""
+
+
+class CustomerNotKnown(RetriableError):
+    """An invoice names a customer the hub does not know (yet): nothing is stored, and the run
+    waits for the customer through its recipe's retries, dead-lettered with this error after the
+    last one, never stored with no customer and called a success."""
 
 
 class FatalError(ConnectorError):

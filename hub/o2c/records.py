@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.errors import CustomerNotKnown
 from hub.o2c.orders.facts import order_number_of, refresh_order_status
 from hub.store.o2c import ENTITY_MODELS, SalesOrder
 from hub.store.upsert import Ref, UpsertResult, upsert
@@ -24,16 +25,36 @@ from hub.store.upsert import Ref, UpsertResult, upsert
 __all__ = ["Ref", "UpsertResult", "store_record"]
 
 
-def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | None = None) -> UpsertResult:
+def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | None = None,
+                 known_customer: bool = False) -> UpsertResult:
     """Store ``record`` as ``entity`` (``ref``: where it came from, (system, external id)) and
     refresh the status of the order it belongs to when it changed anything.
+
+    ``known_customer``: an invoice that names a customer must name one the hub knows (the upsert
+    step asks this of every invoice a run stores); otherwise CustomerNotKnown is raised and the
+    caller's transaction, rolled back, keeps nothing of it.
 
     Raises InvalidRecordError when the record does not match its schema, LookupError for an
     unknown entity, RetriableError when another session stored it at the same moment.
     """
     result = upsert(session, entity, record, ref=ref)
+    if known_customer and entity == "invoice" and record.get("customer"):
+        row = session.get(ENTITY_MODELS[entity], result.id)
+        if row.customer_id is None:
+            raise CustomerNotKnown(_customer_missing(row.data))
     if result.changed:
         row = session.get(ENTITY_MODELS[entity], result.id)  # in the session already: no query
         refresh_order_status(session, order_number_of(entity, row.data),
                              order=row if isinstance(row, SalesOrder) else None)
     return result
+
+
+def _customer_missing(invoice: dict[str, Any]) -> str:
+    """Why an invoice waits, naming its customer by system ids only (never a name or e-mail)."""
+    party = invoice.get("customer") or {}
+    ids = ", ".join(f"{ref['system']} {ref['id']}" for ref in party.get("external_refs", []))
+    named = f"with the id {ids}" if ids else "by " + " and ".join(
+        label for key, label in (("email", "e-mail"), ("tax_id", "tax id"), ("name", "name")) if party.get(key))
+    return (f"invoice {invoice.get('number')} names a customer {named} that the hub does not know yet: "
+            "nothing was stored; it is stored once the customer is (sync the customer, or add it to "
+            "the hub), when the run is tried again, and the run is dead-lettered after its last attempt")

@@ -5,6 +5,10 @@
     - id: saved
       upsert: {entity: sales_order, from: order, ref: {connection: shop, id: "event.id"}}
 
+An invoice that names a customer the hub does not know is not stored: the step fails with
+CustomerNotKnown (retriable), so the run waits for the customer through its recipe's retries and
+is dead-lettered after the last one.
+
 Its output says what the store did: ``{entity, id, created, changed, stale}``; ``stale`` is true
 when the record was an older copy than the stored one and so was ignored.
 """
@@ -16,7 +20,7 @@ from typing import Any
 
 from hub.o2c.records import store_record as upsert  # the store's upsert, then the order's status
 from hub.pipeline.context import RunContext
-from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind, required_text
+from hub.pipeline.step import Builder, Checks, Expression, Step, StepKind, input_property, required_text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,7 +40,7 @@ class UpsertStep(Step):
         if self.ref_connection and self.ref_id:
             ref = (self.ref_connection, required_text(self.ref_id, ctx.data, "ref.id"))
         with ctx.sessions.begin() as session:  # upsert validates and normalizes the record
-            result = upsert(session, self.entity, given, ref=ref)
+            result = upsert(session, self.entity, given, ref=ref, known_customer=True)
         return {"entity": self.entity, "id": result.id, "created": result.created,
                 "changed": result.changed, "stale": result.stale}
 
@@ -65,15 +69,7 @@ BODY = {
             "description": "The canonical O2C entity to insert or update in the hub's store.",
             "examples": ["sales_order", "customer"],
         },
-        "from": {
-            "$ref": "#/$defs/expression",
-            "title": "Input",
-            "description": (
-                "JMESPath selecting the data the step works on: `event` (the trigger's payload) or the id "
-                "of an earlier step."
-            ),
-            "examples": ["event", "order", "event.data.object"],
-        },
+        "from": input_property(),
         "ref": {
             "$ref": "#/$defs/external_ref",
             "title": "External reference",
