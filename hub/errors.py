@@ -8,7 +8,7 @@
     ├── ConnectorError           a step or an outbound call failed (connection, action, status)
     │   ├── RetriableError       try again later (timeouts, 5xx, 429); may carry retry_after seconds
     │   │   ├── ThrottledError   the remote system's rate limit could not be waited out
-    │   │   └── CustomerNotKnown an invoice names a customer the hub does not know yet
+    │   │   └── CustomerNotKnown an invoice names an unknown customer by no system's id
     │   ├── FatalError           retrying cannot help (4xx, bad data): dead-letter at once
     │   │   └── InvalidRecordError   a record does not match its canonical schema
     │   │       └── OrderDoesNotAddUpError   an order's lines, shipping and taxes miss its total
@@ -158,7 +158,8 @@ class ThrottledError(RetriableError):
 
 
 class CustomerNotKnown(RetriableError):
-    """An invoice names a customer the hub does not know (yet): nothing is stored, and the run
+    """An invoice names a customer the hub does not know (yet), by e-mail, tax id or name only
+    (with a system's id the customer is added from the invoice): nothing is stored, and the run
     waits for the customer through its recipe's retries, dead-lettered with this error after the
     last one, never stored with no customer and called a success."""
 

@@ -30,9 +30,11 @@ def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: 
     """Store ``record`` as ``entity`` (``ref``: where it came from, (system, external id)) and
     refresh the status of the order it belongs to when it changed anything.
 
-    ``known_customer``: an invoice that names a customer must name one the hub knows (the upsert
-    step asks this of every invoice a run stores); otherwise CustomerNotKnown is raised and the
-    caller's transaction, rolled back, keeps nothing of it.
+    ``known_customer`` (the upsert step asks it of every invoice a run stores): an invoice is
+    never kept as nobody's. When the customer it names is not in the hub, a customer named with
+    a system's id (an ERP's party: the book of record of whom it invoiced) is added from what the
+    invoice says of it (name, e-mail, tax id, that id); a customer named only by e-mail, tax id or
+    name raises CustomerNotKnown, and the caller's transaction, rolled back, keeps nothing.
 
     Raises InvalidRecordError when the record does not match its schema, LookupError for an
     unknown entity, RetriableError when another session stored it at the same moment.
@@ -41,7 +43,7 @@ def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: 
     if known_customer and entity == "invoice" and record.get("customer"):
         row = session.get(ENTITY_MODELS[entity], result.id)
         if row.customer_id is None:
-            raise CustomerNotKnown(_customer_missing(row.data))
+            row.customer_id = _customer_from(session, row.data)
     if result.changed:
         row = session.get(ENTITY_MODELS[entity], result.id)  # in the session already: no query
         refresh_order_status(session, order_number_of(entity, row.data),
@@ -49,12 +51,21 @@ def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: 
     return result
 
 
-def _customer_missing(invoice: dict[str, Any]) -> str:
-    """Why an invoice waits, naming its customer by system ids only (never a name or e-mail)."""
+def _customer_from(session: Session, invoice: dict[str, Any]) -> int:
+    """The id of the customer added from ``invoice``'s customer reference, which carries a
+    system's id; CustomerNotKnown when it carries none."""
     party = invoice.get("customer") or {}
-    ids = ", ".join(f"{ref['system']} {ref['id']}" for ref in party.get("external_refs", []))
-    named = f"with the id {ids}" if ids else "by " + " and ".join(
-        label for key, label in (("email", "e-mail"), ("tax_id", "tax id"), ("name", "name")) if party.get(key))
-    return (f"invoice {invoice.get('number')} names a customer {named} that the hub does not know yet: "
+    if not party.get("external_refs"):
+        raise CustomerNotKnown(_customer_missing(invoice))
+    known = {key: party[key] for key in ("name", "email", "tax_id", "external_refs") if party.get(key)}
+    return store_record(session, "customer", known).id
+
+
+def _customer_missing(invoice: dict[str, Any]) -> str:
+    """Why an invoice waits, saying how it names its customer, never the name or e-mail itself."""
+    party = invoice.get("customer") or {}
+    named = " and ".join(label for key, label in (("email", "e-mail"), ("tax_id", "tax id"), ("name", "name"))
+                         if party.get(key))
+    return (f"invoice {invoice.get('number')} names a customer by {named} (no system's id) that the hub does not know yet: "
             "nothing was stored; it is stored once the customer is (sync the customer, or add it to "
             "the hub), when the run is tried again, and the run is dead-lettered after its last attempt")

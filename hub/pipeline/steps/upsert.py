@@ -5,9 +5,10 @@
     - id: saved
       upsert: {entity: sales_order, from: order, ref: {connection: shop, id: "event.id"}}
 
-An invoice that names a customer the hub does not know is not stored: the step fails with
-CustomerNotKnown (retriable), so the run waits for the customer through its recipe's retries and
-is dead-lettered after the last one.
+An invoice is never stored as nobody's: when the customer it names is not in the hub, a customer
+named with a system's id (the ERP's party) is added from what the invoice says of it; one named
+only by e-mail, tax id or name fails the step with CustomerNotKnown (retriable), so the run waits
+for the customer through its recipe's retries and is dead-lettered after the last one.
 
 Its output says what the store did: ``{entity, id, created, changed, stale}``; ``stale`` is true
 when the record was an older copy than the stored one and so was ignored.
