@@ -2,12 +2,15 @@
 
     perform   once per business key, through the idempotency ledger (an action with a lookup
               is asked first when an earlier attempt left the effect pending)
+    perform_keyed   the same under a key the caller makes (cash_post: one per payment and invoice,
+              whichever recipe sends it)
     read      a read-only call: made by every attempt, outside the ledger
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from hub.connector import Action, ActionContext, lookup_of
@@ -20,7 +23,13 @@ def perform(ctx: RunContext, *, step_id: str, action: Action, payload: Any, key:
             options: Mapping[str, Any]) -> Any:
     """Run ``action`` once per business key (``key``'s value, else the event's dedupe key)."""
     business = required_text(key, ctx.data, "key") if key else ctx.business_key
-    idempotency_key = effect_key(ctx.recipe, step_id, ctx.key_suffix, business)
+    return perform_keyed(ctx, step_id=step_id, action=action, payload=payload, options=options,
+                         idempotency_key=effect_key(ctx.recipe, step_id, ctx.key_suffix, business))
+
+
+def perform_keyed(ctx: RunContext, *, step_id: str, action: Action, payload: Any, idempotency_key: str,
+                  options: Mapping[str, Any] = MappingProxyType({})) -> Any:
+    """Run ``action`` once per ``idempotency_key``, however many runs and recipes ask."""
     action_ctx = ActionContext(idempotency_key=idempotency_key, run_id=ctx.run_id, step_id=step_id,
                                options=dict(options))
     lookup = lookup_of(action)  # asked first when an earlier attempt left the effect pending

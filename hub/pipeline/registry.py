@@ -19,8 +19,8 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from hub.pipeline.step import StepKind
-from hub.pipeline.steps import (call, cash_apply, credit_check, dunning, for_each, lookup, notify, query, reconcile,
-                                upsert, validate)
+from hub.pipeline.steps import (call, cash_apply, cash_post, credit_check, dunning, for_each, lookup, notify, query,
+                                reconcile, upsert, validate)
 from hub.pipeline.steps import filter as filter_step
 from hub.pipeline.steps import map as map_step
 
@@ -28,7 +28,7 @@ ENTRY_POINT_GROUP = "o2c_hub.steps"
 
 BUILTIN: tuple[StepKind, ...] = (
     map_step.KIND, validate.KIND, filter_step.KIND, upsert.KIND, lookup.KIND, query.KIND, call.KIND,
-    notify.KIND, for_each.KIND, credit_check.KIND, reconcile.KIND, cash_apply.KIND, dunning.KIND,
+    notify.KIND, for_each.KIND, credit_check.KIND, reconcile.KIND, cash_apply.KIND, cash_post.KIND, dunning.KIND,
 )
 
 #: Keys of a step that are not its kind.

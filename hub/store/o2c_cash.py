@@ -53,6 +53,9 @@ class MatchProposal(Base):
     decided_at: Mapped[datetime | None]
     reject_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # an applied payment recorded in the ERP (hub.o2c.cashapp.erp): when, and what the ERP answered
+    posted_at: Mapped[datetime | None]
+    posting: Mapped[dict[str, Any] | None] = mapped_column(Document)
 
 
 class CustomerCredit(Base):

@@ -11,11 +11,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
+from connectors.http.sandbox import create_app as erp_app
 from connectors.sandbox import serve
 from connectors.slack.sandbox import create_app as slack_app
 from hub import STARTER
 from hub.cli import main
 from hub.errors import ConfigError
+from hub.o2c.cashapp.service import CashApplication
 from hub.recipe.load import parse_recipe
 from hub.runs.executor import execute
 from hub.runs.queue import claim_run
@@ -29,6 +31,7 @@ from tests.recipe.conftest import ENTITIES, FakeChat, FakeShop
 SLACK_TOKEN = "xoxb-o2c-steps"
 TODAY = date.today()
 CASH = (STARTER / "recipes" / "cash-application.yaml").read_text()
+POSTINGS = (STARTER / "recipes" / "cash-postings-to-erp.yaml").read_text()
 DUNNING = (STARTER / "recipes" / "weekday-dunning.yaml").read_text()
 POLICIES = """\
 dunning:
@@ -40,6 +43,20 @@ dunning:
 
 
 @pytest.fixture
+def erp():
+    """The ERP the applied payments are recorded in: the HTTP sink, over a real socket."""
+    app = erp_app()
+    with serve(app) as server:
+        server.state = app.extensions["sandbox"]
+        yield server
+
+
+def erp_calls(erp) -> list[dict]:
+    """Every record_payment request the ERP received (replays of an Idempotency-Key too)."""
+    return [hit for hit in erp.state.hits if hit.get("path") == "/payments"]
+
+
+@pytest.fixture
 def slack():
     app = slack_app(token=SLACK_TOKEN)
     with serve(app) as server:
@@ -48,15 +65,18 @@ def slack():
 
 
 @pytest.fixture
-def site(make_hub, slack, tmp_path):
-    """A hub with the bundled cash-application and weekday-dunning recipes (``extra``: config
-    keys), Slack, and one customer with an invoice ten days overdue."""
+def site(make_hub, slack, erp, tmp_path):
+    """A hub with the bundled cash-application, cash-postings-to-erp and weekday-dunning recipes
+    (``extra``: config keys), Slack, an ERP, and one customer with an invoice ten days overdue."""
     (tmp_path / "dunning.yaml").write_text(POLICIES)  # the bundled recipe's ../dunning.yaml
 
     def make(**extra):
         hub = make_hub({"slack": {"connector": "slack", "token": SLACK_TOKEN, "channel": "#ar-alerts",
-                                  "base_url": f"{slack.url}/api/", "timeout": 5}},
-                       {"cash-application.yaml": CASH, "weekday-dunning.yaml": DUNNING}, **extra)
+                                  "base_url": f"{slack.url}/api/", "timeout": 5},
+                        "ledger": {"connector": "http", "base_url": erp.url, "timeout": 5,
+                                   "actions": {"record_payment": {"method": "POST", "path": "/payments"}}}},
+                       {"cash-application.yaml": CASH, "cash-postings-to-erp.yaml": POSTINGS,
+                        "weekday-dunning.yaml": DUNNING}, **extra)
         seed(hub)
         return hub
     return make
@@ -122,12 +142,70 @@ def test_scheduled_cash_application_applies_the_bank_credit_once(hub, slack):
     with hub.sessions() as session:
         assert session.scalar(select(Invoice.status).where(Invoice.number == "INV-7001")) == "paid"
     assert [m["message"]["text"] for m in slack.state.messages] == [
-        "Cash application: 1 payment(s) applied, 0 to review (o2c-hub cashapp proposals), 0 unmatched."]
+        "Cash application: 1 payment(s) applied, 0 to review (o2c-hub cashapp proposals), 0 unmatched; "
+        "1 recorded in the ERP."]
 
     again = attempt(hub, replay(hub.sessions, run.id, {"cash-application": hub.recipes["cash-application"].recipe.hash},
                                 who="the tests"))
     assert (again.status, output(hub, again, "applied")["decided"]) == ("succeeded", 0)
     assert len(slack.state.messages) == 1  # nothing decided: nothing told
+
+
+def test_what_cash_application_applies_is_recorded_in_the_erp_once(hub, erp):
+    bank_credit(hub, "bt-7001", "250.00", "Invoice INV-7001")
+    run = scheduled(hub, "cash-application")
+    assert run.status == "succeeded", run.error_message
+    posted = output(hub, run, "posted")
+    assert (posted["posted"], posted["differences"]) == (1, 0)
+    (payment,) = posted["payments"]
+    assert (payment["payment"], [i["invoice"] for i in payment["invoices"]]) == ("bt-7001", ["INV-7001"])
+    assert [r["json"] for r in erp.state.requests] == [{
+        "invoice": {"number": "INV-7001"},
+        "payment": {"reference": "bt-7001", "amount": Decimal("250.00"), "currency": "EUR", "value_date": TODAY.isoformat()}}]
+
+    replayed = attempt(hub, replay(hub.sessions, run.id, {"cash-application": hub.recipes["cash-application"].recipe.hash},
+                                   who="the tests"))
+    later = scheduled(hub, "cash-postings-to-erp")
+    assert output(hub, replayed, "posted")["posted"] == 0 and output(hub, later, "posted")["posted"] == 0
+    assert len(erp_calls(erp)) == 1  # not even a call the ERP would have recognised by its key
+
+
+def test_an_accepted_proposal_is_recorded_in_the_erp_with_the_credit_on_the_last_invoice(hub, erp):
+    with hub.sessions.begin() as session:
+        upsert(session, "invoice", {"number": "INV-7002", "currency": "EUR", "total": "80.00", "amount_due": "80.00",
+                                    "status": "open", "customer": {"email": "ap@acme.example"},
+                                    "issue_date": (TODAY - timedelta(days=5)).isoformat()})
+    # both invoices named, 5.55 more than they come to and more than the default policy keeps as
+    # credit without a person
+    bank_credit(hub, "bt-7003", "5335.55", "INV-7001 INV-7002")
+    decided = output(hub, scheduled(hub, "cash-application"), "applied")
+    assert (decided["proposed"], decided["auto_applied"]) == (1, 0), decided
+    assert erp.state.requests == []  # nothing applied, nothing posted
+
+    with hub.sessions.begin() as session:
+        outcome = CashApplication(session).accept(decided["outcomes"][0]["proposal_id"], who="alice")
+    assert outcome.status == "accepted"
+    posted = output(hub, scheduled(hub, "cash-postings-to-erp"), "posted")
+    assert posted["posted"] == 1
+    sent = {r["json"]["invoice"]["number"]: r["json"]["payment"]["amount"] for r in erp.state.requests}
+    applied = {line.number: line.amount for line in outcome.applications if line.kind == "applied"}
+    last = list(applied)[-1]
+    assert sent == {n: a + (outcome.credit if n == last else 0) for n, a in applied.items()}
+    assert sum(sent.values()) == Decimal("5335.55")
+
+
+def test_an_erp_that_fails_is_tried_again_and_records_the_payment_once(hub, erp):
+    bank_credit(hub, "bt-7004", "250.00", "Invoice INV-7001")
+    erp.state.faults.push(503)
+    run = scheduled(hub, "cash-application")
+    assert (run.status, run.error_class) == ("retrying", "RetriableError")
+    with hub.sessions() as session:  # decided once: the retry posts, it does not decide again
+        assert session.scalar(select(Invoice.status).where(Invoice.number == "INV-7001")) == "paid"
+    run = attempt(hub, run.id)
+    assert run.status == "succeeded", run.error_message
+    assert (output(hub, run, "applied")["decided"], output(hub, run, "posted")["posted"]) == (0, 1)
+    assert [hit["status"] for hit in erp_calls(erp)] == [503, None]
+    assert len(erp.state.requests) == 1
 
 
 def test_cash_application_follows_the_config_files_policy(site, slack):

@@ -59,7 +59,7 @@ def test_the_registry_it_was_cloned_from_does_not_know_it(steps):
         parse_recipe(RECIPE, "taxed.yaml", connections={}, entities=ENTITIES, steps=StepRegistry.builtin())
     assert [str(i) for i in caught.value.issues] == [
         "taxed.yaml:5:5: steps/0/vat: unknown key 'vat' (expected one of: map, validate, filter, upsert, lookup, "
-        "query, call, notify, for_each, credit_check, reconcile, cash_apply, dunning)",
+        "query, call, notify, for_each, credit_check, reconcile, cash_apply, cash_post, dunning)",
     ]  # the step keeps its id: the filter reading it is not reported too
 
 

@@ -100,7 +100,7 @@ retention: {step_data: a week, audit: 30d}
     mapp: event
 """,
         [
-            "r.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each, credit_check, reconcile, cash_apply, dunning)",
+            "r.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each, credit_check, reconcile, cash_apply, cash_post, dunning)",
         ],
         id="unknown_step_kind",
     ),

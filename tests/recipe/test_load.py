@@ -170,7 +170,7 @@ retry: {backoff: linear}
         parse(text, connections)
     assert [str(i) for i in caught.value.issues] == [
         "recipes/orders.yaml:3:25: trigger/webhook/connection: unknown connection 'nowhere' (known: crm, erp, shop, slack)",
-        "recipes/orders.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each, credit_check, reconcile, cash_apply, dunning)",
+        "recipes/orders.yaml:6:5: steps/0/mapp: unknown key 'mapp' (expected one of: map, validate, filter, upsert, lookup, query, call, notify, for_each, credit_check, reconcile, cash_apply, cash_post, dunning)",
         "recipes/orders.yaml:8:37: steps/1/call/action: unknown action 'fly' on connection 'erp' (known: cancel_order, create_order)",
         "recipes/orders.yaml:9:9: steps/2/id: duplicate step id 'b' (first defined on line 7)",
         "recipes/orders.yaml:10:14: steps/2/filter: unknown name 'zzz' (known here: event, trigger, run, tables, a, b)",
