@@ -136,12 +136,14 @@ def _format_checker() -> jsonschema.FormatChecker:
     checker.checks("date-time")(lambda v: not isinstance(v, str) or _parse_datetime(v) is not None)
     checker.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
     checker.checks("iban")(lambda v: not isinstance(v, str) or stdnum_iban.is_valid(v))
-    checker.checks("payment_reference")(lambda v: not isinstance(v, str) or _payment_reference_ok(v))
+    checker.checks("payment_reference")(lambda v: not isinstance(v, str) or payment_reference_ok(v))
     return checker
 
 
-def _payment_reference_ok(text: str) -> bool:
-    """At least 4 letters and digits; an RF creditor reference with correct check digits."""
+def payment_reference_ok(text: str) -> bool:
+    """Whether ``text`` can be an invoice's payment reference: at least 4 letters and digits, an
+    RF creditor reference with correct check digits (the canonical format; a mapping leaves out
+    what would fail it rather than lose the invoice)."""
     compact = "".join(ch for ch in text.upper() if ch.isalnum())
     if len(compact) < 4:
         return False

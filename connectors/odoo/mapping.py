@@ -11,13 +11,15 @@ from datetime import datetime, timezone
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from hub.canonical import payment_reference_ok
 from hub.money import quantize, to_decimal
 from hub.o2c.orders.net_lines import NetLine
 from hub.o2c.settlement import credit_reference, payout_reference
 
 INVOICE_FIELDS = ["name", "state", "payment_state", "move_type", "partner_id", "currency_id", "invoice_date",
                   "invoice_date_due", "invoice_origin", "amount_untaxed", "amount_tax", "amount_total",
-                  "amount_residual", "write_date", "invoice_line_ids", "reversed_entry_id", "ref"]
+                  "amount_residual", "write_date", "invoice_line_ids", "reversed_entry_id", "ref",
+                  "payment_reference"]
 INVOICE_LINE_FIELDS = ["move_id", "sequence", "display_type", "product_id", "name", "quantity", "price_unit",
                        "price_subtotal", "tax_ids"]
 INVOICE_TAX_FIELDS = ["name", "amount", "amount_type", "price_include"]
@@ -200,12 +202,24 @@ def invoice_from_odoo(move: Mapping[str, Any], *, system: str, email: str | None
         "order_number": order_number or order_number_of(move), "status": invoice_status(move),
         "subtotal": exact(move.get("amount_untaxed"), currency), "tax_total": exact(move.get("amount_tax"), currency),
         "total": exact(move.get("amount_total"), currency), "amount_due": exact(move.get("amount_residual"), currency),
+        "payment_reference": payment_reference(move),
         "lines": invoice_lines_from_odoo(lines, currency=currency, products=products or {}, taxes=taxes or {}) or None,
         "external_refs": [_versioned({"system": system, "id": str(move["id"])}, move.get("write_date"))],
     }
     record["customer"] = {k: v for k, v in record["customer"].items() if v}
     # "is not" rather than "in": Decimal("0.00") == False, and a paid invoice's zero is news.
     return {k: v for k, v in record.items() if v is not None and v is not False}
+
+
+def payment_reference(move: Mapping[str, Any]) -> str | None:
+    """The reference Odoo printed on the invoice for the payer to quote (``payment_reference``:
+    the invoice's name, or a structured RF reference by the journal's setting); left out when it
+    is no reference a payment could quote (too short, longer than 40, an RF with wrong check
+    digits), so the invoice is never lost for it."""
+    value = move.get("payment_reference")
+    if not isinstance(value, str) or len(value.strip()) > 40 or not payment_reference_ok(value.strip()):
+        return None
+    return value.strip()
 
 
 def order_number_of(move: Mapping[str, Any]) -> str | None:

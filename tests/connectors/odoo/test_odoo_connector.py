@@ -190,3 +190,21 @@ def test_polled_invoices_name_the_customer_email_the_order_and_their_lines(odoo,
     assert [(line["sku"], line["quantity"], line["unit_price"], line["line_total"], line.get("tax_lines"))
             for line in invoice["lines"]] == [("WIDGET-1", Decimal(2), Decimal("19.99"), Decimal("39.98"), None),
                                               ("GADGET-2", Decimal(1), Decimal("5"), Decimal("5.00"), None)]
+
+
+@pytest.mark.parametrize(("written", "kept"), [
+    ("INV/2026/0007", "INV/2026/0007"),                       # Odoo's default: the invoice's name
+    ("RF18 5390 0754 7034", "RF18 5390 0754 7034"),           # a structured creditor reference
+    ("RF19 5390 0754 7034", None),                            # wrong check digits: not quotable
+    ("A1", None), (False, None), ("x" * 41, None),
+], ids=["name", "rf", "rf-wrong-check", "too-short", "unset", "too-long"])
+def test_an_invoice_carries_the_payment_reference_odoo_printed_on_it(written, kept):
+    from connectors.odoo.mapping import invoice_from_odoo
+    from hub.canonical import check
+
+    move = {"id": 7, "name": "INV/2026/0007", "move_type": "out_invoice", "state": "posted",
+            "partner_id": [3, "Acme"], "currency_id": [1, "EUR"], "amount_total": 119.0,
+            "amount_residual": 119.0, "payment_reference": written}
+    invoice = invoice_from_odoo(move, system="ledger")
+    assert invoice.get("payment_reference") == kept
+    check("invoice", invoice)  # whatever Odoo wrote there, the invoice stays valid
