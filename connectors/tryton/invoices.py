@@ -29,7 +29,8 @@ from hub.money import quantize
 from hub.o2c.settlement import payout_reference, split_payment
 
 INVOICE_FIELDS = ["number", "state", "invoice_date", "untaxed_amount", "tax_amount", "total_amount",
-                  "amount_to_pay", "currency", "party", "write_date", "create_date", "lines_to_pay"]
+                  "amount_to_pay", "currency", "party", "write_date", "create_date", "lines_to_pay",
+                  "customer_payment_reference"]
 PAY_FIELDS = [*INVOICE_FIELDS, "company", "account"]
 PAYABLE_STATES = ("posted", "paid")  # a paid invoice takes a payment as the customer's credit
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from hub.canonical import payment_reference_ok
 from hub.money import quantize
 from hub.o2c.orders.net_lines import NetLine
 
@@ -199,11 +200,23 @@ def invoice_from_tryton(invoice: Mapping[str, Any], *, currency: str, customer: 
         "tax_total": quantize(sign * invoice["tax_amount"], currency),
         "total": quantize(sign * total, currency),
         "amount_due": quantize(sign * (due if due is not None else total), currency),
+        "payment_reference": payment_reference(invoice) if total >= 0 else None,
         "lines": invoice_lines_from_tryton(lines, currency=currency, sign=sign) if lines else None,
         "tax_lines": invoice_taxes_from_tryton(taxes, currency=currency, sign=sign) if taxes else None,
         "external_refs": [_ref(invoice)],
     }
     return {key: value for key, value in record.items() if value is not None}
+
+
+def payment_reference(invoice: Mapping[str, Any]) -> str | None:
+    """The reference Tryton prints on a customer invoice for the payer to quote
+    (``customer_payment_reference``: an RF creditor reference made from the invoice's or the
+    party's number, as the accounting configuration says); left out when it is none a payment
+    could quote, so the invoice is never lost for it."""
+    value = invoice.get("customer_payment_reference")
+    if not isinstance(value, str) or len(value.strip()) > 40 or not payment_reference_ok(value.strip()):
+        return None
+    return value.strip()
 
 
 INVOICE_LINE_FIELDS = ["invoice", "sequence", "type", "product.code", "description", "quantity", "unit_price",

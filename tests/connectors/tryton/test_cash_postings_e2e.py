@@ -2,7 +2,8 @@
 the hub, bank credits matched by the hub (automatically, or accepted by a person), then the
 cash_post step records each payment against its invoices. Afterwards Tryton's amount to pay equals
 the hub's amount due for every invoice, to the cent (and to the yen), an overpayment is the
-customer's credit in Tryton, and running the postings again records nothing twice."""
+customer's credit in Tryton, and running the postings again records nothing twice. A payment
+quoting only the reference Tryton printed on its invoice (customer_payment_reference) is applied."""
 
 from __future__ import annotations
 
@@ -96,10 +97,13 @@ def test_applied_payments_reach_tryton_once_and_both_systems_owe_the_same(hub, e
     over = invoiced(hub, erp, f"{tag}C", "100.00")
     partial = invoiced(hub, erp, f"{tag}D", "100.00")
     yen = invoiced(hub, erp, f"{tag}J", "15000", "JPY")
+    quoted = invoiced(hub, erp, f"{tag}R", "75.50")  # paid by quoting the reference Tryton printed
+    assert quoted["payment_reference"].startswith("RF")
     credit(hub, f"bt-{tag}-1", "100.00", "EUR", f"Invoice {exact['number']}", f"Cash Payer {tag}A")
     credit(hub, f"bt-{tag}-3", "103.00", "EUR", f"Rechnung {over['number']}", f"Cash Payer {tag}C")
     credit(hub, f"bt-{tag}-4", "40.00", "EUR", f"Invoice {partial['number']} first part", f"Cash Payer {tag}D")
     credit(hub, f"bt-{tag}-5", "15000", "JPY", f"INV {yen['number']}", f"Cash Payer {tag}J")
+    credit(hub, f"bt-{tag}-6", "75.50", "EUR", f"Zahlung {quoted['payment_reference'].lower()}", f"Cash Payer {tag}R")
     # two invoices of two customers, paid apart
     credit(hub, f"bt-{tag}-2a", "40.00", "EUR", f"Invoice {first['number']}", f"Cash Payer {tag}B")
     credit(hub, f"bt-{tag}-2b", "60.01", "EUR", f"Invoice {second['number']}", f"Cash Payer {tag}B2")
@@ -108,8 +112,8 @@ def test_applied_payments_reach_tryton_once_and_both_systems_owe_the_same(hub, e
     statuses = {o["payment"]: o["status"] for o in steps["applied"]["outcomes"]}
     assert statuses[f"bt-{tag}-4"] == "proposed"  # a partial payment waits for a person
     assert {p: s for p, s in statuses.items() if p != f"bt-{tag}-4"} == dict.fromkeys(
-        [f"bt-{tag}-1", f"bt-{tag}-3", f"bt-{tag}-5", f"bt-{tag}-2a", f"bt-{tag}-2b"], "auto_applied")
-    assert steps["posted"]["posted"] == 5 and steps["posted"]["differences"] == 0
+        [f"bt-{tag}-1", f"bt-{tag}-3", f"bt-{tag}-5", f"bt-{tag}-6", f"bt-{tag}-2a", f"bt-{tag}-2b"], "auto_applied")
+    assert steps["posted"]["posted"] == 6 and steps["posted"]["differences"] == 0
 
     proposal = next(o["proposal_id"] for o in steps["applied"]["outcomes"] if o["payment"] == f"bt-{tag}-4")
     with hub.sessions.begin() as session:
@@ -118,7 +122,7 @@ def test_applied_payments_reach_tryton_once_and_both_systems_owe_the_same(hub, e
 
     expected = {exact["number"]: Decimal("0.00"), first["number"]: Decimal("0.00"),
                 second["number"]: Decimal("0.00"), over["number"]: Decimal("0.00"),
-                partial["number"]: Decimal("60.00"), yen["number"]: Decimal("0")}
+                partial["number"]: Decimal("60.00"), yen["number"]: Decimal("0"), quoted["number"]: Decimal("0.00")}
     for number, due in expected.items():
         assert (tryton_due(erp, number)[0], hub_due(hub, number)) == (due, due), number
     lines = {number: tryton_due(erp, number)[1] for number in expected}
