@@ -130,7 +130,8 @@ class Invoices:
         """One ``account.invoice`` read, with its line and tax rows, → canonical invoice."""
         currency, = self.client.read("currency.currency", [invoice["currency"]], ["code"], action=action)
         party, = self.client.read("party.party", [invoice["party"]], ["name", "email"], action=action)
-        customer = {"name": party["name"], "email": party["email"]}
+        customer = {"name": party["name"], "email": party["email"],  # the party by its Tryton id too
+                    "external_refs": [{"system": mapping.SYSTEM, "id": str(invoice["party"])}]}
         invoice = {**invoice, "due_date": self.due_date(invoice, action=action)}
         return mapping.invoice_from_tryton(invoice, currency=currency["code"], customer=customer,
                                            order_number=self.order_number(invoice["id"], action=action),

@@ -95,7 +95,7 @@ on_failure:
 def hub_storing_twice(make_hub, slack, database, monkeypatch):
     """A hub whose upsert step meets a real unique violation quoting the customer's e-mail."""
 
-    def store_twice(session, entity, record, *, ref=None):
+    def store_twice(session, entity, record, *, ref=None, known_customer=False):
         row = {"system": "crm", "entity": entity, "external_id": record["email"], "canonical_id": 1}
         session.execute(insert(ExternalRef), [row, row])
 
