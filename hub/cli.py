@@ -367,6 +367,8 @@ def bank_import(ctx, files: tuple[str, ...]) -> None:
         with hub.sessions.begin() as session:
             results = [store_record(session, "bank_transaction", r) for r in records]
         new = sum(r.created for r in results)
+        audit(hub.sessions, "bank.import", f"bank statement {Path(name).name} imported by {command_line_actor()}: "
+              f"{len(records)} transaction(s), {new} new, {len(records) - new} already known")
         click.echo(f"{name}: {len(records)} transaction(s), {new} new, {len(records) - new} already known")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 import yaml
@@ -115,3 +116,8 @@ def test_bank_import_stores_each_transaction_once(config):
     again = cli("bank", "import", str(statement), config=config)
     assert first.output.strip().endswith("5 transaction(s), 5 new, 0 already known")
     assert again.output.strip().endswith("5 transaction(s), 0 new, 5 already known")
+    db = sqlite3.connect(config.parent / "hub.db")
+    lines = db.execute("SELECT kind, detail FROM audit_log ORDER BY id").fetchall()
+    assert [kind for kind, _ in lines] == ["bank.import", "bank.import"]
+    assert lines[0][1].startswith("bank statement valid_example.xml imported by the command line")
+    assert lines[1][1].endswith(": 5 transaction(s), 0 new, 5 already known")

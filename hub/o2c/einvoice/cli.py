@@ -18,13 +18,14 @@ import yaml
 from lxml import etree
 
 from hub.canonical import check
-from hub.cli_common import fail, hub_from
+from hub.cli_common import command_line_actor, fail, hub_from
 from hub.errors import InputError, InvalidRecordError
 from hub.o2c.einvoice.cii import to_cii
 from hub.o2c.einvoice.common import Seller
 from hub.o2c.einvoice.ubl import from_ubl, to_ubl
 from hub.o2c.queries import find_record
 from hub.o2c.records import store_record
+from hub.runs.inbox import audit
 
 WRITERS = {"ubl": to_ubl, "cii": to_cii}
 _WHERE = re.compile(r", line \d+, column \d+$")  # lxml's own position suffix; we say it first
@@ -76,6 +77,8 @@ def import_(ctx, file):
     with hub.sessions.begin() as session:
         result = store_record(session, "invoice", record)
     verb = "created" if result.created else "updated" if result.changed else "unchanged"
+    audit(hub.sessions, "einvoice.import", f"{record['kind'].replace('_', ' ')} {record['number']} imported from "
+          f"{Path(file).name} by {command_line_actor()}: {verb}")
     click.echo(f"{record['kind']} {record['number']}: {verb} (id {result.id})")
 
 

