@@ -1,4 +1,5 @@
-"""Fixtures shared across the suite: an in-process hub on a temporary SQLite database."""
+"""Fixtures shared across the suite: an in-process hub on a temporary SQLite database, and a
+session on a fresh in-memory store (a test module may seed its own under the same name)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub.hub import Hub
+from hub.hub import Hub  # loads every table into the metadata
+from hub.store.base import Base, make_engine, make_sessionmaker
+
+
+@pytest.fixture
+def session():
+    """A session on a fresh in-memory store with every table."""
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with make_sessionmaker(engine)() as session:
+        yield session
+    engine.dispose()
 
 
 @pytest.fixture

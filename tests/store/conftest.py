@@ -1,4 +1,5 @@
-"""A fresh in-memory store per test; a throw-away PostgreSQL database where a test asks for one."""
+"""A throw-away PostgreSQL database where a test asks for one (the in-memory store, ``session``,
+is the suite's: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-import hub.store.o2c  # noqa: F401
-import hub.store.platform  # noqa: F401
-from hub.store.base import Base, make_engine, make_sessionmaker
-
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def session():
-    engine = make_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with make_sessionmaker(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 @pytest.fixture

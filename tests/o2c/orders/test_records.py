@@ -3,26 +3,12 @@ order's status derived again; the store itself derives nothing."""
 
 from __future__ import annotations
 
-import pytest
-
-import hub.store.o2c  # noqa: F401
-import hub.store.platform  # noqa: F401
 from hub.o2c.records import store_record
-from hub.store.base import Base, make_engine, make_sessionmaker
 from hub.store.o2c import SalesOrder
 from hub.store.upsert import upsert
 
 ORDER = {"number": "SO-7", "currency": "EUR", "status": "booked", "customer": {"email": "ap@acme.example"},
          "lines": [{"sku": "TEA", "quantity": "2", "unit_price": "10.00"}], "totals": {"total": "20.00"}}
-
-
-@pytest.fixture
-def session():
-    engine = make_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with make_sessionmaker(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 def status(session, number: str = "SO-7") -> str | None:
