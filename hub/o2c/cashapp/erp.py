@@ -72,13 +72,12 @@ def posted(session: Session, posting: Posting, answers: Sequence[dict[str, Any]]
     whose open amount in the ERP differs from the hub's."""
     differences = []
     for answer in answers:
-        erp_due = answer.get("erp_amount_due")
-        hub_due = session.scalar(select(Invoice.amount_due).where(Invoice.number == answer["invoice"]).limit(1))
-        hub_due = quantize(hub_due, posting.currency) if hub_due is not None else None
+        erp_due = answer["erp_amount_due"]
+        hub_due = _money(session.scalar(select(Invoice.amount_due).where(Invoice.number == answer["invoice"])
+                                        .limit(1)), posting.currency)
         answer["hub_amount_due"] = hub_due
-        if erp_due is not None and hub_due is not None and quantize(erp_due, posting.currency) != hub_due:
-            differences.append({"invoice": answer["invoice"], "erp_amount_due": quantize(erp_due, posting.currency),
-                                "hub_amount_due": hub_due})
+        if erp_due is not None and hub_due is not None and erp_due != hub_due:
+            differences.append({"invoice": answer["invoice"], "erp_amount_due": erp_due, "hub_amount_due": hub_due})
     record = {"payment": posting.reference, "source": posting.source, "currency": posting.currency,
               "invoices": list(answers), "differences": differences}
     row = session.get(MatchProposal, posting.proposal_id)
@@ -90,11 +89,14 @@ def answer_of(number: str, amount: Decimal, result: Any, currency: str) -> dict[
     """What the ERP said about one invoice's payment, in the hub's words."""
     result = result if isinstance(result, dict) else {}
     invoice = result.get("invoice") if isinstance(result.get("invoice"), dict) else {}
-    applied, credit = result.get("applied"), result.get("credit")
     return {"invoice": number, "sent": quantize(amount, currency),
-            "erp_applied": quantize(applied, currency) if applied is not None else None,
-            "erp_credit": quantize(credit, currency) if credit is not None else None,
-            "erp_amount_due": invoice.get("amount_due"), "erp_status": invoice.get("status")}
+            "erp_applied": _money(result.get("applied"), currency), "erp_credit": _money(result.get("credit"), currency),
+            "erp_amount_due": _money(invoice.get("amount_due"), currency), "erp_status": invoice.get("status")}
+
+
+def _money(value: Any, currency: str) -> Decimal | None:
+    """An amount at ``currency``'s minor unit; None stays None (the ERP did not say)."""
+    return None if value is None else quantize(value, currency)
 
 
 def _posting(session: Session, row: MatchProposal) -> Posting:
@@ -102,8 +104,8 @@ def _posting(session: Session, row: MatchProposal) -> Posting:
     applied: dict[str, Decimal] = {}
     for line in lines:
         if line.get("kind") == "applied":
-            applied[line["invoice"]] = applied.get(line["invoice"], Decimal(0)) + Decimal(str(line["amount"]))
-    credit = Decimal(str((row.allocation or {}).get("credit") or 0))
+            applied[line["invoice"]] = applied.get(line["invoice"], Decimal(0)) + quantize(line["amount"], row.currency)
+    credit = quantize((row.allocation or {}).get("credit") or 0, row.currency)
     return Posting(proposal_id=row.id, source=row.source, reference=row.payment_reference, currency=row.currency,
                    on=_paid_on(session, row), applied=tuple(applied.items()), credit=credit)
 
