@@ -4,8 +4,6 @@ customer's credit in Odoo, and afterwards Odoo's amount due equals the hub's on 
 
 from __future__ import annotations
 
-import json
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -17,22 +15,10 @@ from connectors.odoo.sandbox import create_app
 from connectors.sandbox import serve
 from hub.connector import ActionContext
 from hub.o2c.records import store_record
-from hub.runs.executor import execute
-from hub.runs.inbox import NewEvent, accept
-from hub.runs.queue import claim_run
 from hub.store.o2c import Invoice
-from hub.store.platform import Run, StepRun
+from tests.support.cashpost import RECIPE, run
 
 CTX = ActionContext(idempotency_key="k")
-RECIPE = """\
-recipe: cash-to-odoo
-trigger: {manual: {}}
-steps:
-  - id: applied
-    cash_apply: {}
-  - id: posted
-    cash_post: {connection: ledger}
-"""
 
 
 @pytest.fixture
@@ -70,14 +56,6 @@ def credit(hub, ident: str, amount: str, text: str, payer: str) -> None:
             "counterparty": {"name": payer}})
 
 
-def run(hub) -> dict:
-    accepted = accept(hub.sessions, NewEvent(source="manual", dedupe_key=uuid.uuid4().hex, body=json.dumps({}).encode()),
-                      [("cash-to-odoo", hub.recipes["cash-to-odoo"].recipe.hash)])
-    execute(hub, claim_run(hub.sessions, "test", accepted.run_ids[0]))
-    with hub.sessions() as session:
-        done = session.get(Run, accepted.run_ids[0])
-        assert done.status == "succeeded", done.error_message
-        return {s.step_id: s.output for s in session.scalars(select(StepRun).where(StepRun.run_id == done.id))}
 
 
 def test_applied_payments_reach_odoo_once_and_both_systems_owe_the_same(setup, sandbox):

@@ -8,7 +8,6 @@ quoting only the reference Tryton printed on its invoice (customer_payment_refer
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from decimal import Decimal
 
@@ -18,26 +17,14 @@ from sqlalchemy import select
 from hub.connector import ActionContext
 from hub.o2c.cashapp.service import CashApplication
 from hub.o2c.records import store_record
-from hub.runs.executor import execute
-from hub.runs.inbox import NewEvent, accept
-from hub.runs.queue import claim_run
 from hub.store.o2c import Invoice
-from hub.store.platform import Run, StepRun
+from tests.support.cashpost import RECIPE, run
 
 pytestmark = pytest.mark.e2e
 
 CTX = ActionContext(idempotency_key="test")
 TODAY = dt.date.today().isoformat()
 
-RECIPE = """\
-recipe: cash-to-tryton
-trigger: {manual: {}}
-steps:
-  - id: applied
-    cash_apply: {}
-  - id: posted
-    cash_post: {connection: ledger}
-"""
 
 
 @pytest.fixture
@@ -70,14 +57,6 @@ def credit(hub, ident: str, amount: str, currency: str, text: str, payer: str) -
             "amount": amount, "currency": currency, "remittance_info": text, "counterparty": {"name": payer}})
 
 
-def run(hub) -> dict:
-    accepted = accept(hub.sessions, NewEvent(source="manual", dedupe_key=uuid.uuid4().hex, body=json.dumps({}).encode()),
-                      [("cash-to-tryton", hub.recipes["cash-to-tryton"].recipe.hash)])
-    execute(hub, claim_run(hub.sessions, "test", accepted.run_ids[0]))
-    with hub.sessions() as session:
-        done = session.get(Run, accepted.run_ids[0])
-        assert done.status == "succeeded", done.error_message
-        return {s.step_id: s.output for s in session.scalars(select(StepRun).where(StepRun.run_id == done.id))}
 
 
 def tryton_due(erp, number: str) -> tuple[Decimal, int]:
