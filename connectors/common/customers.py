@@ -4,6 +4,8 @@
     full_name(" Ada ", None)                                      → "Ada"
     billing_address({"line1": "Main St 1", "city": None}, company="Acme")
     → {"kind": "billing", "company": "Acme", "line1": "Main St 1"}
+    bank_account("de89 3704 0044 0532 0130 00", "cobadeffxxx")
+    → {"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stdnum import iban
+
 CUSTOMER_KEYS = ("name", "email", "phone", "tax_id", "currency", "credit_limit", "payment_term",
                  "addresses", "external_refs", "attributes")
+_BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COUNTRY_NAMES = {
     "united states": "US", "usa": "US", "united states of america": "US", "canada": "CA",
@@ -94,3 +99,16 @@ def set_or_drop(target: dict[str, Any], key: str, value: Any) -> None:
 def in_schema_order(customer: Mapping[str, Any]) -> dict[str, Any]:
     """Keys in the schema's order, so stored and logged records read the same way."""
     return {k: customer[k] for k in CUSTOMER_KEYS if k in customer}
+
+
+def bank_account(number: Any, bic: Any = None) -> dict[str, str] | None:
+    """An account number a source system holds (an ERP's party bank account) as a canonical bank
+    account: the IBAN without spaces, with the bank's BIC when it is a well-formed one; None when
+    the number is not an IBAN with good check digits (a domestic account number, a typo an
+    import let through)."""
+    number = clean_text(number)
+    if not number or not iban.is_valid(number):
+        return None
+    account = {"iban": iban.compact(number)}
+    code = (clean_text(bic) or "").replace(" ", "").upper()
+    return {**account, "bic": code} if _BIC.match(code) else account

@@ -1,9 +1,10 @@
 """Customer invoices and credit notes read from Odoo as the hub keeps them.
 
-A canonical invoice names its customer's e-mail (invoice delivery sends to it) and carries its
-lines. For a page of moves that is one read each of their partners, their invoice lines, the
-lines' products and taxes, whatever the page's size; the rows are paired by id, never by
-position.
+A canonical invoice names its customer's e-mail (invoice delivery sends to it) and the IBANs of
+the partner's active bank accounts (cash application knows the payer by them), and carries its
+lines. For a page of moves that is one read each of their partners, their bank accounts, their
+invoice lines, the lines' products and taxes, whatever the page's size; the rows are paired by
+id, never by position.
 
 The ``invoices`` poll first searches the ids and write dates of the moves changed since the
 cursor, oldest first, then reads the full records ``PAGE`` ids at a time: a page of reads stays
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from connectors.common.customers import bank_account
 from connectors.odoo import mapping
 from hub.connector import Cursor, PolledRecord
 
@@ -39,7 +41,9 @@ class Invoices:
 
     def canonical(self, moves: list[Mapping[str, Any]], *, action: str) -> list[dict[str, Any]]:
         """``moves`` (read with ``mapping.INVOICE_FIELDS``) as canonical invoices, in their order."""
-        emails = self.names("res.partner", {_id(m.get("partner_id")) for m in moves}, "email", action=action)
+        partners = {_id(m.get("partner_id")) for m in moves}
+        emails = self.names("res.partner", partners, "email", action=action)
+        accounts = self.bank_accounts(partners, action=action)
         lines = self.read_ids("account.move.line", {i for m in moves for i in m.get("invoice_line_ids") or []},
                               mapping.INVOICE_LINE_FIELDS, action=action)
         products = self.names("product.product", {_id(line.get("product_id")) for line in lines.values()},
@@ -53,6 +57,7 @@ class Invoices:
         for line in lines.values():
             by_move[_id(line.get("move_id"))].append(line)
         return [mapping.invoice_from_odoo(move, system=self.system, email=emails.get(_id(move.get("partner_id"))),
+                                          bank_accounts=accounts.get(_id(move.get("partner_id")), []),
                                           lines=by_move.get(move["id"], []), products=products, taxes=taxes,
                                           order_number=orders.get(_id(move.get("reversed_entry_id"))))
                 for move in moves]
@@ -94,6 +99,20 @@ class Invoices:
         rows = self.call(model, "search_read", [("id", "in", wanted)], fields, action=action,
                          context={"active_test": False})
         return {row["id"]: row for row in rows}
+
+    def bank_accounts(self, partners: set, *, action: str) -> dict[int, list[dict[str, str]]]:
+        """Each partner's active bank accounts that are IBANs (``res.partner.bank``, the bank's
+        BIC with them), in Odoo's order, in one search."""
+        wanted = sorted(i for i in partners if isinstance(i, int))
+        if not wanted:
+            return {}
+        found: dict[int, list[dict[str, str]]] = defaultdict(list)
+        for row in self.call("res.partner.bank", "search_read", [("partner_id", "in", wanted)],
+                             ["partner_id", "acc_number", "bank_bic"], action=action):
+            account = bank_account(row.get("acc_number"), row.get("bank_bic"))
+            if account:
+                found[_id(row["partner_id"])].append(account)
+        return found
 
     def names(self, model: str, ids: set, field: str, *, action: str) -> dict[int, Any]:
         """id → ``field`` of the ``model`` rows ``ids`` (False values left out)."""

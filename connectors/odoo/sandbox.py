@@ -16,7 +16,8 @@ leaves the invoice paid (never a negative residual) with the excess open on the 
 credit note the wizard pays the customer back (an outbound payment).
 
 Reads answer every field asked (False when never set) and MissingError for an unknown id;
-searches sort by the ``order`` given (by id without one). ``action_post`` dates an invoice
+searches sort by the ``order`` given (by id without one) and leave archived records (``active``
+false, such as a closed res.partner.bank) out unless the context has ``active_test`` false. ``action_post`` dates an invoice
 today unless it has an invoice date, numbers it in its journal's sequence for that year
 (INV/2026/00001, RINV/... for credit notes) and, without a payment term, makes it due on its
 invoice date.
@@ -122,7 +123,9 @@ class OdooStore:
             return handler(model, *args, **kwargs)
 
     def m_search_read(self, model, domain=(), fields=None, limit=None, order=None, offset=0, context=None):
-        rows = _ordered([r for r in self.table(model).values() if _matches(r, domain)], order)
+        archived = (context or {}).get("active_test") is False  # Odoo leaves archived records out unless told
+        rows = _ordered([r for r in self.table(model).values()
+                         if _matches(r, domain) and (archived or r.get("active") is not False)], order)
         rows = rows[offset: offset + limit if limit else None]
         return [_fields(r, fields) for r in rows]
 

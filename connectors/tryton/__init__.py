@@ -133,7 +133,7 @@ class TrytonConnector(Connector):
         self.sales = Sales(client, self.parties, self.catalog, self.taxes,
                            shipping_sku=config.get("shipping_product", SHIPPING_SKU),
                            adjustment_sku=config.get("adjustment_product", ADJUSTMENT_SKU))
-        self.invoices = Invoices(client, payment_method=config.get("payment_method"))
+        self.invoices = Invoices(client, self.parties, payment_method=config.get("payment_method"))
 
     @classmethod
     def from_config(cls, name: str, config: Mapping[str, Any]) -> TrytonConnector:

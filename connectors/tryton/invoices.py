@@ -24,6 +24,7 @@ from typing import Any
 
 from connectors.tryton import credits, mapping, refunds
 from connectors.tryton.client import TrytonClient
+from connectors.tryton.parties import Parties
 from hub.errors import FatalError
 from hub.money import quantize
 from hub.o2c.settlement import payout_reference, split_payment
@@ -38,8 +39,8 @@ PAYABLE_STATES = ("posted", "paid")  # a paid invoice takes a payment as the cus
 class Invoices:
     """``account.invoice`` (type out) seen as canonical invoices."""
 
-    def __init__(self, client: TrytonClient, *, payment_method: str | None = None):
-        self.client = client
+    def __init__(self, client: TrytonClient, parties: Parties, *, payment_method: str | None = None):
+        self.client, self.parties = client, parties
         self.payment_method = payment_method
         self.credits = credits.CustomerCredits(client)
         self.credit_notes = refunds.CreditNotes(self)
@@ -96,8 +97,9 @@ class Invoices:
         lines = self.by_invoice("account.invoice.line", ids, mapping.INVOICE_LINE_FIELDS, action=action)
         taxes = self.by_invoice("account.invoice.tax", ids, mapping.INVOICE_TAX_FIELDS, action=action)
         credited = self.credited_invoices(lines, action=action)
-        return [self.to_canonical(row, action=action, lines=lines.get(row["id"], []), taxes=taxes.get(row["id"], []),
-                                  credits_invoice=credited.get(row["id"]))
+        customers = self.parties.customers((row["party"] for row in rows), action=action)
+        return [self.to_canonical(row, customers[row["party"]], action=action, lines=lines.get(row["id"], []),
+                                  taxes=taxes.get(row["id"], []), credits_invoice=credited.get(row["id"]))
                 for row in rows]
 
     def credited_invoices(self, lines: Mapping[int, list[Mapping[str, Any]]], *, action: str) -> dict[int, str]:
@@ -125,13 +127,12 @@ class Invoices:
             grouped.setdefault(row["invoice"], []).append(row)
         return grouped
 
-    def to_canonical(self, invoice: Mapping[str, Any], *, action: str, lines: list[Mapping[str, Any]] = (),
-                     taxes: list[Mapping[str, Any]] = (), credits_invoice: str | None = None) -> dict[str, Any]:
-        """One ``account.invoice`` read, with its line and tax rows, → canonical invoice."""
+    def to_canonical(self, invoice: Mapping[str, Any], customer: Mapping[str, Any], *, action: str,
+                     lines: list[Mapping[str, Any]] = (), taxes: list[Mapping[str, Any]] = (),
+                     credits_invoice: str | None = None) -> dict[str, Any]:
+        """One ``account.invoice`` read, with its party as a customer reference and its line and
+        tax rows, → canonical invoice."""
         currency, = self.client.read("currency.currency", [invoice["currency"]], ["code"], action=action)
-        party, = self.client.read("party.party", [invoice["party"]], ["name", "email"], action=action)
-        customer = {"name": party["name"], "email": party["email"],  # the party by its Tryton id too
-                    "external_refs": [{"system": mapping.SYSTEM, "id": str(invoice["party"])}]}
         invoice = {**invoice, "due_date": self.due_date(invoice, action=action)}
         return mapping.invoice_from_tryton(invoice, currency=currency["code"], customer=customer,
                                            order_number=self.order_number(invoice["id"], action=action),

@@ -2,6 +2,7 @@
 arguments, so every function is tested with JSON fixtures alone.
 
     customer      → party.party        party_values / party_changes / external_codes
+    party.party   → customer reference customer_from_party
     address       → party.address      address_values / address_key
     product       → product.template   template_values / template_changes
     sales_order   → sale.sale (+lines) sale_values / sale_line_values (of hub.o2c.orders.net_lines) /
@@ -29,6 +30,14 @@ INVOICE_STATUS = {"draft": "draft", "validated": "draft", "posted": "open", "pai
 def external_codes(record: Mapping[str, Any]) -> list[str]:
     """``"system:id"`` for every external ref: the stable keys a party is found by."""
     return [f"{ref['system']}:{ref['id']}" for ref in record.get("external_refs") or []]
+
+
+def customer_from_party(party: Mapping[str, Any], accounts: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
+    """A ``party.party`` read (name, email) and its bank accounts → canonical customer
+    reference, naming the party by its Tryton id too (empty values left out)."""
+    customer = {"name": party.get("name"), "email": party.get("email"), "bank_accounts": list(accounts),
+                "external_refs": [{"system": SYSTEM, "id": str(party["id"])}]}
+    return {key: value for key, value in customer.items() if value}
 
 
 def party_name(customer: Mapping[str, Any]) -> str:

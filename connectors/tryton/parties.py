@@ -1,5 +1,9 @@
 """Customers as Tryton parties: found by a stable key before anything is created.
 
+A party's bank accounts (the ``bank`` module's, when it is activated) are read for the
+customers the hub builds from Tryton (``customers``): the IBANs of its active accounts, with
+the bank's BIC where Tryton has one, so cash application knows who pays from them.
+
 A party is found, in this order, by an identifier ``<system>:<id>`` made from one of the
 customer's external refs (written on creation, so a changed e-mail still finds it), then by
 its e-mail contact mechanism. Only when neither matches is a party created.
@@ -7,9 +11,10 @@ its e-mail contact mechanism. Only when neither matches is a party created.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from connectors.common.customers import bank_account
 from connectors.tryton import mapping
 from connectors.tryton.client import TrytonClient
 from hub.errors import FatalError
@@ -18,10 +23,49 @@ ACTION = "upsert_party"
 
 
 class Parties:
-    """Find, create and update ``party.party`` records from canonical customers."""
+    """Find, create and update ``party.party`` records from canonical customers; read parties
+    back as customer references."""
 
     def __init__(self, client: TrytonClient):
         self.client = client
+        self.banking: bool | None = None  # is the bank module activated? asked once
+
+    def customers(self, party_ids: Iterable[int], *, action: str) -> dict[int, dict[str, Any]]:
+        """The parties ``party_ids`` as canonical customer references, by id: name, e-mail, the
+        party's Tryton id and its bank accounts; one read for all of them (and two for the
+        accounts)."""
+        ids = sorted(set(party_ids))
+        if not ids:
+            return {}
+        accounts = self.bank_accounts(ids, action=action)
+        return {row["id"]: mapping.customer_from_party(row, accounts.get(row["id"], []))
+                for row in self.client.read("party.party", ids, ["name", "email"], action=action)}
+
+    def bank_accounts(self, party_ids: list[int], *, action: str) -> dict[int, list[dict[str, str]]]:
+        """Each party's active IBAN accounts, in Tryton's order ({} without the bank module)."""
+        if not self.has_banking(action=action):
+            return {}
+        accounts = self.client.search_read("bank.account", [("owners", "in", party_ids)], ["owners", "bank.bic"],
+                                           order=[("id", "ASC")], action=action)
+        numbers = self.client.search_read(
+            "bank.account.number", [("account", "in", [a["id"] for a in accounts]), ("type", "=", "iban")],
+            ["account", "number_compact"], order=[("sequence", "ASC"), ("id", "ASC")], action=action)
+        found: dict[int, list[dict[str, str]]] = {}
+        for account in accounts:
+            bic = (account.get("bank.") or {}).get("bic")
+            for number in (n for n in numbers if n["account"] == account["id"]):
+                entry = bank_account(number["number_compact"], bic)
+                for owner in account["owners"]:
+                    if entry and owner in party_ids:
+                        found.setdefault(owner, []).append(entry)
+        return found
+
+    def has_banking(self, *, action: str) -> bool:
+        """Whether the database has the bank module (parties with bank accounts)."""
+        if self.banking is None:
+            self.banking = bool(self.client.search("ir.model", [("name", "=", "bank.account")], limit=1,
+                                                   action=action))
+        return self.banking
 
     def upsert(self, customer: Mapping[str, Any], *, action: str = ACTION) -> dict[str, Any]:
         """Create the party or bring it up to date; ``{id, code, created}``."""

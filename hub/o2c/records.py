@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
+from stdnum import iban
 
-from hub.errors import CustomerNotKnown
+from hub.errors import CustomerNotKnown, FatalError
 from hub.o2c.orders.facts import order_number_of, refresh_order_status
-from hub.store.o2c import ENTITY_MODELS, SalesOrder
+from hub.store.o2c import ENTITY_MODELS, Customer, SalesOrder
 from hub.store.upsert import Ref, UpsertResult, upsert
 
 __all__ = ["Ref", "UpsertResult", "store_record"]
@@ -39,11 +40,14 @@ def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: 
     Raises InvalidRecordError when the record does not match its schema, LookupError for an
     unknown entity, RetriableError when another session stored it at the same moment.
     """
+    record, accounts = _without_accounts(record)
     result = upsert(session, entity, record, ref=ref)
     if known_customer and entity == "invoice" and record.get("customer"):
         row = session.get(ENTITY_MODELS[entity], result.id)
         if row.customer_id is None:
             row.customer_id = _customer_from(session, row.data)
+    if accounts:
+        _add_accounts(session, getattr(session.get(ENTITY_MODELS[entity], result.id), "customer_id", None), accounts)
     if result.changed:
         row = session.get(ENTITY_MODELS[entity], result.id)  # in the session already: no query
         refresh_order_status(session, order_number_of(entity, row.data),
@@ -59,6 +63,32 @@ def _customer_from(session: Session, invoice: dict[str, Any]) -> int:
         raise CustomerNotKnown(_customer_missing(invoice))
     known = {key: party[key] for key in ("name", "email", "tax_id", "external_refs") if party.get(key)}
     return store_record(session, "customer", known).id
+
+
+def _without_accounts(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``record`` without its customer reference's bank accounts, and those accounts."""
+    party = record.get("customer")
+    if not isinstance(party, dict) or "bank_accounts" not in party:
+        return record, []
+    party = dict(party)
+    accounts = party.pop("bank_accounts") or []
+    return {**record, "customer": party}, accounts
+
+
+def _add_accounts(session: Session, customer_id: int | None, accounts: list[dict[str, Any]]) -> None:
+    """Add to the customer ``customer_id`` the ``accounts`` whose IBAN it does not list yet
+    (checked by the customer's schema, like any customer change); nothing without a customer."""
+    customer = session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is None:
+        return
+    listed = list(customer.data.get("bank_accounts") or [])
+    known = {iban.compact(account["iban"]) for account in listed}
+    new = [account for account in accounts if iban.compact(str(account.get("iban", ""))) not in known]
+    if new:
+        stored = store_record(session, "customer", {**customer.data, "bank_accounts": [*listed, *new]})
+        if stored.id != customer_id:  # found by a natural key another customer shares
+            raise FatalError(f"the bank accounts of customer {customer_id} could not be added: it has no system's id "
+                             "and its e-mail, tax id or name is another customer's too; give it an external id")
 
 
 def _customer_missing(invoice: dict[str, Any]) -> str:

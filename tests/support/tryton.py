@@ -8,7 +8,7 @@
 Once per cache key (trytond version + calendar year, since the fiscal year covers one year, +
 a hash of the set-up script)
 the database is built with ``trytond-admin --all -u sale account_invoice
---activate-dependencies`` and ``tests/support/tryton_setup.py`` (company, chart, fiscal year,
+bank --activate-dependencies`` and ``tests/support/tryton_setup.py`` (company, chart, fiscal year,
 payment term, product category, payment method) and kept in ``$O2C_TRYTON_CACHE`` (default
 ``~/.cache/o2c-hub/tryton``). Each test session copies it and starts ``trytond -c CONF -d DB``
 on a free port. When trytond cannot run, tests skip outside CI and fail in CI.
@@ -34,7 +34,7 @@ import requests
 DATABASE = "o2c"
 USER = "admin"
 PASSWORD = "admin-o2c-test"
-MODULES = ["sale", "account_invoice"]
+MODULES = ["sale", "account_invoice", "bank"]
 SETUP_SCRIPT = Path(__file__).with_name("tryton_setup.py")
 START_TIMEOUT = 60.0
 SETUP_TIMEOUT = 900.0
@@ -64,7 +64,7 @@ def trytond_version() -> str:
         return metadata.version("trytond")
     except metadata.PackageNotFoundError:
         raise LookupError("the trytond package is not installed (pip install trytond-sale "
-                          "trytond-account-invoice proteus)") from None
+                          "trytond-account-invoice trytond-bank proteus)") from None
 
 
 def cache_dir() -> Path:
@@ -131,8 +131,8 @@ def cached_database() -> Path:
 
 
 def setup_digest() -> str:
-    """A short hash of the set-up script: a changed set-up builds a new cached database."""
-    return hashlib.sha256(SETUP_SCRIPT.read_bytes()).hexdigest()[:12]
+    """A short hash of the set-up script and the modules: a changed set-up builds a new cached database."""
+    return hashlib.sha256(SETUP_SCRIPT.read_bytes() + " ".join(MODULES).encode()).hexdigest()[:12]
 
 
 def free_port() -> int:

@@ -3,7 +3,7 @@
     python tests/support/tryton_setup.py CONFIG_FILE DATABASE [CURRENCY] [YEAR]
 
 The database must already hold the activated modules (``trytond-admin ... -u sale
-account_invoice --activate-dependencies``). This adds, through proteus and the helpers
+account_invoice bank --activate-dependencies``). This adds, through proteus and the helpers
 trytond ships for its own tests: a company, the minimal chart of accounts, a fiscal year
 covering YEAR with its periods and invoice sequences, the "Direct" payment term, an
 accounting product category ("Goods"), a cash payment method ("Cash") for the invoice

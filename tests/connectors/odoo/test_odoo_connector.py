@@ -192,6 +192,25 @@ def test_polled_invoices_name_the_customer_email_the_order_and_their_lines(odoo,
                                               ("GADGET-2", Decimal(1), Decimal("5"), Decimal("5.00"), None)]
 
 
+def test_polled_invoices_name_the_partners_active_ibans_with_their_bic(odoo, sandbox):
+    """The partner's bank accounts (res.partner.bank) that are IBANs and not archived reach the
+    invoice's customer reference, with the bank's BIC; a domestic account number is left out."""
+    sale = odoo.create_sale_order(ORDER, CTX)
+    [partner] = _records(sandbox, "res.partner")
+    odoo.call("res.partner.bank", "create", [
+        {"partner_id": partner["id"], "acc_number": "DE89 3704 0044 0532 0130 00", "bank_bic": "COBADEFFXXX"},
+        {"partner_id": partner["id"], "acc_number": "021000021 123456789"},                 # a US account
+        {"partner_id": partner["id"], "acc_number": "FR1420041010050500013M02606", "active": False},
+        {"partner_id": partner["id"], "acc_number": "nl91abna0417164300"}], action="test")
+    context = {"context": {"active_model": "sale.order", "active_ids": [sale["id"]]}}
+    [wizard] = odoo.call("sale.advance.payment.inv", "create", [{"advance_payment_method": "delivered"}],
+                         action="test", **context)
+    odoo.call("sale.advance.payment.inv", "create_invoices", [wizard], action="test", **context)
+    (record,) = odoo.poll("invoices", Cursor(start=None))
+    assert record.data["customer"]["bank_accounts"] == [{"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
+                                                         {"iban": "NL91ABNA0417164300"}]
+
+
 @pytest.mark.parametrize(("written", "kept"), [
     ("INV/2026/0007", "INV/2026/0007"),                       # Odoo's default: the invoice's name
     ("RF18 5390 0754 7034", "RF18 5390 0754 7034"),           # a structured creditor reference
