@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -47,7 +48,15 @@ FAILURE_WINDOW = timedelta(minutes=15)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
 #: A werkzeug scrypt hash as :func:`hash_password` writes it: scrypt:N:r:p$salt$hex digest.
 PASSWORD_HASH = re.compile(r"^scrypt:\d+:\d+:\d+\$[A-Za-z0-9]+\$[0-9a-f]{128}$")
-_DUMMY_HASH = generate_password_hash("o2c-hub: a password nobody has")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown names; made at the first login (scrypt
+    takes about 0.1 s, which every command would otherwise pay when it starts)."""
+    return generate_password_hash("o2c-hub: a password nobody has")
+
+
 _DATABASE, _CONFIG = "database", "config"
 
 
@@ -190,7 +199,7 @@ def authenticate(sessions, name: str, password: str, remote_addr: str | None,
             minutes = int(FAILURE_WINDOW.total_seconds() // 60)
             raise LoginThrottled(f"too many failed logins for this user from your address: "
                             f"wait {minutes} minutes, or ask an admin to check the account")
-        stored = configured.password_hash if configured else row.password_hash if row else _DUMMY_HASH
+        stored = configured.password_hash if configured else row.password_hash if row else _dummy_hash()
         # the hash is checked even for an unknown name, so timing does not tell which names exist
         good = check_password_hash(stored, password)
         if not known or not good:
