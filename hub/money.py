@@ -11,6 +11,7 @@ Decimal('1235')
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 # ISO 4217 currencies whose minor unit is not 2 decimals (everything else has 2).
 _EXPONENTS = {
@@ -46,8 +47,14 @@ def to_decimal(value: object) -> Decimal:
 
 def quantize(amount: object, currency: str) -> Decimal:
     """``amount`` rounded half-up to ``currency``'s minor unit."""
-    exponent = Decimal(1).scaleb(-minor_unit(currency))
-    return to_decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+    exact = amount if type(amount) is Decimal else to_decimal(amount)  # the common case, without a call
+    return exact.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    """One minor unit of ``currency`` (Decimal("0.01") for EUR), worked out once per code."""
+    return Decimal(1).scaleb(-minor_unit(currency))
 
 
 def to_minor_units(amount: object, currency: str) -> int:

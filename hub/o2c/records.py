@@ -13,6 +13,7 @@ pyproject.toml let no other module call the store's upsert.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,10 +21,11 @@ from stdnum import iban
 
 from hub.errors import CustomerNotKnown, FatalError
 from hub.o2c.orders.facts import order_number_of, refresh_order_status
-from hub.store.o2c import ENTITY_MODELS, Customer, SalesOrder
-from hub.store.upsert import Ref, UpsertResult, upsert
+from hub.store.o2c import ENTITY_MODELS, Customer, Invoice, SalesOrder
+from hub.store.o2c_types import plain_json
+from hub.store.upsert import Ref, UpsertResult, insert_new, upsert
 
-__all__ = ["Ref", "UpsertResult", "store_record"]
+__all__ = ["Ref", "UpsertResult", "settle_invoice", "store_new_records", "store_record"]
 
 
 def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | None = None,
@@ -63,6 +65,28 @@ def _customer_from(session: Session, invoice: dict[str, Any]) -> int:
         raise CustomerNotKnown(_customer_missing(invoice))
     known = {key: party[key] for key in ("name", "email", "tax_id", "external_refs") if party.get(key)}
     return store_record(session, "customer", known).id
+
+
+def store_new_records(session: Session, entity: str, records: list[dict[str, Any]]) -> list[int]:
+    """Store ``records`` the caller knows are new (no external refs, nothing stored under their
+    natural key yet) in one go, each checked against its schema; their ids, in order. Refreshes
+    the status of the orders they belong to, like store_record."""
+    ids = insert_new(session, entity, records)
+    for number in {order_number_of(entity, record) for record in records} - {None}:
+        refresh_order_status(session, number)
+    return ids
+
+
+def settle_invoice(session: Session, invoice: Invoice, amount_due: Decimal) -> str:
+    """Lower (or raise) a stored invoice's amount due to ``amount_due``, already quantized to
+    its currency, as money applied to it or taken back; its status follows (paid at zero, else
+    partially paid) and the status of its order is refreshed. Only these two fields change, so
+    the invoice is not checked or its lines written again. Returns the new status."""
+    status = "paid" if amount_due == 0 else "partially_paid"
+    invoice.amount_due, invoice.status = amount_due, status
+    invoice.data = {**invoice.data, "amount_due": plain_json(amount_due), "status": status}
+    refresh_order_status(session, invoice.order_number)
+    return status
 
 
 def _without_accounts(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
@@ -31,6 +32,15 @@ class EntityTable:
     natural_key: Callable[[Record], Select | None]
     columns: Callable[[Session, Record], dict[str, Any]]
     children: Callable[[Record], dict[str, list[Base]]] = field(default=lambda record: {})
+    #: The columns of many records at once, links looked up in one query per kind (None: the
+    #: columns of each record in turn).
+    columns_many: Callable[[Session, list[Record]], list[dict[str, Any]]] | None = None
+
+    def columns_of(self, session: Session, records: list[Record]) -> list[dict[str, Any]]:
+        """The columns of each of ``records``, in order."""
+        if self.columns_many is not None:
+            return self.columns_many(session, records)
+        return [self.columns(session, record) for record in records]
 
 
 # --- natural keys -----------------------------------------------------------------------------
@@ -95,7 +105,13 @@ def find_customer(session: Session, party: Record | None) -> int | None:
 def _id_of(session: Session, model: type[Base], **where: Any) -> int | None:
     if any(v is None for v in where.values()):
         return None
-    return session.scalar(select(model.id).filter_by(**where).limit(1))
+    return session.scalar(_id_query(model, tuple(sorted(where))), where)
+
+
+@cache
+def _id_query(model: type[Base], names: tuple[str, ...]) -> Select:
+    """Built once per model and columns: a statement built per call costs more than its query."""
+    return select(model.id).where(*(getattr(model, name) == bindparam(name) for name in names)).limit(1)
 
 
 def _date(value: str | None) -> date | None:
@@ -163,12 +179,37 @@ def _payment_columns(session: Session, r: Record) -> dict[str, Any]:
 
 def _application_columns(session: Session, r: Record) -> dict[str, Any]:
     return {
+        **_application_values(r), "payment_id": _id_of(session, Payment, reference=r["payment"]),
+        "invoice_id": _id_of(session, Invoice, kind="invoice", number=r.get("invoice")),
+    }
+
+
+def _application_columns_many(session: Session, records: list[Record]) -> list[dict[str, Any]]:
+    payments = _ids_by(session, Payment.reference, {r["payment"] for r in records})
+    invoices = _ids_by(session, Invoice.number, {r.get("invoice") for r in records} - {None},
+                       Invoice.kind == "invoice")
+    return [{**_application_values(r), "payment_id": payments.get(r["payment"]),
+             "invoice_id": invoices.get(r.get("invoice"))} for r in records]
+
+
+def _application_values(r: Record) -> dict[str, Any]:
+    return {
         "payment_reference": r["payment"], "invoice_number": r.get("invoice"), "kind": r["kind"],
         "amount": r["amount"], "currency": r["currency"], "reason": r.get("reason"),
         "applied_at": _moment(r.get("applied_at")),
-        "payment_id": _id_of(session, Payment, reference=r["payment"]),
-        "invoice_id": _id_of(session, Invoice, kind="invoice", number=r.get("invoice")),
     }
+
+
+def _ids_by(session: Session, column, values: set, *where) -> dict[Any, int]:
+    """The id of the first row (lowest id) for each of ``values`` of ``column``, 500 values a query."""
+    wanted, found = sorted(values), {}
+    model = column.class_
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(select(column, model.id).where(column.in_(wanted[start:start + 500]), *where)
+                               .order_by(model.id.desc()))
+        for value, row_id in rows:
+            found[value] = row_id  # the lowest id comes last, and stays
+    return found
 
 
 def _bank_columns(session: Session, r: Record) -> dict[str, Any]:
@@ -237,6 +278,7 @@ ENTITY_TABLES: dict[str, EntityTable] = {
     ),
     "payment_application": EntityTable(
         model=PaymentApplication, natural_key=_application_key, columns=_application_columns,
+        columns_many=_application_columns_many,
     ),
     "bank_transaction": EntityTable(
         model=BankTransaction, columns=_bank_columns,

@@ -108,6 +108,35 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
     return result
 
 
+def insert_new(session: Session, entity: str, records: list[dict[str, Any]]) -> list[int]:
+    """Store ``records``, each checked as upsert checks it, as new rows in one flush (the ORM
+    sends them as one multi-row INSERT); their ids, in order.
+
+    For records the caller knows are new and carry no external refs (cash application's
+    applications of money no application points at yet): nothing is looked up by ref or natural
+    key. A unique key taken meanwhile raises RetriableError, as in upsert.
+    """
+    table = _table(entity)
+    records = [check(entity, record) for record in records]
+    if any(record.get("external_refs") for record in records):
+        raise ValueError(f"insert_new stores records without external refs; a {entity} of these has some")
+    rows = []
+    for record, columns in zip(records, table.columns_of(session, records)):
+        row = table.model()
+        for name, value in {**columns, **table.children(record), "data": plain_json(record)}.items():
+            setattr(row, name, value)
+        rows.append(row)
+    session.add_all(rows)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        if not _unique_violation(error):
+            raise
+        raise RetriableError(f"another session stored a {entity} of these at the same moment; "
+                             "the next attempt reads its copy") from error
+    return [row.id for row in rows]
+
+
 def _table(entity: str) -> EntityTable:
     try:
         return ENTITY_TABLES[entity]

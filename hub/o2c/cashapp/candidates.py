@@ -30,12 +30,15 @@ from hub.o2c.cashapp.matcher import Candidate
 from hub.store.o2c_cash import MatchProposal
 
 _SETTLED_IN_FULL = ("exact", "discount", "short", "over")
+_NOTHING = {"applied": Decimal(0), "discount": Decimal(0), "write_off": Decimal(0)}
 
 
 def candidate_record(rank: int, candidate: Candidate, amount: Decimal, currency: str) -> dict[str, Any]:
     """Candidate ``candidate`` of a payment of ``amount`` as stored, ranked ``rank``."""
     allocation = candidate.allocation
-    invoices = [_invoice(i.number, i.customer_id, i.open, allocation, currency) for i in candidate.invoices]
+    paid = _paid(allocation.lines)
+    invoices = [_invoice(i.number, i.customer_id, i.open, paid.get(i.number, _NOTHING), currency)
+                for i in candidate.invoices]
     return _totals({
         "rank": rank, "score": candidate.score, "fit": allocation.fit, "customer_id": candidate.customer_id,
         "invoices": invoices, "lines": lines_of(allocation),
@@ -58,10 +61,17 @@ def stored_candidates(proposal: MatchProposal) -> list[dict[str, Any]]:
     return [_legacy(proposal)]
 
 
-def _invoice(number: str, customer_id: int | None, open_amount: Decimal | None, allocation: Allocation,
+def _paid(lines) -> dict[str, dict[str, Decimal]]:
+    """What the lines take of each invoice, by number and kind (applied, discount, write_off)."""
+    paid: dict[str, dict[str, Decimal]] = {}
+    for line in lines:
+        kinds = paid.setdefault(line.number, dict(_NOTHING))
+        kinds[line.kind] += line.amount
+    return paid
+
+
+def _invoice(number: str, customer_id: int | None, open_amount: Decimal | None, paid: dict[str, Decimal],
              currency: str) -> dict[str, Any]:
-    paid = {kind: sum((line.amount for line in allocation.lines if line.number == number and line.kind == kind),
-                      Decimal(0)) for kind in ("applied", "discount", "write_off")}
     left = None if open_amount is None else open_amount - sum(paid.values())
     return {"number": number, "customer_id": customer_id, "open": _money(open_amount, currency),
             **{kind: _money(value, currency) for kind, value in paid.items()}, "left_open": _money(left, currency)}

@@ -1,13 +1,15 @@
 """Writing a decided match to the store: applications, invoice balances, credit, IBANs learned.
 
 Applications are canonical ``payment_application`` records stored through hub.o2c.records,
-and each invoice touched is stored again with its new ``amount_due`` and status
-(open → partially_paid → paid); an overpayment is the payment's ``credit`` application. The
-caller owns the transaction.
+many payments' at once, and each invoice touched gets its new ``amount_due`` and status
+(open → partially_paid → paid) once (hub.o2c.records.settle_invoice); an overpayment is the
+payment's ``credit`` application. The caller owns the transaction.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -16,24 +18,42 @@ from sqlalchemy.orm import Session
 
 from hub.money import quantize
 from hub.o2c.cashapp.allocation import Line
-from hub.o2c.records import UpsertResult, store_record
+from hub.o2c.records import UpsertResult, settle_invoice, store_new_records, store_record
 from hub.store.o2c import Invoice
 from hub.store.o2c_cash import CustomerIban
 
 CREDIT_REASON = "overpayment kept as customer credit"
+_CHUNK = 500  # invoice numbers per query (well below SQLite's limit of bound values)
 
 
-def post_lines(session: Session, payment_reference: str, currency: str, lines: list[Line]) -> dict[str, Decimal]:
-    """Store each line as a payment application and lower its invoice's amount due.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Posting:
+    """One decided payment as it is posted: its application lines and the credit it leaves."""
 
-    Returns the new amount due of each invoice touched, by number.
+    payment_reference: str
+    currency: str
+    lines: tuple[Line, ...]
+    credit: Decimal = Decimal(0)
+
+
+def post(session: Session, postings: list[Posting]) -> dict[str, Decimal]:
+    """Store the applications and credits of ``postings`` and lower the amount due of every
+    invoice they touch, once per invoice; the new amount due of each, by number.
+
+    The payments are ones no application points at yet (the caller decides each payment once:
+    its proposal row, unique per payment, is in the same transaction), so the applications are
+    inserted as new rows in one go, and the invoices are read in one query per 500.
     """
     now = datetime.now(timezone.utc).isoformat()
-    settled: dict[str, Decimal] = {}
-    for line in lines:
-        store_record(session, "payment_application", _application(payment_reference, currency, line, now))
-        settled[line.number] = settled.get(line.number, Decimal(0)) + line.amount
-    return {number: _lower_due(session, number, amount) for number, amount in settled.items()}
+    records, applied = [], defaultdict(Decimal)
+    for posting in postings:
+        for line in posting.lines:
+            records.append(_application(posting.payment_reference, posting.currency, line, now))
+            applied[line.number] += line.amount
+        if posting.credit > 0:
+            records.append(_credit(posting.payment_reference, posting.credit, posting.currency, now))
+    store_new_records(session, "payment_application", records)
+    return _lower_dues(session, applied)
 
 
 def _application(payment_reference: str, currency: str, line: Line, now: str) -> dict:
@@ -42,14 +62,26 @@ def _application(payment_reference: str, currency: str, line: Line, now: str) ->
     return {**record, "reason": line.reason} if line.reason else record
 
 
-def _lower_due(session: Session, number: str, amount: Decimal) -> Decimal:
-    row = session.scalar(select(Invoice).where(Invoice.kind == "invoice", Invoice.number == number))
-    due = quantize((row.amount_due if row.amount_due is not None else row.total) - amount, row.currency)
-    if due < 0:
-        raise ValueError(f"invoice {number} would be overpaid by {-due} {row.currency}")
-    status = "paid" if due == 0 else "partially_paid"
-    store_record(session, "invoice", {**row.data, "amount_due": due, "status": status})
-    return due
+def _credit(payment_reference: str, amount: Decimal, currency: str, now: str) -> dict:
+    return {"payment": payment_reference, "amount": amount, "currency": currency, "kind": "credit",
+            "reason": CREDIT_REASON, "applied_at": now}
+
+
+def _lower_dues(session: Session, applied: dict[str, Decimal]) -> dict[str, Decimal]:
+    numbers = list(applied)
+    rows: dict[str, Invoice] = {}
+    for start in range(0, len(numbers), _CHUNK):
+        rows.update((row.number, row) for row in session.scalars(select(Invoice).where(
+            Invoice.kind == "invoice", Invoice.number.in_(numbers[start:start + _CHUNK]))))
+    dues = {}
+    for number, amount in applied.items():
+        row = rows[number]
+        due = quantize((row.amount_due if row.amount_due is not None else row.total) - amount, row.currency)
+        if due < 0:
+            raise ValueError(f"invoice {number} would be overpaid by {-due} {row.currency}")
+        settle_invoice(session, row, due)
+        dues[number] = due
+    return dues
 
 
 def post_credit(session: Session, *, payment_reference: str, customer_id: int | None,
@@ -62,21 +94,26 @@ def post_credit(session: Session, *, payment_reference: str, customer_id: int | 
     the invoices the payment was applied to; ``customer_id`` (the matcher's customer, whose
     invoices those are) is not stored apart.
     """
-    return store_record(session, "payment_application", {
-        "payment": payment_reference, "amount": amount, "currency": currency, "kind": "credit",
-        "reason": CREDIT_REASON, "applied_at": datetime.now(timezone.utc).isoformat(),
-    })
+    return store_record(session, "payment_application",
+                        _credit(payment_reference, amount, currency, datetime.now(timezone.utc).isoformat()))
 
 
-def learn_iban(session: Session, iban: str | None, customer_id: int | None, learned_from: str) -> bool:
-    """Remember that ``iban`` pays for ``customer_id``; True when that is new."""
-    if not iban or customer_id is None:
-        return False
-    known = session.scalar(select(CustomerIban).where(CustomerIban.iban == iban))
-    if known is not None and known.customer_id == customer_id:
-        return False
-    if known is None:
-        known = CustomerIban(iban=iban, customer_id=customer_id, learned_from=learned_from)
-        session.add(known)
-    known.customer_id, known.learned_from = customer_id, learned_from
-    return True
+def learn_ibans(session: Session, payers: dict[str, int], learned_from: str) -> set[str]:
+    """Remember that each IBAN of ``payers`` pays for its customer (id); the IBANs for which that
+    is new (unknown, or known for another customer until now), read in one query per 500."""
+    ibans = list(payers)
+    known: dict[str, CustomerIban] = {}
+    for start in range(0, len(ibans), _CHUNK):
+        known.update((row.iban, row) for row in session.scalars(
+            select(CustomerIban).where(CustomerIban.iban.in_(ibans[start:start + _CHUNK]))))
+    learned = set()
+    for iban, customer_id in payers.items():
+        row = known.get(iban)
+        if row is not None and row.customer_id == customer_id:
+            continue
+        if row is None:
+            session.add(CustomerIban(iban=iban, customer_id=customer_id, learned_from=learned_from))
+        else:
+            row.customer_id, row.learned_from = customer_id, learned_from
+        learned.add(iban)
+    return learned

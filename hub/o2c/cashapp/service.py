@@ -16,6 +16,7 @@ Choosing anything but the best candidate needs a reason. The caller commits.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.errors import InvalidChoice, ProposalError, ProposalNotFound
+from hub.money import quantize
 from hub.o2c.cashapp.allocation import Allocation, Line, allocate
 from hub.o2c.cashapp.book import settle
 from hub.o2c.cashapp.candidates import candidate_record, lines_of, stored_candidates
@@ -32,7 +34,7 @@ from hub.o2c.cashapp.choice import allocation_lines, manual_allocation
 from hub.o2c.cashapp.loading import load_book, load_directory, open_invoice
 from hub.o2c.cashapp.matcher import Decision, Matcher, Policy
 from hub.o2c.cashapp.normalize import Remittance, from_bank_transaction, from_payment
-from hub.o2c.cashapp.posting import learn_iban, post_credit, post_lines
+from hub.o2c.cashapp.posting import Posting, learn_ibans, post
 from hub.o2c.cashapp.unapplied import undecided
 from hub.store.o2c import Invoice
 from hub.store.o2c_cash import MatchProposal
@@ -79,8 +81,30 @@ class CashApplication:
         self.matcher = Matcher(load_book(session), load_directory(session), policy)
 
     def run(self) -> list[Outcome]:
-        """Decide every payment and bank credit that has no decision yet."""
-        return [self.apply(remittance) for remittance in undecided(self.session)]
+        """Decide every payment and bank credit that has no decision yet.
+
+        Each is matched in turn over the open amounts the ones before it left (an
+        auto-application settles its invoices in the matcher's book and teaches it the payer's
+        IBAN, as apply does), then every decision is written at once: the proposals in one
+        insert, the applications in another, each invoice touched updated once, the IBANs
+        learned in one query. What is decided is what apply would decide one by one.
+        """
+        decisions = []
+        for remittance in undecided(self.session):
+            decision = self.matcher.match(remittance)
+            if decision.status == "auto":
+                self._settle(decision)
+            decisions.append(decision)
+        proposals = [self._proposal(decision) for decision in decisions]
+        self.session.add_all(proposals)
+        self.session.flush()
+        autos = [(p, d.best.allocation) for p, d in zip(proposals, decisions) if d.status == "auto"]
+        post(self.session, [_posting(proposal, allocation) for proposal, allocation in autos])
+        learn_ibans(self.session, {p.payer_iban: p.customer_id for p, _ in autos if p.payer_iban and p.customer_id},
+                    "auto application")
+        self.session.flush()
+        return [_outcome(p, allocation=d.best.allocation if d.status == "auto" else None)
+                for p, d in zip(proposals, decisions)]
 
     def apply(self, remittance: Remittance) -> Outcome:
         """Decide one remittance; the same remittance again returns the earlier decision."""
@@ -91,7 +115,9 @@ class CashApplication:
             return Outcome(reference=remittance.reference, source=remittance.source, status="skipped",
                            reasons=("not money received",))
         decision = self.matcher.match(remittance)
-        proposal = self._record(decision)
+        proposal = self._proposal(decision)
+        self.session.add(proposal)
+        self.session.flush()
         if decision.status == "auto":
             self._post(proposal, decision.best.allocation, learned_from="auto application")
         return _outcome(proposal, allocation=decision.best.allocation if decision.status == "auto" else None)
@@ -146,9 +172,10 @@ class CashApplication:
         return self.session.scalar(select(MatchProposal).where(
             MatchProposal.source == remittance.source, MatchProposal.payment_reference == remittance.reference))
 
-    def _record(self, decision: Decision) -> MatchProposal:
+    def _proposal(self, decision: Decision) -> MatchProposal:
+        """The proposal row that records ``decision`` (not added to the session)."""
         r, best = decision.remittance, decision.best
-        proposal = MatchProposal(
+        return MatchProposal(
             source=r.source, payment_reference=r.reference, amount=r.amount, currency=r.currency,
             status=_STATUS[decision.status], score=best.score if best else None,
             runner_up_score=decision.runner_up.score if decision.runner_up else None,
@@ -157,9 +184,19 @@ class CashApplication:
             allocation=allocation_view(best.allocation) if best else {},
             candidates=[candidate_record(rank, c, r.amount, r.currency) for rank, c in enumerate(decision.candidates, 1)],
         )
-        self.session.add(proposal)
-        self.session.flush()
-        return proposal
+
+    def _settle(self, decision: Decision) -> None:
+        """What an auto-application changes in the matcher: its invoices' open amounts, and the
+        payer's IBAN known for the customer."""
+        book, best = self.matcher.book, decision.best
+        taken: dict[int, Decimal] = defaultdict(Decimal)  # applied, discount and write-off lines alike
+        for line in best.allocation.lines:
+            taken[line.invoice_id] += line.amount
+        for invoice_id, amount in taken.items():
+            if invoice_id in book.by_id:
+                settle(book, invoice_id, quantize(book.by_id[invoice_id].open - amount, book.by_id[invoice_id].currency))
+        if decision.remittance.payer_iban and best.customer_id is not None:
+            self.matcher.customers.learn_iban(decision.remittance.payer_iban, best.customer_id)
 
     def _open_proposal(self, proposal_id: int) -> MatchProposal:
         proposal = self.session.get(MatchProposal, proposal_id)
@@ -190,16 +227,19 @@ class CashApplication:
         self._post(proposal, allocation, learned_from="accepted proposal")
 
     def _post(self, proposal: MatchProposal, allocation: Allocation, *, learned_from: str) -> None:
-        dues = post_lines(self.session, proposal.payment_reference, proposal.currency, list(allocation.lines))
-        if allocation.credit > 0:
-            post_credit(self.session, payment_reference=proposal.payment_reference,
-                        customer_id=proposal.customer_id, amount=allocation.credit, currency=proposal.currency)
+        dues = post(self.session, [_posting(proposal, allocation)])
         for line in allocation.lines:
             if line.invoice_id in self.matcher.book.by_id:
                 settle(self.matcher.book, line.invoice_id, dues[line.number])
-        if learn_iban(self.session, proposal.payer_iban, proposal.customer_id, learned_from):
+        if proposal.payer_iban and proposal.customer_id is not None:
+            learn_ibans(self.session, {proposal.payer_iban: proposal.customer_id}, learned_from)
             self.matcher.customers.learn_iban(proposal.payer_iban, proposal.customer_id)
         self.session.flush()
+
+
+def _posting(proposal: MatchProposal, allocation: Allocation) -> Posting:
+    return Posting(payment_reference=proposal.payment_reference, currency=proposal.currency,
+                   lines=allocation.lines, credit=allocation.credit)
 
 
 def allocation_view(allocation: Allocation) -> dict:
