@@ -1,6 +1,6 @@
 """The AR pages in a real browser: accept a cash application proposal and see it applied, accept
-a proposal's second candidate set on its own page and see which invoices it paid, and read the
-aging chart on the AR dashboard (Debian's Chromium, Playwright, a real hub process)."""
+a proposal's second candidate set on its own page and see which invoices it paid, allocate a
+payment over two invoices oneself, and read the aging chart on the AR dashboard (Debian's Chromium, Playwright, a real hub process)."""
 
 from __future__ import annotations
 
@@ -103,6 +103,35 @@ def test_accept_the_second_candidate_and_see_the_invoice_it_paid(hub, twins, pag
     page.click("text=Bank lines")
     line = page.locator("tr", has_text="bt-INV-B-3001").inner_text()
     assert "accepted" in line and f"proposal #{twins.proposal_id}" in line
+
+
+@pytest.fixture(scope="module")
+def split(hub):
+    engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
+    try:
+        return twin_proposal(make_sessionmaker(engine), "INV-B-4001", "INV-B-4002", "888.88")
+    finally:
+        engine.dispose()
+
+
+def test_allocate_a_payment_over_two_invoices_and_see_the_rest_kept_as_credit(hub, split, page):
+    page.click("nav >> text=Cash application")
+    page.click(f"#proposal-{split.proposal_id} a.candidates")
+    form = page.locator("#allocate-form")
+    form.locator("input[name=invoice_1]").fill("INV-B-4001")
+    form.locator("input[name=amount_1]").fill("500.00")
+    form.locator("input[name=invoice_2]").fill("INV-B-4002")
+    form.locator("input[name=amount_2]").fill("388.00")
+    form.locator("input[name=reason]").fill("the customer's advice splits it")
+    page.click("#allocate")
+    flash = page.locator(".flash")
+    flash.wait_for()
+    assert (f"Proposal {split.proposal_id} accepted (your allocation): payment bt-INV-B-4001 applied "
+            "(500.00 to INV-B-4001, 388.00 to INV-B-4002). 0.88 kept as customer credit.") in flash.inner_text()
+    assert "an allocation of their own" in page.locator("#decision").inner_text()
+    assert page.locator("#allocate-form").count() == 0
+    assert invoice_statuses(hub, "INV-B-4001", "INV-B-4002") == {"INV-B-4001": "partially_paid",
+                                                                  "INV-B-4002": "partially_paid"}
 
 
 def test_the_dashboard_draws_the_aging_chart(hub, proposed, page):

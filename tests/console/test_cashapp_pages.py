@@ -4,6 +4,7 @@ cash and bank lines."""
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -233,3 +234,74 @@ def test_bank_lines_filter_by_state_and_statement(app, hub):
     assert "<code>bt-INV-C-2201</code>" in client.get(PAGE + "bank-lines?statement=STMT-2024-04").text
     wrong = client.get(PAGE + "bank-lines?state=lost")
     assert wrong.status_code == 400 and "state must be one of waiting, proposed" in wrong.text
+
+
+_ROUND = itertools.count(1620)  # each case its own amount: the store is the module's
+
+
+def allocation_form(page: str, rows: list[tuple[str, str]], reason: str | None = "split as the remittance advice says"):
+    form = {"csrf_token": csrf_of(page), "return_to": "proposal"}
+    for n, (invoice, amount) in enumerate(rows, 1):
+        form[f"invoice_{n}"], form[f"amount_{n}"] = invoice, amount
+    return {**form, "reason": reason} if reason is not None else form
+
+
+def test_ar_allocates_a_payment_over_two_invoices_and_the_rest_is_credit_audited(app, hub):
+    outcome = twin_proposal(hub.sessions, "INV-C-3001", "INV-C-3002", "1611.00")
+    client = logged_in(app, "ar")
+    url = f"{PAGE}{outcome.proposal_id}"
+    page = client.get(url).text
+    assert 'id="allocate-form"' in page and 'name="invoice_5"' in page
+    answer = client.post(f"{url}/allocate", data=allocation_form(
+        page, [("INV-C-3001", "1000.00"), ("", ""), (" INV-C-3002 ", "500")]))
+    assert answer.status_code == 302 and answer.headers["Location"] == url
+    shown = client.get(url).text
+    assert (f"Proposal {outcome.proposal_id} accepted (your allocation): payment bt-INV-C-3001 applied "
+            "(1,000.00 to INV-C-3001, 500.00 to INV-C-3002). 111.00 kept as customer credit.") in shown
+    assert "an allocation of their own, applied 1,000.00 to INV-C-3001, 500.00 to INV-C-3002" in shown
+    assert 'id="allocate-form"' not in shown  # decided: no form any more
+    assert invoice_state(hub, "INV-C-3001") == (Decimal("611.0000"), "partially_paid")
+    assert invoice_state(hub, "INV-C-3002") == (Decimal("1111.0000"), "partially_paid")
+    decided = stored(hub, outcome.proposal_id)
+    assert (decided.status, decided.accepted_candidate, decided.invoices) == ("accepted", None, ["INV-C-3001", "INV-C-3002"])
+    assert last_audit(hub, "cashapp.accept").detail == (
+        f"cash application proposal {outcome.proposal_id} (bank_transaction bt-INV-C-3001, an allocation of their "
+        "own) accepted by ar (ar) in the console: applied 1,000.00 to INV-C-3001, 500.00 to INV-C-3002; "
+        "reason: split as the remittance advice says")
+
+
+@pytest.mark.parametrize("rows, reason, message", [
+    ([], "r", "name at least one invoice and the amount of the payment to apply to it"),
+    ([("INV-C-{n}1", "")], "r", "row 1 of the allocation: give both the invoice number and the amount"),
+    ([("", "10.00")], "r", "row 1 of the allocation: give both the invoice number and the amount"),
+    ([("INV-C-{n}1", "1,000.00")], "r", "the amount must be a number such as 120.50"),
+    ([("INV-C-{n}1", "10.001")], "r", "EUR amounts have 2 decimals"),
+    ([("INV-C-{n}1", "-5")], "r", "the amount must be more than 0"),
+    ([("INV-C-{n}1", "1000.00"), ("INV-C-{n}1", "1.00")], "r", "is in the allocation more than once"),
+    ([("INV-C-{n}1", "1000.00"), ("INV-C-{n}2", "900.00")], "r", "more than the payment of"),
+    ([("NO-SUCH-INVOICE", "10.00")], "r", "there is no invoice NO-SUCH-INVOICE"),
+    ([("INV-C-{n}1", "10.00")], None, "say why the payment is allocated this way"),
+], ids=["empty", "no-amount", "no-invoice", "thousands-separator", "too-many-decimals", "negative", "twice",
+        "over-payment", "unknown-invoice", "no-reason"])
+def test_an_allocation_that_breaks_a_rule_is_a_clear_400_and_changes_nothing(app, hub, rows, reason, message):
+    n = str(next(_ROUND))
+    outcome = twin_proposal(hub.sessions, f"INV-C-{n}1", f"INV-C-{n}2", f"{n}.00")
+    client = logged_in(app, "ar")
+    url = f"{PAGE}{outcome.proposal_id}"
+    rows = [(invoice.format(n=n), amount) for invoice, amount in rows]
+    answer = client.post(f"{url}/allocate", data=allocation_form(client.get(url).text, rows, reason))
+    assert answer.status_code == 400 and message in answer.text, answer.text[-600:]
+    assert stored(hub, outcome.proposal_id).status == "proposed"
+    assert invoice_state(hub, f"INV-C-{n}1") == (Decimal(f"{n}.0000"), "open")
+
+
+def test_a_viewer_cannot_allocate_and_the_form_needs_its_csrf_token(app, hub):
+    outcome = twin_proposal(hub.sessions, "INV-C-3101", "INV-C-3102", "1612.00")
+    url = f"{PAGE}{outcome.proposal_id}"
+    viewer = logged_in(app, "viewer")
+    assert 'id="allocate-form"' not in viewer.get(url).text
+    form = allocation_form(viewer.get(PAGE).text, [("INV-C-3101", "10.00")])
+    assert viewer.post(f"{url}/allocate", data=form).status_code == 403
+    ar = logged_in(app, "ar")
+    assert ar.post(f"{url}/allocate", data={**form, "csrf_token": "forged"}).status_code == 400
+    assert stored(hub, outcome.proposal_id).status == "proposed"

@@ -7,6 +7,8 @@
                                               proposals with their candidate sets and amounts
     o2c-hub cashapp accept ID [--candidate N --reason TEXT]
                                               apply a candidate (learns the payer's IBAN)
+    o2c-hub cashapp accept ID --allocate INV=AMOUNT [--allocate ...] --reason TEXT
+                                              apply the payment as you allocate it
     o2c-hub cashapp reject ID --reason TEXT   record why a proposal is wrong
     o2c-hub cashapp report                    auto-match rate, proposal rate, unapplied cash
     o2c-hub bank lines [--state S] [--statement ID] [--limit N] [--json]
@@ -109,22 +111,43 @@ def _amount(value: Any) -> str:
 
 @cashapp.command("accept")
 @click.argument("proposal_id", type=ROW_ID)
-@click.option("--candidate", type=ROW_ID, default=1, show_default=True,
-              help="Which candidate set to apply (1 is the best; see `cashapp proposals`).")
-@click.option("--reason", help="Why (written to the audit log); needed for any candidate but the best.")
+@click.option("--candidate", type=ROW_ID, help="Which candidate set to apply (1, the default, is the best; see "
+                                               "`cashapp proposals`).")
+@click.option("--allocate", "allocation", multiple=True, metavar="INVOICE=AMOUNT",
+              help="Apply AMOUNT of the payment to INVOICE yourself instead of a candidate set; repeat it for each "
+                   "invoice (what the payment has left is kept as customer credit; a reason is needed).")
+@click.option("--reason", help="Why (written to the audit log); needed for any candidate but the best, and for "
+                               "an allocation of your own.")
 @click.pass_context
-def accept(ctx: click.Context, proposal_id: int, candidate: int, reason: str | None) -> None:
-    """Apply a candidate of proposal PROPOSAL_ID and learn the payer's IBAN."""
+def accept(ctx: click.Context, proposal_id: int, candidate: int | None, allocation: tuple[str, ...],
+           reason: str | None) -> None:
+    """Apply a candidate of proposal PROPOSAL_ID, or your own allocation, and learn the payer's IBAN."""
+    if candidate is not None and allocation:
+        fail("give --candidate or --allocate, not both")
+    lines = [_allocation_line(text) for text in allocation]
+    candidate = None if lines else candidate or 1
     why = reason_text(reason) if reason is not None else None
     who = command_line_actor()
     try:
         with hub_from(ctx).sessions.begin() as session:
-            outcome = CashApplication(session).accept(proposal_id, who=who, candidate=candidate, reason=why)
+            cash = CashApplication(session)
+            if lines:
+                outcome = cash.accept_allocation(proposal_id, lines, who=who, reason=why)
+            else:
+                outcome = cash.accept(proposal_id, who=who, candidate=candidate, reason=why)
             session.add(AuditEntry(kind="cashapp.accept", detail=accept_audit_line(
                 proposal_id, outcome, who=who, candidate=candidate, reason=why)))
     except RefusedError as exc:
         fail(str(exc))
     click.echo(jsonutil.dumps(outcome_view(outcome)))
+
+
+def _allocation_line(text: str) -> dict[str, str]:
+    """``INV-1=120.50`` as an allocation line (the amount's rules are the service's)."""
+    invoice, equals, amount = text.rpartition("=")
+    if not (equals and invoice.strip() and amount.strip()):
+        fail(f"--allocate takes INVOICE=AMOUNT, such as INV-2024-00042=120.50, not {text[:60]!r}")
+    return {"invoice": invoice.strip(), "amount": amount.strip()}
 
 
 @cashapp.command("reject")

@@ -8,6 +8,9 @@
     POST /console/cash-application/<id>/accept      apply candidate ``candidate`` (default 1, the
                                                     best; any other needs a reason) (admin, ar;
                                                     learns the payer's IBAN)
+    POST /console/cash-application/<id>/allocate    apply the payment as a person allocates it:
+                                                    rows invoice_N / amount_N (N = 1..5) and a
+                                                    reason (admin, ar; the rest is customer credit)
     POST /console/cash-application/<id>/reject      record why it is wrong (admin, ar; a reason)
     GET  /console/cash-application/bank-lines       ?state=&statement=&before_id=   bank lines with
                                                     their statement, entry reference and state
@@ -50,6 +53,7 @@ DECIDABLE = ("proposed", "unmatched")
 STATE_WORDS = {"waiting": "waiting for a cash application run", "debit": "not money received"}
 PAGE = 50
 MAX_TEXT = 200
+ALLOCATION_ROWS = 5  # invoice and amount rows of the allocation form (the API takes up to 100)
 
 
 @bp.get("/")
@@ -85,7 +89,8 @@ def show(proposal_id: int):
         proposal = proposal_view(found)
         names = customer_names(session, {proposal["customer_id"]} | {
             i["customer_id"] for c in proposal["candidates"] for i in [c, *c["invoices"]]})
-    return render_template("console/cashapp/show.html", p=proposal, names=names, decidable=DECIDABLE)
+    return render_template("console/cashapp/show.html", p=proposal, names=names, decidable=DECIDABLE,
+                           allocation_rows=ALLOCATION_ROWS)
 
 
 @bp.post("/<id:proposal_id>/accept")
@@ -97,11 +102,22 @@ def accept(proposal_id: int):
         outcome = cash.accept(proposal_id, who=who, candidate=candidate, reason=reason)
         session.add(AuditEntry(kind="cashapp.accept", remote_addr=request.remote_addr, detail=accept_audit_line(
             proposal_id, outcome, who=who, candidate=candidate, reason=reason, money=amount_text)))
-    applied = ", ".join(f"{amount_text(a.amount)} to {a.number}" for a in outcome.applications if a.kind == "applied")
-    credit = f" {amount_text(outcome.credit)} kept as customer credit." if outcome.credit > 0 else ""
-    chosen = "" if candidate == 1 else f" (candidate {candidate})"
-    flash(f"Proposal {proposal_id} accepted{chosen}: payment {outcome.reference} applied "
-          f"({applied or 'nothing left to apply'}).{credit}")
+    _flash_accepted(proposal_id, outcome, "" if candidate == 1 else f" (candidate {candidate})")
+    return redirect(_back(proposal_id))
+
+
+@bp.post("/<id:proposal_id>/allocate")
+@requires("worklist")
+def allocate(proposal_id: int):
+    who, rows = actor(), _allocation_rows()
+    reason = forms.reason("say why the payment is allocated this way (the reason is kept with it and written to "
+                          "the audit log)")
+    with _decision() as session:
+        cash = CashApplication(session, current_hub().settings.cash_application)
+        outcome = cash.accept_allocation(proposal_id, rows, who=who, reason=reason)
+        session.add(AuditEntry(kind="cashapp.accept", remote_addr=request.remote_addr, detail=accept_audit_line(
+            proposal_id, outcome, who=who, candidate=None, reason=reason, money=amount_text)))
+    _flash_accepted(proposal_id, outcome, " (your allocation)")
     return redirect(_back(proposal_id))
 
 
@@ -136,6 +152,28 @@ def bank_lines():
     return render_template("console/cashapp/bank_lines.html", lines=lines, older=lines[-1]["id"] if more else None,
                            paged=before_id is not None, state=state, statement=statement, states=LINE_STATES,
                            words=STATE_WORDS)
+
+
+def _flash_accepted(proposal_id: int, outcome, chosen: str) -> None:
+    applied = ", ".join(f"{amount_text(a.amount)} to {a.number}" for a in outcome.applications if a.kind == "applied")
+    credit = f" {amount_text(outcome.credit)} kept as customer credit." if outcome.credit > 0 else ""
+    flash(f"Proposal {proposal_id} accepted{chosen}: payment {outcome.reference} applied "
+          f"({applied or 'nothing left to apply'}).{credit}")
+
+
+def _allocation_rows() -> list[dict[str, str]]:
+    """The allocation form's filled rows as the service takes them (its rules are checked there)."""
+    rows = []
+    for n in range(1, ALLOCATION_ROWS + 1):
+        invoice = (request.form.get(f"invoice_{n}") or "").strip()
+        amount = (request.form.get(f"amount_{n}") or "").strip()
+        if bool(invoice) != bool(amount):
+            abort(400, f"row {n} of the allocation: give both the invoice number and the amount to apply to it")
+        if invoice:
+            rows.append({"invoice": invoice, "amount": amount})
+    if not rows:
+        abort(400, "name at least one invoice and the amount of the payment to apply to it")
+    return rows
 
 
 def _candidate() -> int:

@@ -77,6 +77,30 @@ def test_accept_takes_a_candidate_and_a_reason_and_is_audited(site):
     assert "  candidate 2: score 38, exact, applies 2500.00, unapplied 0.00, short 0.00  ← accepted" in listed.stdout
 
 
+def test_accept_takes_an_allocation_of_ones_own_with_a_reason_and_is_audited(site):
+    config, hub, proposal_id = site
+    for args, message in [
+        (["--allocate", "INV-K-1=1000.00"], "say why the payment is allocated this way (a reason)"),
+        (["--allocate", "INV-K-1"], "--allocate takes INVOICE=AMOUNT, such as INV-2024-00042=120.50, not 'INV-K-1'"),
+        (["--allocate", "INV-K-1=10", "--candidate", "2"], "give --candidate or --allocate, not both"),
+        (["--allocate", "INV-K-1=2000", "--allocate", "INV-K-2=600", "--reason", "r"],
+         "the allocation applies 2600.00 EUR, more than the payment of"),
+    ]:
+        refused = cli(config, "cashapp", "accept", str(proposal_id), *args)
+        assert refused.exit_code == 1 and message in refused.stderr, (args, refused.stderr)
+    done = cli(config, "cashapp", "accept", str(proposal_id), "--allocate", "INV-K-1=2000.00",
+               "--allocate", "INV-K-2=400", "--reason", "as the customer's advice splits it")
+    assert done.exit_code == 0, done.output
+    shown = json.loads(done.stdout)
+    assert (shown["invoices"], shown["credit"]) == (["INV-K-1", "INV-K-2"], 100.0)
+    with hub.sessions() as session:
+        dues = dict(session.execute(select(Invoice.number, Invoice.amount_due)).all())
+        (line,) = session.scalars(select(AuditEntry.detail).where(AuditEntry.kind == "cashapp.accept")).all()
+    assert (dues["INV-K-1"], dues["INV-K-2"]) == (500, 2100)
+    assert ", an allocation of their own) accepted by the command line" in line
+    assert line.endswith(": applied 2000.00 to INV-K-1, 400.00 to INV-K-2; reason: as the customer's advice splits it")
+
+
 def test_bank_lines_with_statement_entry_and_state(site):
     config, _, proposal_id = site
     done = cli(config, "bank", "lines")
