@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hub.errors import InvalidChoice, ProposalError, ProposalNotFound
@@ -41,6 +41,8 @@ from hub.store.o2c_cash import MatchProposal
 from hub.store.o2c_columns import find_customer
 
 _STATUS = {"auto": "auto_applied", "proposal": "proposed", "unmatched": "unmatched"}
+# Many proposals in one multi-row INSERT, their ids answered in the order of the rows.
+_INSERT_PROPOSALS = insert(MatchProposal).returning(MatchProposal.id, sort_by_parameter_order=True)
 __all__ = ["CashApplication", "Outcome", "allocation_view", "apply_bank_transaction", "apply_payment"]
 
 
@@ -95,9 +97,9 @@ class CashApplication:
             if decision.status == "auto":
                 self._settle(decision)
             decisions.append(decision)
-        proposals = [self._proposal(decision) for decision in decisions]
-        self.session.add_all(proposals)
-        self.session.flush()
+        values = [self._proposal_values(decision) for decision in decisions]
+        ids = self.session.scalars(_INSERT_PROPOSALS, values).all() if values else []
+        proposals = [MatchProposal(id=proposal_id, **row) for proposal_id, row in zip(ids, values)]  # not in the session
         autos = [(p, d.best.allocation) for p, d in zip(proposals, decisions) if d.status == "auto"]
         post(self.session, [_posting(proposal, allocation) for proposal, allocation in autos])
         learn_ibans(self.session, {p.payer_iban: p.customer_id for p, _ in autos if p.payer_iban and p.customer_id},
@@ -174,8 +176,11 @@ class CashApplication:
 
     def _proposal(self, decision: Decision) -> MatchProposal:
         """The proposal row that records ``decision`` (not added to the session)."""
+        return MatchProposal(**self._proposal_values(decision))
+
+    def _proposal_values(self, decision: Decision) -> dict[str, Any]:
         r, best = decision.remittance, decision.best
-        return MatchProposal(
+        return dict(
             source=r.source, payment_reference=r.reference, amount=r.amount, currency=r.currency,
             status=_STATUS[decision.status], score=best.score if best else None,
             runner_up_score=decision.runner_up.score if decision.runner_up else None,
