@@ -36,14 +36,23 @@ class Document(TypeDecorator):
 
 
 def plain_json(value: Any) -> Any:
-    """``value`` with every Decimal (at any depth) written as its decimal string."""
+    """``value`` with every Decimal (at any depth) written as its decimal string, tuples as lists.
+
+    Every document written goes through here, so the common leaves (text, numbers, None) are
+    passed over where they are met instead of in a call of their own."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {k: plain_json(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else plain_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain_json(v) for v in value]
+        return [v if type(v) in _LEAVES else plain_json(v) for v in value]
     return value
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 class Documented:
