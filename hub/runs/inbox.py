@@ -175,6 +175,16 @@ class GroupCommit:
                 done.set_exception(exc)
 
 
+def accept_many(sessions: sessionmaker, items: list[tuple[NewEvent, Sequence[tuple[str, str]]]]) -> list[Accepted]:
+    """Store many events and the runs of each in one transaction (one commit), answering as
+    :func:`accept` does for each, in order. When another writer stored one of their keys
+    meanwhile, each event is stored on its own instead."""
+    try:
+        return _store_batch(sessions, items)
+    except IntegrityError:
+        return [accept(sessions, event, recipes) for event, recipes in items]
+
+
 def _store_batch(sessions: sessionmaker, items: list[tuple[NewEvent, tuple]]) -> list[Accepted]:
     """Store new events and their runs in one transaction; duplicates get the stored answer."""
     keys = {event.dedupe_key for event, _ in items}

@@ -1,6 +1,7 @@
 """Poll triggers: read what changed since the cursor, store each record version as an event,
-then move the cursor. The cursor only moves past records already stored, so a crash repeats
-a little work (deduplicated) and loses none.
+then move the cursor. The records are stored a hundred a transaction (one commit each, as the
+inbox's group commit does for webhooks), and the cursor only moves past records already
+stored, so a crash repeats a little work (deduplicated) and loses none.
 
 A cursor is created with the trigger's ``start`` (``now``: when the recipe was first loaded,
 i.e. the first recorded version of it; a moment; or nothing, for the whole history) and keeps
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from hub import jsonutil
 from hub.connector import Cursor, PolledRecord
 from hub.recipe.model import START_NOW, PollTrigger
-from hub.runs.inbox import NewEvent, accept
+from hub.runs.inbox import NewEvent, accept_many
 from hub.store.base import utcnow
 from hub.store.platform import PollCursor, RecipeVersion
 
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from hub.hub import Hub
     from hub.recipe.build import BuiltRecipe
 
-_SAVE_EVERY = 100
+#: Polled records stored in one transaction (one commit) before the cursor moves past them.
+BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,23 +41,36 @@ class PollResult:
 
 
 def poll_once(hub: Hub, built: BuiltRecipe) -> PollResult:
-    """One poll of ``built``'s trigger: store new record versions and queue their runs."""
+    """One poll of ``built``'s trigger: store new record versions and queue their runs, ``BATCH``
+    records a transaction; after each, the cursor moves past them and the workers are woken."""
     trigger: PollTrigger = built.recipe.trigger
     row = _cursor_row(hub, built.slug, trigger)
     seen = new = 0
+    batch: list[PolledRecord] = []
     for record in hub.connections[trigger.connection].poll(trigger.resource, _cursor(row, trigger.overlap)):
         if row.start_at is not None and record.updated_at < row.start_at:
             continue
-        accepted = accept(hub.sessions, _event(built.slug, trigger, record),
-                          [(built.slug, built.recipe.hash)])
-        seen, new = seen + 1, new + (not accepted.duplicate)
+        batch.append(record)
+        if len(batch) == BATCH:
+            seen, new = seen + len(batch), new + _store(hub, built, row, batch)
+            batch = []
+    seen, new = seen + len(batch), new + _store(hub, built, row, batch)
+    return PollResult(seen=seen, new=new)
+
+
+def _store(hub: Hub, built: BuiltRecipe, row: PollCursor, records: list[PolledRecord]) -> int:
+    """Store ``records`` as events with their runs in one transaction, then move the cursor past
+    them and save it (a crash in between repeats them: deduplicated); how many were new."""
+    trigger, recipes = built.recipe.trigger, [(built.slug, built.recipe.hash)]
+    items = [(_event(built.slug, trigger, record), recipes) for record in records]
+    answers = accept_many(hub.sessions, items) if items else []
+    for record in records:
         _advance(row, record)
-        if seen % _SAVE_EVERY == 0:
-            _save(hub, row)
     _save(hub, row)
+    new = sum(not answer.duplicate for answer in answers)
     if new:
         hub.wake()
-    return PollResult(seen=seen, new=new)
+    return new
 
 
 def _cursor(row: PollCursor, overlap: timedelta) -> Cursor:

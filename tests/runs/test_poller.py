@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.connector import Connector, Cursor, PolledRecord
 from hub.registry import ConnectorRegistry
@@ -177,3 +177,46 @@ def test_the_reset_command_says_what_it_did_and_leaves_an_audit_line(make_ledger
         (line,) = s.scalars(select(AuditEntry).where(AuditEntry.kind == "cursor.reset")).all()
     assert line.detail.startswith("poll cursor(s) of invoices-out reset to 2024-01-01 by the command line")
     assert line.detail.endswith("; reason: the ERP restored a backup")
+
+
+def test_a_large_poll_commits_a_hundred_records_at_a_time_each_with_its_run(make_ledger_hub):
+    from sqlalchemy import event as sa_event
+
+    from hub.store.platform import Run
+
+    hub = make_ledger_hub(records={f"r{i:04d}": DAY + timedelta(seconds=i) for i in range(250)})
+    commits = []
+
+    def count(connection):
+        commits.append(connection)
+    sa_event.listen(hub.engine, "commit", count)
+    result = poll_once(hub, hub.recipes["invoices-out"])
+    sa_event.remove(hub.engine, "commit", count)
+    assert (result.seen, result.new) == (250, 250)
+    assert len(commits) <= 8  # the cursor read, three batches of events, the cursor saved after each
+    with hub.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Run)) == 250
+    assert cursor_row(hub).last_seen_id == "r0249"
+
+
+def test_a_poll_that_fails_midway_keeps_the_batches_stored_and_the_next_poll_stores_the_rest_once(make_ledger_hub):
+    hub = make_ledger_hub(records={f"r{i:04d}": DAY + timedelta(seconds=i) for i in range(250)})
+    ledger, real_poll = hub.connections["ledger"], FakeLedger.poll
+
+    def failing(self, resource, cursor):
+        for n, record in enumerate(real_poll(self, resource, cursor)):
+            if n == 150:
+                raise ConnectionError("the ledger went away")
+            yield record
+    ledger.poll = failing.__get__(ledger)
+    with pytest.raises(ConnectionError):
+        poll_once(hub, hub.recipes["invoices-out"])
+    assert len(events(hub)) == 100 and cursor_row(hub).last_seen_id == "r0099"  # the half batch is not kept
+    ledger.poll = real_poll.__get__(ledger)
+    assert poll(hub) == {f"r{i:04d}" for i in range(250)}
+    assert len(events(hub)) == 250  # the overlap's records again: duplicates, stored once
+
+
+def events(hub) -> list[str]:
+    with hub.sessions() as s:
+        return list(s.scalars(select(Event.dedupe_key)))
