@@ -20,6 +20,7 @@ from hub.store.o2c import Invoice, PaymentApplication
 from hub.store.o2c_cash import CustomerIban, MatchProposal
 from hub.store.upsert import upsert
 from tests.o2c.cashapp.test_service import bank_line, invoice_state
+from tests.support.postgres import throwaway_database
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +28,21 @@ def data():
     return generate(customers=150, invoices=1500, payments=400, seed=5)
 
 
-def stored(tmp_path, name: str, data):
-    url = f"sqlite:///{tmp_path / name}"
+def stored(url: str, data):
     upgrade(url)
     sessions = make_sessionmaker(make_engine(url))
     store_data_set(sessions, data)
     return sessions
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def urls(request, tmp_path):
+    """Two empty stores of one kind: SQLite files, or throw-away PostgreSQL databases."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'batch.db'}", f"sqlite:///{tmp_path / 'single.db'}"
+        return
+    with throwaway_database("o2c_cash_batch") as batch, throwaway_database("o2c_cash_single") as single:
+        yield batch, single
 
 
 def written(sessions) -> dict:
@@ -49,8 +59,8 @@ def written(sessions) -> dict:
         }
 
 
-def test_a_run_writes_what_deciding_one_payment_after_the_other_writes(tmp_path, data):
-    batch, single = stored(tmp_path, "batch.db", data), stored(tmp_path, "single.db", data)
+def test_a_run_writes_what_deciding_one_payment_after_the_other_writes(urls, data):
+    batch, single = stored(urls[0], data), stored(urls[1], data)
     with batch.begin() as session:
         outcomes = CashApplication(session).run()
     with single.begin() as session:
