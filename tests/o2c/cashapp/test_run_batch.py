@@ -1,7 +1,8 @@
 """A cash-application run decides every payment in turn over what the ones before it left, then
 writes every decision at once. Whatever it writes is what deciding the same payments one by
 one writes: the same statuses, invoice sets, applications and amounts due, payment by payment,
-on a generated month of every noise kind (bench/cashapp) stored in two stores."""
+on a generated month of every noise kind (bench/cashapp) stored in two stores (two SQLite files,
+and two PostgreSQL databases)."""
 
 from __future__ import annotations
 
