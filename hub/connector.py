@@ -196,6 +196,11 @@ class Connector:
 
     kind: ClassVar[str] = ""
     config_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+    #: How many polled records the poller may read ahead before it stores them (in one
+    #: transaction). 1 for a connector whose poll does something once it is asked for the next
+    #: record (the bank connector archives a statement file after its last transaction): each
+    #: record is then stored before that happens.
+    poll_batch: ClassVar[int] = 100
 
     def __init__(self, name: str, config: Mapping[str, Any]):
         self.name = name

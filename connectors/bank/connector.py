@@ -43,6 +43,7 @@ class BankConnector(Connector):
 
     kind = "bank"
     config_schema = BANK_CONFIG_SCHEMA
+    poll_batch = 1  # a file is archived once its last transaction is read: each is stored before
     #: A statement file (camt.053, MT940) as canonical bank_transaction records (o2c-hub bank import).
     import_statement = staticmethod(import_statement)
 

@@ -42,16 +42,19 @@ class PollResult:
 
 def poll_once(hub: Hub, built: BuiltRecipe) -> PollResult:
     """One poll of ``built``'s trigger: store new record versions and queue their runs, ``BATCH``
-    records a transaction; after each, the cursor moves past them and the workers are woken."""
+    records a transaction (fewer when the connector's ``poll_batch`` says so); after each, the
+    cursor moves past them and the workers are woken."""
     trigger: PollTrigger = built.recipe.trigger
     row = _cursor_row(hub, built.slug, trigger)
+    connection = hub.connections[trigger.connection]
+    size = max(1, min(BATCH, connection.poll_batch))
     seen = new = 0
     batch: list[PolledRecord] = []
-    for record in hub.connections[trigger.connection].poll(trigger.resource, _cursor(row, trigger.overlap)):
+    for record in connection.poll(trigger.resource, _cursor(row, trigger.overlap)):
         if row.start_at is not None and record.updated_at < row.start_at:
             continue
         batch.append(record)
-        if len(batch) == BATCH:
+        if len(batch) == size:
             seen, new = seen + len(batch), new + _store(hub, built, row, batch)
             batch = []
     seen, new = seen + len(batch), new + _store(hub, built, row, batch)

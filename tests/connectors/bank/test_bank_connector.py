@@ -65,3 +65,37 @@ def test_missing_folder_is_retriable_and_unknown_resource_fatal(tmp_path):
     with pytest.raises(FatalError, match="unknown resource"):
         list(_connector(tmp_path).poll("payments", Cursor(start=None)))
     assert _connector(tmp_path).resources() == frozenset({"statements"})
+
+
+def test_a_statement_is_archived_only_after_its_transactions_are_stored(tmp_path, make_hub, monkeypatch):
+    """The poller stores each transaction before it asks for the next one (poll_batch 1): a
+    store that fails mid-poll leaves the file in the folder, and the next poll stores it all."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
+
+    import hub.runs.poller as poller
+    from hub.store.platform import Event
+
+    inbox, done = tmp_path / "in", tmp_path / "done"
+    inbox.mkdir()
+    _drop(inbox, CAMT, datetime(2024, 3, 1, tzinfo=timezone.utc))
+    recipe = ("recipe: statements\ntrigger:\n  poll: {connection: bank, resource: statements, every: 1m}\n"
+              "steps:\n  - id: seen\n    filter: event.id\n")
+    hub = make_hub({"bank": {"connector": "bank", "folder": str(inbox), "archive_folder": str(done)}},
+                   {"s.yaml": recipe})
+    real, calls = poller.accept_many, []
+
+    def failing_on_the_fifth(sessions, items):
+        calls.append(len(items))
+        if len(calls) == 5:  # the store goes away while the file's last transaction is stored
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(sessions, items)
+    monkeypatch.setattr(poller, "accept_many", failing_on_the_fifth)
+    with pytest.raises(OperationalError):
+        poller.poll_once(hub, hub.recipes["statements"])
+    assert calls == [1, 1, 1, 1, 1] and [p.name for p in inbox.iterdir()] == ["valid_example.xml"]
+    monkeypatch.setattr(poller, "accept_many", real)
+    assert poller.poll_once(hub, hub.recipes["statements"]).new == 1  # the four before are duplicates
+    assert [p.name for p in done.iterdir()] == ["valid_example.xml"]
+    with hub.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Event)) == 5
