@@ -204,7 +204,10 @@ class CashApplication:
             self.matcher.customers.learn_iban(decision.remittance.payer_iban, best.customer_id)
 
     def _open_proposal(self, proposal_id: int) -> MatchProposal:
-        proposal = self.session.get(MatchProposal, proposal_id)
+        """The proposal, locked until the caller's transaction ends (FOR UPDATE, where the
+        database has it; SQLite has one writer anyway): two people deciding it at the same
+        moment are one decision and one "only a proposed match can be decided"."""
+        proposal = self.session.get(MatchProposal, proposal_id, with_for_update=True, populate_existing=True)
         if proposal is None:
             raise ProposalNotFound(f"there is no proposal {proposal_id}")
         if proposal.status not in ("proposed", "unmatched"):
