@@ -16,16 +16,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum import iban
 
-from hub.errors import CustomerNotKnown, FatalError
+from hub.canonical import check
+from hub.errors import CustomerNotKnown
 from hub.o2c.orders.facts import order_number_of, refresh_order_status
-from hub.store.o2c import ENTITY_MODELS, Customer, Invoice, SalesOrder
+from hub.store.o2c import ENTITY_MODELS, Invoice, SalesOrder
+from hub.store.o2c_cash import CustomerIban
+from hub.store.o2c_columns import find_customer
 from hub.store.o2c_types import plain_json
 from hub.store.upsert import Ref, UpsertResult, insert_new, upsert
 
-__all__ = ["Ref", "UpsertResult", "settle_invoice", "store_new_records", "store_record"]
+__all__ = ["Ref", "UpsertResult", "learn_ibans", "settle_invoice", "store_new_records", "store_record"]
 
 
 def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | None = None,
@@ -39,17 +42,23 @@ def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: 
     invoice says of it (name, e-mail, tax id, that id); a customer named only by e-mail, tax id or
     name raises CustomerNotKnown, and the caller's transaction, rolled back, keeps nothing.
 
+    The bank accounts a customer reference carries (what an ERP knows of its party) are checked
+    with the record and not kept on it: each IBAN is recorded as known for the customer
+    (``customer_ibans``, where cash application looks), but only for a customer the reference
+    names by a system id, e-mail or tax id (a name alone never hands a customer someone else's
+    accounts), and not from a copy older than the one stored.
+
     Raises InvalidRecordError when the record does not match its schema, LookupError for an
     unknown entity, RetriableError when another session stored it at the same moment.
     """
-    record, accounts = _without_accounts(record)
+    record, accounts = _without_accounts(entity, record)
     result = upsert(session, entity, record, ref=ref)
     if known_customer and entity == "invoice" and record.get("customer"):
         row = session.get(ENTITY_MODELS[entity], result.id)
         if row.customer_id is None:
             row.customer_id = _customer_from(session, row.data)
-    if accounts:
-        _add_accounts(session, getattr(session.get(ENTITY_MODELS[entity], result.id), "customer_id", None), accounts)
+    if accounts and not result.stale:
+        _accounts_known(session, record["customer"], session.get(ENTITY_MODELS[entity], result.id), accounts)
     if result.changed:
         row = session.get(ENTITY_MODELS[entity], result.id)  # in the session already: no query
         refresh_order_status(session, order_number_of(entity, row.data),
@@ -89,30 +98,51 @@ def settle_invoice(session: Session, invoice: Invoice, amount_due: Decimal) -> s
     return status
 
 
-def _without_accounts(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """``record`` without its customer reference's bank accounts, and those accounts."""
+def _without_accounts(entity: str, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``record`` without its customer reference's bank accounts, and their IBANs (without
+    spaces, each once); the whole record is checked first, accounts included."""
     party = record.get("customer")
     if not isinstance(party, dict) or "bank_accounts" not in party:
         return record, []
-    party = dict(party)
-    accounts = party.pop("bank_accounts") or []
-    return {**record, "customer": party}, accounts
+    checked = check(entity, record)  # InvalidRecordError for a bad IBAN, as for any bad field
+    ibans = list(dict.fromkeys(account["iban"] for account in checked["customer"].get("bank_accounts") or []))
+    return {**record, "customer": {k: v for k, v in party.items() if k != "bank_accounts"}}, ibans
 
 
-def _add_accounts(session: Session, customer_id: int | None, accounts: list[dict[str, Any]]) -> None:
-    """Add to the customer ``customer_id`` the ``accounts`` whose IBAN it does not list yet
-    (checked by the customer's schema, like any customer change); nothing without a customer."""
-    customer = session.get(Customer, customer_id) if customer_id is not None else None
-    if customer is None:
+def _accounts_known(session: Session, party: dict[str, Any], row: Any, ibans: list[str]) -> None:
+    """Record ``ibans`` as known for the customer of ``row`` when ``party`` names that customer
+    by one of its system ids, its e-mail or its tax id (a name alone does not: two companies
+    share names); learned from the party."""
+    customer_id = getattr(row, "customer_id", None)
+    if customer_id is None:
         return
-    listed = list(customer.data.get("bank_accounts") or [])
-    known = {iban.compact(account["iban"]) for account in listed}
-    new = [account for account in accounts if iban.compact(str(account.get("iban", ""))) not in known]
-    if new:
-        stored = store_record(session, "customer", {**customer.data, "bank_accounts": [*listed, *new]})
-        if stored.id != customer_id:  # found by a natural key another customer shares
-            raise FatalError(f"the bank accounts of customer {customer_id} could not be added: it has no system's id "
-                             "and its e-mail, tax id or name is another customer's too; give it an external id")
+    named_by = ([{"external_refs": [ref]} for ref in party.get("external_refs") or []]
+                + [{key: party[key]} for key in ("email", "tax_id") if party.get(key)])
+    if any(find_customer(session, name) == customer_id for name in named_by):
+        refs = party.get("external_refs") or [{}]
+        source = f"{refs[0].get('system', 'a source')} party {refs[0].get('id', '')}".strip()
+        learn_ibans(session, dict.fromkeys(ibans, customer_id), source[:60])
+
+
+def learn_ibans(session: Session, payers: dict[str, int], learned_from: str) -> set[str]:
+    """Remember that each IBAN of ``payers`` pays for its customer (id); the IBANs for which that
+    is new (unknown, or known for another customer until now), read in one query per 500."""
+    ibans = list(payers)
+    known: dict[str, CustomerIban] = {}
+    for start in range(0, len(ibans), 500):
+        known.update((row.iban, row) for row in session.scalars(
+            select(CustomerIban).where(CustomerIban.iban.in_(ibans[start:start + 500]))))
+    learned = set()
+    for iban, customer_id in payers.items():
+        row = known.get(iban)
+        if row is not None and row.customer_id == customer_id:
+            continue
+        if row is None:
+            session.add(CustomerIban(iban=iban, customer_id=customer_id, learned_from=learned_from))
+        else:
+            row.customer_id, row.learned_from = customer_id, learned_from
+        learned.add(iban)
+    return learned
 
 
 def _customer_missing(invoice: dict[str, Any]) -> str:

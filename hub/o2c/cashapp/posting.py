@@ -20,7 +20,6 @@ from hub.money import quantize
 from hub.o2c.cashapp.allocation import Line
 from hub.o2c.records import UpsertResult, settle_invoice, store_new_records, store_record
 from hub.store.o2c import Invoice
-from hub.store.o2c_cash import CustomerIban
 
 CREDIT_REASON = "overpayment kept as customer credit"
 _CHUNK = 500  # invoice numbers per query (well below SQLite's limit of bound values)
@@ -96,24 +95,3 @@ def post_credit(session: Session, *, payment_reference: str, customer_id: int | 
     """
     return store_record(session, "payment_application",
                         _credit(payment_reference, amount, currency, datetime.now(timezone.utc).isoformat()))
-
-
-def learn_ibans(session: Session, payers: dict[str, int], learned_from: str) -> set[str]:
-    """Remember that each IBAN of ``payers`` pays for its customer (id); the IBANs for which that
-    is new (unknown, or known for another customer until now), read in one query per 500."""
-    ibans = list(payers)
-    known: dict[str, CustomerIban] = {}
-    for start in range(0, len(ibans), _CHUNK):
-        known.update((row.iban, row) for row in session.scalars(
-            select(CustomerIban).where(CustomerIban.iban.in_(ibans[start:start + _CHUNK]))))
-    learned = set()
-    for iban, customer_id in payers.items():
-        row = known.get(iban)
-        if row is not None and row.customer_id == customer_id:
-            continue
-        if row is None:
-            session.add(CustomerIban(iban=iban, customer_id=customer_id, learned_from=learned_from))
-        else:
-            row.customer_id, row.learned_from = customer_id, learned_from
-        learned.add(iban)
-    return learned

@@ -34,8 +34,9 @@ from hub.o2c.cashapp.choice import allocation_lines, manual_allocation
 from hub.o2c.cashapp.loading import load_book, load_directory, open_invoice
 from hub.o2c.cashapp.matcher import Decision, Matcher, Policy
 from hub.o2c.cashapp.normalize import Remittance, from_bank_transaction, from_payment
-from hub.o2c.cashapp.posting import Posting, learn_ibans, post
+from hub.o2c.cashapp.posting import Posting, post
 from hub.o2c.cashapp.unapplied import undecided
+from hub.o2c.records import learn_ibans
 from hub.store.o2c import Invoice
 from hub.store.o2c_cash import MatchProposal
 from hub.store.o2c_columns import find_customer

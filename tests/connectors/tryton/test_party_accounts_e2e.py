@@ -1,7 +1,7 @@
 """A party's bank accounts in a real trytond (the bank module) reach the hub with its invoices:
 the IBANs of its active accounts, with their bank's BIC, on the invoice's customer reference;
-stored, they are the customer's, and a payment from one of them with no usable text is applied to
-that customer's invoice. Inactive accounts and numbers that are not IBANs are left out."""
+stored, each is known for the customer (customer_ibans), and a payment from one of them with no
+usable text is applied to that customer's invoice. Inactive accounts and numbers that are not IBANs are left out."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hub.o2c.records import store_record
 from hub.store.base import make_engine, make_sessionmaker
 from hub.store.migrate import upgrade
 from hub.store.o2c import Customer
+from hub.store.o2c_cash import CustomerIban
 
 pytestmark = pytest.mark.e2e
 
@@ -85,7 +86,8 @@ def test_a_payment_from_the_account_tryton_knows_is_applied_to_that_customer(erp
         store_record(session, "invoice", invoice, known_customer=True)
     with sessions.begin() as session:
         customer = session.scalar(select(Customer).where(Customer.email == f"{tag.lower()}@accounts.example"))
-        assert customer.data["bank_accounts"] == [{"iban": account}]
+        assert session.execute(select(CustomerIban.customer_id, CustomerIban.learned_from).where(
+            CustomerIban.iban == account)).one() == (customer.id, f"tryton party {party}")
         outcome = apply_bank_transaction(session, {
             "id": f"bt-{tag}", "account": {"id": "DE02120300000000202051"}, "booking_date": "2026-12-07",
             "amount": "80.00", "currency": "EUR", "remittance_info": "Zahlung",
