@@ -1,7 +1,8 @@
 """Customer invoices and credit notes read from Odoo as the hub keeps them.
 
 A canonical invoice names its customer's e-mail (invoice delivery sends to it) and the IBANs of
-the partner's active bank accounts (cash application knows the payer by them), and carries its
+the active bank accounts of the partner and of its commercial partner (the company a contact
+invoices for: cash application knows the payer by them), and carries its
 lines. For a page of moves that is one read each of their partners, their bank accounts, their
 invoice lines, the lines' products and taxes, whatever the page's size; the rows are paired by
 id, never by position.
@@ -43,7 +44,7 @@ class Invoices:
         """``moves`` (read with ``mapping.INVOICE_FIELDS``) as canonical invoices, in their order."""
         partners = {_id(m.get("partner_id")) for m in moves}
         emails = self.names("res.partner", partners, "email", action=action)
-        accounts = self.bank_accounts(partners, action=action)
+        accounts = self.bank_accounts(partners | {_id(m.get("commercial_partner_id")) for m in moves}, action=action)
         lines = self.read_ids("account.move.line", {i for m in moves for i in m.get("invoice_line_ids") or []},
                               mapping.INVOICE_LINE_FIELDS, action=action)
         products = self.names("product.product", {_id(line.get("product_id")) for line in lines.values()},
@@ -57,7 +58,7 @@ class Invoices:
         for line in lines.values():
             by_move[_id(line.get("move_id"))].append(line)
         return [mapping.invoice_from_odoo(move, system=self.system, email=emails.get(_id(move.get("partner_id"))),
-                                          bank_accounts=accounts.get(_id(move.get("partner_id")), []),
+                                          bank_accounts=_accounts_of(move, accounts),
                                           lines=by_move.get(move["id"], []), products=products, taxes=taxes,
                                           order_number=orders.get(_id(move.get("reversed_entry_id"))))
                 for move in moves]
@@ -117,6 +118,14 @@ class Invoices:
     def names(self, model: str, ids: set, field: str, *, action: str) -> dict[int, Any]:
         """id → ``field`` of the ``model`` rows ``ids`` (False values left out)."""
         return {i: row[field] for i, row in self.read_ids(model, ids, [field], action=action).items() if row.get(field)}
+
+
+def _accounts_of(move: Mapping[str, Any], accounts: Mapping[int, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """The bank accounts of the move's partner and of its commercial partner (the company a
+    contact invoices for, where Odoo keeps the accounts), each IBAN once."""
+    owners = dict.fromkeys([_id(move.get("partner_id")), _id(move.get("commercial_partner_id"))])
+    found = {account["iban"]: account for owner in owners for account in accounts.get(owner, [])}
+    return list(found.values())
 
 
 def _id(many2one: Any) -> Any:

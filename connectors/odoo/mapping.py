@@ -19,7 +19,7 @@ from hub.o2c.settlement import credit_reference, payout_reference
 INVOICE_FIELDS = ["name", "state", "payment_state", "move_type", "partner_id", "currency_id", "invoice_date",
                   "invoice_date_due", "invoice_origin", "amount_untaxed", "amount_tax", "amount_total",
                   "amount_residual", "write_date", "invoice_line_ids", "reversed_entry_id", "ref",
-                  "payment_reference"]
+                  "payment_reference", "commercial_partner_id"]
 INVOICE_LINE_FIELDS = ["move_id", "sequence", "display_type", "product_id", "name", "quantity", "price_unit",
                        "price_subtotal", "tax_ids"]
 INVOICE_TAX_FIELDS = ["name", "amount", "amount_type", "price_include"]

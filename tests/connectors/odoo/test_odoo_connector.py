@@ -211,6 +211,22 @@ def test_polled_invoices_name_the_partners_active_ibans_with_their_bic(odoo, san
                                                          {"iban": "NL91ABNA0417164300"}]
 
 
+def test_an_invoice_to_a_contact_names_the_accounts_of_the_company_it_invoices_for(odoo, sandbox):
+    """Odoo keeps bank accounts on the commercial partner (the company), not on its contacts."""
+    [company] = odoo.call("res.partner", "create", [{"name": "Acme Holding GmbH", "is_company": True}], action="test")
+    odoo.call("res.partner.bank", "create", [{"partner_id": company, "acc_number": "FR14 2004 1010 0505 0001 3M02 606"}],
+              action="test")
+    sale = odoo.create_sale_order(ORDER, CTX)
+    context = {"context": {"active_model": "sale.order", "active_ids": [sale["id"]]}}
+    [wizard] = odoo.call("sale.advance.payment.inv", "create", [{"advance_payment_method": "delivered"}],
+                         action="test", **context)
+    odoo.call("sale.advance.payment.inv", "create_invoices", [wizard], action="test", **context)
+    [move] = _records(sandbox, "account.move")
+    odoo.call("account.move", "write", [move["id"]], {"commercial_partner_id": company}, action="test")
+    (record,) = odoo.poll("invoices", Cursor(start=None))
+    assert record.data["customer"]["bank_accounts"] == [{"iban": "FR1420041010050500013M02606"}]
+
+
 @pytest.mark.parametrize(("written", "kept"), [
     ("INV/2026/0007", "INV/2026/0007"),                       # Odoo's default: the invoice's name
     ("RF18 5390 0754 7034", "RF18 5390 0754 7034"),           # a structured creditor reference
