@@ -30,31 +30,31 @@ def hub(tmp_path_factory):
     hub.stop()
 
 
-@pytest.fixture(scope="module")
-def proposed(hub):
+def seeded(hub, make, *args):
+    """``make(sessions, *args)`` on the hub process's database, from this process (seeding it,
+    or reading it back)."""
     engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
     try:
-        return proposal(make_sessionmaker(engine), "INV-B-2001", "1234.56")
+        return make(make_sessionmaker(engine), *args)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def proposed(hub):
+    return seeded(hub, proposal, "INV-B-2001", "1234.56")
 
 
 @pytest.fixture(scope="module")
 def twins(hub):
-    engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
-    try:
-        return twin_proposal(make_sessionmaker(engine), "INV-B-3001", "INV-B-3002", "777.77")
-    finally:
-        engine.dispose()
+    return seeded(hub, twin_proposal, "INV-B-3001", "INV-B-3002", "777.77")
 
 
 def invoice_statuses(hub, *numbers: str) -> dict[str, str]:
-    engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
-    try:
-        with make_sessionmaker(engine)() as session:
+    def read(sessions):
+        with sessions() as session:
             return dict(session.execute(select(Invoice.number, Invoice.status).where(Invoice.number.in_(numbers))).all())
-    finally:
-        engine.dispose()
+    return seeded(hub, read)
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +107,7 @@ def test_accept_the_second_candidate_and_see_the_invoice_it_paid(hub, twins, pag
 
 @pytest.fixture(scope="module")
 def split(hub):
-    engine = make_engine(f"sqlite:///{hub.workdir / 'hub.db'}")
-    try:
-        return twin_proposal(make_sessionmaker(engine), "INV-B-4001", "INV-B-4002", "888.88")
-    finally:
-        engine.dispose()
+    return seeded(hub, twin_proposal, "INV-B-4001", "INV-B-4002", "888.88")
 
 
 def test_allocate_a_payment_over_two_invoices_and_see_the_rest_kept_as_credit(hub, split, page):
