@@ -16,8 +16,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.errors import RetriableError
 from hub.money import quantize
 from hub.o2c.cashapp.allocation import Line
+from hub.o2c.queries import OPEN_INVOICE
 from hub.o2c.records import UpsertResult, settle_invoice, store_new_records, store_record
 from hub.store.o2c import Invoice
 
@@ -75,9 +77,12 @@ def _lower_dues(session: Session, applied: dict[str, Decimal]) -> dict[str, Deci
     dues = {}
     for number, amount in applied.items():
         row = rows[number]
-        due = quantize((row.amount_due if row.amount_due is not None else row.total) - amount, row.currency)
-        if due < 0:
-            raise ValueError(f"invoice {number} would be overpaid by {-due} {row.currency}")
+        still_open = quantize(row.amount_due if row.amount_due is not None else row.total, row.currency)
+        due = still_open - amount
+        if row.status not in OPEN_INVOICE or due < 0:  # changed since the matcher read it
+            now = f"is {row.status}" if row.status not in OPEN_INVOICE else f"has only {still_open} {row.currency} open"
+            raise RetriableError(f"invoice {number} {now} since cash application read it (another payment, a "
+                                 "cancellation): nothing was applied, and the next attempt decides on what is open then")
         settle_invoice(session, row, due)
         dues[number] = due
     return dues

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bench.cashapp.end_to_end import store_data_set
 from bench.cashapp.generate import generate
+from hub.errors import RetriableError
 from hub.o2c.cashapp.service import CashApplication
 from hub.o2c.cashapp.unapplied import undecided
 from hub.store.base import make_engine, make_sessionmaker
@@ -95,3 +96,19 @@ def test_an_invoice_settled_with_its_discount_takes_nothing_more_in_the_same_run
     first, second = CashApplication(session).run()
     assert first.status == "auto_applied" and second.status != "auto_applied"
     assert invoice_state(session, "INV-2024-00045") == (Decimal("0.0000"), "paid")
+
+
+@pytest.mark.parametrize("change, said", [
+    ({"status": "void"}, "invoice INV-2024-00042 is void since cash application read it"),
+    ({"amount_due": "19.00", "status": "partially_paid"},
+     "invoice INV-2024-00042 has only 19.00 EUR open since cash application read it"),
+], ids=["voided", "paid-meanwhile"])
+def test_an_invoice_that_changed_while_the_run_decided_makes_the_run_try_again(session, change, said):
+    upsert(session, "bank_transaction", bank_line("bt-c", "119.00", "INV-2024-00042"))
+    cash = CashApplication(session)  # the matcher reads the open invoices now
+    row = session.scalar(select(Invoice).where(Invoice.number == "INV-2024-00042"))
+    upsert(session, "invoice", {**row.data, **change})  # the ERP, meanwhile
+    with pytest.raises(RetriableError, match=said):
+        cash.run()
+    session.rollback()
+    assert session.scalar(select(PaymentApplication).where(PaymentApplication.payment_reference == "bt-c")) is None
