@@ -50,14 +50,15 @@ class Parties:
         numbers = self.client.search_read(
             "bank.account.number", [("account", "in", [a["id"] for a in accounts]), ("type", "=", "iban")],
             ["account", "number_compact"], order=[("sequence", "ASC"), ("id", "ASC")], action=action)
-        found: dict[int, list[dict[str, str]]] = {}
+        by_account: dict[int, list[str]] = {}
+        for number in numbers:
+            by_account.setdefault(number["account"], []).append(number["number_compact"])
+        wanted, found = set(party_ids), {}
         for account in accounts:
             bic = (account.get("bank.") or {}).get("bic")
-            for number in (n for n in numbers if n["account"] == account["id"]):
-                entry = bank_account(number["number_compact"], bic)
-                for owner in account["owners"]:
-                    if entry and owner in party_ids:
-                        found.setdefault(owner, []).append(entry)
+            entries = [e for e in (bank_account(n, bic) for n in by_account.get(account["id"], [])) if e]
+            for owner in (o for o in account["owners"] if o in wanted):
+                found.setdefault(owner, []).extend(entries)
         return found
 
     def has_banking(self, *, action: str) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from hub.canonical import check
 from hub.errors import CustomerNotKnown
 from hub.o2c.orders.facts import order_number_of, refresh_order_status
+from hub.store.base import in_chunks
 from hub.store.o2c import ENTITY_MODELS, Invoice, SalesOrder
 from hub.store.o2c_cash import CustomerIban
 from hub.store.o2c_columns import find_customer
@@ -124,25 +125,19 @@ def _accounts_known(session: Session, party: dict[str, Any], row: Any, ibans: li
         learn_ibans(session, dict.fromkeys(ibans, customer_id), source[:60])
 
 
-def learn_ibans(session: Session, payers: dict[str, int], learned_from: str) -> set[str]:
-    """Remember that each IBAN of ``payers`` pays for its customer (id); the IBANs for which that
-    is new (unknown, or known for another customer until now), read in one query per 500."""
-    ibans = list(payers)
+def learn_ibans(session: Session, payers: dict[str, int], learned_from: str) -> None:
+    """Remember that each IBAN of ``payers`` pays for its customer (id): a new IBAN is added, one
+    known for another customer until now moves to this one; read a query a chunk."""
     known: dict[str, CustomerIban] = {}
-    for start in range(0, len(ibans), 500):
-        known.update((row.iban, row) for row in session.scalars(
-            select(CustomerIban).where(CustomerIban.iban.in_(ibans[start:start + 500]))))
-    learned = set()
+    for chunk in in_chunks(list(payers)):
+        known.update((row.iban, row)
+                     for row in session.scalars(select(CustomerIban).where(CustomerIban.iban.in_(chunk))))
     for iban, customer_id in payers.items():
         row = known.get(iban)
-        if row is not None and row.customer_id == customer_id:
-            continue
         if row is None:
             session.add(CustomerIban(iban=iban, customer_id=customer_id, learned_from=learned_from))
-        else:
+        elif row.customer_id != customer_id:
             row.customer_id, row.learned_from = customer_id, learned_from
-        learned.add(iban)
-    return learned
 
 
 def _customer_missing(invoice: dict[str, Any]) -> str:

@@ -1,12 +1,15 @@
-"""The declarative base, the engine factory and the session factory."""
+"""The declarative base, the engine factory and the session factory; ``in_chunks`` for the
+values of an IN (...) query."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, Numeric, String, create_engine, event
 from sqlalchemy.engine import make_url
@@ -17,8 +20,19 @@ from sqlalchemy.types import TypeDecorator
 from hub import jsonutil
 
 
+#: Values bound in one IN (...) query: well below SQLite's limit of bound values.
+IN_CHUNK = 500
+T = TypeVar("T")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def in_chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """``values`` a chunk of at most ``size`` at a time, for one IN (...) query each."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 class UTCDateTime(TypeDecorator):

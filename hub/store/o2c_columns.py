@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from hub.store.base import Base
+from hub.store.base import Base, in_chunks
 from hub.store.o2c import (
     BankTransaction, Customer, ExternalRef, Fulfillment, FulfillmentLine, Invoice, InvoiceLine, InvoiceTaxLine,
     Payment, PaymentApplication, Product, SalesOrder, SalesOrderLine,
@@ -201,12 +201,10 @@ def _application_values(r: Record) -> dict[str, Any]:
 
 
 def _ids_by(session: Session, column, values: set, *where) -> dict[Any, int]:
-    """The id of the first row (lowest id) for each of ``values`` of ``column``, 500 values a query."""
-    wanted, found = sorted(values), {}
-    model = column.class_
-    for start in range(0, len(wanted), 500):
-        rows = session.execute(select(column, model.id).where(column.in_(wanted[start:start + 500]), *where)
-                               .order_by(model.id.desc()))
+    """The id of the first row (lowest id) for each of ``values`` of ``column``, a query a chunk."""
+    found, model = {}, column.class_
+    for chunk in in_chunks(sorted(values)):
+        rows = session.execute(select(column, model.id).where(column.in_(chunk), *where).order_by(model.id.desc()))
         for value, row_id in rows:
             found[value] = row_id  # the lowest id comes last, and stays
     return found

@@ -21,10 +21,10 @@ from hub.money import quantize
 from hub.o2c.cashapp.allocation import Line
 from hub.o2c.queries import OPEN_INVOICE
 from hub.o2c.records import UpsertResult, settle_invoice, store_new_records, store_record
+from hub.store.base import in_chunks
 from hub.store.o2c import Invoice
 
 CREDIT_REASON = "overpayment kept as customer credit"
-_CHUNK = 500  # invoice numbers per query (well below SQLite's limit of bound values)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,7 +43,7 @@ def post(session: Session, postings: list[Posting]) -> dict[str, Decimal]:
 
     The payments are ones no application points at yet (the caller decides each payment once:
     its proposal row, unique per payment, is in the same transaction), so the applications are
-    inserted as new rows in one go, and the invoices are read in one query per 500.
+    inserted as new rows in one go, and the invoices are read a query a chunk (store.base.in_chunks).
     """
     now = datetime.now(timezone.utc).isoformat()
     records, applied = [], defaultdict(Decimal)
@@ -69,11 +69,10 @@ def _credit(payment_reference: str, amount: Decimal, currency: str, now: str) ->
 
 
 def _lower_dues(session: Session, applied: dict[str, Decimal]) -> dict[str, Decimal]:
-    numbers = list(applied)
     rows: dict[str, Invoice] = {}
-    for start in range(0, len(numbers), _CHUNK):
+    for chunk in in_chunks(list(applied)):
         rows.update((row.number, row) for row in session.scalars(select(Invoice).where(
-            Invoice.kind == "invoice", Invoice.number.in_(numbers[start:start + _CHUNK]))))
+            Invoice.kind == "invoice", Invoice.number.in_(chunk))))
     dues = {}
     for number, amount in applied.items():
         row = rows[number]
