@@ -2,10 +2,10 @@
 
 A canonical invoice names its customer's e-mail (invoice delivery sends to it) and the IBANs of
 the active bank accounts of the partner and of its commercial partner (the company a contact
-invoices for: cash application knows the payer by them), and carries its
-lines. For a page of moves that is one read each of their partners, their bank accounts, their
-invoice lines, the lines' products and taxes, whatever the page's size; the rows are paired by
-id, never by position.
+invoices for: cash application knows the payer by them), and carries its lines. For a page of
+moves that is one read each of their partners, their bank accounts, their invoice lines, the
+lines' products and taxes, whatever the page's size; the rows are paired by id, never by
+position.
 
 The ``invoices`` poll first searches the ids and write dates of the moves changed since the
 cursor, oldest first, then reads the full records ``PAGE`` ids at a time: a page of reads stays

@@ -185,11 +185,12 @@ def payment_date(payment: Mapping[str, Any]) -> str | None:
 def invoice_from_odoo(move: Mapping[str, Any], *, system: str, email: str | None = None,
                       lines: Sequence[Mapping[str, Any]] = (), products: Mapping[int, str] | None = None,
                       taxes: Mapping[int, Mapping[str, Any]] | None = None,
-                      order_number: str | None = None, bank_accounts: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
+                      order_number: str | None = None,
+                      bank_accounts: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
     """A canonical invoice from an account.move read, with the partner's ``email`` and
-    ``bank_accounts`` (canonical ones) and the
-    move's invoice lines (``account.move.line`` rows read with ``INVOICE_LINE_FIELDS``; SKUs
-    from ``products``: id → default_code, taxes from ``taxes``: id → account.tax row).
+    ``bank_accounts`` (canonical ones) and the move's invoice lines (``account.move.line`` rows
+    read with ``INVOICE_LINE_FIELDS``; SKUs from ``products``: id → default_code, taxes from
+    ``taxes``: id → account.tax row).
     ``order_number`` is a credit note's: that of the invoice it reverses."""
     currency = _name(move.get("currency_id")) or "EUR"
     credit_note = move.get("move_type") == "out_refund"
@@ -197,8 +198,8 @@ def invoice_from_odoo(move: Mapping[str, Any], *, system: str, email: str | None
         "number": move.get("name") if move.get("name") not in (None, False, "/") else f"draft-{move['id']}",
         "kind": "credit_note" if credit_note else "invoice",
         "credits_invoice": _name(move.get("reversed_entry_id")) if credit_note else None,
-        "customer": {"name": _name(move.get("partner_id")), "email": email or None, "bank_accounts": list(bank_accounts),
-                     "external_refs": _ref(system, move.get("partner_id"))},
+        "customer": {"name": _name(move.get("partner_id")), "email": email or None,
+                     "bank_accounts": list(bank_accounts), "external_refs": _ref(system, move.get("partner_id"))},
         "currency": currency, "issue_date": move.get("invoice_date") or None, "due_date": move.get("invoice_date_due") or None,
         "order_number": order_number or order_number_of(move), "status": invoice_status(move),
         "subtotal": exact(move.get("amount_untaxed"), currency), "tax_total": exact(move.get("amount_tax"), currency),

@@ -17,8 +17,9 @@ credit note the wizard pays the customer back (an outbound payment).
 
 Reads answer every field asked (False when never set) and MissingError for an unknown id;
 searches sort by the ``order`` given (by id without one) and leave archived records (``active``
-false, such as a closed res.partner.bank) out unless the context has ``active_test`` false. ``action_post`` dates an invoice
-today unless it has an invoice date, numbers it in its journal's sequence for that year
+false, such as a closed res.partner.bank) out unless the context has ``active_test`` false.
+``action_post`` dates an invoice today unless it has an invoice date, numbers it in its
+journal's sequence for that year
 (INV/2026/00001, RINV/... for credit notes) and, without a payment term, makes it due on its
 invoice date.
 
