@@ -26,6 +26,7 @@ from hub.settings import Settings, load_settings
 from hub.store.base import make_engine, make_sessionmaker
 from hub.store.migrate import upgrade
 from hub.store.platform import RecipeVersion
+from hub.store.writer import Writer
 
 log = logging.getLogger("o2c_hub")
 
@@ -41,6 +42,8 @@ class Hub:
         self.redactor = Redactor(settings.secrets)
         self.engine = make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
+        # group commit for the inbox and the workers, started by the server and worker processes
+        self.writer = Writer(self.sessions)
         self.metrics = HubMetrics(self.sessions, self.recipes)  # served at /metrics
         self.wake: Callable[[], None] = lambda: None  # set by the worker pool when running
 
@@ -85,6 +88,7 @@ class Hub:
             handler.addFilter(flt)
 
     def close(self) -> None:
+        self.writer.stop()
         for connection in self.connections.values():
             connection.close()
         self.engine.dispose()

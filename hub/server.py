@@ -40,7 +40,7 @@ def serve(hub: Hub) -> None:
         hub.wake = pool.wake
     scheduler = Scheduler(hub)
     app = create_app(hub)
-    inbox = app.extensions[INBOX_EXTENSION] = GroupCommit(hub.sessions)
+    inbox = app.extensions[INBOX_EXTENSION] = GroupCommit(hub.sessions, writer=hub.writer)
     try:
         # waitress buffers a body before the app sees it: above twice the app's limit it answers
         # 413 itself, so an oversized (or endless chunked) upload costs at most that much memory
@@ -49,6 +49,7 @@ def serve(hub: Hub) -> None:
                                max_request_body_size=2 * MAX_BODY)
     except (OSError, ValueError) as exc:  # ValueError: waitress cannot resolve server.host
         raise CannotListen(_listen_problem(exc, hub.settings)) from exc
+    hub.writer.start()
     inbox.start()
     rejections = app.extensions[REJECTIONS_EXTENSION]
     rejections.start()

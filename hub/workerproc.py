@@ -36,6 +36,7 @@ def run_worker(hub: Hub) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
+    hub.writer.start()
     pool.start()
     log.info("worker process with %d thread(s) started", pool.size)
     stopping.wait()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.idempotency import Ledger
 from hub.redact import Redactor
+from hub.store.writer import Writer
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -45,6 +49,7 @@ class RunContext:
     ledger: Ledger  # the engine's EffectLedger (hub/runs/ledger.py)
     redactor: Redactor
     records: list[StepRecord] = field(default_factory=list)
+    writer: Writer | None = None  # the hub's group commit, when it runs (hub/store/writer.py)
     key_suffix: str = ""  # "lines[3]" inside the 4th item of a for_each named lines
     last_reused: bool = False  # the last effect came from the ledger, not a new call
 
@@ -60,5 +65,15 @@ class RunContext:
             ledger=self.ledger,
             redactor=self.redactor,
             records=self.records,
+            writer=self.writer,
             key_suffix=self.key_suffix + suffix,
         )
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in a transaction, committed (with others' writes when the hub's
+        writer runs) before its result is returned. ``work`` only writes through ``session``:
+        it may be run twice, the first time rolled back."""
+        if self.writer is not None:
+            return self.writer.write(work)
+        with self.sessions.begin() as session:
+            return work(session)

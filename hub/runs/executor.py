@@ -33,7 +33,7 @@ from hub.pipeline.context import RunContext, StepRecord
 from hub.pipeline.runner import classify, run_steps
 from hub.pipeline.step import Filtered
 from hub.runs import alerts
-from hub.runs.ledger import EffectLedger
+from hub.runs.ledger import EffectLedger, write_settled
 from hub.runs.queue import Claimed
 from hub.runs.retry import attempts_left, retry_delay
 from hub.statuses import RunStatus
@@ -198,8 +198,9 @@ def _context(hub: Hub, run: Row, attempt: int) -> RunContext:
     }
     return RunContext(
         run_id=run.id, recipe=run.recipe, attempt=attempt, business_key=run.dedupe_key,
-        data=data, sessions=hub.sessions, redactor=hub.redactor,
-        ledger=EffectLedger(hub.sessions, run_id=run.id, recipe=run.recipe, redactor=hub.redactor),
+        data=data, sessions=hub.sessions, redactor=hub.redactor, writer=hub.writer,
+        ledger=EffectLedger(hub.sessions, run_id=run.id, recipe=run.recipe, redactor=hub.redactor,
+                            writer=hub.writer),
     )
 
 
@@ -224,12 +225,17 @@ def _finish(hub: Hub, claimed: Claimed, ctx: RunContext, *, status: RunStatus,
         values["next_attempt_at"] = now + delay
     else:
         values["finished_at"] = now
-    with _bookkeeping(f"saving the outcome ({status})"), hub.sessions.begin() as session:
+    effects = ctx.ledger.take_settled()
+
+    def record(session: Session) -> None:
         with _bookkeeping("saving the effects"):
-            ctx.ledger.settle(session)
+            write_settled(session, effects)
         with _bookkeeping("saving the step records"):
             _insert_steps(session, claimed, ctx.records)
         session.execute(_SET_RUN, {"run_id": claimed.run_id, **values})
+
+    with _bookkeeping(f"saving the outcome ({status})"):
+        ctx.write(record)
 
 
 def _insert_steps(session: Session, claimed: Claimed, records: list[StepRecord]) -> None:

@@ -8,19 +8,17 @@ stored the same way, but its runs are stored dead with the reason: no worker cla
 The event's ``dedupe_key`` is unique, so the same webhook delivery, polled record version or
 schedule tick stored twice is one event with one set of runs.
 
-Under load the web threads hand their events to a :class:`GroupCommit` writer: one thread that
-stores everything waiting in one transaction, commits once (one fsync), and only then releases
-every request of the batch. Each answer still comes after its event is on disk; the batch only
-shares the cost of the commit.
+Under load the web threads hand their events to the store's :class:`~hub.store.writer.Writer`
+(through :class:`GroupCommit`): one thread that stores everything waiting in one transaction,
+with the workers' writes, commits once (one fsync), and only then releases every request of the
+batch. Each answer still comes after its event is on disk; the batch only shares the cost of the
+commit.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +30,7 @@ from hub import jsonutil
 from hub.statuses import RunStatus
 from hub.store.base import database_detail
 from hub.store.base import utcnow
+from hub.store.writer import Writer
 from hub.store.platform import AuditEntry, Event, Run
 
 log = logging.getLogger("o2c_hub.inbox")
@@ -116,63 +115,47 @@ def audit(sessions: sessionmaker, kind: str, detail: str, *, connection: str | N
 
 
 class GroupCommit:
-    """One writer thread that commits waiting events together (see the module docstring).
+    """The inbox of a serving hub: events are stored through the store's :class:`Writer`, with
+    the run outcomes and effect claims of its workers, in shared transactions (see the module
+    docstring).
 
     ``accept`` has the meaning and answer of the module-level :func:`accept`; it returns once
     the transaction holding the event has committed, or raises what the commit raised.
+    Without a ``writer`` of the hub's, it starts and stops one of its own.
     """
 
-    def __init__(self, sessions: sessionmaker, *, max_batch: int = 256):
+    def __init__(self, sessions: sessionmaker, *, writer: Writer | None = None):
         self._sessions = sessions
-        self._max_batch = max_batch
-        self._waiting: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._write_forever, name="o2c-inbox", daemon=True)
+        self._own = writer is None
+        self._writer = writer or Writer(sessions)
         self._stopped = False
 
     def start(self) -> None:
-        self._thread.start()
+        self._writer.start()
 
     def stop(self) -> None:
-        """Store what is waiting, then end the writer thread."""
+        """Stop taking events (what is waiting is still stored)."""
         self._stopped = True
-        self._waiting.put(None)
-        self._thread.join()
+        if self._own:
+            self._writer.stop()
 
     def accept(self, event: NewEvent, recipes: Sequence[tuple[str, str]]) -> Accepted:
         if self._stopped:
             raise RuntimeError("the inbox is closed")
-        done: Future = Future()
-        self._waiting.put((event, tuple(recipes), done))
-        return done.result()
-
-    def _write_forever(self) -> None:
-        while True:
-            batch = [self._waiting.get()]
-            while len(batch) < self._max_batch and not self._waiting.empty():
-                batch.append(self._waiting.get())
-            items = [item for item in batch if item is not None]
-            if items:
-                self._write(items)
-            if len(items) < len(batch):  # stop() was called: nothing arrives after its marker
-                return
-
-    def _write(self, items: list[tuple[NewEvent, tuple, Future]]) -> None:
+        recipes = tuple(recipes)
         try:
-            answers = _store_batch(self._sessions, [(e, r) for e, r, _ in items])
-        except IntegrityError:  # another process stored one of these keys meanwhile
-            answers = None
-        except Exception as exc:  # the database is unavailable: every waiting request fails
+            return self._writer.write(lambda session: _store_one(session, event, recipes))
+        except IntegrityError:  # another process stored this key meanwhile
+            return accept(self._sessions, event, recipes)
+        except SQLAlchemyError as exc:  # the database is unavailable: the request fails
             # named, not printed: a database error's text quotes the events' bodies
-            log.error("could not store %d event(s): %s", len(items),
-                      database_detail(exc) if isinstance(exc, SQLAlchemyError) else type(exc).__name__)
-            for _, _, done in items:
-                done.set_exception(exc)
-            return
-        for index, (event, recipes, done) in enumerate(items):
-            try:
-                done.set_result(answers[index] if answers else accept(self._sessions, event, recipes))
-            except Exception as exc:  # noqa: BLE001 - handed to the waiting request
-                done.set_exception(exc)
+            log.error("could not store 1 event(s): %s", database_detail(exc))
+            raise
+
+
+def _store_one(session: Session, event: NewEvent, recipes: tuple) -> Accepted:
+    known = _existing_many(session, {event.dedupe_key}).get(event.dedupe_key)
+    return known or _insert(session, event, recipes)
 
 
 def accept_many(sessions: sessionmaker, items: list[tuple[NewEvent, Sequence[tuple[str, str]]]]) -> list[Accepted]:

@@ -36,6 +36,7 @@ from hub.redact import Redactor
 from hub.statuses import EffectStatus, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import Effect, Run
+from hub.store.writer import Writer
 
 log = logging.getLogger("o2c_hub.runs")
 
@@ -49,6 +50,16 @@ _FOUND = (select(_EFFECTS.c.status, _EFFECTS.c.result, _EFFECTS.c.run_id,
           .where(_EFFECTS.c.key == bindparam("effect_key")))
 
 
+def _insert_claim(session: Session, row: dict) -> None:
+    session.execute(_CLAIM, row)
+
+
+def write_settled(session: Session, rows: list[dict]) -> None:
+    """Mark effects ``done`` (rows of :meth:`EffectLedger.take_settled`)."""
+    if rows:
+        session.execute(_SETTLE, rows)
+
+
 class _Claim(Enum):
     NEW = "new"  # no earlier row: nothing was sent under this key
     TAKEN_OVER = "taken over"  # pending from an earlier attempt: the target may have it
@@ -58,8 +69,9 @@ class EffectLedger:
     """Effects of one run, recorded in the ``effects`` table."""
 
     def __init__(self, sessions: sessionmaker, *, run_id: int, recipe: str,
-                 redactor: Redactor | None = None):
+                 redactor: Redactor | None = None, writer: Writer | None = None):
         self._sessions = sessions
+        self._writer = writer or Writer(sessions)
         self._redactor = redactor or Redactor()
         self.run_id = run_id
         self.recipe = recipe
@@ -103,22 +115,25 @@ class EffectLedger:
 
     def settle(self, session: Session) -> None:
         """Mark every effect performed since the last settle ``done``, in ``session``'s transaction."""
-        for key, (result, when) in self._performed.items():
-            session.execute(_SETTLE, {"effect_key": key, "status": EffectStatus.DONE,
-                                      "result": self._redactor.value(result), "done_at": when})
+        write_settled(session, self.take_settled())
+
+    def take_settled(self) -> list[dict]:
+        """The rows that mark every effect performed since the last time ``done``, for
+        :func:`write_settled` (in a transaction that may have to be run again)."""
+        rows = [{"effect_key": key, "status": EffectStatus.DONE, "result": self._redactor.value(result),
+                 "done_at": when} for key, (result, when) in self._performed.items()]
         self._performed.clear()
+        return rows
 
     def _claim(self, key: str, step_id: str) -> Outcome | _Claim:
+        row = {"key": key, "recipe": self.recipe, "step_id": step_id, "status": EffectStatus.PENDING,
+               "run_id": self.run_id, "created_at": utcnow()}
+        try:  # the usual case, a new key: one INSERT, committed (with others' writes) before the call
+            self._writer.write(lambda session: _insert_claim(session, row))
+            return _Claim.NEW
+        except IntegrityError:  # done before, or claimed by another run
+            pass
         with self._sessions() as session:
-            try:  # the usual case, a new key: one INSERT and one commit
-                session.execute(_CLAIM, {
-                    "key": key, "recipe": self.recipe, "step_id": step_id, "status": EffectStatus.PENDING,
-                    "run_id": self.run_id, "created_at": utcnow(),
-                })
-                session.commit()
-                return _Claim.NEW
-            except IntegrityError:  # done before, or claimed by another run
-                session.rollback()
             # The effect and its owner's status in one statement (one snapshot): read apart, a
             # run that finishes in between looks pending and not running, and is called again.
             found = session.execute(_FOUND, {"effect_key": key}).one()

@@ -19,7 +19,6 @@ from hub.registry import ConnectorRegistry
 from hub.runs import executor, queue
 from hub.runs.executor import execute
 from hub.runs.inbox import NewEvent, accept
-from hub.runs.ledger import EffectLedger
 from hub.runs.poller import poll_once
 from hub.runs.replay import replay
 from hub.store.base import utcnow
@@ -86,7 +85,7 @@ def test_a_stored_unusable_body_runs_and_its_records_are_saved(make_hub):
 
 BREAKS = [
     ("step records", "_insert_steps", "saving the step records"),
-    ("effects", "settle", "saving the effects"),
+    ("effects", "write_settled", "saving the effects"),
     ("status", "_SET_RUN", "saving the outcome (succeeded)"),
 ]
 
@@ -99,9 +98,7 @@ def test_a_bookkeeping_failure_ends_the_run_dead_and_replayable(make_hub, monkey
     def broken(*_args, **_kwargs):
         raise RuntimeError(GOOD.decode())  # a driver's error may quote the values it was writing
 
-    if target == "settle":
-        monkeypatch.setattr(EffectLedger, "settle", broken)
-    elif target == "_SET_RUN":
+    if target == "_SET_RUN":
         monkeypatch.setattr(executor, "_SET_RUN", "not a statement")
     else:
         monkeypatch.setattr(executor, target, broken)

@@ -40,8 +40,8 @@ class UpsertStep(Step):
         ref = None
         if self.ref_connection and self.ref_id:
             ref = (self.ref_connection, required_text(self.ref_id, ctx.data, "ref.id"))
-        with ctx.sessions.begin() as session:  # upsert validates and normalizes the record
-            result = upsert(session, self.entity, given, ref=ref, known_customer=True)
+        # upsert validates and normalizes the record; committed with other runs' writes
+        result = ctx.write(lambda session: upsert(session, self.entity, given, ref=ref, known_customer=True))
         return {"entity": self.entity, "id": result.id, "created": result.created,
                 "changed": result.changed, "stale": result.stale}
 
