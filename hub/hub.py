@@ -46,6 +46,7 @@ class Hub:
         self.writer = Writer(self.sessions)
         self.metrics = HubMetrics(self.sessions, self.recipes)  # served at /metrics
         self.wake: Callable[[], None] = lambda: None  # set by the worker pool when running
+        self.admit: Callable[[], None] = lambda: None  # likewise: holds webhooks while runs pile up
 
     @classmethod
     def from_config(cls, path: str | Path, registry: ConnectorRegistry | None = None,

@@ -37,7 +37,7 @@ def serve(hub: Hub) -> None:
     in_process = hub.settings.worker_processes == 0
     pool = WorkerPool(hub, hub.settings.workers)
     if in_process:
-        hub.wake = pool.wake
+        hub.wake, hub.admit = pool.wake, pool.admit
     scheduler = Scheduler(hub)
     app = create_app(hub)
     inbox = app.extensions[INBOX_EXTENSION] = GroupCommit(hub.sessions, writer=hub.writer)

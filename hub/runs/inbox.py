@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -154,8 +154,11 @@ class GroupCommit:
 
 
 def _store_one(session: Session, event: NewEvent, recipes: tuple) -> Accepted:
-    known = _existing_many(session, {event.dedupe_key}).get(event.dedupe_key)
-    return known or _insert(session, event, recipes)
+    rows = session.execute(_EXISTING_ONE, {"key": event.dedupe_key}).all()
+    if rows:
+        return Accepted(event_id=rows[0][0], run_ids=tuple(run_id for _, run_id in rows if run_id),
+                        duplicate=True)
+    return _insert(session, event, recipes)
 
 
 def accept_many(sessions: sessionmaker, items: list[tuple[NewEvent, Sequence[tuple[str, str]]]]) -> list[Accepted]:
@@ -197,18 +200,24 @@ def _existing_many(session: Session, keys: set[str]) -> dict[str, Accepted]:
     return found
 
 
+# Built once (Core, on the tables): every webhook is stored with these.
+_EVENTS, _RUNS = Event.__table__, Run.__table__
+_EXISTING_ONE = (select(_EVENTS.c.id, _RUNS.c.id).outerjoin(_RUNS, _RUNS.c.event_id == _EVENTS.c.id)
+                 .where(_EVENTS.c.dedupe_key == bindparam("key")).order_by(_RUNS.c.id))
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
+
+
 def _insert(session: Session, event: NewEvent, recipes: Sequence[tuple[str, str]]) -> Accepted:
     now = utcnow()
-    event_id = session.execute(insert(Event).values(
-        source=event.source, connection=event.connection, topic=event.topic,
-        dedupe_key=event.dedupe_key, headers=dict(event.headers or {}), body=event.body,
-        received_at=event.received_at or now,
-    ).returning(Event.id)).scalar_one()
+    event_id = session.execute(_INSERT_EVENT, {
+        "source": event.source, "connection": event.connection, "topic": event.topic,
+        "dedupe_key": event.dedupe_key, "headers": dict(event.headers or {}), "body": event.body,
+        "received_at": event.received_at or now,
+    }).scalar_one()
     state = _run_state(event) if recipes else {}
     run_ids = tuple(
-        session.execute(insert(Run).values(
-            recipe=slug, recipe_hash=digest, event_id=event_id, **state,
-        ).returning(Run.id)).scalar_one()
+        session.execute(_INSERT_RUN, {"recipe": slug, "recipe_hash": digest, "event_id": event_id, **state}).scalar_one()
         for slug, digest in recipes
     )
     return Accepted(event_id=event_id, run_ids=run_ids, duplicate=False)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.statuses import DUE, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import RecipePause, Run
+from hub.store.writer import Writer
 
 LEASE = timedelta(minutes=15)
 
@@ -39,30 +41,45 @@ class Claimed:
     attempt: int
 
 
-def claim(sessions: sessionmaker, owner: str, limit: int) -> list[Claimed]:
-    """Take up to ``limit`` due runs, oldest due first, for ``owner``."""
-    now = utcnow()
+def claim(sessions: sessionmaker, owner: str, limit: int, *, writer: Writer | None = None) -> list[Claimed]:
+    """Take up to ``limit`` due runs, oldest due first, for ``owner`` (through ``writer``,
+    the hub's group commit, when given: a claim then never waits for the store's lock behind
+    the writer's transactions)."""
+    work = partial(_claim, owner=owner, limit=limit, now=utcnow())
+    if writer is not None:
+        return writer.write(work)
     with sessions.begin() as session:
-        candidates = (
-            select(Run.id).where(Run.status.in_(DUE), Run.next_attempt_at <= now, _not_paused())
-            .order_by(Run.next_attempt_at, Run.id).limit(limit)
+        return work(session)
+
+
+def _claim(session: Session, *, owner: str, limit: int, now: datetime) -> list[Claimed]:
+    candidates = (
+        select(Run.id).where(Run.status.in_(DUE), Run.next_attempt_at <= now, _not_paused())
+        .order_by(Run.next_attempt_at, Run.id).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = session.scalars(candidates).all()
+    if not ids:
+        return []
+    session.execute(
+        update(Run).where(Run.id.in_(ids), Run.status.in_(DUE)).values(
+            status=RunStatus.RUNNING, lease_owner=owner, lease_until=now + LEASE,
+            attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now),
         )
-        if session.get_bind().dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        ids = session.scalars(candidates).all()
-        if not ids:
-            return []
-        session.execute(
-            update(Run).where(Run.id.in_(ids), Run.status.in_(DUE)).values(
-                status=RunStatus.RUNNING, lease_owner=owner, lease_until=now + LEASE,
-                attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now),
-            )
-        )
-        rows = session.execute(
-            select(Run.id, Run.attempt).where(Run.id.in_(ids), Run.lease_owner == owner,
-                                              Run.status == RunStatus.RUNNING)
-        )
-        return [Claimed(run_id, attempt) for run_id, attempt in rows]
+    )
+    rows = session.execute(
+        select(Run.id, Run.attempt).where(Run.id.in_(ids), Run.lease_owner == owner,
+                                          Run.status == RunStatus.RUNNING)
+    )
+    return [Claimed(run_id, attempt) for run_id, attempt in rows]
+
+
+def count_due(sessions: sessionmaker) -> int:
+    """How many runs are due now and wait to be claimed (runs of paused recipes not counted)."""
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(Run).where(
+            Run.status.in_(DUE), Run.next_attempt_at <= utcnow(), _not_paused()))
 
 
 def next_due_at(sessions: sessionmaker) -> datetime | None:

@@ -74,12 +74,21 @@ def make_engine(url: str) -> Engine:
     json_args["hide_parameters"] = True
     if url.startswith("sqlite"):
         _create_sqlite_file(url)
+        # Connections are kept for every thread that may read at once (web threads, workers,
+        # the writer): opening one costs its pragmas, and a pool too small opens and closes
+        # them under load.
+        pool = {} if _in_memory(url) else {"pool_size": 32, "max_overflow": 64}
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **json_args
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **pool, **json_args
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **json_args)
+
+
+def _in_memory(url: str) -> bool:
+    database = make_url(url).database
+    return not database or database == ":memory:" or "mode=memory" in url
 
 
 def _create_sqlite_file(url: str) -> None:

@@ -140,6 +140,8 @@ def _store(connection: str, inbound: InboundWebhook, delivery: WebhookDelivery |
         headers=hub.redactor.value(stored_headers(request.headers, hub.connections[connection])),
     )
     targets = [(r.slug, r.recipe.hash) for r in recipes]
+    if targets and not problem:
+        hub.admit()  # while runs pile up, the sender waits a little (hub/runs/worker.py)
     inbox = current_app.extensions.get(INBOX_EXTENSION)
     accepted = _accept(inbox, event, [] if problem else targets)
     run_ids = list(accepted.run_ids)
