@@ -101,6 +101,7 @@ def report(records: list[dict], out: Path) -> str:
                   _fig([r["idle"]["rss_mb"] for r in mine]), _fig([r["peak"]["rss_mb"] for r in mine]),
                   f"{sum(bool(r['checks'].get('pass')) for r in mine)}/{len(mine)} passed",
               ]) + " |"]
+    lines += ["", *targets(mine, by_rep)]
     lines += ["", f"references (same run): see {out / 'summary.md'}"]
     for ref in REFERENCES:
         rows = [r for r in records if r["system"] == ref]
@@ -110,6 +111,40 @@ def report(records: list[dict], out: Path) -> str:
             if vals:
                 lines.append(f"  {ref:8} c={c:<3} sustained {_fig(vals)} docs/s, CPU {_fig(cpu, 2)} ms/order")
     return "\n".join(lines)
+
+
+def targets(mine: list[dict], by_rep: dict) -> list[str]:
+    """The performance targets of the order import, each with its figure (the median of the
+    repetitions) and met / not met."""
+    def median(values):
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    def at(c: int, key: str):
+        return median([r["runs"][str(c)].get(key) for r in mine if str(c) in r["runs"]])
+
+    def backlog_seconds(c: int):  # the backlog left, in seconds of the rate it drains at
+        left, rate = at(c, "backlog_at_end"), at(c, "sink_rps_drained") or at(c, "sink_rps_window")
+        return None if left is None else (0.0 if left == 0 else left / rate if rate else None)
+
+    ratio = median([_ratio(r, by_rep.get(("nodered", r["rep"])), 8) for r in mine if "8" in r["runs"]])
+    rows = [
+        ("sustained at c=8 >= 0.5 x Node-RED (same run)", ratio, 0.5, ">=", "{:.2f} x"),
+        ("accept p99 at c=32 < 25 ms", at(32, "lat_p99_ms"), 25, "<", "{:.1f} ms"),
+        *[(f"backlog at the end of the load at c={c} < 1 s of work", backlog_seconds(c), 1.0, "<", "{:.2f} s")
+          for c in sorted({int(c) for r in mine for c in r["runs"]})],
+        ("idle RSS < 150 MB", median([r["idle"]["rss_mb"] for r in mine]), 150, "<", "{:.0f} MB"),
+        ("cold start < 1 s to the first accepted webhook",
+         median([(r.get("startup") or {}).get("first_2xx_s") for r in mine]), 1.0, "<", "{:.2f} s"),
+    ]
+    lines = ["| target | figure | met |", "|---|---|---|"]
+    for name, value, bound, sense, shown in rows:
+        if value is None:
+            lines.append(f"| {name} | n/a | not measured |")
+            continue
+        met = value >= bound if sense == ">=" else value < bound
+        lines.append(f"| {name} | {shown.format(value)} | {'met' if met else 'not met'} |")
+    return lines
 
 
 def _ratio(mine: dict, ref: dict | None, c: int) -> float | None:

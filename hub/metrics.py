@@ -24,10 +24,6 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from hub.o2c.credit.service import held_checks
-from hub.o2c.reports.metrics import aging
-from hub.o2c.reports.store import kpis
-from hub.o2c.reports.sums import summaries
 from hub.statuses import DUE, FINISHED, OPEN, RunStatus
 from hub.store.base import utcnow
 from hub.store.platform import PollCursor, Run
@@ -138,6 +134,12 @@ class StoreCollector:
 
 def business_metrics(session: Session, as_of: date) -> list[Metric]:
     """The AR gauges of ``as_of``: the figures the aging and KPI reports give for that day."""
+    # the AR reports, imported at the first scrape: a start does not wait for them
+    from hub.o2c.credit.service import held_checks
+    from hub.o2c.reports.metrics import aging
+    from hub.o2c.reports.store import kpis
+    from hub.o2c.reports.sums import summaries
+
     open_ar, overdue, unapplied, match = ([] for _ in range(4))
     for currency, book in summaries(session, as_of).items():
         buckets, figures = aging(book, as_of), kpis(book, as_of, 90)

@@ -14,18 +14,28 @@ import sys
 import tempfile
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from hub.store.base import make_engine
 
+if TYPE_CHECKING:  # alembic is imported when a database is behind: most starts never need it
+    from alembic.config import Config
+    from alembic.script import Script
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+#: The newest revision (tests/store/test_migrations.py checks that it is alembic's head). A
+#: database already there is not handed to alembic at all, which spares every start importing it.
+HEAD = "c8a2e4f1d6b7"
 
 
 def config(url: str | None = None) -> Config:
     """An Alembic configuration for the store's migrations, optionally bound to ``url``."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
@@ -38,11 +48,29 @@ def config(url: str | None = None) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` up to ``revision`` (default: the newest)."""
+    if revision == "head" and _stored_revision(url) == HEAD:
+        return
+    from alembic import command
+
     command.upgrade(config(url), revision)
+
+
+def _stored_revision(url: str) -> str | None:
+    """The revision alembic recorded in the database (None: none recorded, or no database)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except (OperationalError, ProgrammingError):  # no such table: never migrated
+        return None
+    finally:
+        engine.dispose()
 
 
 def current(url: str) -> str | None:
     """The revision the database at ``url`` is at (None when never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -56,6 +84,8 @@ def make_revision(message: str) -> Script | None:
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{Path(scratch) / 'scratch.db'}"
         upgrade(url)
+        from alembic import command
+
         return command.revision(config(url), message=message, autogenerate=True)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import hub.store.o2c  # noqa: F401
 import hub.store.platform  # noqa: F401
@@ -23,9 +24,22 @@ def schema_diffs(url: str) -> list:
         engine.dispose()
 
 
-def test_revisions_have_one_head():
+def test_revisions_have_one_head_and_the_hub_knows_it():
     script = ScriptDirectory.from_config(migrate.config())
-    assert len(script.get_heads()) == 1
+    assert script.get_heads() == [migrate.HEAD]  # a new revision: set hub.store.migrate.HEAD to it
+
+
+def test_a_database_at_head_is_not_handed_to_alembic(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    migrate.upgrade(url)
+    from alembic import command
+
+    monkeypatch.setattr(command, "upgrade", lambda *args: pytest.fail("alembic was asked"))
+    migrate.upgrade(url)
+    with make_engine(url).begin() as connection:  # one revision behind: alembic is asked
+        connection.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    with pytest.raises(pytest.fail.Exception, match="alembic was asked"):
+        migrate.upgrade(url)
 
 
 def test_upgrade_empty_sqlite_file(tmp_path):

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.o2c.cashapp.policy import Policy
-from hub.o2c.cashapp.service import CashApplication
-from hub.o2c.cashapp.views import outcome_view
 from hub.pipeline.context import RunContext
 from hub.pipeline.step import Builder, Checks, Step, StepKind
 
@@ -41,6 +39,10 @@ class CashApplyStep(Step):
     policy: Policy | None
 
     def execute(self, ctx: RunContext, given: Any) -> Any:
+        # the engine, imported when a run applies cash: most hubs start without it
+        from hub.o2c.cashapp.service import CashApplication
+        from hub.o2c.cashapp.views import outcome_view
+
         with ctx.sessions.begin() as session:
             outcomes = CashApplication(session, self.policy).run()
         counts = Counter(outcome.status for outcome in outcomes)
