@@ -7,6 +7,7 @@ an empty store each repetition, then prints o2c-hub's figures and the same-run r
     .venv/bin/python bench/order_import.py                        # 3 reps x c=1,8,32 x 20 s
     .venv/bin/python bench/order_import.py --reps 1 --duration 10 --conc 8,32
     .venv/bin/python bench/order_import.py --report ~/.cache/o2c-bench-peers/results/DIR
+    .venv/bin/python bench/order_import.py --reps 1 --duration 10 --conc 8,32 --postgres
 
 The harness location is ``--peers``, else $O2C_BENCH_PEERS, else ../shared/bench-peers next to
 the repository. Arguments it does not know go to the harness's run_bench.py unchanged.
@@ -30,6 +31,16 @@ CONFIG = REPO / "bench" / "order-import" / "config.yaml"
 PORT = 8090  # server.port in bench/order-import/config.yaml
 NAME = "o2c-hub"
 REFERENCES = ("nodered", "flask")
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# A fresh PostgreSQL database for one repetition (the harness restarts the order pool each time).
+FRESH_PG = """
+import sys
+from sqlalchemy import create_engine, text
+server = create_engine(sys.argv[1], isolation_level="AUTOCOMMIT")
+with server.connect() as connection:
+    connection.execute(text("DROP DATABASE IF EXISTS o2c_bench WITH (FORCE)"))
+    connection.execute(text("CREATE DATABASE o2c_bench"))
+"""
 
 
 def main() -> int:
@@ -50,6 +61,9 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
     ap.add_argument("--systems", default="sink,flask,nodered", help="reference systems run beside o2c-hub")
     ap.add_argument("--out", help="results folder (default: a new one under $PEERS/results)")
     ap.add_argument("--report", metavar="DIR", help="only print the figures of an earlier run's results folder")
+    ap.add_argument("--postgres", metavar="URL", nargs="?", const=PG_SERVER,
+                    help=f"store in a fresh PostgreSQL database o2c_bench on this server, made anew each "
+                         f"repetition (default {PG_SERVER}) instead of SQLite")
     return ap.parse_known_args()
 
 
@@ -60,14 +74,24 @@ def run_harness(args: argparse.Namespace, passthrough: list[str]) -> Path:
     state = Path(tempfile.gettempdir()) / "o2c-hub-bench-state"
     hub = shlex.quote(str(REPO / ".venv" / "bin" / "o2c-hub"))
     # A fresh store each repetition: the harness restarts the pool of orders every invocation.
-    cmd = (f"rm -rf {shlex.quote(str(state))} && mkdir -p {shlex.quote(str(state))} && "
-           f"O2C_DATABASE_URL=sqlite:///{state}/hub.db exec {hub} --config {shlex.quote(str(CONFIG))} run")
+    if args.postgres:
+        python = shlex.quote(str(REPO / ".venv" / "bin" / "python"))
+        database = args.postgres.rsplit("/", 1)[0] + "/o2c_bench"
+        fresh = f"{python} -c {shlex.quote(FRESH_PG)} {shlex.quote(args.postgres)} && O2C_DATABASE_URL={database}"
+    else:
+        fresh = (f"rm -rf {shlex.quote(str(state))} && mkdir -p {shlex.quote(str(state))} && "
+                 f"O2C_DATABASE_URL=sqlite:///{state}/hub.db")
+    cmd = f"{fresh} exec {hub} --config {shlex.quote(str(CONFIG))} run"
     argv = ["bash", str(Path(args.peers) / "run_all.sh"),
             "--reps", str(args.reps), "--duration", str(args.duration), "--conc", args.conc,
             "--systems", args.systems, "--out", str(out),
             "--external-name", NAME, "--external-url", f"http://127.0.0.1:{PORT}/webhooks/shop",
             "--external-ready-url", f"http://127.0.0.1:{PORT}/healthz",
             "--external-cmd", cmd, "--external-cwd", str(REPO), *passthrough]
+    # The hub's modules compiled as pip compiles an installed wheel's: the cold start measured is
+    # an installed hub's, not one that compiles its sources (PYTHONDONTWRITEBYTECODE) each start.
+    subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "compileall", "-q", "hub", "connectors"],
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(argv, check=True, env={**os.environ, "PEERS": str(peers_cache)})
     return out
 
