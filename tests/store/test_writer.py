@@ -4,6 +4,7 @@ is answered before its commit, and one caller's failure is nobody else's."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -81,7 +82,7 @@ def while_busy(writer: Writer, calls: dict[str, object]) -> dict[str, object]:
     """Run each call (name -> work) from its own thread while the writer is busy, so that all
     of them wait together for its next batch; what each caller got, result or exception."""
     release = threading.Event()
-    blocker = threading.Thread(target=writer.write, args=(lambda session: release.wait(10),))
+    blocker = threading.Thread(target=writer.write, args=(lambda session: release.wait(120),))
     blocker.start()
     results: dict[str, object] = {}
 
@@ -94,12 +95,13 @@ def while_busy(writer: Writer, calls: dict[str, object]) -> dict[str, object]:
     threads = [threading.Thread(target=call, args=item) for item in calls.items()]
     for thread in threads:
         thread.start()
-    deadline = threading.Event()
-    while writer._waiting.qsize() < len(calls) and not deadline.wait(0.01):
-        pass
+    deadline = time.monotonic() + 60
+    while writer._waiting.qsize() < len(calls) and time.monotonic() < deadline:
+        time.sleep(0.01)
     release.set()
     for thread in threads + [blocker]:
-        thread.join()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a caller of the writer never got its answer"
     return results
 
 
