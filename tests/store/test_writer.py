@@ -82,8 +82,10 @@ def while_busy(writer: Writer, calls: dict[str, object]) -> dict[str, object]:
     """Run each call (name -> work) from its own thread while the writer is busy, so that all
     of them wait together for its next batch; what each caller got, result or exception."""
     release = threading.Event()
-    blocker = threading.Thread(target=writer.write, args=(lambda session: release.wait(120),))
+    busy = threading.Event()
+    blocker = threading.Thread(target=writer.write, args=(lambda session: busy.set() or release.wait(120),))
     blocker.start()
+    assert busy.wait(60)  # the writer is inside the blocker before anyone else queues
     results: dict[str, object] = {}
 
     def call(name, work):
