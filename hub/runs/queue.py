@@ -45,11 +45,7 @@ def claim(sessions: sessionmaker, owner: str, limit: int, *, writer: Writer | No
     """Take up to ``limit`` due runs, oldest due first, for ``owner`` (through ``writer``,
     the hub's group commit, when given: a claim then never waits for the store's lock behind
     the writer's transactions)."""
-    work = partial(_claim, owner=owner, limit=limit, now=utcnow())
-    if writer is not None:
-        return writer.write(work)
-    with sessions.begin() as session:
-        return work(session)
+    return (writer or Writer(sessions)).write(partial(_claim, owner=owner, limit=limit, now=utcnow()))
 
 
 def _claim(session: Session, *, owner: str, limit: int, now: datetime) -> list[Claimed]:
