@@ -79,8 +79,11 @@ class WorkerPool:
         self.wake()
         with self._admission:
             self._admission.notify_all()
+        deadline = time.monotonic() + grace.total_seconds()
+        if self._thread.is_alive():  # a claim under way hands its runs to the pool before this goes on
+            self._thread.join(timeout=grace.total_seconds())
         with self._cond:
-            self._cond.wait_for(lambda: self._busy == 0, timeout=grace.total_seconds())
+            self._cond.wait_for(lambda: self._busy == 0, timeout=max(0.0, deadline - time.monotonic()))
         left = queue.requeue_owned(self.hub.sessions, self.owner)
         if left:
             log.warning("%d run(s) still going at shutdown returned to the queue", left)

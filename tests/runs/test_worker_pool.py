@@ -122,3 +122,38 @@ def test_nothing_is_held_while_the_backlog_is_within_the_limit(serving):
     started = time.monotonic()
     hub.admit()
     assert time.monotonic() - started < 0.2
+
+
+def test_runs_claimed_while_the_pool_stops_are_finished_or_put_back(make_hub, erp, monkeypatch, caplog):
+    """A stop that comes while the dispatcher's claim is in the store: the claimed runs are
+    handed to the pool and finish within the grace; none is left claimed by a stopped pool."""
+    hub = make_hub({"erp": {"connector": "http", "base_url": f"http://127.0.0.1:{erp.server_port}",
+                            "actions": {"post": {"method": "POST", "path": "/orders"}}}},
+                   {"slow.yaml": RECIPE})
+    erp.open.set()
+    pool = WorkerPool(hub, 2)
+    hub.wake = pool.wake
+    in_claim, stopping, answered = threading.Event(), threading.Event(), threading.Event()
+    claim = worker.queue.claim
+
+    def slow_claim(*args, **kwargs):
+        if in_claim.is_set():
+            return []
+        in_claim.set()
+        assert stopping.wait(20)
+        time.sleep(0.2)  # the stop has begun before the claim answers
+        try:
+            return claim(*args, **kwargs)
+        finally:
+            answered.set()
+
+    monkeypatch.setattr(worker.queue, "claim", slow_claim)
+    queue_runs(hub, 2)
+    pool.start()
+    assert in_claim.wait(20)
+    stopping.set()
+    pool.stop(timedelta(seconds=20))
+    assert answered.wait(20)
+    time.sleep(0.2)  # what the dispatcher does with the claimed runs, it has done by now
+    assert "could not claim runs" not in caplog.text
+    assert statuses(hub) in ({"succeeded": 2}, {"queued": 2}, {"succeeded": 1, "queued": 1})
