@@ -1,13 +1,7 @@
 """o2c-hub: a self-hosted integration hub for the order-to-cash process."""
 
-from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
-
-try:
-    __version__ = version("o2c-hub")
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
 
 #: Everything the hub reads at run time ships inside this package.
 PACKAGE = Path(str(files(__name__)))
@@ -15,3 +9,15 @@ PACKAGE = Path(str(files(__name__)))
 SCHEMAS = PACKAGE / "schemas"
 #: What ``o2c-hub init DIR`` writes: config.yaml, recipes/, dunning.yaml, samples/.
 STARTER = PACKAGE / "starter"
+
+
+def __getattr__(name: str) -> str:
+    """``hub.__version__``, read from the installed package's metadata when first asked for."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("o2c-hub")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0.0.0+unknown"

@@ -34,9 +34,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from hub import __version__, jsonutil
+from hub import jsonutil
 from hub.errors import ConfigError, HubError
-from hub.cli_common import REASON_HELP, ROW_ID, HubGroup, command_line_actor, reason_text
+from hub.cli_common import REASON_HELP, ROW_ID, HubGroup, LazyGroup, command_line_actor, reason_text
 from hub.cli_common import fail as _fail
 from hub.cli_common import hub_from as _hub
 from hub.hub import Hub
@@ -62,8 +62,18 @@ PAUSED = "paused"  # not a run status: the run is queued, and its recipe paused
 EXIT_CODES = {RunStatus.DEAD: 1, RunStatus.REJECTED: 1, RunStatus.HELD: 3, PAUSED: 4}
 
 
-@click.group(cls=HubGroup)
-@click.version_option(__version__, prog_name="o2c-hub")
+# Command groups of the O2C services, each kept beside its service, imported when used.
+SERVICE_GROUPS = {
+    "ar": "hub.o2c.reports_cli:ar", "cashapp": "hub.o2c.cashapp.cli:cashapp", "credit": "hub.o2c.credit.cli:credit",
+    "dunning": "hub.o2c.dunning.cli:dunning", "einvoice": "hub.o2c.einvoice.cli:einvoice",
+    "erase": "hub.retention_cli:erase", "exceptions": "hub.o2c.credit.cli:exceptions", "init": "hub.init_cli:init",
+    "order": "hub.o2c.orders_cli:order", "prune": "hub.retention_cli:prune", "recipes": "hub.recipes_cli:recipes",
+    "users": "hub.users_cli:users",
+}
+
+
+@click.group(cls=HubGroup, lazy=SERVICE_GROUPS)
+@click.version_option(package_name="o2c-hub", prog_name="o2c-hub")
 @click.option("--config", "config_path", envvar="O2C_HUB_CONFIG", default="config.yaml",
               show_default=True, type=click.Path(dir_okay=False), help="The config file.")
 @click.option("--debug", is_flag=True,
@@ -344,7 +354,7 @@ def replay(ctx, run_ids: tuple[int, ...], all_dead: bool, recipe: str | None, re
         _run_all_here(hub, replays)
 
 
-@main.group()
+@main.group(cls=LazyGroup, lazy={"lines": "hub.o2c.cashapp.cli:lines"})
 def bank() -> None:
     """Bank statements."""
 
@@ -414,22 +424,3 @@ def cursors_reset(ctx, recipe: str, to: str | None, reason: str) -> None:
     click.echo(f"reset {count} cursor(s) of {recipe} to {to or 'the beginning'}")
 
 
-def _register_groups() -> None:
-    """Command groups of the O2C services, each kept beside its service."""
-    from hub.o2c.cashapp.cli import cashapp, lines as bank_lines
-    from hub.o2c.credit.cli import credit, exceptions
-    from hub.o2c.dunning.cli import dunning
-    from hub.o2c.einvoice.cli import einvoice
-    from hub.o2c.orders_cli import order
-    from hub.o2c.reports_cli import ar
-    from hub.init_cli import init
-    from hub.recipes_cli import recipes
-    from hub.retention_cli import erase, prune
-    from hub.users_cli import users
-
-    for group in (ar, cashapp, credit, dunning, einvoice, erase, exceptions, init, order, prune, recipes, users):
-        main.add_command(group)
-    bank.add_command(bank_lines)
-
-
-_register_groups()

@@ -12,6 +12,7 @@ range of SQLite's INTEGER, as at the web edge: a larger number is refused before
 from __future__ import annotations
 
 import getpass
+import importlib
 
 import sys
 from typing import NoReturn
@@ -81,7 +82,25 @@ class UsageFailure(click.ClickException):
         _print([self.message])
 
 
-class HubGroup(click.Group):
+class LazyGroup(click.Group):
+    """A group whose ``lazy`` commands ("name": "module:attribute") are imported when asked
+    for: a command that does not need a service never pays for importing it."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy:
+            module, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+class HubGroup(LazyGroup):
     """The root command: turns any exception out of a command into one line and exit 1,
     unless --debug asked for the traceback; usage errors too (--debug or not)."""
 
