@@ -15,7 +15,7 @@ from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Integer, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.statuses import DUE, RunStatus
@@ -49,26 +49,34 @@ def claim(sessions: sessionmaker, owner: str, limit: int, *, writer: Writer | No
 
 
 def _claim(session: Session, *, owner: str, limit: int, now: datetime) -> list[Claimed]:
+    """One statement: the oldest due runs leased to ``owner``, returned with their attempt."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(_CLAIM_LOCKED if postgresql else _CLAIM, {
+        "owner": owner, "limit": limit, "now": now, "until": now + LEASE})
+    return [Claimed(run_id, attempt) for run_id, attempt in sorted(rows)]  # oldest run first
+
+
+def _claim_statement(*, lock: bool):
+    """UPDATE runs ... WHERE id IN (the oldest due, not paused) RETURNING id, attempt; on
+    PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent claims take others."""
+    now = bindparam("now", type_=Run.next_attempt_at.type)
     candidates = (
         select(Run.id).where(Run.status.in_(DUE), Run.next_attempt_at <= now, _not_paused())
-        .order_by(Run.next_attempt_at, Run.id).limit(limit)
+        .order_by(Run.next_attempt_at, Run.id).limit(bindparam("limit", type_=Integer))
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if lock:
         candidates = candidates.with_for_update(skip_locked=True)
-    ids = session.scalars(candidates).all()
-    if not ids:
-        return []
-    session.execute(
-        update(Run).where(Run.id.in_(ids), Run.status.in_(DUE)).values(
-            status=RunStatus.RUNNING, lease_owner=owner, lease_until=now + LEASE,
-            attempt=Run.attempt + 1, started_at=func.coalesce(Run.started_at, now),
-        )
+    return (
+        update(Run).where(Run.id.in_(candidates.scalar_subquery()), Run.status.in_(DUE))
+        .values(status=RunStatus.RUNNING, lease_owner=bindparam("owner"),
+                lease_until=bindparam("until", type_=Run.lease_until.type), attempt=Run.attempt + 1,
+                started_at=func.coalesce(Run.started_at, now))
+        .returning(Run.id, Run.attempt)
     )
-    rows = session.execute(
-        select(Run.id, Run.attempt).where(Run.id.in_(ids), Run.lease_owner == owner,
-                                          Run.status == RunStatus.RUNNING)
-    )
-    return [Claimed(run_id, attempt) for run_id, attempt in rows]
+
+
+_CLAIM = _claim_statement(lock=False)
+_CLAIM_LOCKED = _claim_statement(lock=True)
 
 
 def count_due(sessions: sessionmaker) -> int:
