@@ -39,9 +39,8 @@ class ValidateStep(Step):
     def execute(self, ctx: RunContext, given: Any) -> Any:
         record = canonical.check(self.schema, given)
         if self.rule is not None:
-            with ctx.sessions.begin() as session:
-                problem = self.rule(session, record, run_id=ctx.run_id)
-            if problem is not None:  # raised once committed: the exception row stays
+            problem = self.rule(record, run_id=ctx.run_id, sessions=ctx.sessions, write=ctx.write)
+            if problem is not None:  # raised once its row is committed: the exception stays
                 raise problem
         return record
 
