@@ -26,6 +26,7 @@ class StepRecord:
     started_at: datetime
     finished_at: datetime | None = None
     input: Any = None
+    input_of: str | None = None  # "event": the input was the run's event (stored once, with it)
     output: Any = None
     error_class: str | None = None
     error_message: str | None = None

@@ -32,6 +32,8 @@ log = logging.getLogger("o2c_hub.runs")
 
 #: Database errors another run's work at the same moment can cause, gone at the next attempt.
 _RETRIABLE_DATABASE_ERRORS = (IntegrityError, OperationalError)
+#: A step record's ``input_of`` when the step's input was the run's event.
+EVENT = "event"
 
 
 def run_steps(steps: Sequence[Step], ctx: RunContext, *, prefix: str = "") -> dict[str, Any]:
@@ -56,7 +58,10 @@ def _run_one(step: Step, ctx: RunContext, record: StepRecord) -> Any:
             return None
         ctx.last_reused = False
         given = step.prepare(ctx)
-        record.input = ctx.redactor.value(given)
+        if given is not None and given is ctx.data.get("event"):
+            record.input_of = EVENT  # the event is stored once, with the run; not again here
+        else:
+            record.input = ctx.redactor.value(given)
         output = step.execute(ctx, given)
     except Filtered:
         _finish(record, ctx, "filtered", output=False)

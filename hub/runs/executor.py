@@ -244,7 +244,7 @@ def _insert_steps(session: Session, claimed: Claimed, records: list[StepRecord])
         session.execute(_INSERT_STEPS, [
             {"run_id": claimed.run_id, "attempt": claimed.attempt, "step_id": r.step_id,
              "kind": r.kind, "status": r.status, "started_at": r.started_at,
-             "finished_at": r.finished_at, "input": r.input, "output": r.output,
+             "finished_at": r.finished_at, "input": r.input, "input_of": r.input_of, "output": r.output,
              "error_class": r.error_class, "error_message": r.error_message}
             for r in records
         ])

@@ -34,25 +34,31 @@ def run_summary(run: Run) -> dict[str, Any]:
 def run_detail(run: Run, redactor: Redactor) -> dict[str, Any]:
     """A run with its event (payload masked) and every step of every attempt."""
     event = run.event
+    payload = redactor.value(jsonutil.parse_body(event.body))
     return {
         **run_summary(run),
         "event": {
             "id": event.id, "source": event.source, "connection": event.connection,
             "topic": event.topic, "dedupe_key": event.dedupe_key,
             "received_at": _iso(event.received_at), "headers": redactor.value(event.headers),
-            "payload": redactor.value(jsonutil.parse_body(event.body)),
+            "payload": payload,
         },
-        "steps": [step_view(s) for s in run.steps],
+        "steps": [step_view(s, payload) for s in run.steps],
     }
 
 
-def step_view(step: StepRun) -> dict[str, Any]:
-    return {
+def step_view(step: StepRun, event_payload: Any = None) -> dict[str, Any]:
+    """One step run; an input that was the run's event (``input_of``) is shown as the event's
+    payload, which is stored once, with the event."""
+    view = {
         "attempt": step.attempt, "step": step.step_id, "kind": step.kind, "status": step.status,
         "started_at": _iso(step.started_at), "finished_at": _iso(step.finished_at),
-        "input": step.input, "output": step.output,
+        "input": event_payload if step.input_of == "event" else step.input, "output": step.output,
         "error_class": step.error_class, "error_message": step.error_message,
     }
+    if step.input_of:
+        view["input_of"] = step.input_of
+    return view
 
 
 def list_runs(session, *, status: str | None = None, recipe: str | None = None,

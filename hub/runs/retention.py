@@ -288,7 +288,7 @@ def _columns_pointing_at_runs() -> list:
 def _mark_steps(session: Session, ids: list[int], rules: Rules, stamp: dict) -> int:
     return session.execute(
         update(StepRun).where(StepRun.id.in_(ids), expired_step_data(rules))
-        .values(input=stamp["marker"], output=stamp["marker"], pruned_at=stamp["now"])
+        .values(input=stamp["marker"], input_of=None, output=stamp["marker"], pruned_at=stamp["now"])
         .execution_options(synchronize_session=False)).rowcount
 
 

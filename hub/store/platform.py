@@ -101,6 +101,8 @@ class StepRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     input: Mapped[Any | None] = mapped_column(JSON)
+    # "event": the step's input was the run's event, stored once (events.body), not again here
+    input_of: Mapped[str | None] = mapped_column(String(20))
     output: Mapped[Any | None] = mapped_column(JSON)
     error_class: Mapped[str | None] = mapped_column(String(120))
     error_message: Mapped[str | None] = mapped_column(Text)

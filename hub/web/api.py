@@ -94,7 +94,7 @@ def _detail_without_payload(run: Run, redactor) -> dict:
             "payload": None,
             "payload_unreadable": f"the body ({len(event.body)} bytes) nests deeper than {MAX_JSON_DEPTH} levels",
         },
-        "steps": [step_view(s) for s in run.steps],
+        "steps": [step_view(s) for s in run.steps],  # an input that was the event: shown as None
     }
 
 
