@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import count
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,8 +41,11 @@ from hub.store.upsert import (
 )
 
 _REFS = ExternalRef.__table__
-_INSERT_REFS = insert(_REFS).returning(_REFS.c.id, sort_by_parameter_order=True)
-_UPDATE_REFS = update(_REFS).where(_REFS.c.id == bindparam("ref_id"))
+_INSERT_REFS = insert(_REFS)
+_UPDATE_REFS = update(_REFS).where(  # by its key: a ref inserted by the batch has no id at hand
+    _REFS.c.system == bindparam("ref_system"), _REFS.c.entity == bindparam("ref_entity"),
+    _REFS.c.external_id == bindparam("ref_external_id"),
+)
 
 
 def upsert_many(session: Session, entity: str,
@@ -97,13 +101,13 @@ class _Row:
 
 
 class _RefRow:
-    """An external ref as the batch has left it so far (id None: not inserted yet)."""
+    """An external ref as the batch has left it so far (id: of a ref read from the database)."""
 
-    __slots__ = ("id", "canonical", "payload_hash", "version", "changed")
+    __slots__ = ("id", "stored", "canonical", "payload_hash", "version", "changed")
 
     def __init__(self, ref_id: int | None, canonical: _Row | int, digest: str | None, version: str | None) -> None:
         self.id, self.canonical, self.payload_hash, self.version = ref_id, canonical, digest, version
-        self.changed = False
+        self.stored, self.changed = ref_id is not None, False
 
 
 class _Batch:
@@ -232,29 +236,42 @@ class _Batch:
             execute(update(model).where(model.c.id == bindparam("row_id")),
                     [{**row.values, "row_id": row.id} for row in self.changed_rows])
         if self.new_rows:
-            ids = execute(insert(model).returning(model.c.id, sort_by_parameter_order=True),
-                          [row.values for row in self.new_rows]).scalars().all()
-            for row, row_id in zip(self.new_rows, ids, strict=True):
+            for row, row_id in zip(self.new_rows, self._insert(self.new_rows), strict=True):
                 row.id, row.rank = row_id, (0, row_id)
                 self.rows[row_id] = row
-        refs = [ref for ref in self.refs.values() if ref.id is not None and ref.changed]
+        refs = [(key, ref) for key, ref in self.refs.items() if ref.stored and ref.changed]
         if self.new_refs:
-            ids = execute(_INSERT_REFS, [
+            execute(_INSERT_REFS, [
                 {"system": system, "entity": self.entity, "external_id": external_id,
                  "canonical_id": _id(ref.canonical), "payload_hash": ref.payload_hash, "version": ref.version}
-                for (system, external_id), ref in self.new_refs]).scalars().all()
-            for (_, ref), ref_id in zip(self.new_refs, ids, strict=True):
-                ref.id = ref_id  # a later change is an update
+                for (system, external_id), ref in self.new_refs])
+            for _, ref in self.new_refs:
+                ref.stored = True  # a later change is an update
         if refs:
-            execute(_UPDATE_REFS, [{"ref_id": ref.id, "canonical_id": _id(ref.canonical),
-                                    "payload_hash": ref.payload_hash, "version": ref.version} for ref in refs])
+            execute(_UPDATE_REFS, [
+                {"ref_system": system, "ref_entity": self.entity, "ref_external_id": external_id,
+                 "canonical_id": _id(ref.canonical), "payload_hash": ref.payload_hash, "version": ref.version}
+                for (system, external_id), ref in refs])
         self._expire(self.table.model, [row.id for row in self.changed_rows])
-        self._expire(ExternalRef, [ref.id for ref in refs])
+        self._expire(ExternalRef, [ref.id for _, ref in refs if ref.id is not None])
         for row in (*self.changed_rows, *self.new_rows):
             row.values = None
-        for ref in refs:
+        for _, ref in refs:
             ref.changed = False
         self.changed_rows, self.new_rows, self.new_refs = [], [], []
+
+    def _insert(self, rows: list[_Row]) -> list[int] | range:
+        """Insert ``rows`` with one executemany; their ids, in order."""
+        model, execute = self.model, self.session.execute
+        if self.session.get_bind().dialect.name != "sqlite":
+            returning = insert(model).returning(model.c.id, sort_by_parameter_order=True)
+            return execute(returning, [row.values for row in rows]).scalars().all()
+        # SQLAlchemy keeps RETURNING's order on SQLite by sending one INSERT a row; SQLite gives a
+        # new row the highest id plus one, and the batch gives the same ids itself. (A writer
+        # that took one meanwhile makes this INSERT fail as a unique key taken.)
+        first = (execute(select(func.max(model.c.id))).scalar() or 0) + 1
+        execute(insert(model), [{**row.values, "id": row_id} for row, row_id in zip(rows, count(first))])
+        return range(first, first + len(rows))
 
     def _expire(self, model: type, ids: list[int]) -> None:
         """Objects of the session's identity map written past it are read again when next used."""
