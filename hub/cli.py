@@ -364,7 +364,7 @@ def bank() -> None:
 @click.pass_context
 def bank_import(ctx, files: tuple[str, ...]) -> None:
     """Store the transactions of camt.053 or MT940 statement FILES (each once, however often)."""
-    from hub.o2c.records import store_record
+    from hub.o2c.records import store_records
 
     bank = ConnectorRegistry.from_entry_points().get("bank")  # found by name, as every connector
     hub = _hub(ctx)
@@ -375,7 +375,7 @@ def bank_import(ctx, files: tuple[str, ...]) -> None:
         except HubError as exc:
             _fail(f"{name}: {exc}")
         with hub.sessions.begin() as session:
-            results = [store_record(session, "bank_transaction", r) for r in records]
+            results = store_records(session, "bank_transaction", [(r, None) for r in records])
         new = sum(r.created for r in results)
         audit(hub.sessions, "bank.import", f"bank statement {Path(name).name} imported by {command_line_actor()}: "
               f"{len(records)} transaction(s), {new} new, {len(records) - new} already known")

@@ -28,8 +28,14 @@ from hub.store.o2c_cash import CustomerIban
 from hub.store.o2c_columns import find_customer
 from hub.store.o2c_types import plain_json
 from hub.store.upsert import Ref, UpsertResult, insert_new, upsert
+from hub.store.upsert_batch import upsert_many
 
-__all__ = ["Ref", "UpsertResult", "learn_ibans", "settle_invoice", "store_new_records", "store_record"]
+__all__ = ["Ref", "UpsertResult", "learn_ibans", "settle_invoice", "store_new_records", "store_record",
+           "store_records"]
+
+#: Entities no order's status depends on: storing one derives nothing (unless it names a
+#: customer's bank accounts).
+_ORDERLESS = frozenset({"customer", "product", "payment", "payment_application", "bank_transaction"})
 
 
 def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | None = None,
@@ -65,6 +71,24 @@ def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: 
         refresh_order_status(session, order_number_of(entity, row.data),
                              order=row if isinstance(row, SalesOrder) else None)
     return result
+
+
+def store_records(session: Session, entity: str, records: list[tuple[dict[str, Any], Ref | None]]) -> list[UpsertResult]:
+    """store_record of each (record, ref) of ``records`` in turn; their results, in order.
+
+    Records no order's status depends on, naming no customer's bank accounts, are upserted as one
+    batch (hub.store.upsert_batch: the same rows and results, a few statements for the lot, and
+    an invalid record raises before any is written); the others one by one.
+    """
+    if entity not in _ORDERLESS or any(_names_accounts(record) for record, _ in records):
+        return [store_record(session, entity, record, ref=ref) for record, ref in records]
+    return upsert_many(session, entity, records)
+
+
+def _names_accounts(record: dict[str, Any]) -> bool:
+    """Whether store_record would take bank accounts off the record's customer reference."""
+    party = record.get("customer")
+    return isinstance(party, dict) and "bank_accounts" in party
 
 
 def _customer_from(session: Session, invoice: dict[str, Any]) -> int:

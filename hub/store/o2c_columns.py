@@ -35,6 +35,10 @@ class EntityTable:
     #: The columns of many records at once, links looked up in one query per kind (None: the
     #: columns of each record in turn).
     columns_many: Callable[[Session, list[Record]], list[dict[str, Any]]] | None = None
+    #: The one column and value the natural key matches (the lowest id wins), for upserts of
+    #: many records at once (None: the natural key is not one column, or the entity has child
+    #: lines or links to its own kind, and a batch of it is upserted one record at a time).
+    key_column: Callable[[Record], tuple[str, Any] | None] | None = None
 
     def columns_of(self, session: Session, records: list[Record]) -> list[dict[str, Any]]:
         """The columns of each of ``records``, in order."""
@@ -48,10 +52,17 @@ class EntityTable:
 
 def _customer_key(record: Record) -> Select | None:
     """E-mail, else tax id, else name: the first one the record has."""
+    key = _customer_key_column(record)
+    if key is None:
+        return None
+    name, value = key
+    return select(Customer).where(getattr(Customer, name) == value).order_by(Customer.id).limit(1)
+
+
+def _customer_key_column(record: Record) -> tuple[str, Any] | None:
     for name in ("email", "tax_id", "name"):
         if record.get(name):
-            column = getattr(Customer, name)
-            return select(Customer).where(column == record[name]).order_by(Customer.id).limit(1)
+            return name, record[name]
     return None
 
 
@@ -248,10 +259,12 @@ def _fulfillment_lines(r: Record) -> dict[str, list[Base]]:
 
 
 ENTITY_TABLES: dict[str, EntityTable] = {
-    "customer": EntityTable(model=Customer, natural_key=_customer_key, columns=_customer_columns),
+    "customer": EntityTable(model=Customer, natural_key=_customer_key, columns=_customer_columns,
+                            key_column=_customer_key_column),
     "product": EntityTable(
         model=Product, columns=_product_columns,
         natural_key=lambda r: select(Product).where(Product.sku == r["sku"]),
+        key_column=lambda r: ("sku", r["sku"]),
     ),
     "sales_order": EntityTable(
         model=SalesOrder, columns=_order_columns,
@@ -273,6 +286,7 @@ ENTITY_TABLES: dict[str, EntityTable] = {
     "payment": EntityTable(
         model=Payment, columns=_payment_columns,
         natural_key=lambda r: select(Payment).where(Payment.reference == r["reference"]),
+        key_column=lambda r: ("reference", r["reference"]),
     ),
     "payment_application": EntityTable(
         model=PaymentApplication, natural_key=_application_key, columns=_application_columns,
@@ -281,5 +295,6 @@ ENTITY_TABLES: dict[str, EntityTable] = {
     "bank_transaction": EntityTable(
         model=BankTransaction, columns=_bank_columns,
         natural_key=lambda r: select(BankTransaction).where(BankTransaction.dedupe_id == r["id"]),
+        key_column=lambda r: ("dedupe_id", r["id"]),
     ),
 }

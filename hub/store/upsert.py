@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import simplejson
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Insert, bindparam, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from hub.canonical import check
 from hub.errors import RetriableError
@@ -210,15 +211,52 @@ def _write(session: Session, table: EntityTable, entity: str, row: Base | None,
     if row is not None and row.data == document:
         return UpsertResult(entity=entity, id=row.id, created=False, changed=False), row
     # Links are looked up before the row joins the session, so autoflush never sees it half-set.
-    values = {**table.columns(session, record), **table.children(record), "data": document}
-    created = row is None
-    if created:
-        row = table.model()
-        session.add(row)
-    for name, value in values.items():
+    columns = {**table.columns(session, record), "data": document}
+    if row is None:
+        row = _insert(session, table, columns, table.children(record))
+        return UpsertResult(entity=entity, id=row.id, created=True, changed=True), row
+    for name, value in {**columns, **table.children(record)}.items():
         setattr(row, name, value)
     session.flush()
-    return UpsertResult(entity=entity, id=row.id, created=created, changed=True), row
+    return UpsertResult(entity=entity, id=row.id, created=False, changed=True), row
+
+
+def _insert(session: Session, table: EntityTable, columns: dict[str, Any], children: dict[str, list[Base]]) -> Base:
+    """Insert a new row and its child lines as Core statements (the ORM's unit of work costs
+    more than the statements); the row joins the session as if read back, its lines and
+    defaults read when first used."""
+    session.flush()  # what the session holds goes first, as a flush would have sent it
+    row_id = session.execute(_insert_returning_id(table.model), columns).scalar_one()
+    for name, lines in children.items():
+        if lines:
+            session.execute(*_child_rows(table.model, name, row_id, lines))
+    row = table.model(id=row_id, **columns)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
+
+
+@cache
+def _insert_returning_id(model: type[Base]) -> Insert:
+    """Built once per table: a statement built per call costs more than its query."""
+    return insert(model.__table__).returning(model.__table__.c.id)
+
+
+def _child_rows(model: type[Base], name: str, parent_id: int, lines: list[Base]) -> tuple[Insert, list[dict]]:
+    """The INSERT of a row's child lines of relationship ``name``, and their values."""
+    statement, link_column, keys = _child_insert(model, name)
+    return statement, [{**{k: v for k, v in inspect(line).dict.items() if k in keys}, link_column: parent_id}
+                       for line in lines]
+
+
+@cache
+def _child_insert(model: type[Base], name: str) -> tuple[Insert, str, frozenset[str]]:
+    """The INSERT of relationship ``name``'s lines, the column linking them to their row, and
+    their columns."""
+    relationship = inspect(model).relationships[name]
+    [(_, link)] = relationship.local_remote_pairs
+    target = relationship.mapper.local_table
+    return insert(target), link.key, frozenset(column.key for column in target.columns)
 
 
 def _remember(session: Session, entity: str, canonical_id: int, known: dict[Ref, ExternalRef | None], *,

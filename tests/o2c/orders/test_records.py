@@ -3,8 +3,9 @@ order's status derived again; the store itself derives nothing."""
 
 from __future__ import annotations
 
-from hub.o2c.records import store_record
-from hub.store.o2c import SalesOrder
+from hub.o2c.records import store_record, store_records
+from hub.store.o2c import Payment, SalesOrder
+from hub.store.o2c_cash import CustomerIban
 from hub.store.upsert import upsert
 
 ORDER = {"number": "SO-7", "currency": "EUR", "status": "booked", "customer": {"email": "ap@acme.example"},
@@ -55,3 +56,20 @@ def test_the_store_alone_keeps_the_status_the_source_gave(session):
     upsert(session, "sales_order", {**ORDER, "status": "invoiced"})
     upsert(session, "fulfillment", shipment("2"))
     assert status(session) == "invoiced"  # derived only through hub.o2c.records
+
+
+def test_records_stored_together_move_the_order_as_stored_one_by_one(session):
+    results = store_records(session, "fulfillment", [(shipment("1"), None), (shipment("2"), ("wms", "F-2"))])
+    store_records(session, "sales_order", [(ORDER, ("shop", "7"))])
+    assert [r.created for r in results] == [True, True]
+    assert status(session) == "awaiting_billing"
+
+
+def test_payments_stored_together_still_make_their_payer_accounts_known(session):
+    customer = store_record(session, "customer", {"email": "ap@acme.example", "name": "Acme"})
+    party = {"email": "ap@acme.example", "bank_accounts": [{"iban": "NL91ABNA0417164300"}]}
+    payments = [({"reference": f"P{i}", "amount": "10.00", "currency": "EUR", "customer": party}, None) for i in (1, 2)]
+    results = store_records(session, "payment", payments)
+    assert [r.created for r in results] == [True, True]
+    assert [(row.iban, row.customer_id) for row in session.query(CustomerIban)] == [("NL91ABNA0417164300", customer.id)]
+    assert "bank_accounts" not in session.get(Payment, results[0].id).data["customer"]
