@@ -2,7 +2,7 @@
 
 Applications are canonical ``payment_application`` records stored through hub.o2c.records,
 many payments' at once, and each invoice touched gets its new ``amount_due`` and status
-(open → partially_paid → paid) once (hub.o2c.records.settle_invoice); an overpayment is the
+(open → partially_paid → paid) once, all in one UPDATE (hub.o2c.records.settle_invoices); an overpayment is the
 payment's ``credit`` application. The caller owns the transaction.
 """
 
@@ -20,7 +20,7 @@ from hub.errors import RetriableError
 from hub.money import quantize
 from hub.o2c.cashapp.allocation import Line
 from hub.o2c.queries import OPEN_INVOICE
-from hub.o2c.records import UpsertResult, settle_invoice, store_new_records, store_record
+from hub.o2c.records import UpsertResult, settle_invoices, store_new_records, store_record
 from hub.store.base import in_chunks
 from hub.store.o2c import Invoice
 
@@ -69,11 +69,11 @@ def _credit(payment_reference: str, amount: Decimal, currency: str, now: str) ->
 
 
 def _lower_dues(session: Session, applied: dict[str, Decimal]) -> dict[str, Decimal]:
-    rows: dict[str, Invoice] = {}
+    rows = {}
     for chunk in in_chunks(list(applied)):
-        rows.update((row.number, row) for row in session.scalars(select(Invoice).where(
+        rows.update((row.number, row) for row in session.execute(select(*_DUE_COLUMNS).where(
             Invoice.kind == "invoice", Invoice.number.in_(chunk))))
-    dues = {}
+    dues, settled = {}, []
     for number, amount in applied.items():
         row = rows[number]
         still_open = quantize(row.amount_due if row.amount_due is not None else row.total, row.currency)
@@ -82,9 +82,15 @@ def _lower_dues(session: Session, applied: dict[str, Decimal]) -> dict[str, Deci
             now = f"is {row.status}" if row.status not in OPEN_INVOICE else f"has only {still_open} {row.currency} open"
             raise RetriableError(f"invoice {number} {now} since cash application read it (another payment, a "
                                  "cancellation): nothing was applied, and the next attempt decides on what is open then")
-        settle_invoice(session, row, due)
+        settled.append((row, due))
         dues[number] = due
+    settle_invoices(session, settled)
     return dues
+
+
+# What lowering an invoice's amount due reads of it (not its ORM object, lines and all).
+_DUE_COLUMNS = (Invoice.id, Invoice.number, Invoice.status, Invoice.amount_due, Invoice.total, Invoice.currency,
+                Invoice.order_number, Invoice.data)
 
 
 def post_credit(session: Session, *, payment_reference: str, customer_id: int | None,

@@ -42,8 +42,10 @@ from hub.store.o2c_cash import MatchProposal
 from hub.store.o2c_columns import find_customer
 
 _STATUS = {"auto": "auto_applied", "proposal": "proposed", "unmatched": "unmatched"}
-# Many proposals in one multi-row INSERT, their ids answered in the order of the rows.
-_INSERT_PROPOSALS = insert(MatchProposal).returning(MatchProposal.id, sort_by_parameter_order=True)
+# Many proposals in one multi-row INSERT, their ids answered in the order of the rows (Core, on
+# the table: the rows are not wanted as ORM objects afterwards).
+_PROPOSALS = MatchProposal.__table__
+_INSERT_PROPOSALS = insert(_PROPOSALS).returning(_PROPOSALS.c.id, sort_by_parameter_order=True)
 __all__ = ["CashApplication", "Outcome", "allocation_view", "apply_bank_transaction", "apply_payment"]
 
 
@@ -100,14 +102,14 @@ class CashApplication:
             decisions.append(decision)
         values = [self._proposal_values(decision) for decision in decisions]
         ids = self.session.scalars(_INSERT_PROPOSALS, values).all() if values else []
-        proposals = [MatchProposal(id=proposal_id, **row) for proposal_id, row in zip(ids, values)]  # not in the session
-        autos = [(p, d.best.allocation) for p, d in zip(proposals, decisions) if d.status == "auto"]
-        post(self.session, [_posting(proposal, allocation) for proposal, allocation in autos])
-        learn_ibans(self.session, {p.payer_iban: p.customer_id for p, _ in autos if p.payer_iban and p.customer_id},
-                    "auto application")
+        autos = [(row, d.best.allocation) for row, d in zip(values, decisions) if d.status == "auto"]
+        post(self.session, [Posting(payment_reference=row["payment_reference"], currency=row["currency"],
+                                    lines=allocation.lines, credit=allocation.credit) for row, allocation in autos])
+        learn_ibans(self.session, {row["payer_iban"]: row["customer_id"] for row, _ in autos
+                                   if row["payer_iban"] and row["customer_id"]}, "auto application")
         self.session.flush()
-        return [_outcome(p, allocation=d.best.allocation if d.status == "auto" else None)
-                for p, d in zip(proposals, decisions)]
+        return [_outcome_of(row, proposal_id, d.best.allocation if d.status == "auto" else None)
+                for row, proposal_id, d in zip(values, ids, decisions)]
 
     def apply(self, remittance: Remittance) -> Outcome:
         """Decide one remittance; the same remittance again returns the earlier decision."""
@@ -262,6 +264,16 @@ def _outcome(proposal: MatchProposal, *, allocation: Allocation | None = None, r
         proposal_id=proposal.id, score=proposal.score, invoices=tuple(proposal.invoices),
         applications=allocation.lines if allocation else (), credit=allocation.credit if allocation else Decimal(0),
         reasons=(*proposal.reasons, *reasons),
+    )
+
+
+def _outcome_of(row: dict[str, Any], proposal_id: int, allocation: Allocation | None) -> Outcome:
+    """The outcome of a proposal inserted as ``row`` (the values of its columns), as _outcome
+    tells it of the row's ORM object."""
+    return Outcome(
+        reference=row["payment_reference"], source=row["source"], status=row["status"], proposal_id=proposal_id,
+        score=row["score"], invoices=tuple(row["invoices"]), applications=allocation.lines if allocation else (),
+        credit=allocation.credit if allocation else Decimal(0), reasons=tuple(row["reasons"]),
     )
 
 

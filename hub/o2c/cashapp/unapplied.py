@@ -24,19 +24,20 @@ _WAITING = ("proposed", "rejected", "unmatched")
 
 
 def undecided(session: Session) -> Iterator[Remittance]:
-    """Payments received, then bank credits, that no decision or application covers yet."""
-    payments = select(Payment).where(
+    """Payments received, then bank credits, that no decision or application covers yet (only
+    the columns a remittance is read from: no ORM object a row)."""
+    payments = select(Payment.data, Payment.customer_id).where(
         Payment.amount > 0, Payment.status.is_(None) | (Payment.status == "received"),
         ~_decided("payment", Payment.reference), ~_applied(Payment.reference),
     ).order_by(Payment.id)
-    for row in session.scalars(payments):
-        yield from_payment(row.data, customer_id=row.customer_id)
-    credits = select(BankTransaction).where(
+    for data, customer_id in session.execute(payments):
+        yield from_payment(data, customer_id=customer_id)
+    credits = select(BankTransaction.data).where(
         BankTransaction.amount > 0, ~_decided("bank_transaction", BankTransaction.dedupe_id),
         ~_applied(BankTransaction.dedupe_id),
     ).order_by(BankTransaction.id)
-    for row in session.scalars(credits):
-        yield from_bank_transaction(row.data)
+    for data in session.scalars(credits):
+        yield from_bank_transaction(data)
 
 
 def _decided(source: str, reference):
