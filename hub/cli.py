@@ -49,8 +49,8 @@ from hub.runs.poller import reset_cursor
 from hub.runs.pauses import is_paused
 from hub.runs.replay import replay as queue_replay
 from hub.runs.report import list_runs, run_detail
-from hub.settings import (demo_secrets_message, empty_secrets_message, load_settings, weak_admin_token_message,
-                          weak_console_key_message)
+from hub.settings import (Settings, demo_secrets_message, empty_secrets_message, load_settings,
+                          weak_admin_token_message, weak_console_key_message)
 from hub.statuses import DUE, RUN_STATUSES, RunStatus
 from hub.store.platform import PollCursor, Run
 
@@ -121,8 +121,7 @@ def run(ctx: click.Context) -> None:
     """Serve webhooks and the admin API; run the scheduler and the workers."""
     from hub.server import serve
 
-    _refuse_demo_secrets(ctx)
-    hub = _hub(ctx)
+    hub = _hub(ctx, settings=_refuse_demo_secrets(ctx))
     _logging(hub)
     _check_config_users(hub)
     if not hub.settings.admin_token:
@@ -137,8 +136,7 @@ def worker(ctx: click.Context) -> None:
     """Execute queued runs only (the hub starts these itself when worker_processes > 0)."""
     from hub.workerproc import run_worker
 
-    _refuse_demo_secrets(ctx)
-    hub = _hub(ctx)
+    hub = _hub(ctx, settings=_refuse_demo_secrets(ctx))
     _logging(hub)
     run_worker(hub)
 
@@ -159,14 +157,16 @@ def demo(ctx: click.Context, once: bool) -> None:
     sys.exit(run_demo(build, ctx.find_root().obj, once=once))
 
 
-def _refuse_demo_secrets(ctx: click.Context) -> None:
+def _refuse_demo_secrets(ctx: click.Context) -> Settings:
     """Exit 1 naming every secret still set to a value published in the starter config, or an
-    admin token short enough to guess, before the database is touched."""
+    admin token short enough to guess, before the database is touched; else the settings
+    (the hub is built from them: the config file is read once)."""
     settings = load_settings(ctx.find_root().obj, ConnectorRegistry.from_entry_points())
     problem = (demo_secrets_message(settings) or empty_secrets_message(settings)
                or weak_admin_token_message(settings) or weak_console_key_message(settings))
     if problem:
         _fail(problem)
+    return settings
 
 
 def _check_config_users(hub: Hub) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from hub.errors import ConfigError, HubError
 from hub.hub import Hub
+from hub.settings import Settings
 from hub.redact import Redactor, url_secrets
 
 PROG = "o2c-hub"
@@ -32,10 +33,10 @@ REASON_HELP = "Why (written to the audit log)."
 MAX_REASON = 500
 
 
-def hub_from(ctx: click.Context) -> Hub:
-    """The hub configured by the root command's --config, its database up to date
-    (ConfigError listing every config problem)."""
-    hub = Hub.from_config(ctx.find_root().obj)
+def hub_from(ctx: click.Context, settings: Settings | None = None) -> Hub:
+    """The hub configured by the root command's --config (or by ``settings`` read from it),
+    its database up to date (ConfigError listing every config problem)."""
+    hub = Hub.from_settings(settings) if settings is not None else Hub.from_config(ctx.find_root().obj)
     ctx.meta[_HUB] = hub
     hub.migrate()
     return hub

@@ -53,7 +53,11 @@ class Hub:
                     steps: StepRegistry | None = None) -> Hub:
         """Load the config file and every recipe it names; ConfigError lists all problems.
         ``registry`` and ``steps`` default to the connectors and step kinds installed."""
-        settings = load_settings(path, registry or ConnectorRegistry.from_entry_points())
+        return cls.from_settings(load_settings(path, registry or ConnectorRegistry.from_entry_points()), steps)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, steps: StepRegistry | None = None) -> Hub:
+        """The hub of settings already loaded, with every recipe they name."""
         steps = steps or StepRegistry.from_entry_points()
         return cls(settings, load_recipes(settings, steps), steps)
 
