@@ -16,17 +16,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from hub.canonical import check
 from hub.errors import CustomerNotKnown
 from hub.o2c.orders.facts import order_number_of, refresh_order_status
-from hub.store.base import in_chunks
-from hub.store.o2c import ENTITY_MODELS, Invoice, PaymentApplication, SalesOrder
+from hub.store.base import expire_held, in_chunks
+from hub.store.o2c import ENTITY_MODELS, Invoice, SalesOrder
 from hub.store.o2c_cash import CustomerIban
-from hub.store.o2c_columns import ENTITY_TABLES, find_customer
+from hub.store.o2c_columns import find_customer
 from hub.store.o2c_types import plain_json
 from hub.store.upsert import Ref, UpsertResult, insert_new, upsert
 from hub.store.upsert_batch import upsert_many
@@ -106,32 +105,10 @@ def store_new_records(session: Session, entity: str, records: list[dict[str, Any
     """Store ``records`` the caller knows are new (no external refs, nothing stored under their
     natural key yet) in one go, each checked against its schema; their ids, in order. Refreshes
     the status of the orders they belong to, like store_record."""
-    ids = _insert_rows(session, entity, records) if entity in _CORE_INSERTS else insert_new(session, entity, records)
+    ids = insert_new(session, entity, records)
     for number in {order_number_of(entity, record) for record in records} - {None}:
         refresh_order_status(session, number)
     return ids
-
-
-def _insert_rows(session: Session, entity: str, records: list[dict[str, Any]]) -> list[int]:
-    """insert_new for an entity of one table (no child rows, no unique key but its id): each
-    record checked, its columns worked out as insert_new works them out, and the rows sent in one
-    multi-row INSERT on the table (Core), not built as ORM objects first."""
-    if not records:
-        return []
-    checked = [check(entity, record) for record in records]
-    if any(record.get("external_refs") for record in checked):
-        raise ValueError(f"store_new_records stores records without external refs; a {entity} of these has some")
-    rows = [{**columns, "data": record}
-            for record, columns in zip(checked, ENTITY_TABLES[entity].columns_of(session, checked))]
-    return list(session.scalars(_CORE_INSERTS[entity], rows))
-
-
-def _insert_returning(model: type) -> Any:
-    table = model.__table__
-    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
-
-
-_CORE_INSERTS = {"payment_application": _insert_returning(PaymentApplication)}
 
 
 def settle_invoices(session: Session, settled: list[tuple[Any, Decimal]]) -> None:
@@ -152,10 +129,7 @@ def settle_invoices(session: Session, settled: list[tuple[Any, Decimal]]) -> Non
         params.append({"invoice_id": row.id, "new_due": amount_due, "new_status": status,
                        "new_data": {**row.data, "amount_due": plain_json(amount_due), "status": status}})
     session.execute(_SETTLE, params)
-    for row, _ in settled:
-        held = session.identity_map.get(identity_key(Invoice, row.id))
-        if held is not None:
-            session.expire(held, _SETTLED_FIELDS)
+    expire_held(session, Invoice, [row.id for row, _ in settled], _SETTLED_FIELDS)
     for number in dict.fromkeys(row.order_number for row, _ in settled if row.order_number):
         refresh_order_status(session, number)
 

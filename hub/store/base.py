@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy import JSON, DateTime, Engine, Numeric, String, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from hub import jsonutil
@@ -33,6 +33,15 @@ def in_chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]
     """``values`` a chunk of at most ``size`` at a time, for one IN (...) query each."""
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def expire_held(session: Session, model: type, ids: Iterable[int], attributes: list[str] | None = None) -> None:
+    """Rows of ``model`` written past ``session`` (Core statements): those its identity map holds
+    are read again when next used (``attributes`` only, when given)."""
+    for row_id in ids:
+        held = session.identity_map.get(session.identity_key(model, row_id))
+        if held is not None:
+            session.expire(held, attributes)
 
 
 class UTCDateTime(TypeDecorator):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
+from sqlalchemy import Column, Engine, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from hub.store.base import make_engine
@@ -58,44 +58,41 @@ def config(url: str | None = None) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` up to ``revision`` (default: the newest)."""
     if revision == "head":
-        stored = _stored_revision(url)
-        if stored == HEAD or (stored is None and _create_new(url)):
-            return
+        engine = make_engine(url)
+        try:
+            stored = _stored_revision(engine)
+            if stored == HEAD or (stored is None and _create_new(engine)):
+                return
+        finally:
+            engine.dispose()
     from alembic import command
 
     command.upgrade(config(url), revision)
 
 
-def _stored_revision(url: str) -> str | None:
+def _stored_revision(engine: Engine) -> str | None:
     """The revision alembic recorded in the database (None: none recorded, or no database)."""
-    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             return connection.scalar(text("SELECT version_num FROM alembic_version"))
     except (OperationalError, ProgrammingError):  # no such table: never migrated
         return None
-    finally:
-        engine.dispose()
 
 
-def _create_new(url: str) -> bool:
+def _create_new(engine: Engine) -> bool:
     """Create the newest schema in a database with no tables, from the models, and stamp it
     with HEAD; False (nothing done) when the database has any table."""
     import hub.store.o2c  # noqa: F401  (registers the canonical tables)
     import hub.store.platform  # noqa: F401  (registers the platform tables)
     from hub.store.base import Base
 
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            if inspect(connection).get_table_names():
-                return False
-            Base.metadata.create_all(connection, checkfirst=False)
-            _VERSION.create(connection, checkfirst=False)
-            connection.execute(_VERSION.insert().values(version_num=HEAD))
-        return True
-    finally:
-        engine.dispose()
+    with engine.begin() as connection:
+        if inspect(connection).get_table_names():
+            return False
+        Base.metadata.create_all(connection, checkfirst=False)
+        _VERSION.create(connection, checkfirst=False)
+        connection.execute(_VERSION.insert().values(version_num=HEAD))
+    return True
 
 
 def current(url: str) -> str | None:

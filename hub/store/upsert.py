@@ -110,8 +110,9 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
 
 
 def insert_new(session: Session, entity: str, records: list[dict[str, Any]]) -> list[int]:
-    """Store ``records``, each checked as upsert checks it, as new rows in one flush (the ORM
-    sends them as one multi-row INSERT); their ids, in order.
+    """Store ``records``, each checked as upsert checks it, as new rows: one INSERT on the table
+    sent with every row's values (Core, as upsert inserts a new row), then their child lines;
+    their ids, in order.
 
     For records the caller knows are new and carry no external refs (cash application's
     applications of money no application points at yet): nothing is looked up by ref or natural
@@ -121,21 +122,21 @@ def insert_new(session: Session, entity: str, records: list[dict[str, Any]]) -> 
     records = [check(entity, record) for record in records]
     if any(record.get("external_refs") for record in records):
         raise ValueError(f"insert_new stores records without external refs; a {entity} of these has some")
-    rows = []
-    for record, columns in zip(records, table.columns_of(session, records)):
-        row = table.model()
-        for name, value in {**columns, **table.children(record), "data": plain_json(record)}.items():
-            setattr(row, name, value)
-        rows.append(row)
-    session.add_all(rows)
+    if not records:
+        return []
+    rows = [{**columns, "data": plain_json(record)}
+            for record, columns in zip(records, table.columns_of(session, records))]
+    session.flush()  # what the session holds goes first, as a flush would have sent it
     try:
-        session.flush()
+        ids = list(session.scalars(_insert_returning_id(table.model), rows))
     except IntegrityError as error:
         if not _unique_violation(error):
             raise
         raise RetriableError(f"another session stored a {entity} of these at the same moment; "
                              "the next attempt reads its copy") from error
-    return [row.id for row in rows]
+    for row_id, record in zip(ids, records):
+        _insert_children(session, table.model, row_id, table.children(record))
+    return ids
 
 
 def _table(entity: str) -> EntityTable:
@@ -227,9 +228,7 @@ def _insert(session: Session, table: EntityTable, columns: dict[str, Any], child
     defaults read when first used."""
     session.flush()  # what the session holds goes first, as a flush would have sent it
     row_id = session.execute(_insert_returning_id(table.model), columns).scalar_one()
-    for name, lines in children.items():
-        if lines:
-            session.execute(*_child_rows(table.model, name, row_id, lines))
+    _insert_children(session, table.model, row_id, children)
     row = table.model(id=row_id, **columns)
     make_transient_to_detached(row)
     session.add(row)
@@ -238,15 +237,18 @@ def _insert(session: Session, table: EntityTable, columns: dict[str, Any], child
 
 @cache
 def _insert_returning_id(model: type[Base]) -> Insert:
-    """Built once per table: a statement built per call costs more than its query."""
-    return insert(model.__table__).returning(model.__table__.c.id)
+    """Built once per table: a statement built per call costs more than its query. The ids come
+    back in the order of the rows sent (insert_new sends many)."""
+    return insert(model.__table__).returning(model.__table__.c.id, sort_by_parameter_order=True)
 
 
-def _child_rows(model: type[Base], name: str, parent_id: int, lines: list[Base]) -> tuple[Insert, list[dict]]:
-    """The INSERT of a row's child lines of relationship ``name``, and their values."""
-    statement, link_column, keys = _child_insert(model, name)
-    return statement, [{**{k: v for k, v in inspect(line).dict.items() if k in keys}, link_column: parent_id}
-                       for line in lines]
+def _insert_children(session: Session, model: type[Base], parent_id: int, children: dict[str, list[Base]]) -> None:
+    """Insert a new row's child lines (``children``: by relationship name), one INSERT a relationship."""
+    for name, lines in children.items():
+        if lines:
+            statement, link_column, keys = _child_insert(model, name)
+            session.execute(statement, [{**{k: v for k, v in inspect(line).dict.items() if k in keys},
+                                         link_column: parent_id} for line in lines])
 
 
 @cache

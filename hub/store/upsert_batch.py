@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from hub.canonical import check
 from hub.errors import RetriableError
-from hub.store.base import in_chunks
+from hub.store.base import expire_held, in_chunks
 from hub.store.o2c import ExternalRef
 from hub.store.o2c_columns import EntityTable
 from hub.store.o2c_types import plain_json
@@ -252,8 +252,8 @@ class _Batch:
                 {"ref_system": system, "ref_entity": self.entity, "ref_external_id": external_id,
                  "canonical_id": _id(ref.canonical), "payload_hash": ref.payload_hash, "version": ref.version}
                 for (system, external_id), ref in refs])
-        self._expire(self.table.model, [row.id for row in self.changed_rows])
-        self._expire(ExternalRef, [ref.id for _, ref in refs if ref.id is not None])
+        expire_held(self.session, self.table.model, [row.id for row in self.changed_rows])
+        expire_held(self.session, ExternalRef, [ref.id for _, ref in refs if ref.id is not None])
         for row in (*self.changed_rows, *self.new_rows):
             row.values = None
         for _, ref in refs:
@@ -272,13 +272,6 @@ class _Batch:
         first = (execute(select(func.max(model.c.id))).scalar() or 0) + 1
         execute(insert(model), [{**row.values, "id": row_id} for row, row_id in zip(rows, count(first))])
         return range(first, first + len(rows))
-
-    def _expire(self, model: type, ids: list[int]) -> None:
-        """Objects of the session's identity map written past it are read again when next used."""
-        for row_id in ids:
-            obj = self.session.identity_map.get(self.session.identity_key(model, row_id))
-            if obj is not None:
-                self.session.expire(obj)
 
 
 def _id(canonical: _Row | int) -> int:
