@@ -29,7 +29,6 @@ from hub.store.upsert import upsert
 from tests.recipe.conftest import ENTITIES, FakeChat, FakeShop
 
 SLACK_TOKEN = "xoxb-o2c-steps"
-TODAY = date.today()
 CASH = (STARTER / "recipes" / "cash-application.yaml").read_text()
 POSTINGS = (STARTER / "recipes" / "cash-postings-to-erp.yaml").read_text()
 DUNNING = (STARTER / "recipes" / "weekday-dunning.yaml").read_text()
@@ -92,14 +91,14 @@ def seed(hub) -> None:
         upsert(session, "customer", {"name": "ACME GmbH", "email": "ap@acme.example"})
         upsert(session, "invoice", {"number": "INV-7001", "currency": "EUR", "total": "250.00",
                                     "amount_due": "250.00", "status": "open", "customer": {"email": "ap@acme.example"},
-                                    "issue_date": (TODAY - timedelta(days=40)).isoformat(),
-                                    "due_date": (TODAY - timedelta(days=10)).isoformat()})
+                                    "issue_date": (date.today() - timedelta(days=40)).isoformat(),
+                                    "due_date": (date.today() - timedelta(days=10)).isoformat()})
 
 
 def bank_credit(hub, ident: str, amount: str, text: str) -> None:
     with hub.sessions.begin() as session:
         upsert(session, "bank_transaction", {
-            "id": ident, "account": {"id": "DE02120300000000202051"}, "booking_date": TODAY.isoformat(),
+            "id": ident, "account": {"id": "DE02120300000000202051"}, "booking_date": date.today().isoformat(),
             "amount": amount, "currency": "EUR", "remittance_info": text,
             "counterparty": {"name": "ACME GMBH", "iban": "DE89370400440532013000"}})
 
@@ -161,7 +160,7 @@ def test_what_cash_application_applies_is_recorded_in_the_erp_once(hub, erp):
     assert (payment["payment"], [i["invoice"] for i in payment["invoices"]]) == ("bt-7001", ["INV-7001"])
     assert [r["json"] for r in erp.state.requests] == [{
         "invoice": {"number": "INV-7001"},
-        "payment": {"reference": "bt-7001", "amount": Decimal("250.00"), "currency": "EUR", "value_date": TODAY.isoformat()}}]
+        "payment": {"reference": "bt-7001", "amount": Decimal("250.00"), "currency": "EUR", "value_date": date.today().isoformat()}}]
 
     replayed = attempt(hub, replay(hub.sessions, run.id, {"cash-application": hub.recipes["cash-application"].recipe.hash},
                                    who="the tests"))
@@ -174,7 +173,7 @@ def test_an_accepted_proposal_is_recorded_in_the_erp_with_the_credit_on_the_last
     with hub.sessions.begin() as session:
         upsert(session, "invoice", {"number": "INV-7002", "currency": "EUR", "total": "80.00", "amount_due": "80.00",
                                     "status": "open", "customer": {"email": "ap@acme.example"},
-                                    "issue_date": (TODAY - timedelta(days=5)).isoformat()})
+                                    "issue_date": (date.today() - timedelta(days=5)).isoformat()})
     # both invoices named, 5.55 more than they come to and more than the default policy keeps as
     # credit without a person
     bank_credit(hub, "bt-7003", "5335.55", "INV-7001 INV-7002")
@@ -241,18 +240,18 @@ def test_scheduled_dunning_is_retried_when_slack_fails_and_sends_once(hub, slack
     with hub.sessions() as session:
         failed = session.scalars(select(StepRun).where(StepRun.run_id == run.id, StepRun.step_id == "notices")).one()
     assert (failed.kind, failed.status, failed.input) == ("dunning", "failed",
-                                                          {"policy": "standard", "as_of": TODAY.isoformat()})
+                                                          {"policy": "standard", "as_of": date.today().isoformat()})
 
     run = attempt(hub, run.id)
     assert run.status == "succeeded"
     notices = output(hub, run, "notices")
-    assert (notices["count"], notices["as_of"]) == (1, TODAY.isoformat())
+    assert (notices["count"], notices["as_of"]) == (1, date.today().isoformat())
     (notice,) = notices["notices"]
     assert (notice["customer"], notice["level"], notice["connection"], [i["number"] for i in notice["invoices"]]) == (
         "email:ap@acme.example", "late", "slack", ["INV-7001"])
     texts = [m["message"]["text"] for m in slack.state.messages]
     assert len(texts) == 2 and "INV-7001" in texts[0]
-    assert texts[1] == f"Dunning standard on {TODAY.isoformat()}: 1 notice(s) sent; email:ap@acme.example: late for 1 invoice(s)."
+    assert texts[1] == f"Dunning standard on {date.today().isoformat()}: 1 notice(s) sent; email:ap@acme.example: late for 1 invoice(s)."
 
     again = attempt(hub, replay(hub.sessions, run.id, {"weekday-dunning": hub.recipes["weekday-dunning"].recipe.hash},
                                 who="the tests"))
@@ -261,9 +260,9 @@ def test_scheduled_dunning_is_retried_when_slack_fails_and_sends_once(hub, slack
 
 
 def test_dunning_run_takes_its_date_into_the_event(hub, slack):
-    done = cli(hub, "dunning", "run", "--as-of", (TODAY - timedelta(days=20)).isoformat())
+    done = cli(hub, "dunning", "run", "--as-of", (date.today() - timedelta(days=20)).isoformat())
     assert done.exit_code == 0, done.output
-    assert done.output.splitlines()[0] == f"0 notice(s) on {(TODAY - timedelta(days=20)).isoformat()} under policy standard"
+    assert done.output.splitlines()[0] == f"0 notice(s) on {(date.today() - timedelta(days=20)).isoformat()} under policy standard"
     assert slack.state.messages == []  # the invoice was not due yet on that day
 
 

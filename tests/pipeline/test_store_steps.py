@@ -12,7 +12,6 @@ from hub.runs.queue import claim_run
 from hub.runs.executor import execute
 from hub.store.platform import Run
 
-TODAY = date.today()
 
 INVOICES = """\
 recipe: invoices-in
@@ -80,7 +79,7 @@ def test_query_lists_overdue_invoices_and_lookup_finds_one(make_hub):
     hub = make_hub({"erp": {"connector": "erp"}}, {"in.yaml": INVOICES, "chase.yaml": CHASE},
                    registry=registry())
     for number, days, erp_id in (("INV-1", 10, "7"), ("INV-2", -5, "8"), ("INV-3", 1, "9")):
-        due = (TODAY - timedelta(days=days)).isoformat()
+        due = (date.today() - timedelta(days=days)).isoformat()
         assert run(hub, "invoices-in", {"number": number, "total": "100.00", "due": due,
                                         "erp_id": erp_id}).status == "succeeded"
 

@@ -20,7 +20,6 @@ from hub.o2c.settlement import payout_reference
 pytestmark = pytest.mark.e2e
 
 CTX = ActionContext(idempotency_key="test")
-TODAY = dt.date.today().isoformat()
 TOTAL = Decimal("152.30")
 
 
@@ -51,12 +50,12 @@ def booked(erp, name: str, *, post: bool = False, paid: bool = False) -> dict:
     if paid:
         call(erp, "record_payment", {"invoice": {"order_number": order["number"]},
                                      "payment": {"reference": f"pay-{name}", "amount": "152.30", "currency": "EUR",
-                                                 "value_date": TODAY}})
+                                                 "value_date": dt.date.today().isoformat()}})
     return order
 
 
 def refund(reference: str, amount: str, lines: list | None = None) -> dict:
-    payment = {"reference": reference, "amount": f"-{amount}", "currency": "EUR", "received_at": f"{TODAY}T10:00:00Z",
+    payment = {"reference": reference, "amount": f"-{amount}", "currency": "EUR", "received_at": f"{dt.date.today().isoformat()}T10:00:00Z",
                "status": "refunded", "attributes": {"lines": lines} if lines else {}}
     return payment
 
@@ -203,7 +202,7 @@ def shipped_in_two(erp, name: str) -> tuple[dict, dict, dict]:
     for invoice in (first, second):
         call(erp, "record_payment", {"invoice": {"number": invoice["number"]},
                                      "payment": {"reference": f"pay-{invoice['number']}", "amount": str(invoice["total"]),
-                                                 "currency": "EUR", "value_date": TODAY}})
+                                                 "currency": "EUR", "value_date": dt.date.today().isoformat()}})
     return order, first, second
 
 
@@ -248,7 +247,7 @@ def test_cancelling_a_partly_paid_order_settles_its_invoice_with_the_credit_note
     order = booked(erp, "PARTCXL", post=True)
     call(erp, "record_payment", {"invoice": {"order_number": order["number"]},
                                  "payment": {"reference": "pay-partcxl", "amount": "40.00", "currency": "EUR",
-                                             "value_date": TODAY}})
+                                             "value_date": dt.date.today().isoformat()}})
     result = call(erp, "cancel_sales_order", order)
     sale = sale_row(erp, order["number"])
     invoice, = invoice_rows(erp, sale["invoices"])
@@ -270,7 +269,7 @@ def test_a_foreign_currency_refund_delivered_twice_pays_back_once(erp):
     call(erp, "post_invoice", {"order_number": order["number"]})
     call(erp, "record_payment", {"invoice": {"order_number": order["number"]},
                                  "payment": {"reference": "pay-usd", "amount": "152.30", "currency": "USD",
-                                             "value_date": TODAY}})
+                                             "value_date": dt.date.today().isoformat()}})
     payload = {"invoice": {"order_number": order["number"]}, "payment": {**refund("re-usd", "50.00"), "currency": "USD"}}
     first = call(erp, "refund_payment", payload)
     second = call(erp, "refund_payment", payload)

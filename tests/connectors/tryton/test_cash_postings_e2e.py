@@ -23,7 +23,6 @@ from tests.support.cashpost import RECIPE, run
 pytestmark = pytest.mark.e2e
 
 CTX = ActionContext(idempotency_key="test")
-TODAY = dt.date.today().isoformat()
 
 
 
@@ -53,7 +52,7 @@ def invoiced(hub, erp, tag: str, price: str, currency: str = "EUR") -> dict:
 def credit(hub, ident: str, amount: str, currency: str, text: str, payer: str) -> None:
     with hub.sessions.begin() as session:
         store_record(session, "bank_transaction", {
-            "id": ident, "account": {"id": "DE02120300000000202051"}, "booking_date": TODAY, "value_date": TODAY,
+            "id": ident, "account": {"id": "DE02120300000000202051"}, "booking_date": dt.date.today().isoformat(), "value_date": dt.date.today().isoformat(),
             "amount": amount, "currency": currency, "remittance_info": text, "counterparty": {"name": payer}})
 
 

@@ -17,7 +17,6 @@ from hub.connector import ActionContext
 pytestmark = pytest.mark.e2e
 
 CTX = ActionContext(idempotency_key="test")
-TODAY = dt.date.today().isoformat()
 
 
 def call(erp, action: str, payload=None):
@@ -41,7 +40,7 @@ def invoiced(erp, order: dict) -> dict:
 
 
 def pay(erp, invoice: dict, reference: str, amount: str, currency: str = "EUR") -> dict:
-    payment = {"reference": reference, "amount": amount, "currency": currency, "value_date": TODAY}
+    payment = {"reference": reference, "amount": amount, "currency": currency, "value_date": dt.date.today().isoformat()}
     return call(erp, "record_payment", {"invoice": {"number": invoice["number"]}, "payment": payment})
 
 
@@ -56,7 +55,7 @@ def unique(prefix: str) -> str:
 
 
 def refund(erp, invoice: dict, reference: str, amount: str, currency: str = "EUR") -> dict:
-    payment = {"reference": reference, "amount": f"-{amount}", "currency": currency, "value_date": TODAY}
+    payment = {"reference": reference, "amount": f"-{amount}", "currency": currency, "value_date": dt.date.today().isoformat()}
     return call(erp, "refund_payment", {"invoice": {"number": invoice["number"]}, "payment": payment})
 
 
@@ -65,7 +64,7 @@ def paid_out(erp, invoice: dict, reference: str, amount: str) -> int:
     header = erp.invoices.credit_notes.header(int(invoice["external_refs"][0]["id"]), action="test")
     method, = erp.client.read("account.invoice.payment.method", [erp.invoices.method_id(action="test")],
                               ["journal", "credit_account"])
-    payment = {"reference": reference, "amount": f"-{amount}", "currency": "EUR", "value_date": TODAY}
+    payment = {"reference": reference, "amount": f"-{amount}", "currency": "EUR", "value_date": dt.date.today().isoformat()}
     return erp.invoices.credits.book_payout(header, payment, Decimal(amount), method=method,
                                             date=dt.date.today(), action="test")
 
@@ -93,7 +92,7 @@ def test_list_sales_orders_since_leaves_older_sales_out(erp):
     number = unique("LSO-")
     call(erp, "create_sale", taxed_order(number, "10.00", "1.90", "11.90"))
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    assert number in {s["number"] for s in call(erp, "list_sales_orders", {"since": TODAY})}
+    assert number in {s["number"] for s in call(erp, "list_sales_orders", {"since": dt.date.today().isoformat()})}
     assert number not in {s["number"] for s in call(erp, "list_sales_orders", {"since": tomorrow})}
 
 

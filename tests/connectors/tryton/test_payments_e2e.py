@@ -14,7 +14,6 @@ from hub.errors import FatalError, RetriableError
 pytestmark = pytest.mark.e2e
 
 CTX = ActionContext(idempotency_key="test")
-TODAY = dt.date.today().isoformat()
 
 
 def call(erp, action: str, payload):
@@ -33,7 +32,7 @@ def posted_invoice(erp, name: str, price: str, currency: str = "EUR") -> dict:
 
 
 def pay(erp, invoice: dict, reference: str, amount: str, currency: str = "EUR") -> dict:
-    payment = {"reference": reference, "amount": amount, "currency": currency, "value_date": TODAY}
+    payment = {"reference": reference, "amount": amount, "currency": currency, "value_date": dt.date.today().isoformat()}
     return call(erp, "record_payment", {"invoice": {"number": invoice["number"]}, "payment": payment})
 
 
