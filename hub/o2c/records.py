@@ -61,13 +61,14 @@ def store_record(session: Session, entity: str, record: dict[str, Any], *, ref: 
     record, accounts = _without_accounts(entity, record)
     result = upsert(session, entity, record, ref=ref)
     if known_customer and entity == "invoice" and record.get("customer"):
-        row = session.get(ENTITY_MODELS[entity], result.id)
+        row = result.row or session.get(ENTITY_MODELS[entity], result.id)
         if row.customer_id is None:
             row.customer_id = _customer_from(session, row.data)
     if accounts and not result.stale:
-        _accounts_known(session, record["customer"], session.get(ENTITY_MODELS[entity], result.id), accounts)
+        _accounts_known(session, record["customer"], result.row or session.get(ENTITY_MODELS[entity], result.id),
+                        accounts)
     if result.changed:
-        row = session.get(ENTITY_MODELS[entity], result.id)  # in the session already: no query
+        row = result.row
         refresh_order_status(session, order_number_of(entity, row.data),
                              order=row if isinstance(row, SalesOrder) else None)
     return result

@@ -33,7 +33,7 @@ Pure database work: the caller owns the transaction and commits.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -63,13 +63,18 @@ _INSERT_REFS = insert(ExternalRef.__table__)  # Core: new refs skip the unit of 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpsertResult:
     """What an upsert did: the canonical id, whether the row was created or changed, and
-    whether the record was a stale copy (older than the stored version) and so ignored."""
+    whether the record was a stale copy (older than the stored version) and so ignored.
+
+    ``row`` is the row written, when one was: the session holds it only weakly, so a caller
+    that goes on with it (the order status refresh) takes it from here rather than reading it
+    again."""
 
     entity: str
     id: int
     created: bool
     changed: bool
     stale: bool = False
+    row: Base | None = field(default=None, compare=False, repr=False)
 
 
 def payload_hash(record: dict[str, Any]) -> str:
@@ -99,7 +104,7 @@ def upsert(session: Session, entity: str, record: dict[str, Any], *, ref: Ref | 
         return UpsertResult(entity=entity, id=given.canonical_id, created=False, changed=False)
     row = _find(session, table, known, record)
     try:
-        result, _ = _write(session, table, entity, row, record)
+        result = _write(session, table, entity, row, record)
         _remember(session, entity, result.id, known, given=ref, digest=digest, versions=versions)
     except IntegrityError as error:
         if not _unique_violation(error):
@@ -206,20 +211,20 @@ def _find(session: Session, table: EntityTable, known: dict[Ref, ExternalRef | N
 
 
 def _write(session: Session, table: EntityTable, entity: str, row: Base | None,
-           record: dict) -> tuple[UpsertResult, Base]:
+           record: dict) -> UpsertResult:
     """Insert or update ``row``; an identical document leaves it untouched."""
     document = plain_json(record)
     if row is not None and row.data == document:
-        return UpsertResult(entity=entity, id=row.id, created=False, changed=False), row
+        return UpsertResult(entity=entity, id=row.id, created=False, changed=False)
     # Links are looked up before the row joins the session, so autoflush never sees it half-set.
     columns = {**table.columns(session, record), "data": document}
     if row is None:
         row = _insert(session, table, columns, table.children(record))
-        return UpsertResult(entity=entity, id=row.id, created=True, changed=True), row
+        return UpsertResult(entity=entity, id=row.id, created=True, changed=True, row=row)
     for name, value in {**columns, **table.children(record)}.items():
         setattr(row, name, value)
     session.flush()
-    return UpsertResult(entity=entity, id=row.id, created=False, changed=True), row
+    return UpsertResult(entity=entity, id=row.id, created=False, changed=True, row=row)
 
 
 def _insert(session: Session, table: EntityTable, columns: dict[str, Any], children: dict[str, list[Base]]) -> Base:

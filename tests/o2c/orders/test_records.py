@@ -3,6 +3,8 @@ order's status derived again; the store itself derives nothing."""
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from hub.o2c.records import store_record, store_records
 from hub.store.o2c import Payment, SalesOrder
 from hub.store.o2c_cash import CustomerIban
@@ -73,3 +75,20 @@ def test_payments_stored_together_still_make_their_payer_accounts_known(session)
     assert [r.created for r in results] == [True, True]
     assert [(row.iban, row.customer_id) for row in session.query(CustomerIban)] == [("NL91ABNA0417164300", customer.id)]
     assert "bank_accounts" not in session.get(Payment, results[0].id).data["customer"]
+
+
+def test_a_new_order_is_not_read_back_to_derive_its_status(session):
+    """The upsert hands its row on: once inserted, an order is not read again to derive its
+    status (the session holds rows only weakly, so a look-up by id would read it)."""
+    sent: list[str] = []
+    engine = session.get_bind()
+    listen = lambda conn, cursor, statement, *rest: sent.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        store_record(session, "sales_order", {**ORDER, "number": "SO-8"})
+        session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    inserted = next(i for i, s in enumerate(sent) if s.startswith("INSERT INTO sales_orders "))
+    assert not [s for s in sent[inserted:] if s.startswith("SELECT sales_orders.")]
+    assert status(session, "SO-8") == "booked"
