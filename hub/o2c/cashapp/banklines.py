@@ -86,7 +86,6 @@ def bank_line_view(row: BankTransaction, proposal_id: int | None, status: str | 
     """One line as JSON-ready data: its statement, entry references, money, payer and state."""
     data = row.data or {}
     account = data.get("account") or {}
-    party = data.get("counterparty") or {}
     return {
         "id": row.id, "reference": row.dedupe_id,
         "statement": {"id": row.statement_id, "format": data.get("source_format"),

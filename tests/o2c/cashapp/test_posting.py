@@ -1,6 +1,6 @@
 """Posting many decisions at once writes what the store's one-by-one writes write: the
-applications inserted on the table are the rows insert_new builds, and the invoices settled in
-one UPDATE read back (in the session that holds them, too) as settled."""
+applications inserted in one statement are the rows one upsert each stores, and the invoices
+settled in one UPDATE read back (in the session that holds them, too) as settled."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hub.o2c.cashapp.allocation import Line
 from hub.o2c.cashapp.posting import Posting, post
 from hub.o2c.records import store_new_records
 from hub.store.o2c import Invoice, PaymentApplication
-from hub.store.upsert import insert_new
+from hub.store.upsert import upsert
 
 APPLIED_AT = "2024-03-30T12:00:00+00:00"
 RECORDS = [
@@ -35,14 +35,17 @@ def rows(session, ids: list[int]) -> list[dict]:
             for i in ids]
 
 
-def test_applications_stored_at_once_are_the_rows_insert_new_stores(session):
+def test_applications_stored_at_once_are_the_rows_one_by_one_upserts_store(session):
+    savepoint = session.begin_nested()
+    one_by_one = rows(session, [upsert(session, "payment_application", record).id for record in RECORDS])
+    savepoint.rollback()
     at_once = store_new_records(session, "payment_application", RECORDS)
-    one_path = insert_new(session, "payment_application", RECORDS)
     session.expire_all()
     assert len(at_once) == len(RECORDS) and at_once == sorted(at_once)
-    assert rows(session, at_once) == rows(session, one_path)
+    assert rows(session, at_once) == one_by_one
     assert rows(session, at_once)[1]["invoice_id"] == session.scalar(
         select(Invoice.id).where(Invoice.number == "INV-2024-00045"))
+    assert rows(session, at_once)[4]["invoice_id"] is None  # an invoice the store does not hold
 
 
 def test_settled_invoices_read_back_settled_in_the_session_holding_them(session):
