@@ -41,6 +41,7 @@ from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 
 from hub import SCHEMAS, jsonutil
+from hub.compiled_schema import Check, compile_schema
 from hub.errors import InvalidRecordError
 from hub.money import quantize, to_decimal
 
@@ -65,10 +66,12 @@ _TYPE_WORDS = {
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """The canonical schemas of one process: each entity's schema with every ``$ref`` inlined
-    (marked with the name of the definition it came from), and its compiled validator."""
+    (marked with the name of the definition it came from), its jsonschema validator (for the
+    messages), and its validity check compiled to plain Python (hub/compiled_schema.py)."""
 
     schemas: dict[str, dict[str, Any]]
     validators: dict[str, jsonschema.protocols.Validator]
+    checks: dict[str, Check]
 
     def validator(self, entity: str) -> jsonschema.protocols.Validator:
         """The validator of ``entity``; LookupError names the known entities."""
@@ -108,7 +111,15 @@ def load_catalog(directory: Path = SCHEMA_DIR) -> Catalog:
         entity: jsonschema.Draft202012Validator(schema, format_checker=checker)
         for entity, schema in inlined.items()
     }
-    return Catalog(schemas=inlined, validators=validators)
+    checks = {entity: _compiled(validator, checker) for entity, validator in validators.items()}
+    return Catalog(schemas=inlined, validators=validators, checks=checks)
+
+
+def _compiled(validator: jsonschema.protocols.Validator, checker: jsonschema.FormatChecker) -> Check:
+    """``validator``'s schema compiled to one function; jsonschema's own ``is_valid`` for a
+    schema using a keyword the compiler does not implement."""
+    compiled = compile_schema(validator.schema, is_type=validator.is_type, conforms=checker.conforms)
+    return compiled or validator.is_valid
 
 
 def _inline(schema: Any, resolver: Resolver) -> Any:
@@ -181,8 +192,9 @@ def known_entities() -> list[str]:
 
 def validate_record(entity: str, record: Any) -> list[str]:
     """Every violation of ``entity``'s schema as "path: message" (empty when valid)."""
-    validator = load_catalog().validator(entity)
-    if validator.is_valid(record):
+    catalog = load_catalog()
+    validator = catalog.validator(entity)
+    if catalog.checks[entity](record):
         return []
     errors = sorted(validator.iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path])
     messages: list[str] = []
