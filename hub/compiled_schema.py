@@ -75,8 +75,7 @@ class _Compiler:
         return lambda instance: any(is_type(instance, name) for name in names)
 
     def properties(self, value: dict, schema: dict) -> Check:
-        compiled = {name: self.compile(sub) for name, sub in value.items()}
-        items = list(compiled.items())
+        items = [(name, self.compile(sub)) for name, sub in value.items()]
 
         def check(instance: Any) -> bool:
             if not isinstance(instance, dict):
